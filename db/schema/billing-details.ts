@@ -1,0 +1,34 @@
+import { sql } from "drizzle-orm";
+import { check, foreignKey, pgTable, text, timestamp, uuid } from "drizzle-orm/pg-core";
+import { accounts, users } from "./accounts";
+
+/** Company details printed on future invoices. */
+export const billingDetails = pgTable(
+  "billing_details",
+  {
+    accountId: uuid("account_id")
+      .primaryKey()
+      .references(() => accounts.id),
+    companyName: text("company_name").notNull(),
+    vatNumber: text("vat_number"),
+    invoiceEmail: text("invoice_email").notNull(),
+    street: text("street").notNull(),
+    city: text("city").notNull(),
+    postalCode: text("postal_code").notNull(),
+    country: text("country").notNull(),
+    updatedAt: timestamp("updated_at", { withTimezone: true }).notNull().defaultNow(),
+    updatedByUserId: uuid("updated_by_user_id"),
+  },
+  (t) => [
+    foreignKey({
+      name: "billing_details_updated_by_same_account_fk",
+      columns: [t.accountId, t.updatedByUserId],
+      foreignColumns: [users.accountId, users.id],
+    }),
+    check("billing_details_country_format", sql`${t.country} ~ '^[A-Z]{2}$'`),
+    check("billing_details_company_name_length", sql`char_length(${t.companyName}) between 1 and 200`),
+    check("billing_details_invoice_email_format", sql`${t.invoiceEmail} like '%_@_%'`),
+  ],
+);
+
+export type BillingDetails = typeof billingDetails.$inferSelect;

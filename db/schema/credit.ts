@@ -1,0 +1,146 @@
+import { sql } from "drizzle-orm";
+import {
+  bigint,
+  boolean,
+  check,
+  foreignKey,
+  index,
+  integer,
+  pgTable,
+  text,
+  timestamp,
+  uniqueIndex,
+  uuid,
+} from "drizzle-orm/pg-core";
+import { accounts, users } from "./accounts";
+import { movementType, topUpKind, topUpStatus, unitType } from "./enums";
+
+/** The stored balance; always equal to the sum of the account's credit movements. */
+export const creditBalances = pgTable("credit_balances", {
+  accountId: uuid("account_id")
+    .primaryKey()
+    .references(() => accounts.id),
+  /** Minor units of the account currency; may go below zero (a call may finish). */
+  balance: bigint("balance", { mode: "number" }).notNull().default(0),
+  updatedAt: timestamp("updated_at", { withTimezone: true }).notNull().defaultNow(),
+});
+
+/** Append-only (a trigger refuses UPDATE and DELETE): every change of a balance. */
+export const creditMovements = pgTable(
+  "credit_movements",
+  {
+    id: bigint("id", { mode: "number" }).primaryKey().generatedAlwaysAsIdentity(),
+    accountId: uuid("account_id")
+      .notNull()
+      .references(() => accounts.id),
+    occurredAt: timestamp("occurred_at", { withTimezone: true }).notNull().defaultNow(),
+    type: movementType("type").notNull(),
+    /** Call or SMS id, or the payment id of a top-up. */
+    interactionId: text("interaction_id"),
+    description: text("description").notNull(),
+    destination: text("destination"),
+    units: integer("units"),
+    unitType: unitType("unit_type"),
+    /** Micros (millionths of the major unit) per minute or per fragment. */
+    rateMicros: bigint("rate_micros", { mode: "number" }),
+    /** Signed, minor units: positive adds credit, negative spends it. */
+    amount: bigint("amount", { mode: "number" }).notNull(),
+    balanceAfter: bigint("balance_after", { mode: "number" }).notNull(),
+    actorUserId: uuid("actor_user_id"),
+    /** Who or what caused it when not a user: "platform", "auto top-up", "seed"... */
+    actor: text("actor").notNull(),
+  },
+  (t) => [
+    index("credit_movements_account_time_idx").on(t.accountId, t.occurredAt, t.id),
+    uniqueIndex("credit_movements_interaction_key")
+      .on(t.accountId, t.type, t.interactionId)
+      .where(sql`${t.interactionId} is not null`),
+    foreignKey({
+      name: "credit_movements_actor_same_account_fk",
+      columns: [t.accountId, t.actorUserId],
+      foreignColumns: [users.accountId, users.id],
+    }),
+    check("credit_movements_amount_nonzero", sql`${t.amount} <> 0`),
+    check(
+      "credit_movements_units_consistent",
+      sql`(${t.units} is null) = (${t.unitType} is null) and (${t.units} is null or ${t.units} >= 0)`,
+    ),
+  ],
+);
+
+export const autoTopUpSettings = pgTable(
+  "auto_top_up_settings",
+  {
+    accountId: uuid("account_id")
+      .primaryKey()
+      .references(() => accounts.id),
+    enabled: boolean("enabled").notNull().default(false),
+    /** A debit that takes the balance below this (minor units) triggers a top-up. */
+    threshold: bigint("threshold", { mode: "number" }).notNull(),
+    amount: bigint("amount", { mode: "number" }).notNull(),
+    /** Most that auto top-ups may charge in one calendar month; null for no cap. */
+    monthlyCap: bigint("monthly_cap", { mode: "number" }),
+    consecutiveFailures: integer("consecutive_failures").notNull().default(0),
+    /** Why auto top-up switched itself off, when it did. */
+    disabledReason: text("disabled_reason"),
+    updatedAt: timestamp("updated_at", { withTimezone: true }).notNull().defaultNow(),
+    updatedByUserId: uuid("updated_by_user_id"),
+  },
+  (t) => [
+    foreignKey({
+      name: "auto_top_up_settings_updated_by_same_account_fk",
+      columns: [t.accountId, t.updatedByUserId],
+      foreignColumns: [users.accountId, users.id],
+    }),
+    check("auto_top_up_threshold_nonnegative", sql`${t.threshold} >= 0`),
+    check("auto_top_up_amount_positive", sql`${t.amount} > 0`),
+    check("auto_top_up_cap_positive", sql`${t.monthlyCap} is null or ${t.monthlyCap} >= ${t.amount}`),
+    check("auto_top_up_failures_nonnegative", sql`${t.consecutiveFailures} >= 0`),
+  ],
+);
+
+export const topUpAttempts = pgTable(
+  "top_up_attempts",
+  {
+    id: uuid("id").primaryKey().defaultRandom(),
+    accountId: uuid("account_id")
+      .notNull()
+      .references(() => accounts.id),
+    kind: topUpKind("kind").notNull(),
+    status: topUpStatus("status").notNull().default("pending"),
+    amount: bigint("amount", { mode: "number" }).notNull(),
+    currency: text("currency").notNull(),
+    idempotencyKey: text("idempotency_key").notNull(),
+    providerPaymentIntentId: text("provider_payment_intent_id"),
+    failureCode: text("failure_code"),
+    failureMessage: text("failure_message"),
+    initiatedByUserId: uuid("initiated_by_user_id"),
+    /** The debit whose threshold crossing triggered an auto top-up. */
+    triggeredByMovementId: bigint("triggered_by_movement_id", { mode: "number" }).references(
+      () => creditMovements.id,
+    ),
+    createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
+    updatedAt: timestamp("updated_at", { withTimezone: true }).notNull().defaultNow(),
+    settledAt: timestamp("settled_at", { withTimezone: true }),
+  },
+  (t) => [
+    uniqueIndex("top_up_attempts_idempotency_key").on(t.accountId, t.idempotencyKey),
+    uniqueIndex("top_up_attempts_payment_intent_key").on(t.providerPaymentIntentId),
+    // At most one automatic top-up in flight per account.
+    uniqueIndex("top_up_attempts_one_auto_in_flight")
+      .on(t.accountId)
+      .where(sql`${t.kind} = 'auto' and ${t.status} in ('pending', 'requires_action')`),
+    index("top_up_attempts_account_time_idx").on(t.accountId, t.createdAt),
+    foreignKey({
+      name: "top_up_attempts_initiator_same_account_fk",
+      columns: [t.accountId, t.initiatedByUserId],
+      foreignColumns: [users.accountId, users.id],
+    }),
+    check("top_up_attempts_amount_positive", sql`${t.amount} > 0`),
+  ],
+);
+
+export type CreditMovement = typeof creditMovements.$inferSelect;
+export type NewCreditMovement = typeof creditMovements.$inferInsert;
+export type AutoTopUpSettings = typeof autoTopUpSettings.$inferSelect;
+export type TopUpAttempt = typeof topUpAttempts.$inferSelect;

@@ -1,0 +1,52 @@
+import { pgEnum } from "drizzle-orm/pg-core";
+
+export const userRole = pgEnum("user_role", ["admin", "supervisor", "agent"]);
+export const billingInterval = pgEnum("billing_interval", ["month", "year"]);
+export const subscriptionStatus = pgEnum("subscription_status", [
+  "trialing",
+  "active",
+  "past_due",
+  "canceled",
+]);
+export const packageScope = pgEnum("package_scope", ["domestic", "international"]);
+export const numberType = pgEnum("number_type", ["local", "mobile", "toll_free"]);
+/** What a destination prefix reaches, for rating. */
+export const destinationType = pgEnum("destination_type", [
+  "fixed",
+  "mobile",
+  "toll_free",
+  "premium",
+]);
+export const rateKind = pgEnum("rate_kind", [
+  "call_outbound",
+  "call_inbound_toll_free",
+  "sms",
+]);
+export const addonCategory = pgEnum("addon_category", [
+  "conversation_intelligence",
+  "dialer",
+  "voice_agents",
+]);
+export const movementType = pgEnum("movement_type", [
+  "top_up_manual",
+  "top_up_auto",
+  "call",
+  "sms",
+  "forwarded_leg",
+  "toll_free_inbound",
+  "adjustment",
+  "refund",
+]);
+export const unitType = pgEnum("unit_type", ["seconds", "fragments"]);
+export const topUpKind = pgEnum("top_up_kind", ["manual", "auto"]);
+export const topUpStatus = pgEnum("top_up_status", [
+  "pending",
+  "requires_action",
+  "succeeded",
+  "failed",
+  "canceled",
+]);
+export const paymentProvider = pgEnum("payment_provider", ["stripe", "sandbox"]);
+export const paymentMethodType = pgEnum("payment_method_type", ["card", "paypal"]);
+export const usageKind = pgEnum("usage_kind", ["call", "sms"]);
+export const usageDirection = pgEnum("usage_direction", ["outbound", "inbound"]);

@@ -1,0 +1,61 @@
+import { sql } from "drizzle-orm";
+import {
+  check,
+  index,
+  integer,
+  jsonb,
+  pgTable,
+  text,
+  timestamp,
+  uniqueIndex,
+  uuid,
+} from "drizzle-orm/pg-core";
+import { accounts } from "./accounts";
+import { paymentMethodType, paymentProvider } from "./enums";
+
+export const paymentMethods = pgTable(
+  "payment_methods",
+  {
+    id: uuid("id").primaryKey().defaultRandom(),
+    accountId: uuid("account_id")
+      .notNull()
+      .references(() => accounts.id),
+    provider: paymentProvider("provider").notNull(),
+    type: paymentMethodType("type").notNull(),
+    providerPaymentMethodId: text("provider_payment_method_id").notNull(),
+    cardBrand: text("card_brand"),
+    cardLast4: text("card_last4"),
+    cardExpMonth: integer("card_exp_month"),
+    cardExpYear: integer("card_exp_year"),
+    paypalEmail: text("paypal_email"),
+    createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
+    /** Set when replaced; the current method is the one not yet replaced. */
+    replacedAt: timestamp("replaced_at", { withTimezone: true }),
+  },
+  (t) => [
+    uniqueIndex("payment_methods_current_key").on(t.accountId).where(sql`${t.replacedAt} is null`),
+    uniqueIndex("payment_methods_provider_id_key").on(t.provider, t.providerPaymentMethodId),
+    check(
+      "payment_methods_details",
+      sql`(${t.type} = 'card' and ${t.cardBrand} is not null and ${t.cardLast4} ~ '^[0-9]{4}$'
+            and ${t.cardExpMonth} between 1 and 12 and ${t.cardExpYear} between 2000 and 2100)
+        or (${t.type} = 'paypal' and ${t.paypalEmail} like '%_@_%')`,
+    ),
+  ],
+);
+
+/** Every payment-provider webhook event, stored once (its id is unique). */
+export const paymentProviderEvents = pgTable(
+  "payment_provider_events",
+  {
+    id: text("id").primaryKey(),
+    /** Null when the event names no account of ours. */
+    accountId: uuid("account_id").references(() => accounts.id),
+    type: text("type").notNull(),
+    payload: jsonb("payload").notNull(),
+    receivedAt: timestamp("received_at", { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [index("payment_provider_events_account_idx").on(t.accountId, t.receivedAt)],
+);
+
+export type PaymentMethod = typeof paymentMethods.$inferSelect;

@@ -1,0 +1,130 @@
+import { sql } from "drizzle-orm";
+import {
+  bigint,
+  check,
+  index,
+  integer,
+  pgTable,
+  text,
+  timestamp,
+  uniqueIndex,
+  uuid,
+} from "drizzle-orm/pg-core";
+import { accounts } from "./accounts";
+import { addons, callingPackages, plans, rateCards } from "./catalog";
+import { billingInterval, subscriptionStatus } from "./enums";
+
+export const subscriptions = pgTable(
+  "subscriptions",
+  {
+    id: uuid("id").primaryKey().defaultRandom(),
+    accountId: uuid("account_id")
+      .notNull()
+      .references(() => accounts.id),
+    planId: uuid("plan_id")
+      .notNull()
+      .references(() => plans.id),
+    interval: billingInterval("interval").notNull(),
+    status: subscriptionStatus("status").notNull().default("active"),
+    seatsPurchased: integer("seats_purchased").notNull(),
+    currentPeriodStart: timestamp("current_period_start", { withTimezone: true }).notNull(),
+    currentPeriodEnd: timestamp("current_period_end", { withTimezone: true }).notNull(),
+    rateCardId: uuid("rate_card_id").references(() => rateCards.id),
+    providerCustomerId: text("provider_customer_id"),
+    providerSubscriptionId: text("provider_subscription_id"),
+    providerSubscriptionItemId: text("provider_subscription_item_id"),
+    createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
+    updatedAt: timestamp("updated_at", { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [
+    // One subscription per account (the account's plan); history lives in the audit log.
+    uniqueIndex("subscriptions_account_id_key").on(t.accountId),
+    uniqueIndex("subscriptions_provider_subscription_id_key").on(t.providerSubscriptionId),
+    check("subscriptions_seats_nonnegative", sql`${t.seatsPurchased} >= 0`),
+    check("subscriptions_period_order", sql`${t.currentPeriodEnd} > ${t.currentPeriodStart}`),
+  ],
+);
+
+/** Calling packages the account has bought (per user, monthly). */
+export const accountPackages = pgTable(
+  "account_packages",
+  {
+    id: uuid("id").primaryKey().defaultRandom(),
+    accountId: uuid("account_id")
+      .notNull()
+      .references(() => accounts.id),
+    packageId: uuid("package_id")
+      .notNull()
+      .references(() => callingPackages.id),
+    quantity: integer("quantity").notNull(),
+    /** Price per unit agreed when bought, minor units. */
+    unitPrice: bigint("unit_price", { mode: "number" }).notNull(),
+    startedAt: timestamp("started_at", { withTimezone: true }).notNull(),
+    endedAt: timestamp("ended_at", { withTimezone: true }),
+  },
+  (t) => [
+    index("account_packages_account_id_idx").on(t.accountId),
+    check("account_packages_quantity_positive", sql`${t.quantity} > 0`),
+    check("account_packages_unit_price_nonnegative", sql`${t.unitPrice} >= 0`),
+    check("account_packages_period_order", sql`${t.endedAt} is null or ${t.endedAt} > ${t.startedAt}`),
+  ],
+);
+
+/** Prepaid minutes, consumed before credit. */
+export const prepaidBundles = pgTable(
+  "prepaid_bundles",
+  {
+    id: uuid("id").primaryKey().defaultRandom(),
+    accountId: uuid("account_id")
+      .notNull()
+      .references(() => accounts.id),
+    name: text("name").notNull(),
+    secondsIncluded: integer("seconds_included").notNull(),
+    secondsUsed: integer("seconds_used").notNull().default(0),
+    price: bigint("price", { mode: "number" }).notNull(),
+    purchasedAt: timestamp("purchased_at", { withTimezone: true }).notNull(),
+    expiresAt: timestamp("expires_at", { withTimezone: true }).notNull(),
+  },
+  (t) => [
+    index("prepaid_bundles_account_id_idx").on(t.accountId, t.expiresAt),
+    check("prepaid_bundles_seconds_positive", sql`${t.secondsIncluded} > 0`),
+    check(
+      "prepaid_bundles_seconds_used_range",
+      sql`${t.secondsUsed} >= 0 and ${t.secondsUsed} <= ${t.secondsIncluded}`,
+    ),
+    check("prepaid_bundles_price_nonnegative", sql`${t.price} >= 0`),
+    check("prepaid_bundles_period_order", sql`${t.expiresAt} > ${t.purchasedAt}`),
+  ],
+);
+
+export const accountAddons = pgTable(
+  "account_addons",
+  {
+    id: uuid("id").primaryKey().defaultRandom(),
+    accountId: uuid("account_id")
+      .notNull()
+      .references(() => accounts.id),
+    addonId: uuid("addon_id")
+      .notNull()
+      .references(() => addons.id),
+    quantity: integer("quantity").notNull(),
+    unitPrice: bigint("unit_price", { mode: "number" }).notNull(),
+    startedAt: timestamp("started_at", { withTimezone: true }).notNull(),
+    endedAt: timestamp("ended_at", { withTimezone: true }),
+  },
+  (t) => [
+    index("account_addons_account_id_idx").on(t.accountId),
+    // An add-on is active at most once per account at a time.
+    uniqueIndex("account_addons_active_key")
+      .on(t.accountId, t.addonId)
+      .where(sql`${t.endedAt} is null`),
+    check("account_addons_quantity_positive", sql`${t.quantity} > 0`),
+    check("account_addons_unit_price_nonnegative", sql`${t.unitPrice} >= 0`),
+    check("account_addons_period_order", sql`${t.endedAt} is null or ${t.endedAt} > ${t.startedAt}`),
+  ],
+);
+
+export type Subscription = typeof subscriptions.$inferSelect;
+export type AccountPackage = typeof accountPackages.$inferSelect;
+export type PrepaidBundle = typeof prepaidBundles.$inferSelect;
+export type AccountAddon = typeof accountAddons.$inferSelect;

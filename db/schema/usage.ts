@@ -1,0 +1,72 @@
+import { sql } from "drizzle-orm";
+import {
+  bigint,
+  boolean,
+  check,
+  foreignKey,
+  index,
+  integer,
+  pgTable,
+  text,
+  timestamp,
+  uniqueIndex,
+  uuid,
+} from "drizzle-orm/pg-core";
+import { accounts, users } from "./accounts";
+import { callingPackages } from "./catalog";
+import { prepaidBundles } from "./subscriptions";
+import { creditMovements } from "./credit";
+import { destinationType, movementType, usageDirection, usageKind } from "./enums";
+
+/** A call or SMS reported by the telephony platform, and how it was rated. */
+export const usageRecords = pgTable(
+  "usage_records",
+  {
+    id: uuid("id").primaryKey().defaultRandom(),
+    accountId: uuid("account_id")
+      .notNull()
+      .references(() => accounts.id),
+    /** The platform's id of the call or SMS: the idempotency key of rating. */
+    externalId: text("external_id").notNull(),
+    kind: usageKind("kind").notNull(),
+    direction: usageDirection("direction").notNull(),
+    fromNumber: text("from_number").notNull(),
+    toNumber: text("to_number").notNull(),
+    startedAt: timestamp("started_at", { withTimezone: true }).notNull(),
+    durationSeconds: integer("duration_seconds"),
+    fragments: integer("fragments"),
+    forwarded: boolean("forwarded").notNull().default(false),
+    userId: uuid("user_id"),
+    destinationCountry: text("destination_country"),
+    destinationType: destinationType("destination_type"),
+    /** What the record was charged as, when charged from credit. */
+    chargeType: movementType("charge_type"),
+    coveredByPackageId: uuid("covered_by_package_id").references(() => callingPackages.id),
+    bundleId: uuid("bundle_id").references(() => prepaidBundles.id),
+    bundleSeconds: integer("bundle_seconds").notNull().default(0),
+    billableUnits: integer("billable_units").notNull().default(0),
+    rateMicros: bigint("rate_micros", { mode: "number" }),
+    /** Minor units charged from credit (0 when included). */
+    amount: bigint("amount", { mode: "number" }).notNull().default(0),
+    movementId: bigint("movement_id", { mode: "number" }).references(() => creditMovements.id),
+    ratedAt: timestamp("rated_at", { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [
+    uniqueIndex("usage_records_external_id_key").on(t.accountId, t.externalId),
+    index("usage_records_account_time_idx").on(t.accountId, t.startedAt),
+    foreignKey({
+      name: "usage_records_user_same_account_fk",
+      columns: [t.accountId, t.userId],
+      foreignColumns: [users.accountId, users.id],
+    }),
+    check(
+      "usage_records_measure",
+      sql`(${t.kind} = 'call' and ${t.durationSeconds} >= 0 and ${t.fragments} is null)
+        or (${t.kind} = 'sms' and ${t.fragments} > 0 and ${t.durationSeconds} is null)`,
+    ),
+    check("usage_records_amount_nonnegative", sql`${t.amount} >= 0`),
+    check("usage_records_bundle_seconds_nonnegative", sql`${t.bundleSeconds} >= 0`),
+  ],
+);
+
+export type UsageRecord = typeof usageRecords.$inferSelect;

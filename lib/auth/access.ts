@@ -1,0 +1,57 @@
+import { getServerSession } from "next-auth";
+import { forbidden, redirect } from "next/navigation";
+import { connection } from "next/server";
+import { getDb } from "@/lib/db";
+import { getAuthOptions } from "./options";
+import { can, type Permission } from "./permissions";
+import { type AccountUser, findSessionUser } from "./users";
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+export type Access =
+  | { status: "signed-out" }
+  | { status: "no-access" }
+  | { status: "forbidden"; user: AccountUser }
+  | { status: "allowed"; user: AccountUser };
+
+/**
+ * The check behind every page, action and route: the session names a user, and the
+ * user's current row in the database (not the token) decides active flag and role.
+ */
+export async function checkAccess(permission: Permission): Promise<Access> {
+  // Per request, never at build time: the answer depends on the session and the database.
+  await connection();
+  const session = await getServerSession(getAuthOptions());
+  const userId = session?.userId;
+  const accountId = session?.accountId;
+  if (!userId || !accountId || !UUID.test(userId) || !UUID.test(accountId)) {
+    return { status: "signed-out" };
+  }
+  const user = await findSessionUser(await getDb(), userId, accountId);
+  if (!user || !user.active) return { status: "no-access" };
+  if (!can(user.role, permission)) return { status: "forbidden", user };
+  return { status: "allowed", user };
+}
+
+/** A path of this app to come back to after sign-in; anything else becomes /dashboard. */
+export function safeReturnPath(value: string | null | undefined): string {
+  if (!value || !value.startsWith("/") || value.startsWith("//") || value.includes("\\")) {
+    return "/dashboard";
+  }
+  return value;
+}
+
+/** For pages: signed-out visitors go to /login and come back; others see 403 or no access. */
+export async function requirePageAccess(permission: Permission, returnTo: string): Promise<AccountUser> {
+  const access = await checkAccess(permission);
+  switch (access.status) {
+    case "signed-out":
+      redirect(`/login?callbackUrl=${encodeURIComponent(safeReturnPath(returnTo))}`);
+    case "no-access":
+      redirect("/no-access?reason=unknown");
+    case "forbidden":
+      forbidden();
+    case "allowed":
+      return access.user;
+  }
+}

@@ -1,0 +1,51 @@
+import { z } from "zod";
+
+const optionalText = z
+  .string()
+  .optional()
+  .transform((v) => (v === undefined || v.trim() === "" ? undefined : v.trim()));
+
+const booleanFlag = z
+  .enum(["true", "false", "1", "0", ""])
+  .optional()
+  .transform((v) => v === "true" || v === "1");
+
+/** Every environment variable the app reads; documented in .env.example. */
+export const envSchema = z.object({
+  NODE_ENV: z.enum(["development", "production", "test"]).default("development"),
+  DATABASE_URL: optionalText.pipe(
+    z
+      .string()
+      .regex(/^postgres(ql)?:\/\//, "must be a postgres:// URL, or unset for the embedded database")
+      .optional(),
+  ),
+  DATABASE_POOL_MAX: z.coerce.number().int().min(1).max(100).default(10),
+  PGLITE_DIR: z.string().min(1).default(".data/pglite"),
+  NEXTAUTH_URL: z.url({ message: "must be the app's public URL, e.g. http://localhost:3000" }),
+  NEXTAUTH_SECRET: z.string().min(32, "must be at least 32 characters (openssl rand -hex 32)"),
+  OIDC_ISSUER: z.url({ message: "must be the OpenID Connect issuer URL" }),
+  OIDC_CLIENT_ID: z.string().min(1),
+  OIDC_CLIENT_SECRET: z.string().min(1),
+  OIDC_DISPLAY_NAME: z.string().min(1).default("SSO"),
+  /** Some IdPs (Entra ID) send no email_verified claim; only then set this. */
+  OIDC_ALLOW_UNVERIFIED_EMAIL: booleanFlag,
+  PLATFORM_API_TOKEN: optionalText.pipe(z.string().min(16, "must be at least 16 characters").optional()),
+});
+
+export type Env = z.infer<typeof envSchema>;
+
+let cached: Env | undefined;
+
+export class EnvError extends Error {}
+
+/** Parses the environment once; a missing or malformed variable is a clear start-up error. */
+export function getEnv(source: NodeJS.ProcessEnv = process.env): Env {
+  if (source === process.env && cached) return cached;
+  const parsed = envSchema.safeParse(source);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((i) => `  ${i.path.join(".")}: ${i.message}`);
+    throw new EnvError(`Invalid environment (see .env.example):\n${lines.join("\n")}`);
+  }
+  if (source === process.env) cached = parsed.data;
+  return parsed.data;
+}

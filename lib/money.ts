@@ -1,0 +1,56 @@
+/**
+ * Money is integer minor units (cents). Usage rates are integer micros: millionths of the
+ * major unit. Conversions divide integers and round once, half away from zero.
+ */
+
+/** Minor units per major unit: 100 for EUR and USD, 1 for JPY. */
+export function minorUnitsPerMajor(currency: string): number {
+  const digits = new Intl.NumberFormat("en", { style: "currency", currency }).resolvedOptions()
+    .maximumFractionDigits;
+  return 10 ** (digits ?? 2);
+}
+
+/** numerator / denominator, rounded half away from zero; both must be safe integers. */
+export function divideRounded(numerator: number, denominator: number): number {
+  if (!Number.isSafeInteger(numerator) || !Number.isSafeInteger(denominator) || denominator === 0) {
+    throw new RangeError(`divideRounded needs safe integers and a non-zero denominator`);
+  }
+  const sign = Math.sign(numerator) * Math.sign(denominator);
+  const n = Math.abs(numerator);
+  const d = Math.abs(denominator);
+  const quotient = Math.floor(n / d);
+  const remainder = n - quotient * d;
+  const rounded = remainder * 2 >= d ? quotient + 1 : quotient;
+  return sign * rounded || 0;
+}
+
+/** Price of `seconds` at `microsPerMinute`, in minor units of `currency`. */
+export function chargeForSeconds(seconds: number, microsPerMinute: number, currency: string): number {
+  const microsPerMinor = 1_000_000 / minorUnitsPerMajor(currency);
+  return divideRounded(seconds * microsPerMinute, 60 * microsPerMinor);
+}
+
+/** Price of `units` at `microsPerUnit`, in minor units of `currency`. */
+export function chargeForUnits(units: number, microsPerUnit: number, currency: string): number {
+  const microsPerMinor = 1_000_000 / minorUnitsPerMajor(currency);
+  return divideRounded(units * microsPerUnit, microsPerMinor);
+}
+
+/** Formats minor units in the account currency, e.g. "€1,234.56" or "-$3.10". */
+export function formatMoney(minor: number, currency: string, locale = "en"): string {
+  const perMajor = minorUnitsPerMajor(currency);
+  const digits = Math.round(Math.log10(perMajor));
+  const negative = minor < 0;
+  const abs = Math.abs(minor);
+  const major = Math.floor(abs / perMajor);
+  const fraction = abs % perMajor;
+  // Format through a decimal string so that no float ever carries the amount.
+  const decimal = digits > 0 ? `${major}.${String(fraction).padStart(digits, "0")}` : `${major}`;
+  const formatted = new Intl.NumberFormat(locale, {
+    style: "currency",
+    currency,
+    minimumFractionDigits: digits,
+    maximumFractionDigits: digits,
+  }).format(decimal as unknown as number);
+  return negative ? `-${formatted}` : formatted;
+}
