@@ -70,6 +70,7 @@ export function demoPeople(): DemoPerson[] {
       seed: 22,
       fixed: [
         { email: "admin@globex.test", name: "Gina Admin", accountSlug: "globex", role: "admin", active: true },
+        { email: "supervisor@globex.test", name: "Sara Supervisor", accountSlug: "globex", role: "supervisor", active: true },
         { email: "agent@globex.test", name: "Gus Agent", accountSlug: "globex", role: "agent", active: true },
         { email: "former@globex.test", name: "Greg Former", accountSlug: "globex", role: "agent", active: false },
       ],

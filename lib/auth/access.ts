@@ -1,6 +1,7 @@
 import { getServerSession } from "next-auth";
 import { forbidden, redirect } from "next/navigation";
 import { connection } from "next/server";
+import type { Executor } from "@/db/client";
 import { getDb } from "@/lib/db";
 import { getAuthOptions } from "./options";
 import { can, type Permission } from "./permissions";
@@ -14,23 +15,37 @@ export type Access =
   | { status: "forbidden"; user: AccountUser }
   | { status: "allowed"; user: AccountUser };
 
+/** The session's claim: which user of which account. */
+export interface SessionIdentity {
+  userId?: string;
+  accountId?: string;
+}
+
 /**
- * The check behind every page, action and route: the session names a user, and the
- * user's current row in the database (not the token) decides active flag and role.
+ * Decides access from the user's current row in the database, not from the token, so a
+ * demoted or deactivated user loses access on their next request.
  */
+export async function decideAccess(
+  db: Executor,
+  identity: SessionIdentity | null | undefined,
+  permission: Permission,
+): Promise<Access> {
+  const { userId, accountId } = identity ?? {};
+  if (!userId || !accountId || !UUID.test(userId) || !UUID.test(accountId)) {
+    return { status: "signed-out" };
+  }
+  const user = await findSessionUser(db, userId, accountId);
+  if (!user || !user.active) return { status: "no-access" };
+  if (!can(user.role, permission)) return { status: "forbidden", user };
+  return { status: "allowed", user };
+}
+
+/** The check behind every page, action and route handler. */
 export async function checkAccess(permission: Permission): Promise<Access> {
   // Per request, never at build time: the answer depends on the session and the database.
   await connection();
   const session = await getServerSession(getAuthOptions());
-  const userId = session?.userId;
-  const accountId = session?.accountId;
-  if (!userId || !accountId || !UUID.test(userId) || !UUID.test(accountId)) {
-    return { status: "signed-out" };
-  }
-  const user = await findSessionUser(await getDb(), userId, accountId);
-  if (!user || !user.active) return { status: "no-access" };
-  if (!can(user.role, permission)) return { status: "forbidden", user };
-  return { status: "allowed", user };
+  return decideAccess(await getDb(), session, permission);
 }
 
 /** A path of this app to come back to after sign-in; anything else becomes /dashboard. */

@@ -1,5 +1,6 @@
 import type { AuthOptions } from "next-auth";
 import type { OAuthConfig } from "next-auth/providers/oauth";
+import type { Executor } from "@/db/client";
 import { getDb } from "@/lib/db";
 import { getEnv } from "@/lib/env";
 import { findUserByEmail } from "./users";
@@ -20,19 +21,27 @@ const withoutTrailingSlash = (url: string) => url.replace(/\/+$/, "");
 /** Why a sign-in is refused before any session exists; shown on /no-access. */
 export type SignInRefusal = "unverified" | "issuer" | "unknown";
 
+export interface SignInPolicy {
+  issuer: string;
+  allowUnverifiedEmail: boolean;
+}
+
 /**
- * Decides whether a verified identity may sign in: the email must be verified by the
- * identity provider and belong to an active user of some account. Nothing is created.
+ * Decides whether an identity may sign in: issued by the configured issuer, email
+ * verified, and the email of an active user of some account. Reads only; creates nothing.
  */
-export async function signInDecision(claims: OidcClaims | undefined): Promise<true | SignInRefusal> {
-  const env = getEnv();
+export async function decideSignIn(
+  db: Executor,
+  claims: OidcClaims | undefined,
+  policy: SignInPolicy,
+): Promise<true | SignInRefusal> {
   if (!claims?.email) return "unverified";
-  if (!claims.iss || withoutTrailingSlash(claims.iss) !== withoutTrailingSlash(env.OIDC_ISSUER)) {
+  if (!claims.iss || withoutTrailingSlash(claims.iss) !== withoutTrailingSlash(policy.issuer)) {
     return "issuer";
   }
   const verified = claims.email_verified === true || claims.email_verified === "true";
-  if (!verified && !env.OIDC_ALLOW_UNVERIFIED_EMAIL) return "unverified";
-  const user = await findUserByEmail(await getDb(), claims.email);
+  if (!verified && !policy.allowUnverifiedEmail) return "unverified";
+  const user = await findUserByEmail(db, claims.email);
   if (!user || !user.active) return "unknown";
   return true;
 }
@@ -68,7 +77,10 @@ export function getAuthOptions(): AuthOptions {
     providers: [oidcProvider()],
     callbacks: {
       async signIn({ profile }) {
-        const decision = await signInDecision(profile as OidcClaims | undefined);
+        const decision = await decideSignIn(await getDb(), profile as OidcClaims | undefined, {
+          issuer: env.OIDC_ISSUER,
+          allowUnverifiedEmail: env.OIDC_ALLOW_UNVERIFIED_EMAIL,
+        });
         return decision === true ? true : `/no-access?reason=${decision}`;
       },
       async jwt({ token, profile }) {
