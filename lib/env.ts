@@ -39,7 +39,7 @@ let cached: Env | undefined;
 export class EnvError extends Error {}
 
 /** Parses the environment once; a missing or malformed variable is a clear start-up error. */
-export function getEnv(source: NodeJS.ProcessEnv = process.env): Env {
+export function getEnv(source: Record<string, string | undefined> = process.env): Env {
   if (source === process.env && cached) return cached;
   const parsed = envSchema.safeParse(source);
   if (!parsed.success) {

@@ -23,7 +23,7 @@ export interface DevIdpOptions {
   issuer?: string;
   clients: DevIdpClient[];
   directory: DirectoryEntry[];
-  env?: NodeJS.ProcessEnv;
+  env?: Record<string, string | undefined>;
 }
 
 export interface DevIdp {
@@ -35,7 +35,7 @@ export interface DevIdp {
 export class DevIdpRefused extends Error {}
 
 /** The bundled development IdP is for demos and tests; production needs an explicit opt-in. */
-export function assertDevIdpAllowed(env: NodeJS.ProcessEnv): void {
+export function assertDevIdpAllowed(env: Record<string, string | undefined>): void {
   if (env.NODE_ENV === "production" && env.DEV_IDP_ENABLED !== "true") {
     throw new DevIdpRefused(
       "The development identity provider does not start when NODE_ENV=production. " +
