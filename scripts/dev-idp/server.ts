@@ -125,7 +125,7 @@ export async function startDevIdp(options: DevIdpOptions): Promise<DevIdp> {
         res.end(loginPage({ action: `/interaction/${details.uid}/login`, clientName }));
         return;
       }
-      if (req.method === "POST" && match[2] === "/login") {
+      if (req.method === "POST" && match[2] === "/login" && details.prompt.name === "login") {
         const form = await readForm(req);
         const email = (form.get("email") ?? "").trim().toLowerCase();
         const person = people.get(email);

@@ -1,0 +1,75 @@
+import { afterAll, beforeAll, inject } from "vitest";
+import type { Browser, BrowserContext, Page } from "playwright-core";
+import { launchChromium } from "../support/chromium";
+
+export const skipReason = inject("e2eSkipReason");
+
+/** One Chromium per test file; each test opens its own context (its own cookies). */
+export function useBrowser(): () => Browser {
+  let browser: Browser | undefined;
+  beforeAll(async () => {
+    if (skipReason) return;
+    browser = await launchChromium(inject("chromiumPath"));
+  });
+  afterAll(async () => {
+    await browser?.close();
+  });
+  return () => {
+    if (!browser) throw new Error("browser not started");
+    return browser;
+  };
+}
+
+export const appUrl = (path = "") => `${inject("appUrl")}${path}`;
+
+/** Fills the identity provider's own form. */
+export async function submitIdpLogin(page: Page, email: string, password = "demo") {
+  await page.waitForURL((url) => url.href.startsWith(inject("idpUrl")));
+  await page.getByLabel("Email").fill(email);
+  await page.getByLabel("Password").fill(password);
+  await page.getByRole("button", { name: "Sign in" }).click();
+}
+
+/** Starts at `path`, goes through /login and the IdP, and returns where it ended. */
+export async function signIn(context: BrowserContext, email: string, path = "/dashboard/account/billing") {
+  const page = await context.newPage();
+  await page.goto(appUrl(path));
+  await page.getByRole("button", { name: "Sign in with SSO" }).click();
+  await submitIdpLogin(page, email);
+  await page.waitForURL((url) => url.href.startsWith(appUrl()) && !url.pathname.startsWith("/api/auth"));
+  await page.waitForLoadState("domcontentloaded");
+  return page;
+}
+
+/** The next-auth session the browser context holds ({} when signed out). */
+export async function sessionOf(context: BrowserContext): Promise<Record<string, unknown>> {
+  const response = await context.request.get(appUrl("/api/auth/session"));
+  return (await response.json()) as Record<string, unknown>;
+}
+
+/**
+ * Runs the authorization code flow step by step with the context's cookies (as the
+ * browser would) and stops before the app's callback: returns the callback URL.
+ */
+export async function authorizeUntilCallback(context: BrowserContext, email: string): Promise<string> {
+  const request = context.request;
+  const { csrfToken } = (await (await request.get(appUrl("/api/auth/csrf"))).json()) as { csrfToken: string };
+  const start = await request.post(appUrl("/api/auth/signin/oidc"), {
+    form: { csrfToken, callbackUrl: appUrl("/dashboard"), json: "true" },
+  });
+  let location = ((await start.json()) as { url: string }).url;
+  const idp = inject("idpUrl");
+  for (let hop = 0; hop < 10; hop++) {
+    if (location.startsWith(appUrl("/api/auth/callback/"))) return location;
+    const url = new URL(location, idp);
+    let response = await request.get(url.href, { maxRedirects: 0 });
+    if (response.status() === 200 && url.pathname.startsWith("/interaction/")) {
+      // The IdP's login form: submit it.
+      response = await request.post(`${url.href}/login`, { form: { email, password: "demo" }, maxRedirects: 0 });
+    }
+    const next = response.headers().location;
+    if (!next) throw new Error(`IdP answered ${response.status()} at ${url.pathname} without a redirect`);
+    location = new URL(next, url).href;
+  }
+  throw new Error("too many redirects before the callback");
+}

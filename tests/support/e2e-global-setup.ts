@@ -1,0 +1,158 @@
+import { type ChildProcess, spawn } from "node:child_process";
+import { mkdtempSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { eq, sql } from "drizzle-orm";
+import pg from "pg";
+import type { TestProject } from "vitest/node";
+import { type Database, openDatabase } from "../../db/client";
+import { migrateDatabase } from "../../db/migrate";
+import { accounts, creditBalances, subscriptions, users } from "../../db/schema";
+import { seedDemo } from "../../db/seed/demo";
+import { demoDirectory } from "../../scripts/dev-idp/directory";
+import { startDevIdp } from "../../scripts/dev-idp/server";
+import { ensureBuild } from "../../scripts/lib/build";
+import { waitForOk } from "../../scripts/lib/wait";
+import { findChromium } from "./chromium";
+import { freePort } from "./free-port";
+import { assertLocalDatabaseUrl, uniqueName, withDatabase } from "./local-database";
+
+export const E2E_CLIENT = { clientId: "billing-console-e2e", clientSecret: "e2e-client-secret" };
+
+/** Figures read from the database before the app starts (PGlite is single-process). */
+export interface AcmeFigures {
+  balance: number;
+  seatsUsed: number;
+  seatsPurchased: number;
+}
+
+declare module "vitest" {
+  export interface ProvidedContext {
+    e2eSkipReason: string | null;
+    chromiumPath: string;
+    appUrl: string;
+    idpUrl: string;
+    idpPort: number;
+    /** The app's database on Postgres, for tests that check what was (not) written. */
+    appDatabaseUrl: string | null;
+    acme: AcmeFigures;
+  }
+}
+
+async function readAcmeFigures(db: Database): Promise<AcmeFigures> {
+  const [acme] = await db.select().from(accounts).where(eq(accounts.slug, "acme"));
+  if (!acme) throw new Error("acme not seeded");
+  const [[balance], [seats], [subscription]] = await Promise.all([
+    db.select().from(creditBalances).where(eq(creditBalances.accountId, acme.id)),
+    db
+      .select({ n: sql<number>`count(*)::int` })
+      .from(users)
+      .where(sql`${users.accountId} = ${acme.id} and ${users.active}`),
+    db.select().from(subscriptions).where(eq(subscriptions.accountId, acme.id)),
+  ]);
+  return { balance: balance!.balance, seatsUsed: seats!.n, seatsPurchased: subscription!.seatsPurchased };
+}
+
+/** Builds the app if needed, and starts it with the development IdP on free ports. */
+export default async function setup(project: TestProject) {
+  const chromiumPath = findChromium();
+  const required = process.env.E2E === "required";
+  if (!chromiumPath) {
+    const reason =
+      "Browser tests skipped: no Chromium found (apt-get install chromium, or set CHROMIUM_PATH).";
+    if (required) throw new Error(`E2E=required but ${reason}`);
+    console.warn(`\n  ${reason}\n`);
+    project.provide("e2eSkipReason", reason);
+    return;
+  }
+  project.provide("e2eSkipReason", null);
+  project.provide("chromiumPath", chromiumPath);
+
+  await ensureBuild((line) => console.log(`e2e: ${line}`));
+
+  const cleanups: (() => Promise<void>)[] = [];
+  const serverUrl = process.env.DATABASE_URL || undefined;
+  const appEnv: Record<string, string> = {};
+  let appDatabaseUrl: string | null = null;
+  if (serverUrl) {
+    assertLocalDatabaseUrl(serverUrl);
+    const name = uniqueName("billing_e2e");
+    const admin = new pg.Client({ connectionString: serverUrl });
+    await admin.connect();
+    await admin.query(`create database "${name}"`);
+    appDatabaseUrl = withDatabase(serverUrl, name);
+    appEnv.DATABASE_URL = appDatabaseUrl;
+    cleanups.push(async () => {
+      await admin.query(`drop database if exists "${name}" with (force)`);
+      await admin.end();
+    });
+  } else {
+    appEnv.DATABASE_URL = "";
+    appEnv.PGLITE_DIR = path.join(mkdtempSync(path.join(os.tmpdir(), "billing-e2e-")), "pglite");
+  }
+  const handle = await openDatabase(
+    appDatabaseUrl ? { url: appDatabaseUrl, poolMax: 2 } : { dataDir: appEnv.PGLITE_DIR },
+  );
+  await migrateDatabase(handle);
+  await seedDemo(handle.db);
+  project.provide("acme", await readAcmeFigures(handle.db));
+  await handle.close();
+  project.provide("appDatabaseUrl", appDatabaseUrl);
+
+  const [appPort, idpPort] = [await freePort(), await freePort()];
+  const appUrl = `http://localhost:${appPort}`;
+  const idp = await startDevIdp({
+    port: idpPort,
+    clients: [{ ...E2E_CLIENT, redirectUris: [`${appUrl}/api/auth/callback/oidc`] }],
+    directory: demoDirectory(),
+    env: { NODE_ENV: "test" },
+  });
+  cleanups.push(() => idp.close());
+
+  const app: ChildProcess = spawn(
+    path.resolve("node_modules", ".bin", "next"),
+    ["start", "--port", String(appPort)],
+    {
+      stdio: ["ignore", "pipe", "pipe"],
+      env: {
+        ...process.env,
+        ...appEnv,
+        NODE_ENV: "production",
+        NEXT_TELEMETRY_DISABLED: "1",
+        NEXTAUTH_URL: appUrl,
+        NEXTAUTH_SECRET: "e2e-secret-0123456789abcdef0123456789abcdef",
+        OIDC_ISSUER: idp.issuer,
+        OIDC_CLIENT_ID: E2E_CLIENT.clientId,
+        OIDC_CLIENT_SECRET: E2E_CLIENT.clientSecret,
+        PLATFORM_API_TOKEN: "e2e-platform-token-0123456789",
+      },
+    },
+  );
+  let output = "";
+  const keep = (chunk: Buffer) => {
+    output = (output + chunk.toString()).slice(-20_000);
+  };
+  app.stdout?.on("data", keep);
+  app.stderr?.on("data", keep);
+  cleanups.push(async () => {
+    if (app.exitCode === null) {
+      app.kill("SIGTERM");
+      await new Promise((resolve) => app.once("exit", resolve));
+    }
+  });
+  try {
+    await waitForOk(`${appUrl}/api/health`, 60_000);
+  } catch (error) {
+    console.error(`app output:\n${output}`);
+    for (const cleanup of cleanups.reverse()) await cleanup();
+    throw error;
+  }
+  project.provide("appUrl", appUrl);
+  project.provide("idpUrl", idp.issuer);
+  project.provide("idpPort", idpPort);
+
+  return async () => {
+    if (process.env.E2E_SHOW_APP_OUTPUT) console.log(output);
+    for (const cleanup of cleanups.reverse()) await cleanup();
+  };
+}
