@@ -1,6 +1,7 @@
-/** Runs once when the server starts: a bad environment stops it with a clear message. */
+/** Runs once when the server starts. */
 export async function register() {
-  if (process.env.NEXT_RUNTIME !== "nodejs") return;
-  const { getEnv } = await import("./lib/env");
-  getEnv();
+  if (process.env.NEXT_RUNTIME === "nodejs") {
+    const { checkEnvironmentOrExit } = await import("./lib/startup");
+    checkEnvironmentOrExit();
+  }
 }

@@ -43,7 +43,10 @@ export function getEnv(source: Record<string, string | undefined> = process.env)
   if (source === process.env && cached) return cached;
   const parsed = envSchema.safeParse(source);
   if (!parsed.success) {
-    const lines = parsed.error.issues.map((i) => `  ${i.path.join(".")}: ${i.message}`);
+    const lines = parsed.error.issues.map((issue) => {
+      const missing = issue.code === "invalid_type" && source[String(issue.path[0])] === undefined;
+      return `  ${issue.path.join(".")}: ${missing ? "is required" : issue.message}`;
+    });
     throw new EnvError(`Invalid environment (see .env.example):\n${lines.join("\n")}`);
   }
   if (source === process.env) cached = parsed.data;

@@ -22,7 +22,7 @@ const platformToken = process.env.PLATFORM_API_TOKEN ?? "demo-platform-token";
 /** A session secret kept beside the embedded data, so sessions survive a restart. */
 function demoSecret(): string {
   if (process.env.NEXTAUTH_SECRET) return process.env.NEXTAUTH_SECRET;
-  const file = path.resolve(".data", "session-secret");
+  const file = path.join(path.dirname(path.resolve(process.env.PGLITE_DIR || DEFAULT_PGLITE_DIR)), "session-secret");
   if (existsSync(file)) return readFileSync(file, "utf8").trim();
   mkdirSync(path.dirname(file), { recursive: true });
   const secret = randomBytes(32).toString("hex");

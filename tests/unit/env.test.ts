@@ -28,6 +28,7 @@ describe("environment", () => {
     const run = () =>
       getEnv({ DATABASE_URL: "mysql://x", NEXTAUTH_SECRET: "short", OIDC_ALLOW_UNVERIFIED_EMAIL: "yes" });
     expect(run).toThrow(EnvError);
+    expect(run).toThrow(/OIDC_CLIENT_ID: is required/);
     try {
       run();
     } catch (error) {
