@@ -1,4 +1,5 @@
 import { getServerSession } from "next-auth";
+import { cache } from "react";
 import { forbidden, redirect } from "next/navigation";
 import { connection } from "next/server";
 import type { Executor } from "@/db/client";
@@ -40,12 +41,16 @@ export async function decideAccess(
   return { status: "allowed", user };
 }
 
-/** The check behind every page, action and route handler. */
-export async function checkAccess(permission: Permission): Promise<Access> {
+/** The signed-in user, read once per request however many components ask. */
+const currentSession = cache(async () => {
   // Per request, never at build time: the answer depends on the session and the database.
   await connection();
-  const session = await getServerSession(getAuthOptions());
-  return decideAccess(await getDb(), session, permission);
+  return getServerSession(getAuthOptions());
+});
+
+/** The check behind every page, action and route handler. */
+export async function checkAccess(permission: Permission): Promise<Access> {
+  return decideAccess(await getDb(), await currentSession(), permission);
 }
 
 /** A path of this app to come back to after sign-in; anything else becomes /dashboard. */
