@@ -1,11 +1,10 @@
 import { mkdtempSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import pg from "pg";
 import type { TestProject } from "vitest/node";
 import { openDatabase } from "../../db/client";
 import { migrateDatabase } from "../../db/migrate";
-import { assertLocalDatabaseUrl, uniqueName, withDatabase } from "./local-database";
+import { createDatabase, dropDatabase } from "./local-database";
 
 declare module "vitest" {
   export interface ProvidedContext {
@@ -20,22 +19,14 @@ declare module "vitest" {
 export default async function setup(project: TestProject) {
   const url = process.env.DATABASE_URL || undefined;
   if (url) {
-    assertLocalDatabaseUrl(url);
-    const template = uniqueName("billing_tpl");
-    const admin = new pg.Client({ connectionString: url });
-    await admin.connect();
-    await admin.query(`create database "${template}"`);
-    const templateUrl = withDatabase(url, template);
+    const templateUrl = await createDatabase(url, "billing_tpl");
     const handle = await openDatabase({ url: templateUrl, poolMax: 1 });
     await migrateDatabase(handle);
     await handle.close();
     project.provide("pgTemplateUrl", templateUrl);
     project.provide("pgliteDumpPath", null);
-    console.log(`database tests: Postgres (template ${template})`);
-    return async () => {
-      await admin.query(`drop database if exists "${template}" with (force)`);
-      await admin.end();
-    };
+    console.log("database tests: Postgres");
+    return () => dropDatabase(templateUrl);
   }
   const { PGlite } = await import("@electric-sql/pglite");
   const pglite = await PGlite.create();

@@ -3,7 +3,6 @@ import { mkdtempSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { eq, sql } from "drizzle-orm";
-import pg from "pg";
 import type { TestProject } from "vitest/node";
 import { type Database, openDatabase } from "../../db/client";
 import { migrateDatabase } from "../../db/migrate";
@@ -15,7 +14,7 @@ import { ensureBuild } from "../../scripts/lib/build";
 import { waitForOk } from "../../scripts/lib/wait";
 import { findChromium } from "./chromium";
 import { freePort } from "./free-port";
-import { assertLocalDatabaseUrl, uniqueName, withDatabase } from "./local-database";
+import { createDatabase, dropDatabase } from "./local-database";
 
 export const E2E_CLIENT = { clientId: "billing-console-e2e", clientSecret: "e2e-client-secret" };
 
@@ -75,17 +74,10 @@ export default async function setup(project: TestProject) {
   const appEnv: Record<string, string> = {};
   let appDatabaseUrl: string | null = null;
   if (serverUrl) {
-    assertLocalDatabaseUrl(serverUrl);
-    const name = uniqueName("billing_e2e");
-    const admin = new pg.Client({ connectionString: serverUrl });
-    await admin.connect();
-    await admin.query(`create database "${name}"`);
-    appDatabaseUrl = withDatabase(serverUrl, name);
-    appEnv.DATABASE_URL = appDatabaseUrl;
-    cleanups.push(async () => {
-      await admin.query(`drop database if exists "${name}" with (force)`);
-      await admin.end();
-    });
+    const url = await createDatabase(serverUrl, "billing_e2e");
+    appDatabaseUrl = url;
+    appEnv.DATABASE_URL = url;
+    cleanups.push(() => dropDatabase(url));
   } else {
     appEnv.DATABASE_URL = "";
     appEnv.PGLITE_DIR = path.join(mkdtempSync(path.join(os.tmpdir(), "billing-e2e-")), "pglite");
