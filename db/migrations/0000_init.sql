@@ -11,6 +11,7 @@ CREATE TYPE "public"."subscription_status" AS ENUM('trialing', 'active', 'past_d
 CREATE TYPE "public"."top_up_kind" AS ENUM('manual', 'auto');--> statement-breakpoint
 CREATE TYPE "public"."top_up_status" AS ENUM('pending', 'requires_action', 'succeeded', 'failed', 'canceled');--> statement-breakpoint
 CREATE TYPE "public"."unit_type" AS ENUM('seconds', 'fragments');--> statement-breakpoint
+CREATE TYPE "public"."usage_category" AS ENUM('included', 'bundle', 'outside_packages', 'premium', 'forwarded', 'toll_free_inbound', 'sms');--> statement-breakpoint
 CREATE TYPE "public"."usage_direction" AS ENUM('outbound', 'inbound');--> statement-breakpoint
 CREATE TYPE "public"."usage_kind" AS ENUM('call', 'sms');--> statement-breakpoint
 CREATE TYPE "public"."user_role" AS ENUM('admin', 'supervisor', 'agent');--> statement-breakpoint
@@ -201,7 +202,9 @@ CREATE TABLE "auto_top_up_settings" (
 CREATE TABLE "credit_balances" (
 	"account_id" uuid PRIMARY KEY NOT NULL,
 	"balance" bigint DEFAULT 0 NOT NULL,
-	"updated_at" timestamp with time zone DEFAULT now() NOT NULL
+	"low_balance_threshold" bigint DEFAULT 1000 NOT NULL,
+	"updated_at" timestamp with time zone DEFAULT now() NOT NULL,
+	CONSTRAINT "credit_balances_low_threshold_nonnegative" CHECK ("credit_balances"."low_balance_threshold" >= 0)
 );
 --> statement-breakpoint
 CREATE TABLE "credit_movements" (
@@ -299,7 +302,7 @@ CREATE TABLE "usage_records" (
 	"user_id" uuid,
 	"destination_country" text,
 	"destination_type" "destination_type",
-	"charge_type" "movement_type",
+	"category" "usage_category" NOT NULL,
 	"covered_by_package_id" uuid,
 	"bundle_id" uuid,
 	"bundle_seconds" integer DEFAULT 0 NOT NULL,
@@ -311,6 +314,7 @@ CREATE TABLE "usage_records" (
 	CONSTRAINT "usage_records_measure" CHECK (("usage_records"."kind" = 'call' and "usage_records"."duration_seconds" >= 0 and "usage_records"."fragments" is null)
         or ("usage_records"."kind" = 'sms' and "usage_records"."fragments" > 0 and "usage_records"."duration_seconds" is null)),
 	CONSTRAINT "usage_records_amount_nonnegative" CHECK ("usage_records"."amount" >= 0),
+	CONSTRAINT "usage_records_category_amount" CHECK (("usage_records"."category" in ('included', 'bundle')) = ("usage_records"."amount" = 0) or "usage_records"."category" = 'bundle'),
 	CONSTRAINT "usage_records_bundle_seconds_nonnegative" CHECK ("usage_records"."bundle_seconds" >= 0)
 );
 --> statement-breakpoint
@@ -322,6 +326,37 @@ CREATE TABLE "audit_log" (
 	"before" jsonb,
 	"after" jsonb,
 	"created_at" timestamp with time zone DEFAULT now() NOT NULL
+);
+--> statement-breakpoint
+CREATE TABLE "credit_daily_balances" (
+	"account_id" uuid NOT NULL,
+	"day" date NOT NULL,
+	"closing_balance" bigint NOT NULL,
+	"last_movement_id" bigint NOT NULL,
+	"credits" bigint NOT NULL,
+	"debits" bigint NOT NULL,
+	"usage_net" bigint NOT NULL,
+	CONSTRAINT "credit_daily_balances_pkey" PRIMARY KEY("account_id","day")
+);
+--> statement-breakpoint
+CREATE TABLE "usage_daily_totals" (
+	"account_id" uuid NOT NULL,
+	"day" date NOT NULL,
+	"category" "usage_category" NOT NULL,
+	"records" integer NOT NULL,
+	"seconds" bigint NOT NULL,
+	"fragments" bigint NOT NULL,
+	"amount" bigint NOT NULL,
+	CONSTRAINT "usage_daily_totals_pkey" PRIMARY KEY("account_id","day","category")
+);
+--> statement-breakpoint
+CREATE TABLE "usage_user_monthly" (
+	"account_id" uuid NOT NULL,
+	"month" date NOT NULL,
+	"user_id" uuid NOT NULL,
+	"package_id" uuid NOT NULL,
+	"seconds" bigint NOT NULL,
+	CONSTRAINT "usage_user_monthly_pkey" PRIMARY KEY("account_id","month","user_id","package_id")
 );
 --> statement-breakpoint
 ALTER TABLE "users" ADD CONSTRAINT "users_account_id_accounts_id_fk" FOREIGN KEY ("account_id") REFERENCES "public"."accounts"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
@@ -354,6 +389,9 @@ ALTER TABLE "usage_records" ADD CONSTRAINT "usage_records_movement_id_credit_mov
 ALTER TABLE "usage_records" ADD CONSTRAINT "usage_records_user_same_account_fk" FOREIGN KEY ("account_id","user_id") REFERENCES "public"."users"("account_id","id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "audit_log" ADD CONSTRAINT "audit_log_account_id_accounts_id_fk" FOREIGN KEY ("account_id") REFERENCES "public"."accounts"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "audit_log" ADD CONSTRAINT "audit_log_actor_same_account_fk" FOREIGN KEY ("account_id","actor_user_id") REFERENCES "public"."users"("account_id","id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
+ALTER TABLE "credit_daily_balances" ADD CONSTRAINT "credit_daily_balances_account_id_accounts_id_fk" FOREIGN KEY ("account_id") REFERENCES "public"."accounts"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
+ALTER TABLE "usage_daily_totals" ADD CONSTRAINT "usage_daily_totals_account_id_accounts_id_fk" FOREIGN KEY ("account_id") REFERENCES "public"."accounts"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
+ALTER TABLE "usage_user_monthly" ADD CONSTRAINT "usage_user_monthly_account_id_accounts_id_fk" FOREIGN KEY ("account_id") REFERENCES "public"."accounts"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
 CREATE UNIQUE INDEX "accounts_slug_key" ON "accounts" USING btree ("slug");--> statement-breakpoint
 CREATE UNIQUE INDEX "users_email_key" ON "users" USING btree ("email");--> statement-breakpoint
 CREATE INDEX "users_account_id_idx" ON "users" USING btree ("account_id","active");--> statement-breakpoint

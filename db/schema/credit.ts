@@ -22,8 +22,10 @@ export const creditBalances = pgTable("credit_balances", {
     .references(() => accounts.id),
   /** Minor units of the account currency; may go below zero (a call may finish). */
   balance: bigint("balance", { mode: "number" }).notNull().default(0),
+  /** Below this the page says credit is running low (minor units). */
+  lowBalanceThreshold: bigint("low_balance_threshold", { mode: "number" }).notNull().default(1000),
   updatedAt: timestamp("updated_at", { withTimezone: true }).notNull().defaultNow(),
-});
+}, (t) => [check("credit_balances_low_threshold_nonnegative", sql`${t.lowBalanceThreshold} >= 0`)]);
 
 /** Append-only (a trigger refuses UPDATE and DELETE): every change of a balance. */
 export const creditMovements = pgTable(

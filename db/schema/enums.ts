@@ -50,3 +50,13 @@ export const paymentProvider = pgEnum("payment_provider", ["stripe", "sandbox"])
 export const paymentMethodType = pgEnum("payment_method_type", ["card", "paypal"]);
 export const usageKind = pgEnum("usage_kind", ["call", "sms"]);
 export const usageDirection = pgEnum("usage_direction", ["outbound", "inbound"]);
+/** How a rated usage record is billed: included, or the "not included" category it falls in. */
+export const usageCategory = pgEnum("usage_category", [
+  "included",
+  "bundle",
+  "outside_packages",
+  "premium",
+  "forwarded",
+  "toll_free_inbound",
+  "sms",
+]);

@@ -8,3 +8,4 @@ export * from "./payments";
 export * from "./billing-details";
 export * from "./usage";
 export * from "./audit";
+export * from "./rollups";

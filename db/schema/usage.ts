@@ -16,7 +16,7 @@ import { accounts, users } from "./accounts";
 import { callingPackages } from "./catalog";
 import { prepaidBundles } from "./subscriptions";
 import { creditMovements } from "./credit";
-import { destinationType, movementType, usageDirection, usageKind } from "./enums";
+import { destinationType, usageCategory, usageDirection, usageKind } from "./enums";
 
 /** A call or SMS reported by the telephony platform, and how it was rated. */
 export const usageRecords = pgTable(
@@ -39,8 +39,7 @@ export const usageRecords = pgTable(
     userId: uuid("user_id"),
     destinationCountry: text("destination_country"),
     destinationType: destinationType("destination_type"),
-    /** What the record was charged as, when charged from credit. */
-    chargeType: movementType("charge_type"),
+    category: usageCategory("category").notNull(),
     coveredByPackageId: uuid("covered_by_package_id").references(() => callingPackages.id),
     bundleId: uuid("bundle_id").references(() => prepaidBundles.id),
     bundleSeconds: integer("bundle_seconds").notNull().default(0),
@@ -65,6 +64,10 @@ export const usageRecords = pgTable(
         or (${t.kind} = 'sms' and ${t.fragments} > 0 and ${t.durationSeconds} is null)`,
     ),
     check("usage_records_amount_nonnegative", sql`${t.amount} >= 0`),
+    check(
+      "usage_records_category_amount",
+      sql`(${t.category} in ('included', 'bundle')) = (${t.amount} = 0) or ${t.category} = 'bundle'`,
+    ),
     check("usage_records_bundle_seconds_nonnegative", sql`${t.bundleSeconds} >= 0`),
   ],
 );

@@ -1,5 +1,6 @@
-import { eq } from "drizzle-orm";
+import { eq, sql } from "drizzle-orm";
 import { chargeForSeconds, chargeForUnits } from "../../lib/money";
+import { zonedMidnight, zonedParts } from "../../lib/time";
 import type { Database, Executor } from "../client";
 import {
   accountAddons,
@@ -14,16 +15,16 @@ import {
   prepaidBundles,
   subscriptions,
   topUpAttempts,
+  usageRecords,
   users,
-  type NewCreditMovement,
 } from "../schema";
 import { type CatalogIds, catalogKey, seedCatalog } from "./catalog";
 import { demoPeople } from "./people";
-import { createRandom, type Random } from "./random";
+import { creditHistory, type HistoryContext, includedUsage } from "./history";
+import { createRandom } from "./random";
 import { TENANTS, type TenantSpec } from "./tenants";
 
 const DAY = 24 * 60 * 60 * 1000;
-export const MOVEMENT_HISTORY_DAYS = 120;
 
 export interface SeedResult {
   seeded: boolean;
@@ -44,15 +45,13 @@ export async function seedDemo(db: Database, now = new Date()): Promise<SeedResu
   });
 }
 
-function periodFor(interval: "month" | "year", now: Date): { start: Date; end: Date } {
+/** Monthly plans renew on the 1st; the yearly one started four months ago. Local midnight. */
+function periodFor(interval: "month" | "year", now: Date, timeZone: string): { start: Date; end: Date } {
+  const { year, month } = zonedParts(now, timeZone);
   if (interval === "month") {
-    const start = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), 1));
-    const end = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth() + 1, 1));
-    return { start, end };
+    return { start: zonedMidnight(year, month, 1, timeZone), end: zonedMidnight(year, month + 1, 1, timeZone) };
   }
-  const start = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth() - 4, 1));
-  const end = new Date(Date.UTC(now.getUTCFullYear() + 1, now.getUTCMonth() - 4, 1));
-  return { start, end };
+  return { start: zonedMidnight(year, month - 4, 1, timeZone), end: zonedMidnight(year, month + 8, 1, timeZone) };
 }
 
 async function seedTenant(tx: Executor, spec: TenantSpec, catalog: CatalogIds, now: Date) {
@@ -90,7 +89,7 @@ async function seedTenant(tx: Executor, spec: TenantSpec, catalog: CatalogIds, n
   if (!admin) throw new Error(`tenant ${spec.slug} needs an active admin`);
   const callers = userRows.filter((u) => u.active);
 
-  const period = periodFor(spec.plan.interval, now);
+  const period = periodFor(spec.plan.interval, now, spec.timeZone);
   const planId = catalog.plan[catalogKey(spec.plan.code, spec.currency, spec.plan.interval)];
   if (!planId) throw new Error(`no plan ${spec.plan.code} in ${spec.currency}`);
   await tx.insert(subscriptions).values({
@@ -107,10 +106,18 @@ async function seedTenant(tx: Executor, spec: TenantSpec, catalog: CatalogIds, n
     providerSubscriptionItemId: `si_demo_${spec.slug}`,
   });
 
+  const boughtPackages: { id: string; coveredCountries: string[]; limitMinutes: number; quantity: number }[] = [];
   for (const pkg of spec.packages) {
     const packageId = catalog.pkg[catalogKey(pkg.code, spec.currency)];
     if (!packageId) throw new Error(`no package ${pkg.code}`);
-    const unitPrice = await packagePrice(tx, packageId);
+    const catalogue = await packageById(tx, packageId);
+    boughtPackages.push({
+      id: packageId,
+      coveredCountries: catalogue.scope === "domestic" ? [spec.country] : catalogue.coveredCountries,
+      limitMinutes: catalogue.fairUseMinutesPerUser ?? catalogue.includedMinutesPerUser ?? 0,
+      quantity: pkg.quantity,
+    });
+    const unitPrice = catalogue.monthlyPrice;
     await tx.insert(accountPackages).values({
       accountId,
       packageId,
@@ -181,10 +188,32 @@ async function seedTenant(tx: Executor, spec: TenantSpec, catalog: CatalogIds, n
     });
   }
 
-  const history = movementHistory(spec, accountId, admin.id, callers.map((u) => u.id), now, random);
-  for (let i = 0; i < history.movements.length; i += 1000) {
-    await tx.insert(creditMovements).values(history.movements.slice(i, i + 1000));
+  const ctx: HistoryContext = {
+    spec,
+    accountId,
+    adminId: admin.id,
+    callerIds: callers.map((u) => u.id),
+    ownNumbers: numbers.filter((n) => !n.releasedAt && n.type !== "toll_free").map((n) => n.e164),
+    periodStart: period.start,
+    now,
+    random,
+  };
+  const history = creditHistory(ctx);
+  const { year, month } = zonedParts(now, spec.timeZone);
+  const included = includedUsage(ctx, boughtPackages, zonedMidnight(year, month, 1, spec.timeZone));
+  for (const [table, rows] of [
+    [creditMovements, history.movements],
+    [usageRecords, [...history.usage, ...included]],
+  ] as const) {
+    for (let i = 0; i < rows.length; i += 1000) {
+      await tx.insert(table).values(rows.slice(i, i + 1000) as never);
+    }
   }
+  await tx.execute(sql`
+    update usage_records u set movement_id = m.id
+    from credit_movements m
+    where u.account_id = ${accountId} and m.account_id = ${accountId}
+      and m.interaction_id = u.external_id and u.amount > 0`);
   if (history.topUps.length > 0) {
     await tx.insert(topUpAttempts).values(history.topUps);
   }
@@ -199,12 +228,12 @@ async function seedTenant(tx: Executor, spec: TenantSpec, catalog: CatalogIds, n
   };
 }
 
-async function packagePrice(tx: Executor, packageId: string): Promise<number> {
+async function packageById(tx: Executor, packageId: string) {
   const row = await tx.query.callingPackages.findFirst({
     where: (p, { eq: equals }) => equals(p.id, packageId),
   });
   if (!row) throw new Error("package vanished");
-  return row.monthlyPrice;
+  return row;
 }
 
 async function addonPrice(tx: Executor, addonId: string): Promise<number> {
@@ -237,152 +266,3 @@ function numberRows(spec: TenantSpec, accountId: string, periodStart: Date, now:
   return rows;
 }
 
-type NewTopUp = typeof topUpAttempts.$inferInsert;
-
-function movementHistory(
-  spec: TenantSpec,
-  accountId: string,
-  adminId: string,
-  callerIds: string[],
-  now: Date,
-  random: Random,
-) {
-  const movements: NewCreditMovement[] = [];
-  const topUps: NewTopUp[] = [];
-  let balance = 0;
-  let sequence = 0;
-
-  const push = (m: Omit<NewCreditMovement, "accountId" | "balanceAfter">) => {
-    balance += m.amount;
-    movements.push({ ...m, accountId, balanceAfter: balance });
-  };
-  const topUp = (at: Date, kind: "manual" | "auto", amount: number) => {
-    sequence++;
-    const paymentId = `pi_demo_${spec.slug}_${sequence}`;
-    push({
-      occurredAt: at,
-      type: kind === "auto" ? "top_up_auto" : "top_up_manual",
-      interactionId: paymentId,
-      description: kind === "auto" ? "Automatic top-up" : "Credit added",
-      amount,
-      actorUserId: kind === "manual" ? adminId : null,
-      actor: kind === "auto" ? "auto top-up" : "admin",
-    });
-    topUps.push({
-      accountId,
-      kind,
-      status: "succeeded",
-      amount,
-      currency: spec.currency,
-      idempotencyKey: `seed-${paymentId}`,
-      providerPaymentIntentId: paymentId,
-      initiatedByUserId: kind === "manual" ? adminId : null,
-      createdAt: at,
-      updatedAt: at,
-      settledAt: at,
-    });
-  };
-
-  const start = new Date(now.getTime() - MOVEMENT_HISTORY_DAYS * DAY);
-  start.setUTCHours(0, 0, 0, 0);
-  topUp(new Date(start.getTime() + 8 * 60 * 60 * 1000), "manual", spec.manualTopUp.amount * 2);
-
-  for (let day = 0; day < MOVEMENT_HISTORY_DAYS; day++) {
-    const dayStart = start.getTime() + day * DAY;
-    const count = random.int(spec.callsPerDay[0], spec.callsPerDay[1]);
-    const times: number[] = [];
-    for (let i = 0; i < count; i++) times.push(dayStart + random.int(7 * 3600, 19 * 3600) * 1000);
-    times.sort((a, b) => a - b);
-    for (const time of times) {
-      if (time >= now.getTime()) break;
-      const at = new Date(time);
-      sequence++;
-      const caller = random.pick(callerIds);
-      const roll = random.next();
-      if (roll < 0.72) {
-        const destination = random.pick(spec.chargedDestinations);
-        const seconds = random.int(15, destination.premium ? 240 : 900);
-        const number = `${destination.e164}${String(random.int(1000, 9999))}`;
-        push({
-          occurredAt: at,
-          type: "call",
-          interactionId: `call-${spec.slug}-${sequence}`,
-          description: `${destination.premium ? "Premium call" : "Call"} to ${destination.country}`,
-          destination: number,
-          units: seconds,
-          unitType: "seconds",
-          rateMicros: destination.rateMicros,
-          amount: -Math.max(1, chargeForSeconds(seconds, destination.rateMicros, spec.currency)),
-          actorUserId: caller,
-          actor: "platform",
-        });
-      } else if (roll < 0.84) {
-        const fragments = random.int(1, 3);
-        push({
-          occurredAt: at,
-          type: "sms",
-          interactionId: `sms-${spec.slug}-${sequence}`,
-          description: "SMS",
-          destination: `${random.pick(spec.chargedDestinations).e164}${random.int(1000, 9999)}`,
-          units: fragments,
-          unitType: "fragments",
-          rateMicros: spec.smsRateMicros,
-          amount: -Math.max(1, chargeForUnits(fragments, spec.smsRateMicros, spec.currency)),
-          actorUserId: caller,
-          actor: "platform",
-        });
-      } else if (roll < 0.91) {
-        const seconds = random.int(30, 600);
-        const destination = random.pick(spec.chargedDestinations.filter((d) => !d.premium));
-        push({
-          occurredAt: at,
-          type: "forwarded_leg",
-          interactionId: `call-${spec.slug}-${sequence}-fwd`,
-          description: `Forwarded leg to ${destination.country}`,
-          destination: `${destination.e164}${random.int(1000, 9999)}`,
-          units: seconds,
-          unitType: "seconds",
-          rateMicros: destination.rateMicros,
-          amount: -Math.max(1, chargeForSeconds(seconds, destination.rateMicros, spec.currency)),
-          actorUserId: caller,
-          actor: "platform",
-        });
-      } else if (roll < 0.995) {
-        const seconds = random.int(30, 1200);
-        const tollFree = spec.numbers.find((n) => n.type === "toll_free");
-        push({
-          occurredAt: at,
-          type: "toll_free_inbound",
-          interactionId: `call-${spec.slug}-${sequence}-in`,
-          description: "Inbound call to toll-free number",
-          destination: tollFree ? `${tollFree.prefix}0100` : null,
-          units: seconds,
-          unitType: "seconds",
-          rateMicros: spec.tollFreeInboundMicros,
-          amount: -Math.max(1, chargeForSeconds(seconds, spec.tollFreeInboundMicros, spec.currency)),
-          actorUserId: caller,
-          actor: "platform",
-        });
-      } else {
-        const last = movements.findLast((m) => m.type === "call");
-        if (last) {
-          push({
-            occurredAt: at,
-            type: "refund",
-            interactionId: `refund-${last.interactionId}`,
-            description: `Refund of ${last.interactionId} (dropped call)`,
-            amount: -last.amount,
-            actorUserId: adminId,
-            actor: "support",
-          });
-        }
-      }
-      if (spec.autoTopUp && balance < spec.autoTopUp.threshold) {
-        topUp(new Date(time + 1000), "auto", spec.autoTopUp.amount);
-      } else if (!spec.autoTopUp && balance < spec.manualTopUp.below) {
-        topUp(new Date(time + 30 * 60 * 1000), "manual", spec.manualTopUp.amount);
-      }
-    }
-  }
-  return { movements, topUps, balance };
-}

@@ -34,6 +34,8 @@ export interface TenantSpec {
   autoTopUp?: { threshold: number; amount: number; monthlyCap: number | null };
   /** Manual top-up made when the balance runs low (accounts without auto top-up). */
   manualTopUp: { amount: number; below: number };
+  /** Destinations this tenant calls inside its packages. */
+  includedDestinations: { e164: string; country: string }[];
   /** Destinations this tenant calls outside its packages: [e164 prefix, rate micros/min]. */
   chargedDestinations: { e164: string; country: string; rateMicros: number; premium?: boolean }[];
   smsRateMicros: number;
@@ -78,6 +80,14 @@ export const TENANTS: TenantSpec[] = [
     },
     autoTopUp: { threshold: 2000, amount: 10000, monthlyCap: 50000 },
     manualTopUp: { amount: 20000, below: 0 },
+    includedDestinations: [
+      { e164: "+3314", country: "FR" },
+      { e164: "+44207", country: "GB" },
+      { e164: "+3491", country: "ES" },
+      { e164: "+4930", country: "DE" },
+      { e164: "+8135", country: "JP" },
+      { e164: "+6562", country: "SG" },
+    ],
     chargedDestinations: [
       { e164: "+1212555", country: "US", rateMicros: 10_000 },
       { e164: "+52555", country: "MX", rateMicros: 60_000 },
@@ -116,6 +126,11 @@ export const TENANTS: TenantSpec[] = [
       country: "US",
     },
     manualTopUp: { amount: 25000, below: 1500 },
+    includedDestinations: [
+      { e164: "+1312555", country: "US" },
+      { e164: "+1617555", country: "US" },
+      { e164: "+1416555", country: "CA" },
+    ],
     chargedDestinations: [
       { e164: "+44207", country: "GB", rateMicros: 14_300 },
       { e164: "+3314", country: "FR", rateMicros: 15_400 },

@@ -1,65 +1,65 @@
 import type { Metadata } from "next";
+import { Suspense } from "react";
 import { requirePageAccess } from "@/lib/auth/access";
-import { getBillingOverview } from "@/lib/billing/overview";
-import { getDb } from "@/lib/db";
-import { formatMoney } from "@/lib/money";
+import { SectionSkeleton } from "./_components/section";
+import { AddonsSection } from "./_sections/addons";
+import { CompanySection } from "./_sections/company";
+import { CreditSection, TREND_DAYS } from "./_sections/credit";
+import { PaymentSection } from "./_sections/payment";
+import { SubscriptionSection } from "./_sections/subscription";
+import { SummarySection } from "./_sections/summary";
+import { UsageSection } from "./_sections/usage";
 
 export const metadata: Metadata = { title: "Billing" };
 
-export default async function BillingPage() {
+type SearchParams = Promise<Record<string, string | string[] | undefined>>;
+
+/** Only 30 or 90: anything else in the query string falls back to 30. */
+function trendDays(value: string | string[] | undefined): number {
+  const days = Number(Array.isArray(value) ? value[0] : value);
+  return (TREND_DAYS as readonly number[]).includes(days) ? days : TREND_DAYS[0];
+}
+
+export default async function BillingPage({ searchParams }: { searchParams: SearchParams }) {
+  // The account comes from the session's user, read from the database; never from the request.
   const user = await requirePageAccess("billing.view", "/dashboard/account/billing");
-  const overview = await getBillingOverview(await getDb(), user.accountId);
-  const { account, subscription, paymentMethod } = overview;
-  const dateFormat = new Intl.DateTimeFormat("en-GB", { dateStyle: "long", timeZone: account.timeZone });
+  const accountId = user.accountId;
+  const trend = trendDays((await searchParams).trend);
   return (
-    <main className="mx-auto max-w-7xl px-4 py-8">
-      <p className="text-sm text-slate-500">Account › Billing</p>
-      <h1 className="text-2xl font-semibold">Billing</h1>
-      <div className="mt-6 grid gap-6 lg:grid-cols-2">
-        <section aria-labelledby="subscription-heading" className="rounded-xl bg-white p-6 ring-1 ring-slate-200">
-          <h2 id="subscription-heading" className="font-semibold">
-            Subscription and seats
-          </h2>
-          {subscription ? (
-            <dl className="mt-3 grid grid-cols-2 gap-2 text-sm">
-              <dt className="text-slate-500">Plan</dt>
-              <dd data-testid="plan-name">
-                {subscription.planName} ({subscription.interval === "month" ? "monthly" : "yearly"})
-              </dd>
-              <dt className="text-slate-500">Seats used</dt>
-              <dd data-testid="seats">
-                {overview.seatsUsed} of {subscription.seatsPurchased}
-              </dd>
-              <dt className="text-slate-500">Renews on</dt>
-              <dd>{dateFormat.format(subscription.renewsAt)}</dd>
-            </dl>
-          ) : (
-            <p className="mt-3 text-sm text-slate-600">No active subscription.</p>
-          )}
-        </section>
-        <section aria-labelledby="credit-heading" className="rounded-xl bg-white p-6 ring-1 ring-slate-200">
-          <h2 id="credit-heading" className="font-semibold">
-            Credit
-          </h2>
-          <p
-            data-testid="balance"
-            className={`mt-3 text-2xl font-semibold ${overview.balance <= 0 ? "text-red-700" : ""}`}
-          >
-            {formatMoney(overview.balance, account.currency)}
-          </p>
-        </section>
-        <section aria-labelledby="payment-heading" className="rounded-xl bg-white p-6 ring-1 ring-slate-200">
-          <h2 id="payment-heading" className="font-semibold">
-            Payment method
-          </h2>
-          <p className="mt-3 text-sm" data-testid="payment-method">
-            {!paymentMethod
-              ? "No payment method saved."
-              : paymentMethod.type === "card"
-                ? `Card ${paymentMethod.cardBrand} ending in ${paymentMethod.cardLast4}, expires ${paymentMethod.cardExpMonth}/${paymentMethod.cardExpYear}`
-                : `PayPal (${paymentMethod.paypalEmail})`}
-          </p>
-        </section>
+    <main className="mx-auto max-w-7xl px-4 py-6 sm:py-8">
+      <p className="text-sm text-slate-500">
+        Dashboard › Account › <span aria-current="page">Billing</span>
+      </p>
+      <h1 className="mt-1 text-2xl font-semibold text-slate-900">Billing</h1>
+      <p className="mt-1 text-sm text-slate-600">
+        Your subscription, usage and charges for {user.accountName}, and your payment settings.
+      </p>
+      <div className="mt-6 grid grid-cols-1 gap-6 lg:grid-cols-[minmax(0,3fr)_minmax(0,2fr)]">
+        <div className="space-y-6" data-column="details">
+          <Suspense fallback={<SectionSkeleton id="subscription" title="Subscription and seats" />}>
+            <SubscriptionSection accountId={accountId} />
+          </Suspense>
+          <Suspense fallback={<SectionSkeleton id="credit" title="Credit and auto top-up" />}>
+            <CreditSection accountId={accountId} trendDays={trend} />
+          </Suspense>
+          <Suspense fallback={<SectionSkeleton id="usage" title="Usage and overages" />}>
+            <UsageSection accountId={accountId} />
+          </Suspense>
+          <Suspense fallback={<SectionSkeleton id="addons" title="Add-ons and additional services" />}>
+            <AddonsSection accountId={accountId} />
+          </Suspense>
+          <Suspense fallback={<SectionSkeleton id="company" title="Company billing details" />}>
+            <CompanySection accountId={accountId} />
+          </Suspense>
+        </div>
+        <div className="space-y-6" data-column="summary">
+          <Suspense fallback={<SectionSkeleton id="summary" title="Current plan and services summary" />}>
+            <SummarySection accountId={accountId} />
+          </Suspense>
+          <Suspense fallback={<SectionSkeleton id="payment" title="Payment method" />}>
+            <PaymentSection accountId={accountId} />
+          </Suspense>
+        </div>
       </div>
     </main>
   );

@@ -1,0 +1,77 @@
+/** A page section: a landmark with a heading, and an edit control in its top-right corner. */
+export function Section({
+  id,
+  title,
+  action,
+  children,
+}: {
+  id: string;
+  title: string;
+  action?: React.ReactNode;
+  children: React.ReactNode;
+}) {
+  return (
+    <section
+      id={id}
+      aria-labelledby={`${id}-heading`}
+      className="relative rounded-xl bg-white p-5 shadow-sm ring-1 ring-slate-200 sm:p-6"
+    >
+      <div className="flex items-start justify-between gap-4">
+        <h2 id={`${id}-heading`} className="text-base font-semibold text-slate-900">
+          {title}
+        </h2>
+        {action}
+      </div>
+      <div className="mt-4 text-sm text-slate-700">{children}</div>
+    </section>
+  );
+}
+
+/**
+ * The pencil in a section's top-right corner. Until its form exists it is shown but
+ * disabled, so the layout and its accessible name are already in place.
+ */
+export function EditButton({ label, href }: { label: string; href?: string }) {
+  const icon = (
+    <svg aria-hidden="true" viewBox="0 0 20 20" className="h-4 w-4" fill="currentColor">
+      <path d="M13.6 2.6a2 2 0 0 1 2.8 0l1 1a2 2 0 0 1 0 2.8l-9.5 9.5-4.2 1.2 1.2-4.2 9.5-9.5z" />
+    </svg>
+  );
+  const classes =
+    "-mr-1 -mt-1 inline-flex h-8 w-8 items-center justify-center rounded-md text-slate-600 ring-1 ring-slate-300";
+  if (href) {
+    return (
+      <a href={href} aria-label={label} title={label} className={`${classes} hover:bg-slate-100`}>
+        {icon}
+      </a>
+    );
+  }
+  return (
+    <button type="button" aria-label={label} title={`${label} (not available yet)`} disabled className={`${classes} opacity-50`}>
+      {icon}
+    </button>
+  );
+}
+
+export function SectionSkeleton({ id, title }: { id: string; title: string }) {
+  return (
+    <Section id={id} title={title}>
+      <div aria-busy="true" aria-live="polite" className="space-y-2">
+        <span className="sr-only">Loading {title.toLowerCase()}…</span>
+        <div className="h-4 w-2/3 animate-pulse rounded bg-slate-200" />
+        <div className="h-4 w-1/2 animate-pulse rounded bg-slate-200" />
+      </div>
+    </Section>
+  );
+}
+
+/** A horizontal bar for "used of total", with its figures in words for screen readers. */
+export function UsageBar({ used, total, label }: { used: number; total: number; label: string }) {
+  const percent = total > 0 ? Math.min(100, Math.round((used * 100) / total)) : 0;
+  const tone = used > total ? "bg-red-600" : percent >= 90 ? "bg-amber-500" : "bg-indigo-600";
+  return (
+    <div role="img" aria-label={label} className="h-2 w-full overflow-hidden rounded-full bg-slate-200">
+      <div className={`h-full ${tone}`} style={{ width: `${percent}%` }} />
+    </div>
+  );
+}

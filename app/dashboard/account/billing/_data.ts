@@ -1,0 +1,50 @@
+import { cache } from "react";
+import { getActiveAddons, getBillingDetails, getPaymentMethod } from "@/lib/billing/account-items";
+import { getAccount } from "@/lib/billing/account";
+import { getBalanceTrend, getCreditOverview, getRunway } from "@/lib/billing/credit";
+import { getStatement } from "@/lib/billing/statement";
+import { getSubscription } from "@/lib/billing/subscription";
+import { getActiveBundles, getIncludedPackages, getNotIncludedUsage } from "@/lib/billing/usage";
+import { getDb } from "@/lib/db";
+
+/**
+ * Per-request loaders for the billing sections. Each takes the account id from the
+ * checked session (never from the request), and React's cache() runs each query once per
+ * request however many sections need it.
+ */
+export const loadAccount = cache(async (accountId: string) => getAccount(await getDb(), accountId));
+
+export const loadSubscription = cache(async (accountId: string) => getSubscription(await getDb(), accountId));
+
+export const loadCredit = cache(async (accountId: string) => getCreditOverview(await getDb(), accountId));
+
+export const loadTrend = cache(async (accountId: string, days: number) =>
+  getBalanceTrend(await getDb(), await loadAccount(accountId), days),
+);
+
+export const loadRunway = cache(async (accountId: string) => {
+  const [account, credit] = await Promise.all([loadAccount(accountId), loadCredit(accountId)]);
+  return getRunway(await getDb(), account, credit.balance);
+});
+
+export const loadIncludedPackages = cache(async (accountId: string) =>
+  getIncludedPackages(await getDb(), await loadAccount(accountId)),
+);
+
+export const loadBundles = cache(async (accountId: string) => getActiveBundles(await getDb(), accountId));
+
+export const loadNotIncluded = cache(async (accountId: string) => {
+  const [account, subscription] = await Promise.all([loadAccount(accountId), loadSubscription(accountId)]);
+  if (!subscription) return null;
+  return getNotIncludedUsage(await getDb(), account, { start: subscription.periodStart, end: subscription.periodEnd });
+});
+
+export const loadAddons = cache(async (accountId: string) => getActiveAddons(await getDb(), accountId));
+
+export const loadBillingDetails = cache(async (accountId: string) => getBillingDetails(await getDb(), accountId));
+
+export const loadPaymentMethod = cache(async (accountId: string) => getPaymentMethod(await getDb(), accountId));
+
+export const loadStatement = cache(async (accountId: string) =>
+  getStatement(await getDb(), await loadAccount(accountId)),
+);

@@ -1,0 +1,34 @@
+import { accountFormat } from "@/lib/billing/format";
+import { Section } from "../_components/section";
+import { loadAccount, loadAddons } from "../_data";
+
+export async function AddonsSection({ accountId }: { accountId: string }) {
+  const [account, addons] = await Promise.all([loadAccount(accountId), loadAddons(accountId)]);
+  const f = accountFormat(account);
+  return (
+    <Section id="addons" title="Add-ons and additional services">
+      {addons.length === 0 ? (
+        <p>
+          No add-ons active. Conversation Intelligence, dialers and Voice Agents packages appear here when you add
+          them.
+        </p>
+      ) : (
+        <ul className="divide-y divide-slate-100">
+          {addons.map((addon) => (
+            <li key={addon.name} data-testid="addon" className="flex flex-wrap justify-between gap-2 py-2">
+              <div>
+                <p className="font-medium text-slate-900">{addon.name}</p>
+                <p className="text-slate-500">{addon.description}</p>
+              </div>
+              <p className="text-right tabular-nums">
+                {addon.quantity} × {f.money(addon.monthlyPrice)} per {addon.unitLabel}
+                <br />
+                <span className="font-medium text-slate-900">{f.money(addon.monthlyTotal)}</span> a month
+              </p>
+            </li>
+          ))}
+        </ul>
+      )}
+    </Section>
+  );
+}

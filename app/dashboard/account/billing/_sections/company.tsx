@@ -1,0 +1,40 @@
+import { countryName } from "@/lib/billing/format";
+import { EditButton, Section } from "../_components/section";
+import { loadBillingDetails } from "../_data";
+
+export async function CompanySection({ accountId }: { accountId: string }) {
+  const details = await loadBillingDetails(accountId);
+  return (
+    <Section id="company" title="Company billing details" action={<EditButton label="Edit company billing details" />}>
+      {!details ? (
+        <p>No company details yet. Add them so invoices name your company.</p>
+      ) : (
+        <dl className="grid grid-cols-1 gap-x-4 gap-y-2 sm:grid-cols-2" data-testid="company-details">
+          <div>
+            <dt className="text-slate-500">Company name</dt>
+            <dd className="font-medium text-slate-900">{details.companyName}</dd>
+          </div>
+          <div>
+            <dt className="text-slate-500">VAT number</dt>
+            <dd>{details.vatNumber ?? "None"}</dd>
+          </div>
+          <div>
+            <dt className="text-slate-500">Invoice email</dt>
+            <dd>{details.invoiceEmail}</dd>
+          </div>
+          <div>
+            <dt className="text-slate-500">Address</dt>
+            <dd>
+              {details.street}
+              <br />
+              {details.postalCode} {details.city}
+              <br />
+              {countryName(details.country)}
+            </dd>
+          </div>
+        </dl>
+      )}
+      <p className="mt-3 text-xs text-slate-500">Changes apply to future invoices only.</p>
+    </Section>
+  );
+}

@@ -1,0 +1,143 @@
+import Link from "next/link";
+import type { CreditOverview } from "@/lib/billing/credit";
+import { accountFormat, type AccountFormat } from "@/lib/billing/format";
+import { BalanceChart } from "../_components/balance-chart";
+import { EditButton, Section } from "../_components/section";
+import { loadAccount, loadCredit, loadRunway, loadTrend } from "../_data";
+
+export const TREND_DAYS = [30, 90] as const;
+
+function Banner({ credit, format }: { credit: CreditOverview; format: AccountFormat }) {
+  if (credit.state === "ok") return null;
+  const out = credit.state === "out";
+  return (
+    <div
+      role="alert"
+      data-testid="credit-banner"
+      className={`rounded-md p-3 ring-1 ${out ? "bg-red-50 text-red-900 ring-red-200" : "bg-amber-50 text-amber-900 ring-amber-200"}`}
+    >
+      <p className="font-semibold">
+        {out ? "Your credit has run out" : `Your credit is running low (below ${format.money(credit.lowBalanceThreshold)})`}
+      </p>
+      <p className="mt-1">
+        {out
+          ? "Outbound calls and inbound calls to toll-free numbers are blocked. Other inbound calls still work."
+          : "At zero, outbound calls and inbound calls to toll-free numbers will be blocked."}{" "}
+        {credit.autoTopUp?.enabled
+          ? `Auto top-up adds ${format.money(credit.autoTopUp.amount)} when the balance drops below ${format.money(credit.autoTopUp.threshold)}.`
+          : "Add credit, or turn on auto top-up."}
+      </p>
+    </div>
+  );
+}
+
+function AutoTopUpStatus({ credit, format }: { credit: CreditOverview; format: AccountFormat }) {
+  const settings = credit.autoTopUp;
+  return (
+    <div data-testid="auto-top-up" className="space-y-1">
+      <h3 className="font-medium text-slate-900">Auto top-up</h3>
+      {!settings || (!settings.enabled && !settings.disabledReason) ? (
+        <p>Off. Turn it on to add credit automatically when the balance runs low.</p>
+      ) : settings.enabled ? (
+        <p>
+          On: adds {format.money(settings.amount)} when the balance drops below {format.money(settings.threshold)}
+          {settings.monthlyCap !== null ? `, at most ${format.money(settings.monthlyCap)} a month` : ""}.
+        </p>
+      ) : (
+        <p className="text-red-800">Switched off: {settings.disabledReason}</p>
+      )}
+      <ul className="text-slate-600">
+        {credit.pending ? (
+          <li>
+            {credit.pending.status === "requires_action" ? "Waiting for card authentication" : "In progress"}:{" "}
+            {format.money(credit.pending.amount)} since {format.dateTime(credit.pending.since)}
+          </li>
+        ) : null}
+        <li>
+          Last top-up:{" "}
+          {credit.lastTopUp
+            ? `${format.money(credit.lastTopUp.amount)} (${credit.lastTopUp.kind === "auto" ? "automatic" : "manual"}) on ${format.dateTime(credit.lastTopUp.at)}`
+            : "none yet"}
+        </li>
+        {credit.lastFailure ? (
+          <li className="text-red-800">
+            Last failure: {format.money(credit.lastFailure.amount)} on {format.dateTime(credit.lastFailure.at)}:{" "}
+            {credit.lastFailure.reason}
+          </li>
+        ) : null}
+        {settings && settings.consecutiveFailures > 0 ? (
+          <li className="text-red-800">Consecutive failures: {settings.consecutiveFailures} of 3</li>
+        ) : null}
+      </ul>
+    </div>
+  );
+}
+
+export async function CreditSection({ accountId, trendDays }: { accountId: string; trendDays: number }) {
+  const [account, credit, runway, trend] = await Promise.all([
+    loadAccount(accountId),
+    loadCredit(accountId),
+    loadRunway(accountId),
+    loadTrend(accountId, trendDays),
+  ]);
+  const f = accountFormat(account);
+  return (
+    <Section id="credit" title="Credit and auto top-up" action={<EditButton label="Edit auto top-up settings" />}>
+      <div className="space-y-5">
+        <div className="flex flex-wrap items-end justify-between gap-3">
+          <div>
+            <p className="text-slate-500">Balance</p>
+            <p
+              data-testid="balance"
+              className={`text-3xl font-semibold tabular-nums ${credit.balance <= 0 ? "text-red-700" : "text-slate-900"}`}
+            >
+              {f.money(credit.balance)}
+            </p>
+            <p data-testid="runway" className="mt-1 text-slate-600">
+              {runway.daysLeft === null
+                ? "No usage charged in the last 30 days."
+                : runway.daysLeft === 0
+                  ? `Spent ${f.money(runway.burn30Days)} in the last 30 days.`
+                  : `About ${f.number(runway.daysLeft)} ${runway.daysLeft === 1 ? "day" : "days"} left at the last 30 days' spend (${f.money(runway.burn30Days)}).`}
+            </p>
+          </div>
+          <button
+            type="button"
+            disabled
+            title="Adding credit is not available yet"
+            className="rounded-md bg-indigo-600 px-4 py-2 font-semibold text-white opacity-50"
+          >
+            Add credit
+          </button>
+        </div>
+        <Banner credit={credit} format={f} />
+        <p className="text-slate-600">
+          Credit pays for calls and messages that your plan does not include. Your balance must be positive to
+          make outbound calls.
+        </p>
+        <AutoTopUpStatus credit={credit} format={f} />
+        <div>
+          <div className="flex items-center justify-between">
+            <h3 className="font-medium text-slate-900">Balance trend</h3>
+            <nav aria-label="Trend period" className="flex gap-1 text-xs">
+              {TREND_DAYS.map((days) => (
+                <Link
+                  key={days}
+                  href={`?trend=${days}`}
+                  scroll={false}
+                  aria-current={days === trendDays ? "true" : undefined}
+                  className={`rounded px-2 py-1 ring-1 ring-slate-300 ${days === trendDays ? "bg-slate-800 text-white" : "text-slate-700 hover:bg-slate-100"}`}
+                >
+                  {days} days
+                </Link>
+              ))}
+            </nav>
+          </div>
+          <div className="mt-2">
+            <BalanceChart points={trend} format={f} days={trendDays} />
+          </div>
+        </div>
+      </div>
+    </Section>
+  );
+}

@@ -1,0 +1,56 @@
+import { accountFormat } from "@/lib/billing/format";
+import { EditButton, Section, UsageBar } from "../_components/section";
+import { loadAccount, loadSubscription } from "../_data";
+
+export async function SubscriptionSection({ accountId }: { accountId: string }) {
+  const [account, subscription] = await Promise.all([loadAccount(accountId), loadSubscription(accountId)]);
+  const f = accountFormat(account);
+  return (
+    <Section id="subscription" title="Subscription and seats" action={<EditButton label="Add or remove seats" />}>
+      {!subscription ? (
+        <p>No plan yet. Choose a plan to add users and phone numbers.</p>
+      ) : (
+        <div className="space-y-4">
+          <dl className="grid grid-cols-2 gap-x-4 gap-y-2 sm:grid-cols-3">
+            <div>
+              <dt className="text-slate-500">Plan</dt>
+              <dd className="font-medium text-slate-900" data-testid="plan-name">
+                {subscription.planName}
+              </dd>
+            </div>
+            <div>
+              <dt className="text-slate-500">Billing</dt>
+              <dd>{subscription.interval === "year" ? "Yearly" : "Monthly"}</dd>
+            </div>
+            <div>
+              <dt className="text-slate-500">Renews on</dt>
+              <dd data-testid="renewal-date">{f.date(subscription.periodEnd)}</dd>
+            </div>
+          </dl>
+          <div>
+            <p className="flex justify-between">
+              <span>Seats used</span>
+              <span data-testid="seats" className="font-medium text-slate-900">
+                {subscription.seatsUsed} of {subscription.seatsPurchased}
+              </span>
+            </p>
+            <div className="mt-2">
+              <UsageBar
+                used={subscription.seatsUsed}
+                total={subscription.seatsPurchased}
+                label={`${subscription.seatsUsed} of ${subscription.seatsPurchased} seats used`}
+              />
+            </div>
+            <p className="mt-2 text-slate-500">
+              {subscription.seatsPurchased - subscription.seatsUsed >= 0
+                ? `${subscription.seatsPurchased - subscription.seatsUsed} free. `
+                : `${subscription.seatsUsed - subscription.seatsPurchased} over. `}
+              Each seat costs {f.money(subscription.seatPrice)} per {subscription.interval}; the plan allows up
+              to {f.number(subscription.maxSeats)}.
+            </p>
+          </div>
+        </div>
+      )}
+    </Section>
+  );
+}

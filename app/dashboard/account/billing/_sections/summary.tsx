@@ -1,0 +1,103 @@
+import { accountFormat } from "@/lib/billing/format";
+import { Section } from "../_components/section";
+import { loadAccount, loadStatement } from "../_data";
+
+export async function SummarySection({ accountId }: { accountId: string }) {
+  const [account, statement] = await Promise.all([loadAccount(accountId), loadStatement(accountId)]);
+  const f = accountFormat(account);
+  if (!statement) {
+    return (
+      <Section id="summary" title="Current plan and services summary">
+        <p>No plan yet, so nothing is charged.</p>
+      </Section>
+    );
+  }
+  const { summary, period } = statement;
+  const lastDay = new Date(period.end.getTime() - 1);
+  return (
+    <Section id="summary" title="Current plan and services summary">
+      <p className="text-slate-600">
+        {f.date(period.start)} to {f.date(lastDay)}, amounts in {account.currency}, excluding VAT.
+      </p>
+      <table className="mt-3 w-full text-sm" data-testid="summary">
+        <thead>
+          <tr className="text-left text-xs text-slate-500">
+            <th scope="col" className="py-1 font-medium">
+              Item
+            </th>
+            <th scope="col" className="py-1 text-right font-medium">
+              Quantity
+            </th>
+            <th scope="col" className="py-1 text-right font-medium">
+              Unit price
+            </th>
+            <th scope="col" className="py-1 text-right font-medium">
+              Total
+            </th>
+          </tr>
+        </thead>
+        {summary.groups.map((group) => (
+          <tbody key={group.key} data-group={group.key} className="border-t border-slate-200">
+            <tr>
+              <th scope="rowgroup" colSpan={4} className="pt-3 pb-1 text-left font-semibold text-slate-900">
+                {group.title}
+              </th>
+            </tr>
+            {group.lines.length === 0 ? (
+              <tr>
+                <td colSpan={4} className="py-1 text-slate-500">
+                  None
+                </td>
+              </tr>
+            ) : null}
+            {group.lines.map((line, index) => (
+              <tr key={`${line.item}-${index}`} data-line className="align-top">
+                <td className="py-1 pr-2">
+                  {line.item}
+                  {line.change ? (
+                    <span
+                      className={`ml-2 inline-block rounded px-1.5 text-xs ${line.change.kind === "added" ? "bg-emerald-100 text-emerald-900" : "bg-slate-200 text-slate-800"}`}
+                    >
+                      {line.change.kind === "added" ? "Added" : "Released"} {f.date(line.change.at)}
+                    </span>
+                  ) : null}
+                  {line.paidFromCredit ? <span className="block text-xs text-slate-500">Paid from credit</span> : null}
+                </td>
+                <td className="py-1 text-right tabular-nums">{line.quantityLabel ?? f.number(line.quantity)}</td>
+                <td className="py-1 text-right tabular-nums">
+                  {line.unitPrice === null ? "Varies" : f.money(line.unitPrice)}
+                </td>
+                <td className="py-1 text-right tabular-nums" data-total={line.total}>
+                  {f.money(line.total)}
+                </td>
+              </tr>
+            ))}
+            <tr data-subtotal={group.subtotal}>
+              <td colSpan={3} className="py-1 text-right text-slate-600">
+                {group.title} subtotal
+              </td>
+              <td className="py-1 text-right font-medium tabular-nums">{f.money(group.subtotal)}</td>
+            </tr>
+          </tbody>
+        ))}
+        <tfoot className="border-t-2 border-slate-300">
+          <tr>
+            <th scope="row" colSpan={3} className="pt-2 pr-3 text-right font-semibold text-slate-900">
+              Total for the period, excluding VAT
+            </th>
+            <td className="pt-2 text-right text-base font-semibold tabular-nums" data-testid="grand-total">
+              {f.money(summary.total)}
+            </td>
+          </tr>
+          {summary.paidFromCredit > 0 ? (
+            <tr>
+              <td colSpan={4} className="pt-1 text-right text-xs text-slate-500">
+                of which {f.money(summary.paidFromCredit)} paid from credit
+              </td>
+            </tr>
+          ) : null}
+        </tfoot>
+      </table>
+    </Section>
+  );
+}

@@ -1,0 +1,129 @@
+import { accountFormat, countryName } from "@/lib/billing/format";
+import { USAGE_CATEGORY_LABELS } from "@/lib/billing/summary";
+import type { IncludedPackage } from "@/lib/billing/usage";
+import { Section, UsageBar } from "../_components/section";
+import { loadAccount, loadBundles, loadIncludedPackages, loadNotIncluded } from "../_data";
+
+const VISIBLE_USERS = 8;
+
+function UserMinutes({ pkg, format }: { pkg: IncludedPackage; format: ReturnType<typeof accountFormat> }) {
+  if (pkg.users.length === 0) return <p className="text-slate-500">No calls in this package this month.</p>;
+  const limitWord = pkg.unlimited ? "fair-use limit" : "included";
+  const row = (u: IncludedPackage["users"][number]) => (
+    <li key={u.userId} className="grid grid-cols-[minmax(0,10rem)_1fr_auto] items-center gap-3">
+      <span className="truncate">{u.name}</span>
+      <UsageBar
+        used={u.minutes}
+        total={pkg.minutesPerUser}
+        label={`${u.name}: ${format.number(u.minutes)} of ${format.number(pkg.minutesPerUser)} minutes`}
+      />
+      <span className="tabular-nums text-slate-600">
+        {format.number(u.minutes)} / {format.number(pkg.minutesPerUser)}
+      </span>
+    </li>
+  );
+  return (
+    <div>
+      <p className="text-slate-600">
+        Minutes per user this month ({limitWord}: {format.number(pkg.minutesPerUser)} min):
+      </p>
+      <ul className="mt-2 space-y-1.5">{pkg.users.slice(0, VISIBLE_USERS).map(row)}</ul>
+      {pkg.users.length > VISIBLE_USERS ? (
+        <details className="mt-2">
+          <summary className="cursor-pointer text-slate-600">
+            {pkg.users.length - VISIBLE_USERS} more users
+          </summary>
+          <ul className="mt-2 space-y-1.5">{pkg.users.slice(VISIBLE_USERS).map(row)}</ul>
+        </details>
+      ) : null}
+    </div>
+  );
+}
+
+export async function UsageSection({ accountId }: { accountId: string }) {
+  const [account, packages, bundles, notIncluded] = await Promise.all([
+    loadAccount(accountId),
+    loadIncludedPackages(accountId),
+    loadBundles(accountId),
+    loadNotIncluded(accountId),
+  ]);
+  const f = accountFormat(account);
+  return (
+    <Section id="usage" title="Usage and overages">
+      <div className="space-y-6">
+        <div>
+          <h3 className="font-medium text-slate-900">Included in your plan</h3>
+          {packages.length === 0 && bundles.length === 0 ? (
+            <p className="mt-2 text-slate-600">No calling packages: every call is charged from credit.</p>
+          ) : null}
+          <ul className="mt-2 space-y-4">
+            {packages.map((pkg) => (
+              <li key={pkg.id} data-testid="package" className="rounded-lg p-3 ring-1 ring-slate-200">
+                <p className="font-medium text-slate-900">{pkg.name}</p>
+                <p className="text-slate-600">
+                  {pkg.scope === "domestic" ? "Domestic calls only" : "Includes international calls"} ·{" "}
+                  {pkg.unlimited ? "Unlimited, subject to fair use" : `${f.number(pkg.minutesPerUser)} minutes per user a month`}{" "}
+                  · {pkg.quantity} {pkg.quantity === 1 ? "user" : "users"}
+                </p>
+                <p className="mt-1 text-slate-600">
+                  Covered countries: {pkg.coveredCountries.map(countryName).join(", ")}
+                </p>
+                <div className="mt-3">
+                  <UserMinutes pkg={pkg} format={f} />
+                </div>
+              </li>
+            ))}
+            {bundles.map((bundle) => (
+              <li key={bundle.name} data-testid="bundle" className="rounded-lg p-3 ring-1 ring-slate-200">
+                <p className="font-medium text-slate-900">Prepaid minutes: {bundle.name}</p>
+                <p className="text-slate-600">
+                  {f.number(bundle.minutesLeft)} of {f.number(bundle.minutesIncluded)} minutes left, used before
+                  credit; expires {f.date(bundle.expiresAt)}.
+                </p>
+                <div className="mt-2">
+                  <UsageBar
+                    used={bundle.minutesIncluded - bundle.minutesLeft}
+                    total={bundle.minutesIncluded}
+                    label={`${f.number(bundle.minutesLeft)} of ${f.number(bundle.minutesIncluded)} prepaid minutes left`}
+                  />
+                </div>
+              </li>
+            ))}
+          </ul>
+        </div>
+        <div>
+          <h3 className="font-medium text-slate-900">Not included in your plan</h3>
+          <p className="mt-1 text-slate-600">Charged from credit this billing period:</p>
+          {notIncluded === null ? (
+            <p className="mt-2 text-slate-500">No billing period yet.</p>
+          ) : (
+            <table className="mt-2 w-full" data-testid="not-included">
+              <thead className="sr-only">
+                <tr>
+                  <th scope="col">Category</th>
+                  <th scope="col">Quantity</th>
+                  <th scope="col">Amount</th>
+                </tr>
+              </thead>
+              <tbody className="divide-y divide-slate-100">
+                {notIncluded.map((c) => (
+                  <tr key={c.category} data-category={c.category}>
+                    <th scope="row" className="py-1.5 text-left font-normal">
+                      {USAGE_CATEGORY_LABELS[c.category].item}
+                    </th>
+                    <td className="py-1.5 text-right text-slate-500 tabular-nums">
+                      {c.category === "sms"
+                        ? `${f.number(c.fragments)} fragments`
+                        : `${f.number(Math.ceil(c.seconds / 60))} min`}
+                    </td>
+                    <td className="py-1.5 pl-4 text-right tabular-nums">{f.money(c.amount)}</td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          )}
+        </div>
+      </div>
+    </Section>
+  );
+}

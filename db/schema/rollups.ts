@@ -1,0 +1,58 @@
+import { bigint, date, integer, pgTable, primaryKey, uuid } from "drizzle-orm/pg-core";
+import { accounts } from "./accounts";
+import { usageCategory } from "./enums";
+
+/**
+ * Rollups kept by statement-level triggers on insert (migration 0002), in the same
+ * transaction as the rows they sum, so the page reads a few rows per day instead of
+ * every movement. Days and months are in the account's time zone.
+ */
+export const creditDailyBalances = pgTable(
+  "credit_daily_balances",
+  {
+    accountId: uuid("account_id")
+      .notNull()
+      .references(() => accounts.id),
+    day: date("day", { mode: "string" }).notNull(),
+    closingBalance: bigint("closing_balance", { mode: "number" }).notNull(),
+    lastMovementId: bigint("last_movement_id", { mode: "number" }).notNull(),
+    credits: bigint("credits", { mode: "number" }).notNull(),
+    debits: bigint("debits", { mode: "number" }).notNull(),
+    /** Sum of the day's movements other than top-ups: negative when usage spent credit. */
+    usageNet: bigint("usage_net", { mode: "number" }).notNull(),
+  },
+  (t) => [primaryKey({ name: "credit_daily_balances_pkey", columns: [t.accountId, t.day] })],
+);
+
+export const usageDailyTotals = pgTable(
+  "usage_daily_totals",
+  {
+    accountId: uuid("account_id")
+      .notNull()
+      .references(() => accounts.id),
+    day: date("day", { mode: "string" }).notNull(),
+    category: usageCategory("category").notNull(),
+    records: integer("records").notNull(),
+    seconds: bigint("seconds", { mode: "number" }).notNull(),
+    fragments: bigint("fragments", { mode: "number" }).notNull(),
+    amount: bigint("amount", { mode: "number" }).notNull(),
+  },
+  (t) => [primaryKey({ name: "usage_daily_totals_pkey", columns: [t.accountId, t.day, t.category] })],
+);
+
+/** Minutes each user spent inside each calling package per month: the fair-use bars. */
+export const usageUserMonthly = pgTable(
+  "usage_user_monthly",
+  {
+    accountId: uuid("account_id")
+      .notNull()
+      .references(() => accounts.id),
+    month: date("month", { mode: "string" }).notNull(),
+    userId: uuid("user_id").notNull(),
+    packageId: uuid("package_id").notNull(),
+    seconds: bigint("seconds", { mode: "number" }).notNull(),
+  },
+  (t) => [
+    primaryKey({ name: "usage_user_monthly_pkey", columns: [t.accountId, t.month, t.userId, t.packageId] }),
+  ],
+);

@@ -1,0 +1,73 @@
+import { and, asc, eq, gt, isNull, lt, or } from "drizzle-orm";
+import type { Executor } from "@/db/client";
+import { accountAddons, addons, billingDetails, paymentMethods, phoneNumbers } from "@/db/schema";
+
+export interface AddonView {
+  name: string;
+  category: "conversation_intelligence" | "dialer" | "voice_agents";
+  description: string;
+  quantity: number;
+  unitLabel: string;
+  monthlyPrice: number;
+  monthlyTotal: number;
+}
+
+export async function getActiveAddons(db: Executor, accountId: string, now = new Date()): Promise<AddonView[]> {
+  const rows = await db
+    .select({
+      name: addons.name,
+      category: addons.category,
+      description: addons.description,
+      unitLabel: addons.unitLabel,
+      quantity: accountAddons.quantity,
+      monthlyPrice: accountAddons.unitPrice,
+    })
+    .from(accountAddons)
+    .innerJoin(addons, eq(addons.id, accountAddons.addonId))
+    .where(
+      and(
+        eq(accountAddons.accountId, accountId),
+        lt(accountAddons.startedAt, now),
+        or(isNull(accountAddons.endedAt), gt(accountAddons.endedAt, now)),
+      ),
+    )
+    .orderBy(asc(addons.category), asc(addons.name));
+  return rows.map((r) => ({ ...r, monthlyTotal: r.quantity * r.monthlyPrice }));
+}
+
+export async function getBillingDetails(db: Executor, accountId: string) {
+  const [row] = await db.select().from(billingDetails).where(eq(billingDetails.accountId, accountId));
+  return row ?? null;
+}
+
+export async function getPaymentMethod(db: Executor, accountId: string) {
+  const [row] = await db
+    .select()
+    .from(paymentMethods)
+    .where(and(eq(paymentMethods.accountId, accountId), isNull(paymentMethods.replacedAt)));
+  return row ?? null;
+}
+
+/** Numbers held at any time during the period. */
+export async function getNumbersInPeriod(
+  db: Executor,
+  accountId: string,
+  period: { start: Date; end: Date },
+) {
+  return db
+    .select({
+      e164: phoneNumbers.e164,
+      type: phoneNumbers.type,
+      monthlyPrice: phoneNumbers.monthlyPrice,
+      acquiredAt: phoneNumbers.acquiredAt,
+      releasedAt: phoneNumbers.releasedAt,
+    })
+    .from(phoneNumbers)
+    .where(
+      and(
+        eq(phoneNumbers.accountId, accountId),
+        lt(phoneNumbers.acquiredAt, period.end),
+        or(isNull(phoneNumbers.releasedAt), gt(phoneNumbers.releasedAt, period.start)),
+      ),
+    );
+}

@@ -1,0 +1,168 @@
+import { and, desc, eq, gte, inArray, lt, lte } from "drizzle-orm";
+import type { Executor } from "@/db/client";
+import { autoTopUpSettings, creditBalances, creditDailyBalances, topUpAttempts } from "@/db/schema";
+import { addDays, zonedDateString } from "@/lib/time";
+
+export interface CreditOverview {
+  balance: number;
+  lowBalanceThreshold: number;
+  state: "ok" | "low" | "out";
+  autoTopUp: {
+    enabled: boolean;
+    threshold: number;
+    amount: number;
+    monthlyCap: number | null;
+    consecutiveFailures: number;
+    disabledReason: string | null;
+  } | null;
+  lastTopUp: { amount: number; at: Date; kind: "manual" | "auto" } | null;
+  lastFailure: { amount: number; at: Date; reason: string } | null;
+  pending: { amount: number; since: Date; status: "pending" | "requires_action" } | null;
+}
+
+export function creditState(balance: number, lowBalanceThreshold: number): CreditOverview["state"] {
+  if (balance <= 0) return "out";
+  return balance < lowBalanceThreshold ? "low" : "ok";
+}
+
+export async function getCreditOverview(db: Executor, accountId: string): Promise<CreditOverview> {
+  const attempts = (status: "succeeded" | "failed") =>
+    db
+      .select()
+      .from(topUpAttempts)
+      .where(and(eq(topUpAttempts.accountId, accountId), eq(topUpAttempts.status, status)))
+      .orderBy(desc(topUpAttempts.updatedAt))
+      .limit(1);
+  const [[balanceRow], [settings], [succeeded], [failed], [pending]] = await Promise.all([
+    db.select().from(creditBalances).where(eq(creditBalances.accountId, accountId)),
+    db.select().from(autoTopUpSettings).where(eq(autoTopUpSettings.accountId, accountId)),
+    attempts("succeeded"),
+    attempts("failed"),
+    db
+      .select()
+      .from(topUpAttempts)
+      .where(
+        and(
+          eq(topUpAttempts.accountId, accountId),
+          inArray(topUpAttempts.status, ["pending", "requires_action"]),
+        ),
+      )
+      .orderBy(desc(topUpAttempts.createdAt))
+      .limit(1),
+  ]);
+  const balance = balanceRow?.balance ?? 0;
+  const lowBalanceThreshold = balanceRow?.lowBalanceThreshold ?? 1000;
+  return {
+    balance,
+    lowBalanceThreshold,
+    state: creditState(balance, lowBalanceThreshold),
+    autoTopUp: settings
+      ? {
+          enabled: settings.enabled,
+          threshold: settings.threshold,
+          amount: settings.amount,
+          monthlyCap: settings.monthlyCap,
+          consecutiveFailures: settings.consecutiveFailures,
+          disabledReason: settings.disabledReason,
+        }
+      : null,
+    lastTopUp: succeeded
+      ? { amount: succeeded.amount, at: succeeded.settledAt ?? succeeded.updatedAt, kind: succeeded.kind }
+      : null,
+    lastFailure: failed
+      ? {
+          amount: failed.amount,
+          at: failed.updatedAt,
+          reason: failed.failureMessage ?? failed.failureCode ?? "The payment was declined.",
+        }
+      : null,
+    pending: pending
+      ? { amount: pending.amount, since: pending.createdAt, status: pending.status as "pending" | "requires_action" }
+      : null,
+  };
+}
+
+export interface TrendPoint {
+  day: string;
+  balance: number;
+}
+
+/**
+ * Closing balance of each of the last `days` days (account time zone), carried forward
+ * over days without movements, from the daily rollup.
+ */
+export async function getBalanceTrend(
+  db: Executor,
+  account: { id: string; timeZone: string },
+  days: number,
+  now = new Date(),
+): Promise<TrendPoint[]> {
+  const today = zonedDateString(now, account.timeZone);
+  const from = addDays(today, -(days - 1));
+  const [rows, [before]] = await Promise.all([
+    db
+      .select({ day: creditDailyBalances.day, balance: creditDailyBalances.closingBalance })
+      .from(creditDailyBalances)
+      .where(
+        and(
+          eq(creditDailyBalances.accountId, account.id),
+          gte(creditDailyBalances.day, from),
+          lte(creditDailyBalances.day, today),
+        ),
+      )
+      .orderBy(creditDailyBalances.day),
+    db
+      .select({ balance: creditDailyBalances.closingBalance })
+      .from(creditDailyBalances)
+      .where(and(eq(creditDailyBalances.accountId, account.id), lt(creditDailyBalances.day, from)))
+      .orderBy(desc(creditDailyBalances.day))
+      .limit(1),
+  ]);
+  if (rows.length === 0 && !before) return [];
+  const byDay = new Map(rows.map((r) => [r.day, r.balance]));
+  const points: TrendPoint[] = [];
+  let balance = before?.balance ?? 0;
+  for (let i = 0; i < days; i++) {
+    const day = addDays(from, i);
+    balance = byDay.get(day) ?? balance;
+    points.push({ day, balance });
+  }
+  return points;
+}
+
+export interface Runway {
+  /** Credit spent on usage over the last 30 days, net of refunds and adjustments. */
+  burn30Days: number;
+  /** Whole days the balance lasts at that rate; null when nothing was spent. */
+  daysLeft: number | null;
+}
+
+export const RUNWAY_WINDOW_DAYS = 30;
+
+export async function getRunway(
+  db: Executor,
+  account: { id: string; timeZone: string },
+  balance: number,
+  now = new Date(),
+): Promise<Runway> {
+  const today = zonedDateString(now, account.timeZone);
+  const rows = await db
+    .select({ usageNet: creditDailyBalances.usageNet })
+    .from(creditDailyBalances)
+    .where(
+      and(
+        eq(creditDailyBalances.accountId, account.id),
+        gte(creditDailyBalances.day, addDays(today, -(RUNWAY_WINDOW_DAYS - 1))),
+        lte(creditDailyBalances.day, today),
+      ),
+    );
+  const burn = -rows.reduce((sum, r) => sum + r.usageNet, 0);
+  return { burn30Days: burn, daysLeft: runwayDays(balance, burn) };
+}
+
+/** Days the balance lasts at the 30-day burn: floor(balance / (burn / 30)). */
+export function runwayDays(balance: number, burn30Days: number): number | null {
+  if (burn30Days <= 0) return null;
+  if (balance <= 0) return 0;
+  return Math.floor((balance * RUNWAY_WINDOW_DAYS) / burn30Days);
+}

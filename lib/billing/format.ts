@@ -1,0 +1,46 @@
+import { formatMoney } from "@/lib/money";
+
+export interface AccountFormat {
+  money(minor: number): string;
+  /** A money amount with an explicit sign: "+€10.00", "-€0.42". */
+  signedMoney(minor: number): string;
+  date(instant: Date): string;
+  /** A "YYYY-MM-DD" calendar date. */
+  day(date: string): string;
+  dateTime(instant: Date): string;
+  number(n: number): string;
+}
+
+const regionNames = new Intl.DisplayNames(["en"], { type: "region" });
+
+export function countryName(code: string): string {
+  try {
+    return regionNames.of(code) ?? code;
+  } catch {
+    return code;
+  }
+}
+
+/** Amounts in the account currency; dates and times in the account time zone. */
+export function accountFormat(account: { currency: string; timeZone: string }): AccountFormat {
+  const date = new Intl.DateTimeFormat("en-GB", { dateStyle: "medium", timeZone: account.timeZone });
+  const day = new Intl.DateTimeFormat("en-GB", { dateStyle: "medium", timeZone: "UTC" });
+  const dateTime = new Intl.DateTimeFormat("en-GB", {
+    year: "numeric",
+    month: "short",
+    day: "numeric",
+    hour: "2-digit",
+    minute: "2-digit",
+    timeZone: account.timeZone,
+    timeZoneName: "short",
+  });
+  const number = new Intl.NumberFormat("en");
+  return {
+    money: (minor) => formatMoney(minor, account.currency),
+    signedMoney: (minor) => (minor > 0 ? `+${formatMoney(minor, account.currency)}` : formatMoney(minor, account.currency)),
+    date: (instant) => date.format(instant),
+    day: (value) => day.format(new Date(`${value}T00:00:00Z`)),
+    dateTime: (instant) => dateTime.format(instant),
+    number: (n) => number.format(n),
+  };
+}

@@ -1,0 +1,42 @@
+import { and, eq, sql } from "drizzle-orm";
+import type { Executor } from "@/db/client";
+import { plans, subscriptions, users } from "@/db/schema";
+
+export interface SubscriptionView {
+  planName: string;
+  interval: "month" | "year";
+  status: string;
+  seatsPurchased: number;
+  seatsUsed: number;
+  maxSeats: number;
+  seatPrice: number;
+  periodStart: Date;
+  periodEnd: Date;
+}
+
+/** The account's plan and seats; seats used are the account's active users. */
+export async function getSubscription(db: Executor, accountId: string): Promise<SubscriptionView | null> {
+  const [row] = await db
+    .select({
+      planName: plans.name,
+      interval: subscriptions.interval,
+      status: subscriptions.status,
+      seatsPurchased: subscriptions.seatsPurchased,
+      maxSeats: plans.maxSeats,
+      seatPrice: plans.seatPrice,
+      periodStart: subscriptions.currentPeriodStart,
+      periodEnd: subscriptions.currentPeriodEnd,
+      seatsUsed: sql<number>`(
+        select count(*) from ${users}
+        where ${users.accountId} = ${subscriptions.accountId} and ${users.active})`.mapWith(Number),
+    })
+    .from(subscriptions)
+    .innerJoin(plans, eq(plans.id, subscriptions.planId))
+    .where(and(eq(subscriptions.accountId, accountId)));
+  return row ?? null;
+}
+
+/** Monthly prices are charged once per month of the period. */
+export function monthsInPeriod(interval: "month" | "year"): number {
+  return interval === "year" ? 12 : 1;
+}

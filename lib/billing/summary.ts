@@ -1,0 +1,190 @@
+import { divideRounded } from "@/lib/money";
+
+/**
+ * The "Current plan and services summary": pure integer arithmetic on minor units. Every
+ * line is item x quantity x unit price = total; subtotals and the grand total are sums
+ * of the lines, so they agree to the minor unit.
+ */
+
+export type UsageCategory = "outside_packages" | "premium" | "forwarded" | "toll_free_inbound" | "sms";
+
+export interface SummaryInput {
+  period: { start: Date; end: Date };
+  /** Monthly prices are charged this many times in the period: 1 (monthly plan) or 12 (yearly). */
+  monthsInPeriod: number;
+  subscription: { planName: string; interval: "month" | "year"; seats: number; seatPrice: number } | null;
+  numbers: {
+    e164: string;
+    type: "local" | "mobile" | "toll_free";
+    monthlyPrice: number;
+    acquiredAt: Date;
+    releasedAt: Date | null;
+  }[];
+  packages: { name: string; quantity: number; monthlyPrice: number }[];
+  bundles: { name: string; price: number }[];
+  usage: { category: UsageCategory; records: number; amount: number }[];
+  addons: { name: string; quantity: number; monthlyPrice: number }[];
+}
+
+export interface SummaryLine {
+  item: string;
+  quantity: number;
+  /** How the quantity reads, e.g. "12 of 30 days" or "312 calls". */
+  quantityLabel?: string;
+  /** Null when the unit price varies (usage rated per destination). */
+  unitPrice: number | null;
+  total: number;
+  change?: { kind: "added" | "released"; at: Date };
+  paidFromCredit?: boolean;
+}
+
+export type SummaryGroupKey = "subscription" | "numbers" | "calls" | "addons";
+
+export interface SummaryGroup {
+  key: SummaryGroupKey;
+  title: string;
+  lines: SummaryLine[];
+  subtotal: number;
+}
+
+export interface Summary {
+  groups: SummaryGroup[];
+  /** Grand total for the period, excluding VAT. */
+  total: number;
+  /** The part of the total paid from prepaid credit rather than invoiced. */
+  paidFromCredit: number;
+}
+
+const DAY_MS = 86_400_000;
+
+export const NUMBER_TYPE_LABELS = { local: "Local", mobile: "Mobile", toll_free: "Toll-free" } as const;
+
+export const USAGE_CATEGORY_LABELS: Record<UsageCategory, { item: string; unit: [string, string] }> = {
+  outside_packages: { item: "Calls outside your packages", unit: ["call", "calls"] },
+  premium: { item: "Premium destinations", unit: ["call", "calls"] },
+  forwarded: { item: "Forwarded call legs", unit: ["leg", "legs"] },
+  toll_free_inbound: { item: "Inbound calls to toll-free numbers", unit: ["call", "calls"] },
+  sms: { item: "SMS", unit: ["message", "messages"] },
+};
+
+const plural = (n: number, [one, many]: [string, string]) => `${n.toLocaleString("en")} ${n === 1 ? one : many}`;
+
+/** Days of the period, counted from its start; a day is 24 hours from the period's start. */
+export function periodDays(period: { start: Date; end: Date }): number {
+  return Math.max(1, Math.round((period.end.getTime() - period.start.getTime()) / DAY_MS));
+}
+
+/**
+ * Days a number is held within the period: from the day it was acquired (counted) to the
+ * day it was released (not counted), at least one day if it was held at all.
+ */
+export function daysHeld(
+  period: { start: Date; end: Date },
+  acquiredAt: Date,
+  releasedAt: Date | null,
+): number {
+  const total = periodDays(period);
+  const start = period.start.getTime();
+  if (acquiredAt >= period.end || (releasedAt && releasedAt <= period.start)) return 0;
+  const from = Math.min(Math.max(Math.floor((acquiredAt.getTime() - start) / DAY_MS), 0), total);
+  const to = releasedAt ? Math.min(Math.max(Math.floor((releasedAt.getTime() - start) / DAY_MS), 0), total) : total;
+  return Math.max(to - from, 1);
+}
+
+/** A monthly price prorated by day over the period, rounded once. */
+export function prorate(monthlyPrice: number, monthsInPeriod: number, days: number, totalDays: number): number {
+  return divideRounded(monthlyPrice * monthsInPeriod * days, totalDays);
+}
+
+function group(key: SummaryGroupKey, title: string, lines: SummaryLine[]): SummaryGroup {
+  return { key, title, lines, subtotal: lines.reduce((sum, line) => sum + line.total, 0) };
+}
+
+function numberLines(input: SummaryInput): SummaryLine[] {
+  const totalDays = periodDays(input.period);
+  const whole = new Map<string, SummaryLine>();
+  const changed: SummaryLine[] = [];
+  const typeOrder = ["local", "mobile", "toll_free"] as const;
+  const sorted = [...input.numbers].sort(
+    (a, b) => typeOrder.indexOf(a.type) - typeOrder.indexOf(b.type) || a.e164.localeCompare(b.e164),
+  );
+  for (const number of sorted) {
+    const days = daysHeld(input.period, number.acquiredAt, number.releasedAt);
+    if (days === 0) continue;
+    const addedInPeriod = number.acquiredAt > input.period.start;
+    const releasedInPeriod = !!number.releasedAt && number.releasedAt < input.period.end;
+    const label = NUMBER_TYPE_LABELS[number.type];
+    if (!addedInPeriod && !releasedInPeriod) {
+      const unitPrice = number.monthlyPrice * input.monthsInPeriod;
+      const key = `${number.type}:${unitPrice}`;
+      const line = whole.get(key) ?? { item: `${label} numbers`, quantity: 0, unitPrice, total: 0 };
+      line.quantity += 1;
+      line.total += unitPrice;
+      whole.set(key, line);
+      continue;
+    }
+    const change = releasedInPeriod
+      ? { kind: "released" as const, at: number.releasedAt! }
+      : { kind: "added" as const, at: number.acquiredAt };
+    changed.push({
+      item: `${number.e164} (${label.toLowerCase()})`,
+      quantity: days,
+      quantityLabel: `${days} of ${totalDays} days`,
+      unitPrice: number.monthlyPrice * input.monthsInPeriod,
+      total: prorate(number.monthlyPrice, input.monthsInPeriod, days, totalDays),
+      change,
+    });
+  }
+  return [...whole.values(), ...changed];
+}
+
+export function buildSummary(input: SummaryInput): Summary {
+  const months = input.monthsInPeriod;
+  const subscription: SummaryLine[] = input.subscription
+    ? [
+        {
+          item: `${input.subscription.planName} plan (${input.subscription.interval === "year" ? "yearly" : "monthly"}), seats`,
+          quantity: input.subscription.seats,
+          unitPrice: input.subscription.seatPrice,
+          total: input.subscription.seats * input.subscription.seatPrice,
+        },
+      ]
+    : [];
+  const calls: SummaryLine[] = [
+    ...input.packages.map((p) => ({
+      item: `${p.name} calling package`,
+      quantity: p.quantity,
+      unitPrice: p.monthlyPrice * months,
+      total: p.quantity * p.monthlyPrice * months,
+    })),
+    ...input.bundles.map((b) => ({ item: `Prepaid minutes: ${b.name}`, quantity: 1, unitPrice: b.price, total: b.price })),
+    ...input.usage
+      .filter((u) => u.records > 0)
+      .map((u) => ({
+        item: USAGE_CATEGORY_LABELS[u.category].item,
+        quantity: u.records,
+        quantityLabel: plural(u.records, USAGE_CATEGORY_LABELS[u.category].unit),
+        unitPrice: null,
+        total: u.amount,
+        paidFromCredit: true,
+      })),
+  ];
+  const addons: SummaryLine[] = input.addons.map((a) => ({
+    item: a.name,
+    quantity: a.quantity,
+    unitPrice: a.monthlyPrice * months,
+    total: a.quantity * a.monthlyPrice * months,
+  }));
+  const groups = [
+    group("subscription", "Subscription", subscription),
+    group("numbers", "Numbers", numberLines(input)),
+    group("calls", "Calls and SMS", calls),
+    group("addons", "Add-ons", addons),
+  ];
+  const lines = groups.flatMap((g) => g.lines);
+  return {
+    groups,
+    total: groups.reduce((sum, g) => sum + g.subtotal, 0),
+    paidFromCredit: lines.filter((l) => l.paidFromCredit).reduce((sum, l) => sum + l.total, 0),
+  };
+}
