@@ -156,7 +156,7 @@ export async function getRunway(
         lte(creditDailyBalances.day, today),
       ),
     );
-  const burn = -rows.reduce((sum, r) => sum + r.usageNet, 0);
+  const burn = 0 - rows.reduce((sum, r) => sum + r.usageNet, 0) || 0;
   return { burn30Days: burn, daysLeft: runwayDays(balance, burn) };
 }
 

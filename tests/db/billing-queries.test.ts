@@ -1,0 +1,297 @@
+import { eq, sql } from "drizzle-orm";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { Database } from "@/db/client";
+import {
+  accountAddons,
+  accountPackages,
+  accounts,
+  addons,
+  autoTopUpSettings,
+  callingPackages,
+  creditBalances,
+  phoneNumbers,
+  prepaidBundles,
+  topUpAttempts,
+  usageRecords,
+  users,
+} from "@/db/schema";
+import { seedDemo } from "@/db/seed/demo";
+import { getActiveAddons, getBillingDetails, getNumbersInPeriod, getPaymentMethod } from "@/lib/billing/account-items";
+import { getBalanceTrend, getCreditOverview, getRunway, runwayDays } from "@/lib/billing/credit";
+import { getStatement } from "@/lib/billing/statement";
+import { getSubscription } from "@/lib/billing/subscription";
+import { getActiveBundles, getIncludedPackages, getNotIncludedUsage } from "@/lib/billing/usage";
+import { freshDatabase, type TestDatabase } from "../support/fresh-database";
+import { addMovements, createAccount, subscribe } from "../support/fixtures";
+
+let handle: TestDatabase;
+let db: Database;
+
+const NOW = new Date("2026-11-20T12:00:00Z");
+const PERIOD = { start: new Date("2026-10-31T23:00:00Z"), end: new Date("2026-11-30T23:00:00Z") };
+
+beforeAll(async () => {
+  handle = await freshDatabase();
+  db = handle.db;
+  await seedDemo(db, NOW);
+});
+
+afterAll(async () => {
+  await handle?.close();
+});
+
+async function rows<T>(query: ReturnType<typeof sql>): Promise<T[]> {
+  return ((await db.execute(query)) as unknown as { rows: T[] }).rows;
+}
+
+async function accountBySlug(slug: string) {
+  const [account] = await db.select().from(accounts).where(eq(accounts.slug, slug));
+  return account!;
+}
+
+describe("subscription and seats", () => {
+  it("counts active users as seats used", async () => {
+    const { account, admin } = await createAccount(db);
+    await subscribe(db, account.id, PERIOD, 4);
+    await db.insert(users).values([
+      { accountId: account.id, email: `a1@${account.slug}.test`, name: "A1" },
+      { accountId: account.id, email: `a2@${account.slug}.test`, name: "A2", active: false, deactivatedAt: NOW },
+    ]);
+    const subscription = await getSubscription(db, account.id);
+    expect(subscription).toMatchObject({ planName: "Test plan", seatsPurchased: 4, seatsUsed: 2, interval: "month" });
+    expect(subscription!.periodEnd).toEqual(PERIOD.end);
+    void admin;
+  });
+
+  it("returns nothing for an account without a plan", async () => {
+    const { account } = await createAccount(db);
+    expect(await getSubscription(db, account.id)).toBeNull();
+  });
+});
+
+describe("credit", () => {
+  it("says ok, low or out from the balance and the alert threshold", async () => {
+    const { account } = await createAccount(db);
+    expect((await getCreditOverview(db, account.id)).state).toBe("out"); // brand-new: no balance row
+    await addMovements(db, account.id, [{ type: "top_up_manual", amount: 5000 }]);
+    expect((await getCreditOverview(db, account.id)).state).toBe("ok");
+    await addMovements(db, account.id, [{ type: "call", amount: -4500 }]);
+    expect((await getCreditOverview(db, account.id)).state).toBe("low"); // 500 < 1000
+    await addMovements(db, account.id, [{ type: "call", amount: -600 }]);
+    const out = await getCreditOverview(db, account.id);
+    expect([out.state, out.balance]).toEqual(["out", -100]);
+  });
+
+  it("reports the auto top-up settings, the last top-up, the last failure and one in flight", async () => {
+    const { account } = await createAccount(db);
+    await db.insert(autoTopUpSettings).values({
+      accountId: account.id,
+      enabled: false,
+      threshold: 2000,
+      amount: 10000,
+      consecutiveFailures: 3,
+      disabledReason: "Switched off after 3 failed payments",
+    });
+    const base = { accountId: account.id, currency: "EUR", amount: 10000 };
+    await db.insert(topUpAttempts).values([
+      { ...base, kind: "auto", status: "succeeded", idempotencyKey: "a", updatedAt: new Date("2026-11-01T10:00:00Z"), settledAt: new Date("2026-11-01T10:00:00Z") },
+      { ...base, kind: "manual", status: "succeeded", amount: 2500, idempotencyKey: "b", updatedAt: new Date("2026-11-05T10:00:00Z"), settledAt: new Date("2026-11-05T10:00:00Z") },
+      { ...base, kind: "auto", status: "failed", idempotencyKey: "c", failureMessage: "Your card has insufficient funds.", updatedAt: new Date("2026-11-06T10:00:00Z") },
+      { ...base, kind: "manual", status: "requires_action", idempotencyKey: "d", createdAt: new Date("2026-11-07T10:00:00Z") },
+    ]);
+    const credit = await getCreditOverview(db, account.id);
+    expect(credit.autoTopUp).toMatchObject({ enabled: false, consecutiveFailures: 3, disabledReason: "Switched off after 3 failed payments" });
+    expect(credit.lastTopUp).toMatchObject({ amount: 2500, kind: "manual" });
+    expect(credit.lastFailure).toMatchObject({ reason: "Your card has insufficient funds." });
+    expect(credit.pending).toMatchObject({ status: "requires_action", amount: 10000 });
+  });
+
+  it("keeps a daily rollup whose closing balances and sums match the movements", async () => {
+    const acme = await accountBySlug("acme");
+    const mismatches = await rows<{ day: string }>(sql`
+      with raw as (
+        select (occurred_at at time zone ${acme.timeZone})::date as day,
+               (array_agg(balance_after order by id desc))[1] as closing,
+               sum(amount) filter (where amount > 0) as credits,
+               sum(-amount) filter (where amount < 0) as debits
+        from credit_movements where account_id = ${acme.id} group by 1)
+      select raw.day from raw
+      left join credit_daily_balances d on d.account_id = ${acme.id} and d.day = raw.day
+      where d.closing_balance is distinct from raw.closing
+         or d.credits is distinct from coalesce(raw.credits, 0)
+         or d.debits is distinct from coalesce(raw.debits, 0)`);
+    expect(mismatches).toEqual([]);
+  });
+
+  it("builds the balance trend, carrying balances over days without movements", async () => {
+    const { account } = await createAccount(db, { timeZone: "UTC" });
+    expect(await getBalanceTrend(db, account, 30, NOW)).toEqual([]);
+    await addMovements(db, account.id, [
+      { type: "top_up_manual", amount: 10000, occurredAt: new Date("2026-10-01T10:00:00Z") }, // before the window
+      { type: "call", amount: -300, occurredAt: new Date("2026-11-15T10:00:00Z") },
+      { type: "call", amount: -200, occurredAt: new Date("2026-11-15T18:00:00Z") },
+      { type: "top_up_auto", amount: 5000, occurredAt: new Date("2026-11-18T09:00:00Z") },
+    ]);
+    const trend = await getBalanceTrend(db, account, 7, NOW);
+    expect(trend).toEqual([
+      { day: "2026-11-14", balance: 10000 },
+      { day: "2026-11-15", balance: 9500 },
+      { day: "2026-11-16", balance: 9500 },
+      { day: "2026-11-17", balance: 9500 },
+      { day: "2026-11-18", balance: 14500 },
+      { day: "2026-11-19", balance: 14500 },
+      { day: "2026-11-20", balance: 14500 },
+    ]);
+    expect(await getBalanceTrend(db, account, 90, NOW)).toHaveLength(90);
+  });
+
+  it("estimates the runway from the last 30 days' usage, ignoring top-ups", async () => {
+    const { account } = await createAccount(db, { timeZone: "UTC" });
+    expect(await getRunway(db, account, 0, NOW)).toEqual({ burn30Days: 0, daysLeft: null });
+    const balance = await addMovements(db, account.id, [
+      { type: "top_up_manual", amount: 9000, occurredAt: new Date("2026-11-01T10:00:00Z") },
+      { type: "call", amount: -2000, occurredAt: new Date("2026-11-02T10:00:00Z") },
+      { type: "sms", amount: -1000, occurredAt: new Date("2026-11-19T10:00:00Z") },
+      { type: "refund", amount: 500, occurredAt: new Date("2026-11-19T11:00:00Z") },
+      { type: "call", amount: -777, occurredAt: new Date("2026-10-01T10:00:00Z") }, // older than 30 days
+    ]);
+    const runway = await getRunway(db, account, balance, NOW);
+    expect(runway.burn30Days).toBe(2500);
+    expect(balance).toBe(5723);
+    expect(runway.daysLeft).toBe(68); // 5723 / (2500 / 30) = 68.7
+    expect(runwayDays(-5, 100)).toBe(0);
+    expect(runwayDays(3000, 3000)).toBe(30);
+    expect(runwayDays(3000, 0)).toBeNull();
+  });
+});
+
+describe("usage", () => {
+  it("lists packages with covered countries (domestic = the account's country) and minutes per user", async () => {
+    const { account, admin } = await createAccount(db, { country: "FR", timeZone: "Europe/Paris" });
+    const [domestic] = await db.select().from(callingPackages).where(sql`code = 'domestic' and currency = 'EUR'`);
+    const [europe] = await db.select().from(callingPackages).where(sql`code = 'europe' and currency = 'EUR'`);
+    await db.insert(accountPackages).values([
+      { accountId: account.id, packageId: domestic!.id, quantity: 3, unitPrice: 500, startedAt: new Date("2026-01-01") },
+      { accountId: account.id, packageId: europe!.id, quantity: 2, unitPrice: 900, startedAt: new Date("2026-01-01"), endedAt: new Date("2026-11-01") },
+    ]);
+    await db.insert(usageRecords).values([
+      { accountId: account.id, externalId: "c1", kind: "call", direction: "outbound", fromNumber: "+33100000001", toNumber: "+33100000002", startedAt: new Date("2026-11-10T10:00:00Z"), durationSeconds: 600, userId: admin.id, category: "included", coveredByPackageId: domestic!.id },
+      { accountId: account.id, externalId: "c2", kind: "call", direction: "outbound", fromNumber: "+33100000001", toNumber: "+33100000003", startedAt: new Date("2026-11-11T10:00:00Z"), durationSeconds: 130, userId: admin.id, category: "included", coveredByPackageId: domestic!.id },
+      { accountId: account.id, externalId: "c3", kind: "call", direction: "outbound", fromNumber: "+33100000001", toNumber: "+33100000003", startedAt: new Date("2026-10-11T10:00:00Z"), durationSeconds: 6000, userId: admin.id, category: "included", coveredByPackageId: domestic!.id },
+    ]);
+    const packages = await getIncludedPackages(db, account, NOW);
+    expect(packages).toHaveLength(1);
+    expect(packages[0]).toMatchObject({
+      name: "Domestic unlimited",
+      scope: "domestic",
+      coveredCountries: ["FR"],
+      unlimited: true,
+      minutesPerUser: 5000,
+      quantity: 3,
+      users: [{ userId: admin.id, name: "Admin", minutes: 12 }],
+    });
+  });
+
+  it("lists bundles that have not expired, with minutes left", async () => {
+    const { account } = await createAccount(db);
+    await db.insert(prepaidBundles).values([
+      { accountId: account.id, name: "Live", secondsIncluded: 60000, secondsUsed: 1230, price: 4900, purchasedAt: new Date("2026-11-02"), expiresAt: new Date("2027-11-02") },
+      { accountId: account.id, name: "Expired", secondsIncluded: 6000, secondsUsed: 0, price: 900, purchasedAt: new Date("2025-01-01"), expiresAt: new Date("2026-01-01") },
+    ]);
+    const bundles = await getActiveBundles(db, account.id, NOW);
+    expect(bundles.map((b) => [b.name, b.minutesIncluded, b.minutesLeft])).toEqual([["Live", 1000, 979]]);
+  });
+
+  it("sums this period's charges per category from rated usage, listing every category", async () => {
+    const acme = await accountBySlug("acme");
+    const usage = await getNotIncludedUsage(db, acme, PERIOD);
+    const raw = await rows<{ category: string; amount: string; records: string }>(sql`
+      select category, sum(amount)::text as amount, count(*)::text as records from usage_records
+      where account_id = ${acme.id} and started_at >= ${PERIOD.start.toISOString()} and started_at < ${PERIOD.end.toISOString()}
+        and category not in ('included', 'bundle')
+      group by category`);
+    expect(usage.map((u) => u.category)).toEqual(["outside_packages", "premium", "forwarded", "toll_free_inbound", "sms"]);
+    for (const u of usage) {
+      const match = raw.find((r) => r.category === u.category);
+      expect([u.category, u.amount, u.records]).toEqual([u.category, Number(match?.amount ?? 0), Number(match?.records ?? 0)]);
+    }
+    expect(usage.reduce((s, u) => s + u.amount, 0)).toBeGreaterThan(0);
+  });
+});
+
+describe("add-ons, details, payment method and numbers", () => {
+  it("lists only active add-ons, with what each adds a month", async () => {
+    const { account } = await createAccount(db);
+    const catalogue = await db.select().from(addons).where(eq(addons.currency, "EUR"));
+    const ci = catalogue.find((a) => a.code === "conversation-intelligence")!;
+    const dialer = catalogue.find((a) => a.code === "power-dialer")!;
+    await db.insert(accountAddons).values([
+      { accountId: account.id, addonId: ci.id, quantity: 3, unitPrice: 1900, startedAt: new Date("2026-01-01") },
+      { accountId: account.id, addonId: dialer.id, quantity: 2, unitPrice: 1500, startedAt: new Date("2026-01-01"), endedAt: new Date("2026-02-01") },
+    ]);
+    expect(await getActiveAddons(db, account.id, NOW)).toEqual([
+      expect.objectContaining({ name: "Conversation Intelligence", quantity: 3, monthlyPrice: 1900, monthlyTotal: 5700 }),
+    ]);
+    expect(await getBillingDetails(db, account.id)).toBeNull();
+    expect(await getPaymentMethod(db, account.id)).toBeNull();
+  });
+
+  it("returns numbers held at any time during the period", async () => {
+    const { account } = await createAccount(db);
+    const base = { accountId: account.id, country: "DE", type: "local" as const, monthlyPrice: 300 };
+    await db.insert(phoneNumbers).values([
+      { ...base, e164: "+4930111000001", acquiredAt: new Date("2025-01-01") },
+      { ...base, e164: "+4930111000002", acquiredAt: new Date("2025-01-01"), releasedAt: new Date("2026-10-15") },
+      { ...base, e164: "+4930111000003", acquiredAt: new Date("2025-01-01"), releasedAt: new Date("2026-11-10") },
+      { ...base, e164: "+4930111000004", acquiredAt: new Date("2026-12-05") },
+    ]);
+    const numbers = await getNumbersInPeriod(db, account.id, PERIOD);
+    expect(numbers.map((n) => n.e164).sort()).toEqual(["+4930111000001", "+4930111000003"]);
+  });
+});
+
+describe("statement", () => {
+  it("adds up Acme's period from the database, to the cent", async () => {
+    const acme = await accountBySlug("acme");
+    const statement = await getStatement(db, acme, NOW);
+    const { summary } = statement!;
+    const byKey = Object.fromEntries(summary.groups.map((g) => [g.key, g]));
+    // Independent SQL for the parts that need no proration.
+    const [expected] = await rows<{ seats: string; addons: string; packages: string }>(sql`
+      select
+        (select s.seats_purchased * p.seat_price from subscriptions s join plans p on p.id = s.plan_id where s.account_id = ${acme.id})::text as seats,
+        (select sum(quantity * unit_price) from account_addons where account_id = ${acme.id} and ended_at is null)::text as addons,
+        (select sum(quantity * unit_price) from account_packages where account_id = ${acme.id} and ended_at is null)::text as packages`);
+    expect(byKey.subscription!.subtotal).toBe(Number(expected!.seats));
+    expect(byKey.addons!.subtotal).toBe(Number(expected!.addons));
+    const usage = await getNotIncludedUsage(db, acme, statement!.period);
+    expect(byKey.calls!.subtotal).toBe(Number(expected!.packages) + usage.reduce((s, u) => s + u.amount, 0));
+    expect(byKey.numbers!.lines.filter((l) => l.change).map((l) => l.change!.kind).sort()).toEqual(["added", "released"]);
+    expect(summary.total).toBe(summary.groups.reduce((s, g) => s + g.subtotal, 0));
+  });
+
+  it("has no statement for an account without a plan", async () => {
+    const { account } = await createAccount(db);
+    expect(await getStatement(db, account, NOW)).toBeNull();
+  });
+});
+
+describe("isolation", () => {
+  it("never returns another tenant's rows", async () => {
+    const acme = await accountBySlug("acme");
+    const globex = await accountBySlug("globex");
+    const [globexNumber] = await db.select().from(phoneNumbers).where(eq(phoneNumbers.accountId, globex.id)).limit(1);
+    const acmeNumbers = await getNumbersInPeriod(db, acme.id, { start: new Date("2000-01-01"), end: new Date("2100-01-01") });
+    expect(acmeNumbers.map((n) => n.e164)).not.toContain(globexNumber!.e164);
+    const [acmeBalance] = await db.select().from(creditBalances).where(eq(creditBalances.accountId, acme.id));
+    expect((await getCreditOverview(db, acme.id)).balance).toBe(acmeBalance!.balance);
+    expect((await getPaymentMethod(db, globex.id))!.type).toBe("paypal");
+    expect((await getPaymentMethod(db, acme.id))!.type).toBe("card");
+    expect((await getBillingDetails(db, acme.id))!.companyName).toBe("Acme GmbH");
+    const globexUsers = (await db.select().from(users).where(eq(users.accountId, globex.id))).map((u) => u.id);
+    const acmePackages = await getIncludedPackages(db, acme, NOW);
+    for (const pkg of acmePackages) {
+      for (const u of pkg.users) expect(globexUsers).not.toContain(u.userId);
+    }
+  });
+});

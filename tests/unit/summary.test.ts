@@ -1,0 +1,166 @@
+import { describe, expect, it } from "vitest";
+import { buildSummary, daysHeld, periodDays, prorate, type SummaryInput } from "@/lib/billing/summary";
+
+const period = { start: new Date("2026-11-01T00:00:00Z"), end: new Date("2026-12-01T00:00:00Z") };
+const at = (iso: string) => new Date(iso);
+
+function input(overrides: Partial<SummaryInput> = {}): SummaryInput {
+  return {
+    period,
+    monthsInPeriod: 1,
+    subscription: { planName: "Expert", interval: "month", seats: 30, seatPrice: 3900 },
+    numbers: [],
+    packages: [],
+    bundles: [],
+    usage: [],
+    addons: [],
+    ...overrides,
+  };
+}
+
+function sumOfLines(summary: ReturnType<typeof buildSummary>) {
+  return summary.groups.flatMap((g) => g.lines).reduce((sum, l) => sum + l.total, 0);
+}
+
+describe("days held in a period", () => {
+  it("counts the whole period for a number held throughout", () => {
+    expect(periodDays(period)).toBe(30);
+    expect(daysHeld(period, at("2025-01-01T00:00:00Z"), null)).toBe(30);
+  });
+
+  it("counts from the day acquired to the day released", () => {
+    expect(daysHeld(period, at("2026-11-14T09:00:00Z"), null)).toBe(17); // 14th..30th
+    expect(daysHeld(period, at("2025-01-01T00:00:00Z"), at("2026-11-09T12:00:00Z"))).toBe(8); // 1st..8th
+    expect(daysHeld(period, at("2026-11-10T08:00:00Z"), at("2026-11-20T08:00:00Z"))).toBe(10);
+  });
+
+  it("handles the edges of the period", () => {
+    expect(daysHeld(period, at("2026-11-01T00:00:00Z"), null)).toBe(30); // acquired at the first instant
+    expect(daysHeld(period, at("2026-11-30T23:59:59Z"), null)).toBe(1); // acquired in the last second
+    expect(daysHeld(period, at("2026-12-01T00:00:00Z"), null)).toBe(0); // after the period
+    expect(daysHeld(period, at("2025-01-01T00:00:00Z"), at("2026-11-01T00:00:00Z"))).toBe(0); // released at the start
+    expect(daysHeld(period, at("2025-01-01T00:00:00Z"), at("2026-11-01T00:00:01Z"))).toBe(1); // released a second in
+    expect(daysHeld(period, at("2026-11-05T10:00:00Z"), at("2026-11-05T11:00:00Z"))).toBe(1); // same day
+    expect(daysHeld(period, at("2025-01-01T00:00:00Z"), at("2026-12-15T00:00:00Z"))).toBe(30); // released after
+  });
+});
+
+describe("proration", () => {
+  it("rounds once, half away from zero", () => {
+    expect(prorate(300, 1, 17, 30)).toBe(170);
+    expect(prorate(1500, 1, 8, 30)).toBe(400);
+    expect(prorate(100, 1, 1, 30)).toBe(3); // 3.33 -> 3
+    expect(prorate(45, 1, 1, 30)).toBe(2); // 1.5 -> 2
+    expect(prorate(999, 1, 30, 30)).toBe(999);
+    expect(prorate(200, 12, 100, 365)).toBe(658); // 657.53 -> 658
+  });
+});
+
+describe("plan and services summary", () => {
+  it("prices the subscription as seats x seat price", () => {
+    const summary = buildSummary(input());
+    expect(summary.groups[0]).toMatchObject({
+      key: "subscription",
+      lines: [{ item: "Expert plan (monthly), seats", quantity: 30, unitPrice: 3900, total: 117000 }],
+      subtotal: 117000,
+    });
+  });
+
+  it("groups numbers by type, and lists the ones added or released this period, prorated", () => {
+    const old = at("2025-01-01T00:00:00Z");
+    const summary = buildSummary(
+      input({
+        numbers: [
+          { e164: "+4930000001", type: "local", monthlyPrice: 300, acquiredAt: old, releasedAt: null },
+          { e164: "+4930000002", type: "local", monthlyPrice: 300, acquiredAt: old, releasedAt: null },
+          { e164: "+4930000003", type: "local", monthlyPrice: 500, acquiredAt: old, releasedAt: null },
+          { e164: "+4915100001", type: "mobile", monthlyPrice: 900, acquiredAt: old, releasedAt: null },
+          { e164: "+4980000001", type: "toll_free", monthlyPrice: 1500, acquiredAt: old, releasedAt: null },
+          { e164: "+4930000009", type: "local", monthlyPrice: 300, acquiredAt: at("2026-11-14T09:00:00Z"), releasedAt: null },
+          { e164: "+4980000009", type: "toll_free", monthlyPrice: 1500, acquiredAt: old, releasedAt: at("2026-11-09T12:00:00Z") },
+          { e164: "+4930000010", type: "local", monthlyPrice: 300, acquiredAt: old, releasedAt: at("2026-10-20T00:00:00Z") },
+        ],
+      }),
+    );
+    const numbers = summary.groups.find((g) => g.key === "numbers")!;
+    expect(numbers.lines.map((l) => [l.item, l.quantity, l.unitPrice, l.total, l.change?.kind])).toEqual([
+      ["Local numbers", 2, 300, 600, undefined],
+      ["Local numbers", 1, 500, 500, undefined],
+      ["Mobile numbers", 1, 900, 900, undefined],
+      ["Toll-free numbers", 1, 1500, 1500, undefined],
+      ["+4930000009 (local)", 17, 300, 170, "added"],
+      ["+4980000009 (toll-free)", 8, 1500, 400, "released"],
+    ]);
+    expect(numbers.lines[4]!.quantityLabel).toBe("17 of 30 days");
+    expect(numbers.subtotal).toBe(600 + 500 + 900 + 1500 + 170 + 400);
+  });
+
+  it("charges monthly prices twelve times in a yearly period", () => {
+    const year = { start: at("2026-07-01T00:00:00Z"), end: at("2027-07-01T00:00:00Z") };
+    const summary = buildSummary(
+      input({
+        period: year,
+        monthsInPeriod: 12,
+        subscription: { planName: "Essential", interval: "year", seats: 15, seatPrice: 27500 },
+        numbers: [{ e164: "+12125550100", type: "local", monthlyPrice: 200, acquiredAt: at("2020-01-01T00:00:00Z"), releasedAt: null }],
+        addons: [{ name: "Smart Dialer", quantity: 4, monthlyPrice: 3190 }],
+      }),
+    );
+    expect(summary.groups[0]!.lines[0]!.item).toBe("Essential plan (yearly), seats");
+    expect(summary.groups[1]!.lines[0]).toMatchObject({ unitPrice: 2400, total: 2400 });
+    expect(summary.groups[3]!.lines[0]).toMatchObject({ unitPrice: 38280, total: 153120 });
+  });
+
+  it("shows calling packages, prepaid minutes and usage charged from credit under Calls and SMS", () => {
+    const summary = buildSummary(
+      input({
+        packages: [{ name: "Europe", quantity: 20, monthlyPrice: 900 }],
+        bundles: [{ name: "1,000 international minutes", price: 4900 }],
+        usage: [
+          { category: "outside_packages", records: 659, amount: 36607 },
+          { category: "sms", records: 1, amount: 23 },
+          { category: "premium", records: 0, amount: 0 },
+        ],
+      }),
+    );
+    const calls = summary.groups.find((g) => g.key === "calls")!;
+    expect(calls.lines.map((l) => [l.item, l.quantityLabel ?? l.quantity, l.unitPrice, l.total])).toEqual([
+      ["Europe calling package", 20, 900, 18000],
+      ["Prepaid minutes: 1,000 international minutes", 1, 4900, 4900],
+      ["Calls outside your packages", "659 calls", null, 36607],
+      ["SMS", "1 message", null, 23],
+    ]);
+    expect(summary.paidFromCredit).toBe(36630);
+  });
+
+  it("handles zero quantities and an account with nothing", () => {
+    const summary = buildSummary(
+      input({ subscription: { planName: "Expert", interval: "month", seats: 0, seatPrice: 3900 }, addons: [] }),
+    );
+    expect(summary.groups.map((g) => g.subtotal)).toEqual([0, 0, 0, 0]);
+    expect(summary.total).toBe(0);
+    expect(buildSummary(input({ subscription: null })).groups[0]!.lines).toEqual([]);
+  });
+
+  it("makes the grand total the sum of the lines to the minor unit", () => {
+    // Many prorated lines whose roundings would drift if totals were rounded separately.
+    const numbers = Array.from({ length: 37 }, (_, i) => ({
+      e164: `+49300000${String(i).padStart(3, "0")}`,
+      type: (["local", "mobile", "toll_free"] as const)[i % 3]!,
+      monthlyPrice: 97 + i * 13,
+      acquiredAt: at(`2026-11-${String(1 + (i % 29)).padStart(2, "0")}T07:00:00Z`),
+      releasedAt: i % 4 === 0 ? at(`2026-11-${String(2 + (i % 28)).padStart(2, "0")}T19:00:00Z`) : null,
+    }));
+    const summary = buildSummary(
+      input({
+        numbers,
+        addons: [{ name: "Power Dialer", quantity: 3, monthlyPrice: 1499 }],
+        usage: [{ category: "forwarded", records: 7, amount: 1234 }],
+      }),
+    );
+    expect(summary.total).toBe(sumOfLines(summary));
+    expect(summary.total).toBe(summary.groups.reduce((s, g) => s + g.subtotal, 0));
+    for (const g of summary.groups) expect(g.subtotal).toBe(g.lines.reduce((s, l) => s + l.total, 0));
+    for (const line of summary.groups.flatMap((g) => g.lines)) expect(Number.isInteger(line.total)).toBe(true);
+  });
+});
