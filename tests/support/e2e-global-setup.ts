@@ -8,11 +8,13 @@ import { type Database, openDatabase } from "../../db/client";
 import { migrateDatabase } from "../../db/migrate";
 import { accounts, creditBalances, subscriptions, users } from "../../db/schema";
 import { seedDemo } from "../../db/seed/demo";
+import { getStatement } from "../../lib/billing/statement";
 import { demoDirectory } from "../../scripts/dev-idp/directory";
 import { startDevIdp } from "../../scripts/dev-idp/server";
 import { ensureBuild } from "../../scripts/lib/build";
 import { waitForOk } from "../../scripts/lib/wait";
 import { findChromium } from "./chromium";
+import { addMovements, createAccount } from "./fixtures";
 import { freePort } from "./free-port";
 import { createDatabase, dropDatabase } from "./local-database";
 
@@ -20,10 +22,20 @@ export const E2E_CLIENT = { clientId: "billing-console-e2e", clientSecret: "e2e-
 
 /** Figures read from the database before the app starts (PGlite is single-process). */
 export interface AcmeFigures {
+  accountId: string;
   balance: number;
   seatsUsed: number;
   seatsPurchased: number;
+  /** Subtotal per summary group, and the grand total, in minor units. */
+  subtotals: Record<string, number>;
+  grandTotal: number;
 }
+
+/** People of the edge-case tenants the browser tests add (brand-new, overdrawn). */
+export const E2E_PEOPLE = [
+  { email: "admin@fresh.test", name: "Fresh Admin", password: "demo" },
+  { email: "admin@overdrawn.test", name: "Overdrawn Admin", password: "demo" },
+];
 
 declare module "vitest" {
   export interface ProvidedContext {
@@ -35,6 +47,7 @@ declare module "vitest" {
     /** The app's database on Postgres, for tests that check what was (not) written. */
     appDatabaseUrl: string | null;
     acme: AcmeFigures;
+    globexId: string;
   }
 }
 
@@ -49,7 +62,26 @@ async function readAcmeFigures(db: Database): Promise<AcmeFigures> {
       .where(sql`${users.accountId} = ${acme.id} and ${users.active}`),
     db.select().from(subscriptions).where(eq(subscriptions.accountId, acme.id)),
   ]);
-  return { balance: balance!.balance, seatsUsed: seats!.n, seatsPurchased: subscription!.seatsPurchased };
+  const statement = await getStatement(db, acme);
+  if (!statement) throw new Error("acme has no statement");
+  return {
+    accountId: acme.id,
+    balance: balance!.balance,
+    seatsUsed: seats!.n,
+    seatsPurchased: subscription!.seatsPurchased,
+    subtotals: Object.fromEntries(statement.summary.groups.map((g) => [g.key, g.subtotal])),
+    grandTotal: statement.summary.total,
+  };
+}
+
+/** A brand-new tenant (nothing but its admin) and one whose calls took the balance below zero. */
+async function addEdgeTenants(db: Database) {
+  await createAccount(db, { slug: "fresh", name: "Fresh Start Ltd" });
+  const { account } = await createAccount(db, { slug: "overdrawn", name: "Overdrawn AG" });
+  await addMovements(db, account.id, [
+    { type: "top_up_manual", amount: 1000, occurredAt: new Date(Date.now() - 3 * 86_400_000) },
+    { type: "call", amount: -1310, occurredAt: new Date(Date.now() - 86_400_000) },
+  ]);
 }
 
 /** Builds the app if needed, and starts it with the development IdP on free ports. */
@@ -87,7 +119,9 @@ export default async function setup(project: TestProject) {
   );
   await migrateDatabase(handle);
   await seedDemo(handle.db);
+  await addEdgeTenants(handle.db);
   project.provide("acme", await readAcmeFigures(handle.db));
+  project.provide("globexId", (await handle.db.select().from(accounts).where(eq(accounts.slug, "globex")))[0]!.id);
   await handle.close();
   project.provide("appDatabaseUrl", appDatabaseUrl);
 
@@ -96,7 +130,7 @@ export default async function setup(project: TestProject) {
   const idp = await startDevIdp({
     port: idpPort,
     clients: [{ ...E2E_CLIENT, redirectUris: [`${appUrl}/api/auth/callback/oidc`] }],
-    directory: demoDirectory(),
+    directory: [...demoDirectory(), ...E2E_PEOPLE],
     env: { NODE_ENV: "test" },
   });
   cleanups.push(() => idp.close());

@@ -1,5 +1,5 @@
 import { eq } from "drizzle-orm";
-import type { Database } from "@/db/client";
+import type { Database } from "../../db/client";
 import {
   accounts,
   creditBalances,
@@ -8,7 +8,7 @@ import {
   subscriptions,
   users,
   type NewCreditMovement,
-} from "@/db/schema";
+} from "../../db/schema";
 
 let counter = 0;
 

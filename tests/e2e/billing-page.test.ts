@@ -1,0 +1,165 @@
+import { readFileSync } from "node:fs";
+import { createRequire } from "node:module";
+import type { BrowserContext, Page } from "playwright-core";
+import { describe, expect, inject, it } from "vitest";
+import { formatMoney } from "@/lib/money";
+import { appUrl, signIn, skipReason, useBrowser } from "./browser";
+
+const BILLING = "/dashboard/account/billing";
+const DESKTOP = { width: 1280, height: 900 };
+const PHONE = { width: 390, height: 844 };
+const axeSource = readFileSync(createRequire(import.meta.url).resolve("axe-core/axe.min.js"), "utf8");
+
+const SECTIONS = [
+  "Subscription and seats",
+  "Credit and auto top-up",
+  "Usage and overages",
+  "Add-ons and additional services",
+  "Company billing details",
+  "Current plan and services summary",
+  "Payment method",
+];
+
+async function openBilling(context: BrowserContext, email: string, path = BILLING): Promise<Page> {
+  const page = await signIn(context, email, path);
+  await page.waitForLoadState("networkidle");
+  return page;
+}
+
+/** Serious and critical axe-core violations on the page, as "rule: target" strings. */
+async function seriousViolations(page: Page): Promise<string[]> {
+  await page.addScriptTag({ content: axeSource });
+  return page.evaluate(async () => {
+    const axe = (window as unknown as { axe: { run: (c: Document) => Promise<{ violations: { id: string; impact: string; nodes: { target: string[] }[] }[] }> } }).axe;
+    const result = await axe.run(document);
+    return result.violations
+      .filter((v) => v.impact === "serious" || v.impact === "critical")
+      .flatMap((v) => v.nodes.map((n) => `${v.id}: ${n.target.join(" ")}`));
+  });
+}
+
+async function box(page: Page, name: string) {
+  const b = await page.getByRole("region", { name }).boundingBox();
+  if (!b) throw new Error(`section ${name} is not visible`);
+  return b;
+}
+
+async function expectAcmeFigures(page: Page) {
+  const acme = inject("acme");
+  expect(await page.getByTestId("balance").textContent()).toBe(formatMoney(acme.balance, "EUR"));
+  expect(await page.getByTestId("seats").textContent()).toBe(`${acme.seatsUsed} of ${acme.seatsPurchased}`);
+  const summary = page.getByTestId("summary");
+  for (const [key, subtotal] of Object.entries(acme.subtotals)) {
+    const group = summary.locator(`tbody[data-group="${key}"]`);
+    const shown = await group.locator("tr[data-subtotal] td").last().textContent();
+    expect([key, shown]).toEqual([key, formatMoney(subtotal, "EUR")]);
+    // The subtotal shown is the sum of the line totals shown.
+    const lineTotals = await group.locator("td[data-total]").evaluateAll((cells) =>
+      cells.map((c) => Number(c.getAttribute("data-total"))),
+    );
+    expect(lineTotals.reduce((a, b) => a + b, 0)).toBe(subtotal);
+  }
+  expect(await page.getByTestId("grand-total").textContent()).toBe(formatMoney(acme.grandTotal, "EUR"));
+}
+
+describe.skipIf(!!skipReason)("the billing page", () => {
+  const browser = useBrowser();
+
+  it("shows every section with Acme's figures in two columns on a desktop, and passes axe", async () => {
+    const context = await browser().newContext({ viewport: DESKTOP });
+    const page = await openBilling(context, "admin@acme.test");
+    for (const name of SECTIONS) {
+      expect(await page.getByRole("region", { name }).getByRole("heading", { level: 2, name }).count()).toBe(1);
+    }
+    await expectAcmeFigures(page);
+    const [subscription, summary] = [await box(page, SECTIONS[0]!), await box(page, SECTIONS[5]!)];
+    expect(summary.x).toBeGreaterThan(subscription.x + subscription.width - 1);
+    expect(Math.abs(summary.y - subscription.y)).toBeLessThan(5);
+    for (const label of ["Add or remove seats", "Edit auto top-up settings", "Edit company billing details", "Replace payment method"]) {
+      expect(await page.getByRole("button", { name: label }).count()).toBe(1);
+    }
+    expect(await page.getByText("Changes apply to future invoices only.").count()).toBe(1);
+    expect(await seriousViolations(page)).toEqual([]);
+    await context.close();
+  });
+
+  it("stacks the sections in one column on a phone, with the same figures, and passes axe", async () => {
+    const context = await browser().newContext({ viewport: PHONE, isMobile: true, hasTouch: true });
+    const page = await openBilling(context, "admin@acme.test");
+    await expectAcmeFigures(page);
+    const [subscription, company, summary] = [
+      await box(page, SECTIONS[0]!),
+      await box(page, SECTIONS[4]!),
+      await box(page, SECTIONS[5]!),
+    ];
+    expect(Math.abs(summary.x - subscription.x)).toBeLessThan(2);
+    expect(summary.y).toBeGreaterThan(company.y + company.height - 1);
+    const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+    expect(overflow).toBeLessThanOrEqual(0);
+    expect(await seriousViolations(page)).toEqual([]);
+    await context.close();
+  });
+
+  it("ignores another tenant's id in the query string", async () => {
+    const context = await browser().newContext({ viewport: DESKTOP });
+    const globexId = inject("globexId");
+    const page = await openBilling(context, "admin@acme.test", `${BILLING}?accountId=${globexId}&account=globex&trend=x`);
+    await expectAcmeFigures(page);
+    expect(await page.getByText("Globex").count()).toBe(0);
+    expect(await page.getByRole("img", { name: /Credit balance, last 30 days/ }).count()).toBe(1);
+    await context.close();
+  });
+
+  it("switches the balance trend to 90 days", async () => {
+    const context = await browser().newContext({ viewport: DESKTOP });
+    const page = await openBilling(context, "admin@acme.test");
+    await page.getByRole("link", { name: "90 days" }).click();
+    await page.waitForURL((url) => url.searchParams.get("trend") === "90");
+    await expect.poll(() => page.getByRole("img", { name: /Credit balance, last 90 days/ }).count()).toBe(1);
+    expect(await page.getByRole("link", { name: "90 days" }).getAttribute("aria-current")).toBe("true");
+    await context.close();
+  });
+
+  it("shows Globex in dollars and New York time", async () => {
+    const context = await browser().newContext({ viewport: DESKTOP });
+    const page = await openBilling(context, "admin@globex.test");
+    expect(await page.getByTestId("grand-total").textContent()).toMatch(/^\$[\d,]+\.\d\d$/);
+    expect(await page.getByTestId("payment-method").textContent()).toContain("ap@globex.test");
+    expect(await page.getByTestId("auto-top-up").textContent()).toContain("Off.");
+    await context.close();
+  });
+
+  it("shows the empty states of a brand-new account", async () => {
+    const context = await browser().newContext({ viewport: DESKTOP });
+    const page = await openBilling(context, "admin@fresh.test");
+    for (const text of [
+      "No plan yet. Choose a plan to add users and phone numbers.",
+      "No add-ons active.",
+      "No company details yet.",
+      "No payment method saved.",
+      "No credit movements yet",
+      "No plan yet, so nothing is charged.",
+    ]) {
+      expect([text, await page.getByText(text).count()]).toEqual([text, 1]);
+    }
+    expect(await page.getByTestId("balance").textContent()).toBe("€0.00");
+    expect(await page.getByTestId("credit-banner").textContent()).toContain("Your credit has run out");
+    expect(await seriousViolations(page)).toEqual([]);
+    await context.close();
+  });
+
+  it("shows a negative balance in red with what is blocked", async () => {
+    const context = await browser().newContext({ viewport: DESKTOP });
+    const page = await openBilling(context, "admin@overdrawn.test");
+    const balance = page.getByTestId("balance");
+    expect(await balance.textContent()).toBe("-€3.10");
+    // Red (Tailwind's red-700), unlike the dark text of a positive balance.
+    expect(await balance.getAttribute("class")).toContain("text-red-700");
+    const colors = await balance.evaluate((el) => [getComputedStyle(el).color, getComputedStyle(document.body).color]);
+    expect(colors[0]).not.toBe(colors[1]);
+    const banner = await page.getByTestId("credit-banner").textContent();
+    expect(banner).toContain("Your credit has run out");
+    expect(banner).toContain("Outbound calls and inbound calls to toll-free numbers are blocked");
+    await context.close();
+  });
+});
