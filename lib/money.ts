@@ -3,11 +3,29 @@
  * major unit. Conversions divide integers and round once, half away from zero.
  */
 
+const currencyFormats = new Map<string, Intl.NumberFormat>();
+
+/** Intl formatters are costly to build: one per locale and currency, reused. */
+function currencyFormat(currency: string, locale = "en"): Intl.NumberFormat {
+  const key = `${locale}:${currency}`;
+  let format = currencyFormats.get(key);
+  if (!format) {
+    const digits = new Intl.NumberFormat(locale, { style: "currency", currency }).resolvedOptions()
+      .maximumFractionDigits ?? 2;
+    format = new Intl.NumberFormat(locale, {
+      style: "currency",
+      currency,
+      minimumFractionDigits: digits,
+      maximumFractionDigits: digits,
+    });
+    currencyFormats.set(key, format);
+  }
+  return format;
+}
+
 /** Minor units per major unit: 100 for EUR and USD, 1 for JPY. */
 export function minorUnitsPerMajor(currency: string): number {
-  const digits = new Intl.NumberFormat("en", { style: "currency", currency }).resolvedOptions()
-    .maximumFractionDigits;
-  return 10 ** (digits ?? 2);
+  return 10 ** (currencyFormat(currency).resolvedOptions().maximumFractionDigits ?? 2);
 }
 
 /** numerator / denominator, rounded half away from zero; both must be safe integers. */
@@ -46,11 +64,6 @@ export function formatMoney(minor: number, currency: string, locale = "en"): str
   const fraction = abs % perMajor;
   // Format through a decimal string so that no float ever carries the amount.
   const decimal = digits > 0 ? `${major}.${String(fraction).padStart(digits, "0")}` : `${major}`;
-  const formatted = new Intl.NumberFormat(locale, {
-    style: "currency",
-    currency,
-    minimumFractionDigits: digits,
-    maximumFractionDigits: digits,
-  }).format(decimal as unknown as number);
+  const formatted = currencyFormat(currency, locale).format(decimal as unknown as number);
   return negative ? `-${formatted}` : formatted;
 }

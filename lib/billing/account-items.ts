@@ -1,4 +1,4 @@
-import { and, asc, eq, gt, isNull, lt, or } from "drizzle-orm";
+import { and, asc, eq, gt, gte, isNull, lt, lte, not, or, type SQL, sql } from "drizzle-orm";
 import type { Executor } from "@/db/client";
 import { accountAddons, addons, billingDetails, paymentMethods, phoneNumbers } from "@/db/schema";
 
@@ -48,11 +48,41 @@ export async function getPaymentMethod(db: Executor, accountId: string) {
   return row ?? null;
 }
 
+/**
+ * The numbers to charge for a period: those held for all of it, counted per type and
+ * price in the database, and those added or released within it, one by one.
+ */
+export async function getNumberCharges(
+  db: Executor,
+  accountId: string,
+  period: { start: Date; end: Date },
+) {
+  const heldThroughout = and(
+    eq(phoneNumbers.accountId, accountId),
+    lte(phoneNumbers.acquiredAt, period.start),
+    or(isNull(phoneNumbers.releasedAt), gte(phoneNumbers.releasedAt, period.end)),
+  );
+  const [groups, changed] = await Promise.all([
+    db
+      .select({
+        type: phoneNumbers.type,
+        monthlyPrice: phoneNumbers.monthlyPrice,
+        count: sql<number>`count(*)`.mapWith(Number),
+      })
+      .from(phoneNumbers)
+      .where(heldThroughout)
+      .groupBy(phoneNumbers.type, phoneNumbers.monthlyPrice),
+    getNumbersInPeriod(db, accountId, period, not(heldThroughout!)),
+  ]);
+  return { groups, changed };
+}
+
 /** Numbers held at any time during the period. */
 export async function getNumbersInPeriod(
   db: Executor,
   accountId: string,
   period: { start: Date; end: Date },
+  extra?: SQL,
 ) {
   return db
     .select({
@@ -68,6 +98,7 @@ export async function getNumbersInPeriod(
         eq(phoneNumbers.accountId, accountId),
         lt(phoneNumbers.acquiredAt, period.end),
         or(isNull(phoneNumbers.releasedAt), gt(phoneNumbers.releasedAt, period.start)),
+        extra,
       ),
     );
 }

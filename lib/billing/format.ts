@@ -21,8 +21,20 @@ export function countryName(code: string): string {
   }
 }
 
+const formats = new Map<string, AccountFormat>();
+
 /** Amounts in the account currency; dates and times in the account time zone. */
 export function accountFormat(account: { currency: string; timeZone: string }): AccountFormat {
+  const key = `${account.currency}:${account.timeZone}`;
+  let format = formats.get(key);
+  if (!format) {
+    format = buildFormat(account);
+    formats.set(key, format);
+  }
+  return format;
+}
+
+function buildFormat(account: { currency: string; timeZone: string }): AccountFormat {
   const date = new Intl.DateTimeFormat("en-GB", { dateStyle: "medium", timeZone: account.timeZone });
   const day = new Intl.DateTimeFormat("en-GB", { dateStyle: "medium", timeZone: "UTC" });
   const dateTime = new Intl.DateTimeFormat("en-GB", {

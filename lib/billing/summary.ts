@@ -13,6 +13,9 @@ export interface SummaryInput {
   /** Monthly prices are charged this many times in the period: 1 (monthly plan) or 12 (yearly). */
   monthsInPeriod: number;
   subscription: { planName: string; interval: "month" | "year"; seats: number; seatPrice: number } | null;
+  /** Numbers held for the whole period, already counted per type and price (by the query). */
+  numberGroups?: { type: "local" | "mobile" | "toll_free"; monthlyPrice: number; count: number }[];
+  /** Individual numbers; those held for the whole period are grouped like numberGroups. */
   numbers: {
     e164: string;
     type: "local" | "mobile" | "toll_free";
@@ -105,6 +108,18 @@ function numberLines(input: SummaryInput): SummaryLine[] {
   const whole = new Map<string, SummaryLine>();
   const changed: SummaryLine[] = [];
   const typeOrder = ["local", "mobile", "toll_free"] as const;
+  const addWhole = (type: (typeof typeOrder)[number], monthlyPrice: number, count: number) => {
+    const unitPrice = monthlyPrice * input.monthsInPeriod;
+    const key = `${type}:${unitPrice}`;
+    const line = whole.get(key) ?? { item: `${NUMBER_TYPE_LABELS[type]} numbers`, quantity: 0, unitPrice, total: 0 };
+    line.quantity += count;
+    line.total += unitPrice * count;
+    whole.set(key, line);
+  };
+  const groups = [...(input.numberGroups ?? [])].sort(
+    (a, b) => typeOrder.indexOf(a.type) - typeOrder.indexOf(b.type) || a.monthlyPrice - b.monthlyPrice,
+  );
+  for (const group of groups) addWhole(group.type, group.monthlyPrice, group.count);
   const sorted = [...input.numbers].sort(
     (a, b) => typeOrder.indexOf(a.type) - typeOrder.indexOf(b.type) || a.e164.localeCompare(b.e164),
   );
@@ -115,12 +130,7 @@ function numberLines(input: SummaryInput): SummaryLine[] {
     const releasedInPeriod = !!number.releasedAt && number.releasedAt < input.period.end;
     const label = NUMBER_TYPE_LABELS[number.type];
     if (!addedInPeriod && !releasedInPeriod) {
-      const unitPrice = number.monthlyPrice * input.monthsInPeriod;
-      const key = `${number.type}:${unitPrice}`;
-      const line = whole.get(key) ?? { item: `${label} numbers`, quantity: 0, unitPrice, total: 0 };
-      line.quantity += 1;
-      line.total += unitPrice;
-      whole.set(key, line);
+      addWhole(number.type, number.monthlyPrice, 1);
       continue;
     }
     const change = releasedInPeriod

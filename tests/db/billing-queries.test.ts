@@ -16,7 +16,13 @@ import {
   users,
 } from "@/db/schema";
 import { seedDemo } from "@/db/seed/demo";
-import { getActiveAddons, getBillingDetails, getNumbersInPeriod, getPaymentMethod } from "@/lib/billing/account-items";
+import {
+  getActiveAddons,
+  getBillingDetails,
+  getNumberCharges,
+  getNumbersInPeriod,
+  getPaymentMethod,
+} from "@/lib/billing/account-items";
 import { getBalanceTrend, getCreditOverview, getRunway, runwayDays } from "@/lib/billing/credit";
 import { getStatement } from "@/lib/billing/statement";
 import { getSubscription } from "@/lib/billing/subscription";
@@ -247,6 +253,9 @@ describe("add-ons, details, payment method and numbers", () => {
     ]);
     const numbers = await getNumbersInPeriod(db, account.id, PERIOD);
     expect(numbers.map((n) => n.e164).sort()).toEqual(["+4930111000001", "+4930111000003"]);
+    const charges = await getNumberCharges(db, account.id, PERIOD);
+    expect(charges.groups).toEqual([{ type: "local", monthlyPrice: 300, count: 1 }]);
+    expect(charges.changed.map((n) => n.e164)).toEqual(["+4930111000003"]);
   });
 });
 

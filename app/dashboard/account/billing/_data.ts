@@ -1,8 +1,8 @@
 import { cache } from "react";
-import { getActiveAddons, getBillingDetails, getPaymentMethod } from "@/lib/billing/account-items";
+import { getActiveAddons, getBillingDetails, getNumberCharges, getPaymentMethod } from "@/lib/billing/account-items";
 import { getAccount } from "@/lib/billing/account";
 import { getBalanceTrend, getCreditOverview, getRunway } from "@/lib/billing/credit";
-import { getStatement } from "@/lib/billing/statement";
+import { statementFrom } from "@/lib/billing/statement";
 import { getSubscription } from "@/lib/billing/subscription";
 import { getActiveBundles, getIncludedPackages, getNotIncludedUsage } from "@/lib/billing/usage";
 import { getDb } from "@/lib/db";
@@ -45,6 +45,17 @@ export const loadBillingDetails = cache(async (accountId: string) => getBillingD
 
 export const loadPaymentMethod = cache(async (accountId: string) => getPaymentMethod(await getDb(), accountId));
 
-export const loadStatement = cache(async (accountId: string) =>
-  getStatement(await getDb(), await loadAccount(accountId)),
-);
+/** The summary reuses the other sections' loads; only the numbers are its own query. */
+export const loadStatement = cache(async (accountId: string) => {
+  const subscription = await loadSubscription(accountId);
+  if (!subscription) return null;
+  const period = { start: subscription.periodStart, end: subscription.periodEnd };
+  const [numbers, packages, bundles, usage, addons] = await Promise.all([
+    getNumberCharges(await getDb(), accountId, period),
+    loadIncludedPackages(accountId),
+    loadBundles(accountId),
+    loadNotIncluded(accountId),
+    loadAddons(accountId),
+  ]);
+  return statementFrom({ subscription, numbers, packages, bundles, usage: usage ?? [], addons });
+});
