@@ -1,5 +1,5 @@
 import { eq, sql } from "drizzle-orm";
-import { chargeForSeconds, chargeForUnits } from "../../lib/money";
+import { type MovementInput, postMovements } from "../../lib/credit/ledger";
 import { zonedMidnight, zonedParts } from "../../lib/time";
 import type { Database, Executor } from "../client";
 import {
@@ -8,8 +8,6 @@ import {
   accounts,
   autoTopUpSettings,
   billingDetails,
-  creditBalances,
-  creditMovements,
   paymentMethods,
   phoneNumbers,
   prepaidBundles,
@@ -201,13 +199,13 @@ async function seedTenant(tx: Executor, spec: TenantSpec, catalog: CatalogIds, n
   const history = creditHistory(ctx);
   const { year, month } = zonedParts(now, spec.timeZone);
   const included = includedUsage(ctx, boughtPackages, zonedMidnight(year, month, 1, spec.timeZone));
-  for (const [table, rows] of [
-    [creditMovements, history.movements],
-    [usageRecords, [...history.usage, ...included]],
-  ] as const) {
-    for (let i = 0; i < rows.length; i += 1000) {
-      await tx.insert(table).values(rows.slice(i, i + 1000) as never);
-    }
+  for (let i = 0; i < history.movements.length; i += 1000) {
+    const chunk = history.movements.slice(i, i + 1000).map(({ accountId: _, balanceAfter: __, ...m }) => m);
+    await postMovements(tx, accountId, chunk as MovementInput[]);
+  }
+  const usage = [...history.usage, ...included];
+  for (let i = 0; i < usage.length; i += 1000) {
+    await tx.insert(usageRecords).values(usage.slice(i, i + 1000));
   }
   await tx.execute(sql`
     update usage_records u set movement_id = m.id
@@ -217,7 +215,6 @@ async function seedTenant(tx: Executor, spec: TenantSpec, catalog: CatalogIds, n
   if (history.topUps.length > 0) {
     await tx.insert(topUpAttempts).values(history.topUps);
   }
-  await tx.insert(creditBalances).values({ accountId, balance: history.balance, updatedAt: now });
 
   return {
     slug: spec.slug,

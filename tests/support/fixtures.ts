@@ -1,14 +1,6 @@
-import { eq } from "drizzle-orm";
 import type { Database } from "../../db/client";
-import {
-  accounts,
-  creditBalances,
-  creditMovements,
-  plans,
-  subscriptions,
-  users,
-  type NewCreditMovement,
-} from "../../db/schema";
+import { accounts, plans, subscriptions, users } from "../../db/schema";
+import { type MovementInput, postMovements } from "../../lib/credit/ledger";
 
 let counter = 0;
 
@@ -30,24 +22,18 @@ export async function createAccount(
   return { account: account!, admin: admin! };
 }
 
-/** Appends movements with a running balance and stores the balance, as the ledger does. */
+/** Posts movements through the ledger; returns the balance after them. */
 export async function addMovements(
   db: Database,
   accountId: string,
-  movements: (Pick<NewCreditMovement, "amount" | "type"> & Partial<NewCreditMovement>)[],
+  movements: (Pick<MovementInput, "amount" | "type"> & Partial<MovementInput>)[],
 ) {
-  const [current] = await db.select().from(creditBalances).where(eq(creditBalances.accountId, accountId));
-  let balance = current?.balance ?? 0;
-  const rows = movements.map((m) => {
-    balance += m.amount;
-    return { description: m.type, actor: "test", ...m, accountId, balanceAfter: balance };
-  });
-  if (rows.length) await db.insert(creditMovements).values(rows);
-  await db
-    .insert(creditBalances)
-    .values({ accountId, balance })
-    .onConflictDoUpdate({ target: creditBalances.accountId, set: { balance } });
-  return balance;
+  const result = await postMovements(
+    db,
+    accountId,
+    movements.map((m) => ({ description: m.type, actor: "test", ...m })),
+  );
+  return result.balanceAfter;
 }
 
 export async function subscribe(
