@@ -6,7 +6,7 @@ import { movementType, unitType } from "@/db/schema";
 /**
  * The ledger: the only code that changes a credit balance.
  *
- * A posting is one SQL statement: it skips movements whose interaction id was already
+ * A posting is one SQL statement, the `ledger_post` function of migration 0003: it skips movements whose interaction id was already
  * posted, adds the rest to the balance with a single `UPDATE ... RETURNING`, inserts the
  * movements with their running `balance_after`, and, when a debit takes the balance from
  * at or above the auto top-up threshold to below it, records one pending automatic top-up
@@ -77,7 +77,7 @@ interface Row {
   balance_before: string | number | null;
 }
 
-/** One statement: dedupe, update the balance, insert the movements, maybe record a top-up. */
+/** One statement: the ledger_post function (migration 0003) does the posting. */
 function postingStatement(accountId: string, movements: z.output<typeof movementInput>[]) {
   const payload = JSON.stringify(
     movements.map((m, ord) => ({
@@ -95,67 +95,7 @@ function postingStatement(accountId: string, movements: z.output<typeof movement
       occurred_at: (m.occurredAt ?? null)?.toISOString() ?? null,
     })),
   );
-  return sql`
-    with input as (
-      select * from jsonb_to_recordset(${payload}::jsonb) as x(
-        ord int, type movement_type, amount bigint, interaction_id text, description text,
-        destination text, units int, unit_type unit_type, rate_micros bigint,
-        actor_user_id uuid, actor text, occurred_at timestamptz)
-    ),
-    fresh as (
-      select distinct on (coalesce(i.interaction_id, 'ord:' || i.ord), i.type) i.*
-      from input i
-      where i.interaction_id is null or not exists (
-        select 1 from credit_movements m
-        where m.account_id = ${accountId} and m.type = i.type and m.interaction_id = i.interaction_id)
-      order by coalesce(i.interaction_id, 'ord:' || i.ord), i.type, i.ord
-    ),
-    total as (select coalesce(sum(amount), 0)::bigint as amount from fresh),
-    balance as (
-      update credit_balances b
-      set balance = b.balance + (select amount from total), updated_at = now()
-      where b.account_id = ${accountId}
-      returning b.balance as after, b.balance - (select amount from total) as before
-    ),
-    inserted as (
-      insert into credit_movements (account_id, occurred_at, type, interaction_id, description,
-        destination, units, unit_type, rate_micros, amount, balance_after, actor_user_id, actor)
-      select ${accountId}, coalesce(f.occurred_at, now()), f.type, f.interaction_id, f.description,
-             f.destination, f.units, f.unit_type, f.rate_micros, f.amount,
-             balance.before + sum(f.amount) over (order by f.ord), f.actor_user_id, f.actor
-      from fresh f cross join balance
-      order by f.ord
-      returning id, type, interaction_id, amount, balance_after
-    ),
-    crossing as (
-      select s.amount, a.currency, (select max(id) from inserted) as movement_id
-      from auto_top_up_settings s
-      join accounts a on a.id = s.account_id
-      cross join balance
-      where s.account_id = ${accountId} and s.enabled
-        and balance.before >= s.threshold and balance.after < s.threshold
-        and (s.monthly_cap is null or s.amount + (
-          select coalesce(sum(t.amount), 0) from top_up_attempts t
-          where t.account_id = ${accountId} and t.kind = 'auto'
-            and t.status in ('pending', 'requires_action', 'succeeded')
-            and t.created_at >= date_trunc('month', now() at time zone a.time_zone) at time zone a.time_zone
-        ) <= s.monthly_cap)
-    ),
-    attempt as (
-      insert into top_up_attempts (account_id, kind, status, amount, currency, idempotency_key,
-        triggered_by_movement_id)
-      select ${accountId}, 'auto', 'pending', c.amount, c.currency, 'auto-top-up:' || c.movement_id, c.movement_id
-      from crossing c
-      on conflict do nothing
-      returning id
-    )
-    select 'movement' as kind, id::text as id, type::text as type, interaction_id, amount,
-           balance_after, null::bigint as balance_before
-    from inserted
-    union all
-    select 'balance', null, null, null, null, after, before from balance
-    union all
-    select 'attempt', id::text, null, null, null, null, null from attempt`;
+  return sql`select * from ledger_post(${accountId}::uuid, ${payload}::jsonb)`;
 }
 
 async function runPosting(
