@@ -30,6 +30,15 @@ export const envSchema = z.object({
   /** Some IdPs (Entra ID) send no email_verified claim; only then set this. */
   OIDC_ALLOW_UNVERIFIED_EMAIL: booleanFlag,
   PLATFORM_API_TOKEN: optionalText.pipe(z.string().min(16, "must be at least 16 characters").optional()),
+  /** Without a key the demo's sandbox gateway is used (no money moves). */
+  STRIPE_SECRET_KEY: optionalText.pipe(z.string().regex(/^(sk|rk)_/, "must be a Stripe secret key").optional()),
+  STRIPE_WEBHOOK_SECRET: optionalText.pipe(z.string().startsWith("whsec_", "must start with whsec_").optional()),
+  STRIPE_PUBLISHABLE_KEY: optionalText.pipe(z.string().startsWith("pk_", "must start with pk_").optional()),
+  /** Another Stripe API base (a local Stripe-compatible server in tests). */
+  STRIPE_API_BASE: optionalText.pipe(z.url().optional()),
+}).refine((env) => !env.STRIPE_SECRET_KEY || env.STRIPE_WEBHOOK_SECRET, {
+  message: "is required with STRIPE_SECRET_KEY (the webhook signing secret)",
+  path: ["STRIPE_WEBHOOK_SECRET"],
 });
 
 export type Env = z.infer<typeof envSchema>;

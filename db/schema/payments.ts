@@ -34,7 +34,7 @@ export const paymentMethods = pgTable(
   },
   (t) => [
     uniqueIndex("payment_methods_current_key").on(t.accountId).where(sql`${t.replacedAt} is null`),
-    uniqueIndex("payment_methods_provider_id_key").on(t.provider, t.providerPaymentMethodId),
+    uniqueIndex("payment_methods_provider_id_key").on(t.accountId, t.provider, t.providerPaymentMethodId),
     check(
       "payment_methods_details",
       sql`(${t.type} = 'card' and ${t.cardBrand} is not null and ${t.cardLast4} ~ '^[0-9]{4}$'

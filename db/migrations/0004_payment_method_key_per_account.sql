@@ -1,0 +1,2 @@
+DROP INDEX "payment_methods_provider_id_key";--> statement-breakpoint
+CREATE UNIQUE INDEX "payment_methods_provider_id_key" ON "payment_methods" USING btree ("account_id","provider","provider_payment_method_id");

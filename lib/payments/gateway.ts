@@ -1,0 +1,68 @@
+/** What the app needs from a payment provider; Stripe and the demo sandbox implement it. */
+
+export type ChargeStatus = "succeeded" | "requires_action" | "failed" | "processing";
+
+export interface ChargeResult {
+  paymentIntentId: string;
+  status: ChargeStatus;
+  amount: number;
+  currency: string;
+  /** For completing authentication in the browser. */
+  clientSecret: string | null;
+  failureCode: string | null;
+  failureMessage: string | null;
+}
+
+export interface ChargeRequest {
+  customerId: string;
+  paymentMethodId: string;
+  /** Minor units. */
+  amount: number;
+  currency: string;
+  /** The same key always means the same charge: the provider never charges it twice. */
+  idempotencyKey: string;
+  description: string;
+  metadata: Record<string, string>;
+}
+
+export interface SavedPaymentMethod {
+  providerPaymentMethodId: string;
+  type: "card" | "paypal";
+  card: { brand: string; last4: string; expMonth: number; expYear: number } | null;
+  paypalEmail: string | null;
+}
+
+export interface PaymentGateway {
+  readonly name: "stripe" | "sandbox";
+  /** Creates the provider's customer for an account (idempotent per account). */
+  createCustomer(input: { accountId: string; name: string; email: string | null }): Promise<string>;
+  /** Charges a saved payment method without the cardholder present. */
+  chargeOffSession(request: ChargeRequest): Promise<ChargeResult>;
+  retrieveCharge(paymentIntentId: string): Promise<ChargeResult>;
+  /** Starts saving a card or PayPal for future off-session charges. */
+  createSetup(input: { customerId: string; accountId: string }): Promise<{ setupId: string; clientSecret: string }>;
+  retrievePaymentMethod(providerPaymentMethodId: string): Promise<SavedPaymentMethod>;
+}
+
+/** The provider could not be reached or answered with a server error: nothing is known yet. */
+export class GatewayUnavailableError extends Error {}
+
+/** The provider refused the request itself (bad parameters): retrying will not help. */
+export class GatewayRequestError extends Error {}
+
+/** Words an admin can act on, for the provider's decline codes. */
+export function declineMessage(code: string | null, fallback: string | null): string {
+  switch (code) {
+    case "insufficient_funds":
+      return "The card has insufficient funds. Use another card or try a smaller amount.";
+    case "authentication_required":
+      return "The bank asks the cardholder to confirm this payment.";
+    case "expired_card":
+      return "The card has expired. Replace the payment method.";
+    case "generic_decline":
+    case "card_declined":
+      return "The card was declined. Contact the bank or use another payment method.";
+    default:
+      return fallback ?? "The payment was declined.";
+  }
+}

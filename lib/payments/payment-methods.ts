@@ -1,0 +1,59 @@
+import { and, eq, isNull } from "drizzle-orm";
+import type { Executor } from "@/db/client";
+import { auditLog, paymentMethods } from "@/db/schema";
+import type { SavedPaymentMethod } from "./gateway";
+
+/**
+ * Makes a saved card or PayPal the account's payment method, replacing the current one
+ * (kept, marked replaced). Saving the method that is already current changes nothing.
+ */
+export async function replacePaymentMethod(
+  tx: Executor,
+  accountId: string,
+  provider: "stripe" | "sandbox",
+  saved: SavedPaymentMethod,
+  actorUserId: string | null,
+): Promise<"replaced" | "unchanged"> {
+  const [current] = await tx
+    .select()
+    .from(paymentMethods)
+    .where(and(eq(paymentMethods.accountId, accountId), isNull(paymentMethods.replacedAt)))
+    .for("update");
+  if (current?.provider === provider && current.providerPaymentMethodId === saved.providerPaymentMethodId) {
+    return "unchanged";
+  }
+  const now = new Date();
+  if (current) {
+    await tx.update(paymentMethods).set({ replacedAt: now }).where(eq(paymentMethods.id, current.id));
+  }
+  const values = {
+    accountId,
+    provider,
+    type: saved.type,
+    providerPaymentMethodId: saved.providerPaymentMethodId,
+    cardBrand: saved.card?.brand ?? null,
+    cardLast4: saved.card?.last4 ?? null,
+    cardExpMonth: saved.card?.expMonth ?? null,
+    cardExpYear: saved.card?.expYear ?? null,
+    paypalEmail: saved.paypalEmail,
+    replacedAt: null,
+    createdAt: now,
+  };
+  await tx
+    .insert(paymentMethods)
+    .values(values)
+    .onConflictDoUpdate({
+      target: [paymentMethods.accountId, paymentMethods.provider, paymentMethods.providerPaymentMethodId],
+      set: values,
+    });
+  const describe = (m: { type: string; cardBrand?: string | null; cardLast4?: string | null; paypalEmail?: string | null } | undefined) =>
+    m ? (m.type === "card" ? `${m.cardBrand} ending in ${m.cardLast4}` : `PayPal ${m.paypalEmail}`) : null;
+  await tx.insert(auditLog).values({
+    accountId,
+    actorUserId,
+    action: "payment_method.replace",
+    before: current ? { paymentMethod: describe(current) } : null,
+    after: { paymentMethod: describe(values) },
+  });
+  return "replaced";
+}

@@ -1,0 +1,143 @@
+import Stripe from "stripe";
+import {
+  type ChargeRequest,
+  type ChargeResult,
+  GatewayRequestError,
+  GatewayUnavailableError,
+  type PaymentGateway,
+  type SavedPaymentMethod,
+} from "./gateway";
+
+export interface StripeGatewayOptions {
+  secretKey: string;
+  /** e.g. http://127.0.0.1:12111 for a local Stripe-compatible server. */
+  apiBase?: string;
+  timeoutMs?: number;
+}
+
+export function toCharge(intent: Stripe.PaymentIntent): ChargeResult {
+  const error = intent.last_payment_error;
+  // Off-session, a card that needs 3-D Secure fails with authentication_required: the
+  // cardholder can still confirm the same payment in the browser.
+  const needsCardholder = intent.status === "requires_payment_method" && error?.code === "authentication_required";
+  const status: ChargeResult["status"] =
+    intent.status === "requires_action" || needsCardholder
+      ? "requires_action"
+      : intent.status === "succeeded"
+      ? "succeeded"
+      : intent.status === "processing"
+        ? "processing"
+        : "failed";
+  return {
+    paymentIntentId: intent.id,
+    status,
+    amount: intent.amount,
+    currency: intent.currency.toUpperCase(),
+    clientSecret: intent.client_secret,
+    failureCode: status === "failed" ? (error?.decline_code ?? error?.code ?? "payment_failed") : null,
+    failureMessage: status === "failed" ? (error?.message ?? "The payment was not completed.") : null,
+  };
+}
+
+/** Card and API errors in Stripe's terms become the gateway's. */
+function translate(error: unknown): never {
+  if (error instanceof Stripe.errors.StripeConnectionError || error instanceof Stripe.errors.StripeAPIError) {
+    throw new GatewayUnavailableError(error.message);
+  }
+  if (error instanceof Stripe.errors.StripeError && (error.statusCode ?? 500) >= 500) {
+    throw new GatewayUnavailableError(error.message);
+  }
+  if (error instanceof Stripe.errors.StripeError) throw new GatewayRequestError(error.message);
+  throw error;
+}
+
+export function createStripeGateway(options: StripeGatewayOptions): PaymentGateway {
+  const base = options.apiBase ? new URL(options.apiBase) : null;
+  const stripe = new Stripe(options.secretKey, {
+    ...(base
+      ? {
+          host: base.hostname,
+          port: Number(base.port || (base.protocol === "https:" ? 443 : 80)),
+          protocol: base.protocol.replace(":", "") as "http" | "https",
+        }
+      : {}),
+    // Retries reuse the idempotency key, so a lost answer never becomes a second charge.
+    maxNetworkRetries: 2,
+    timeout: options.timeoutMs ?? 15_000,
+    appInfo: { name: "billing-console" },
+  });
+
+  return {
+    name: "stripe",
+    async createCustomer({ accountId, name, email }) {
+      try {
+        const customer = await stripe.customers.create(
+          { name, email: email ?? undefined, metadata: { accountId } },
+          { idempotencyKey: `customer:${accountId}` },
+        );
+        return customer.id;
+      } catch (error) {
+        translate(error);
+      }
+    },
+    async chargeOffSession(request: ChargeRequest) {
+      try {
+        const intent = await stripe.paymentIntents.create(
+          {
+            amount: request.amount,
+            currency: request.currency.toLowerCase(),
+            customer: request.customerId,
+            payment_method: request.paymentMethodId,
+            off_session: true,
+            confirm: true,
+            description: request.description,
+            metadata: request.metadata,
+          },
+          { idempotencyKey: request.idempotencyKey },
+        );
+        return toCharge(intent);
+      } catch (error) {
+        // A decline is an answer, not a failure to answer: it carries the payment intent.
+        if (error instanceof Stripe.errors.StripeCardError) {
+          const intent = (error.raw as { payment_intent?: Stripe.PaymentIntent }).payment_intent;
+          if (intent) return toCharge(intent);
+        }
+        translate(error);
+      }
+    },
+    async retrieveCharge(paymentIntentId) {
+      try {
+        return toCharge(await stripe.paymentIntents.retrieve(paymentIntentId));
+      } catch (error) {
+        translate(error);
+      }
+    },
+    async createSetup({ customerId, accountId }) {
+      try {
+        const intent = await stripe.setupIntents.create({
+          customer: customerId,
+          usage: "off_session",
+          metadata: { accountId },
+        });
+        return { setupId: intent.id, clientSecret: intent.client_secret ?? "" };
+      } catch (error) {
+        translate(error);
+      }
+    },
+    async retrievePaymentMethod(id): Promise<SavedPaymentMethod> {
+      try {
+        const pm = await stripe.paymentMethods.retrieve(id);
+        return {
+          providerPaymentMethodId: pm.id,
+          type: pm.type === "paypal" ? "paypal" : "card",
+          card: pm.card
+            ? { brand: pm.card.brand, last4: pm.card.last4, expMonth: pm.card.exp_month, expYear: pm.card.exp_year }
+            : null,
+          paypalEmail: pm.paypal?.payer_email ?? pm.billing_details?.email ?? null,
+        };
+      } catch (error) {
+        translate(error);
+      }
+    },
+  };
+}

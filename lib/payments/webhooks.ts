@@ -1,0 +1,72 @@
+import { and, eq } from "drizzle-orm";
+import type Stripe from "stripe";
+import type { Database } from "@/db/client";
+import { accounts, paymentProviderEvents, topUpAttempts } from "@/db/schema";
+import { applyChargeResult } from "@/lib/credit/top-ups";
+import type { PaymentGateway, SavedPaymentMethod } from "./gateway";
+import { replacePaymentMethod } from "./payment-methods";
+import { toCharge } from "./stripe-gateway";
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+export type WebhookOutcome = "processed" | "duplicate" | "ignored";
+
+async function knownAccountId(db: Database, value: unknown): Promise<string | null> {
+  if (typeof value !== "string" || !UUID.test(value)) return null;
+  const [account] = await db.select({ id: accounts.id }).from(accounts).where(eq(accounts.id, value));
+  return account?.id ?? null;
+}
+
+/**
+ * Applies one verified Stripe event. The event id is stored under a unique key in the
+ * same transaction as its effect, so a repeated event changes nothing; effects are
+ * guarded by the attempt's state, so events may come in any order.
+ */
+export async function processStripeEvent(
+  db: Database,
+  gateway: PaymentGateway,
+  event: Stripe.Event,
+): Promise<WebhookOutcome> {
+  const object = event.data.object as unknown as { metadata?: Record<string, string> };
+  const accountId = await knownAccountId(db, object.metadata?.accountId);
+  // Anything the provider must be asked about is fetched before the transaction opens.
+  let saved: SavedPaymentMethod | null = null;
+  if (event.type === "setup_intent.succeeded" && accountId) {
+    const paymentMethod = (event.data.object as Stripe.SetupIntent).payment_method;
+    const id = typeof paymentMethod === "string" ? paymentMethod : paymentMethod?.id;
+    if (id) saved = await gateway.retrievePaymentMethod(id);
+  }
+  return db.transaction(async (tx) => {
+    const [stored] = await tx
+      .insert(paymentProviderEvents)
+      .values({ id: event.id, type: event.type, accountId, payload: event as unknown as Record<string, unknown> })
+      .onConflictDoNothing()
+      .returning({ id: paymentProviderEvents.id });
+    if (!stored) return "duplicate";
+    switch (event.type) {
+      case "payment_intent.succeeded":
+      case "payment_intent.payment_failed":
+      case "payment_intent.requires_action":
+      case "payment_intent.processing": {
+        const intent = event.data.object as Stripe.PaymentIntent;
+        const attemptId = intent.metadata?.attemptId;
+        if (!accountId || typeof attemptId !== "string" || !UUID.test(attemptId)) return "ignored";
+        const [attempt] = await tx
+          .select()
+          .from(topUpAttempts)
+          .where(and(eq(topUpAttempts.id, attemptId), eq(topUpAttempts.accountId, accountId)))
+          .for("update");
+        if (!attempt) return "ignored";
+        await applyChargeResult(tx, attempt, toCharge(intent));
+        return "processed";
+      }
+      case "setup_intent.succeeded": {
+        if (!accountId || !saved) return "ignored";
+        await replacePaymentMethod(tx, accountId, "stripe", saved, null);
+        return "processed";
+      }
+      default:
+        return "ignored";
+    }
+  });
+}

@@ -1,0 +1,279 @@
+import { randomBytes } from "node:crypto";
+import http from "node:http";
+import type { AddressInfo } from "node:net";
+import Stripe from "stripe";
+import { parseStripeForm } from "./form";
+import { TEST_PAYMENT_METHODS } from "./test-cards";
+
+/**
+ * A Stripe-compatible HTTP server for tests: stateful for the endpoints the app calls,
+ * driven by the real Stripe SDK. It honours idempotency keys, charges Stripe's test
+ * payment methods with their real outcomes, sends signed webhooks, and can answer 500 or
+ * stall on command.
+ */
+
+type Json = Record<string, unknown>;
+
+export interface FakeStripeOptions {
+  webhookSecret: string;
+  /** Where to POST webhooks; may be set later with setWebhookUrl. */
+  webhookUrl?: string;
+}
+
+export type Fault = { kind: "error500" } | { kind: "stall" } | { kind: "error500AfterCharge" };
+
+export interface FakeStripe {
+  url: string;
+  port: number;
+  /** The next `times` API requests fail this way (webhooks are not affected). */
+  failNext(fault: Fault, times?: number): void;
+  setWebhookUrl(url: string | null): void;
+  /** Every webhook event sent so far, in order, with the app's answer. */
+  sentEvents(): { event: Stripe.Event; status: number }[];
+  /** Events generated, whether or not delivery succeeded (for replays in tests). */
+  events(): Stripe.Event[];
+  /** Resolves once no webhook delivery is in flight. */
+  whenIdle(): Promise<void>;
+  /** Sends an event (again) to the webhook URL, signed; returns the HTTP status. */
+  deliver(event: Stripe.Event, options?: { signWith?: string; tamper?: boolean }): Promise<number>;
+  paymentIntents(): Json[];
+  /** Completes 3-D Secure for a payment intent, as the cardholder would in the browser. */
+  authenticate(paymentIntentId: string): Promise<Json>;
+  close(): Promise<void>;
+}
+
+const newId = (prefix: string) => `${prefix}_${randomBytes(12).toString("hex")}`;
+
+function stripeError(status: number, error: Json) {
+  return { status, body: { error } };
+}
+
+export async function startFakeStripe(options: FakeStripeOptions): Promise<FakeStripe> {
+  const customers = new Map<string, Json>();
+  const setupIntents = new Map<string, Json>();
+  const paymentIntents = new Map<string, Json>();
+  const subscriptions = new Map<string, Json>();
+  const idempotent = new Map<string, { status: number; body: unknown }>();
+  const generated: Stripe.Event[] = [];
+  const sent: { event: Stripe.Event; status: number }[] = [];
+  const faults: Fault[] = [];
+  const stalled = new Set<http.ServerResponse>();
+  let webhookUrl = options.webhookUrl ?? null;
+  let inFlight = 0;
+  let server: http.Server;
+
+  async function deliver(event: Stripe.Event, how: { signWith?: string; tamper?: boolean } = {}): Promise<number> {
+    if (!webhookUrl) return 0;
+    const payload = JSON.stringify(event);
+    const header = Stripe.webhooks.generateTestHeaderString({ payload, secret: how.signWith ?? options.webhookSecret });
+    const body = how.tamper ? payload.replace(/"amount":\d+/, '"amount":999999') : payload;
+    inFlight++;
+    try {
+      const response = await fetch(webhookUrl, {
+        method: "POST",
+        headers: { "content-type": "application/json", "stripe-signature": header },
+        body,
+      });
+      await response.text();
+      sent.push({ event, status: response.status });
+      return response.status;
+    } catch {
+      sent.push({ event, status: 0 });
+      return 0;
+    } finally {
+      inFlight--;
+    }
+  }
+
+  function emit(type: string, object: Json) {
+    const event = {
+      id: newId("evt"),
+      object: "event",
+      api_version: "2025-01-27.acacia",
+      created: Math.floor(Date.now() / 1000),
+      type,
+      livemode: false,
+      pending_webhooks: 1,
+      request: { id: null, idempotency_key: null },
+      data: { object: structuredClone(object) },
+    } as unknown as Stripe.Event;
+    generated.push(event);
+    void deliver(event);
+  }
+
+  function paymentMethodObject(id: string, customer?: string): Json | null {
+    const known = TEST_PAYMENT_METHODS[id];
+    if (!known) return null;
+    return {
+      id,
+      object: "payment_method",
+      type: known.type,
+      customer: customer ?? null,
+      card: known.card ?? null,
+      paypal: known.paypal ?? null,
+      billing_details: { email: known.paypal?.payer_email ?? null },
+    };
+  }
+
+  /** Charges a payment intent with its payment method's real test outcome. */
+  function confirm(intent: Json, offSession: boolean): { status: number; body: unknown } {
+    const pm = TEST_PAYMENT_METHODS[String(intent.payment_method)];
+    if (!pm) {
+      return stripeError(400, { type: "invalid_request_error", code: "resource_missing", message: `No such PaymentMethod: '${intent.payment_method}'`, param: "payment_method" });
+    }
+    const decline = (code: string, declineCode: string | null, message: string) => {
+      intent.status = "requires_payment_method";
+      intent.last_payment_error = { type: "card_error", code, decline_code: declineCode, message };
+      emit("payment_intent.payment_failed", intent);
+      return stripeError(402, { type: "card_error", code, decline_code: declineCode, message, payment_intent: structuredClone(intent) });
+    };
+    if (pm.outcome === "declined") return decline("card_declined", "generic_decline", "Your card was declined.");
+    if (pm.outcome === "insufficient_funds") {
+      return decline("card_declined", "insufficient_funds", "Your card has insufficient funds.");
+    }
+    if (pm.outcome === "authentication_required" && !intent.authenticated) {
+      if (offSession) {
+        return decline("authentication_required", "authentication_required", "Your card was declined. This transaction requires authentication.");
+      }
+      intent.status = "requires_action";
+      intent.next_action = { type: "use_stripe_sdk" };
+      emit("payment_intent.requires_action", intent);
+      return { status: 200, body: intent };
+    }
+    intent.status = "succeeded";
+    intent.amount_received = intent.amount;
+    intent.last_payment_error = null;
+    intent.next_action = null;
+    emit("payment_intent.succeeded", intent);
+    return { status: 200, body: intent };
+  }
+
+  function route(method: string, path: string, params: Json): { status: number; body: unknown } {
+    let match: RegExpMatchArray | null;
+    if (method === "POST" && path === "/v1/customers") {
+      const customer = { id: newId("cus"), object: "customer", email: params.email ?? null, name: params.name ?? null, metadata: params.metadata ?? {}, invoice_settings: { default_payment_method: null } };
+      customers.set(customer.id, customer);
+      return { status: 200, body: customer };
+    }
+    if ((match = path.match(/^\/v1\/customers\/([\w]+)$/))) {
+      const customer = customers.get(match[1]!);
+      if (!customer) return stripeError(404, { type: "invalid_request_error", code: "resource_missing", message: `No such customer: '${match[1]}'` });
+      if (method === "POST") Object.assign(customer, params);
+      return { status: 200, body: customer };
+    }
+    if (method === "POST" && path === "/v1/setup_intents") {
+      if (!customers.has(String(params.customer))) return stripeError(400, { type: "invalid_request_error", code: "resource_missing", message: "No such customer", param: "customer" });
+      const intent = { id: newId("seti"), object: "setup_intent", client_secret: `${newId("seti")}_secret_${newId("x")}`, customer: params.customer, status: "requires_payment_method", usage: params.usage ?? "off_session", payment_method: null, payment_method_types: params.payment_method_types ?? ["card"], metadata: params.metadata ?? {} };
+      setupIntents.set(intent.id, intent);
+      return { status: 200, body: intent };
+    }
+    if (method === "POST" && (match = path.match(/^\/v1\/setup_intents\/([\w]+)\/confirm$/))) {
+      const intent = setupIntents.get(match[1]!);
+      const pm = paymentMethodObject(String(params.payment_method), String(intent?.customer));
+      if (!intent || !pm) return stripeError(400, { type: "invalid_request_error", code: "resource_missing", message: "No such setup intent or payment method" });
+      intent.payment_method = pm.id;
+      intent.status = "succeeded";
+      emit("setup_intent.succeeded", intent);
+      return { status: 200, body: intent };
+    }
+    if (method === "GET" && (match = path.match(/^\/v1\/payment_methods\/([\w]+)$/))) {
+      const pm = paymentMethodObject(match[1]!);
+      if (!pm) return stripeError(404, { type: "invalid_request_error", code: "resource_missing", message: `No such PaymentMethod: '${match[1]}'` });
+      return { status: 200, body: pm };
+    }
+    if (method === "POST" && path === "/v1/payment_intents") {
+      const amount = Number(params.amount);
+      if (!Number.isInteger(amount) || amount < 50) {
+        return stripeError(400, { type: "invalid_request_error", code: "amount_too_small", message: "Amount must be at least 50 cents", param: "amount" });
+      }
+      if (!customers.has(String(params.customer))) return stripeError(400, { type: "invalid_request_error", code: "resource_missing", message: "No such customer", param: "customer" });
+      const intent: Json = { id: newId("pi"), object: "payment_intent", amount, currency: String(params.currency).toLowerCase(), customer: params.customer, payment_method: params.payment_method ?? null, status: "requires_confirmation", client_secret: `${newId("pi")}_secret_${newId("x")}`, metadata: params.metadata ?? {}, last_payment_error: null, next_action: null, amount_received: 0 };
+      paymentIntents.set(String(intent.id), intent);
+      if (params.confirm === "true") return confirm(intent, params.off_session === "true");
+      return { status: 200, body: intent };
+    }
+    if ((match = path.match(/^\/v1\/payment_intents\/([\w]+)$/)) && method === "GET") {
+      const intent = paymentIntents.get(match[1]!);
+      if (!intent) return stripeError(404, { type: "invalid_request_error", code: "resource_missing", message: `No such payment_intent: '${match[1]}'` });
+      return { status: 200, body: intent };
+    }
+    if (method === "POST" && (match = path.match(/^\/v1\/payment_intents\/([\w]+)\/confirm$/))) {
+      const intent = paymentIntents.get(match[1]!);
+      if (!intent) return stripeError(404, { type: "invalid_request_error", code: "resource_missing", message: "No such payment_intent" });
+      if (params.payment_method) intent.payment_method = params.payment_method;
+      return confirm(intent, params.off_session === "true");
+    }
+    if ((match = path.match(/^\/v1\/subscriptions\/([\w]+)$/))) {
+      const subscription = subscriptions.get(match[1]!);
+      if (!subscription) return stripeError(404, { type: "invalid_request_error", code: "resource_missing", message: "No such subscription" });
+      return { status: 200, body: subscription };
+    }
+    return stripeError(404, { type: "invalid_request_error", message: `Unrecognized request URL (${method}: ${path})` });
+  }
+
+  server = http.createServer(async (req, res) => {
+    let body = "";
+    for await (const chunk of req) body += chunk;
+    const url = new URL(req.url ?? "/", "http://fake-stripe");
+    const fault = faults.shift();
+    if (fault?.kind === "stall") {
+      stalled.add(res);
+      return;
+    }
+    if (fault?.kind === "error500") {
+      res.writeHead(500, { "content-type": "application/json" });
+      res.end(JSON.stringify({ error: { type: "api_error", message: "Injected server error" } }));
+      return;
+    }
+    const params = req.method === "GET" ? Object.fromEntries(url.searchParams) : parseStripeForm(body);
+    const key = req.headers["idempotency-key"];
+    const cacheKey = typeof key === "string" ? `${req.method} ${url.pathname} ${key}` : null;
+    let result = cacheKey ? idempotent.get(cacheKey) : undefined;
+    if (!result) {
+      result = route(req.method ?? "GET", url.pathname, params);
+      if (cacheKey) idempotent.set(cacheKey, result);
+    }
+    if (fault?.kind === "error500AfterCharge") {
+      // The charge happened, but the answer is lost: the client must not charge twice.
+      res.writeHead(500, { "content-type": "application/json" });
+      res.end(JSON.stringify({ error: { type: "api_error", message: "Injected error after processing" } }));
+      return;
+    }
+    res.writeHead(result.status, { "content-type": "application/json", "request-id": newId("req") });
+    res.end(JSON.stringify(result.body));
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const port = (server.address() as AddressInfo).port;
+
+  return {
+    url: `http://127.0.0.1:${port}`,
+    port,
+    failNext(fault, times = 1) {
+      for (let i = 0; i < times; i++) faults.push(fault);
+    },
+    setWebhookUrl(url) {
+      webhookUrl = url;
+    },
+    sentEvents: () => [...sent],
+    events: () => [...generated],
+    deliver,
+    async whenIdle() {
+      // Deliveries start right after the API answers; give them a tick to begin.
+      await new Promise((r) => setTimeout(r, 10));
+      while (inFlight > 0) await new Promise((r) => setTimeout(r, 10));
+    },
+    paymentIntents: () => [...paymentIntents.values()],
+    async authenticate(id) {
+      const intent = paymentIntents.get(id);
+      if (!intent) throw new Error(`no payment intent ${id}`);
+      intent.authenticated = true;
+      return confirm(intent, false).body as Json;
+    },
+    close: () =>
+      new Promise<void>((resolve) => {
+        for (const res of stalled) res.destroy();
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}
