@@ -13,6 +13,10 @@ export type Driver = "pg" | "pglite";
 export interface DatabaseHandle {
   db: Database;
   driver: Driver;
+  /** The postgres:// URL (pg driver), for components that keep their own pool. */
+  url?: string;
+  /** The embedded instance (PGlite driver): other components must share it. */
+  pglite?: PGlite;
   close(): Promise<void>;
 }
 
@@ -44,7 +48,7 @@ export async function openDatabase(options: OpenOptions = {}): Promise<DatabaseH
     const pool = new Pool({ connectionString: options.url, max: options.poolMax ?? 10 });
     pool.on("error", (error) => console.error("postgres pool error:", error.message));
     const db = drizzle({ client: pool, schema }) as unknown as Database;
-    return { db, driver: "pg", close: () => pool.end() };
+    return { db, driver: "pg", url: options.url, close: () => pool.end() };
   }
   const { drizzle } = await import("drizzle-orm/pglite");
   let client = options.pglite;
@@ -54,5 +58,5 @@ export async function openDatabase(options: OpenOptions = {}): Promise<DatabaseH
   }
   const db = drizzle({ client, schema }) as unknown as Database;
   const owned = client;
-  return { db, driver: "pglite", close: () => owned.close() };
+  return { db, driver: "pglite", pglite: owned, close: () => owned.close() };
 }

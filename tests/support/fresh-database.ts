@@ -5,7 +5,7 @@ import { createDatabase, dropDatabase } from "./local-database";
 
 export interface TestDatabase extends DatabaseHandle {
   /** postgres:// URL of this database, when on Postgres. */
-  url: string | null;
+  url: string | undefined;
 }
 
 /** A new, migrated, empty database for one test file: a copy of the template. */
@@ -29,5 +29,5 @@ export async function freshDatabase(options: { poolMax?: number } = {}): Promise
   const { PGlite } = await import("@electric-sql/pglite");
   const pglite = await PGlite.create({ loadDataDir: new Blob([readFileSync(dumpPath)]) });
   const handle = await openDatabase({ pglite });
-  return { ...handle, url: null };
+  return { ...handle, url: undefined };
 }

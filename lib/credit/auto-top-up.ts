@@ -1,0 +1,146 @@
+import { and, count, eq, inArray, like, sql } from "drizzle-orm";
+import type PgBoss from "pg-boss";
+import type { Database, Executor } from "@/db/client";
+import { accounts, autoTopUpSettings, creditBalances, type TopUpAttempt, topUpAttempts } from "@/db/schema";
+import { AUTO_TOP_UP_QUEUE, enqueueAutoTopUp } from "@/lib/jobs/queue";
+import type { PaymentGateway } from "@/lib/payments/gateway";
+import { type MovementInput, type PostResult, postMovements } from "./ledger";
+import { chargeAttempt, reconcilePendingTopUps, type TopUpOutcome } from "./top-ups";
+
+/**
+ * Posts debits and, when they cross the auto top-up threshold, enqueues the charge of the
+ * attempt the ledger recorded: both in one transaction, so there is never a crossing
+ * without its job, nor a job without its debit.
+ */
+export async function debitAndEnqueue(
+  db: Database,
+  boss: PgBoss,
+  accountId: string,
+  movements: MovementInput[],
+): Promise<PostResult> {
+  return db.transaction(async (tx) => {
+    const result = await postMovements(tx, accountId, movements);
+    if (result.autoTopUpAttemptId) await enqueueAutoTopUp(boss, tx, result.autoTopUpAttemptId);
+    return result;
+  });
+}
+
+/** Whether an automatic top-up should be charged now: on, below the threshold, under the cap. */
+async function autoTopUpDue(tx: Executor, accountId: string) {
+  const [row] = await tx
+    .select({
+      enabled: autoTopUpSettings.enabled,
+      threshold: autoTopUpSettings.threshold,
+      amount: autoTopUpSettings.amount,
+      monthlyCap: autoTopUpSettings.monthlyCap,
+      balance: creditBalances.balance,
+      currency: accounts.currency,
+      spentThisMonth: sql<number>`(
+        select coalesce(sum(t.amount), 0) from ${topUpAttempts} t
+        where t.account_id = ${accountId} and t.kind = 'auto'
+          and t.status in ('pending', 'requires_action', 'succeeded')
+          and t.created_at >= date_trunc('month', now() at time zone ${accounts.timeZone}) at time zone ${accounts.timeZone})`.mapWith(Number),
+    })
+    .from(autoTopUpSettings)
+    .innerJoin(accounts, eq(accounts.id, autoTopUpSettings.accountId))
+    .leftJoin(creditBalances, eq(creditBalances.accountId, autoTopUpSettings.accountId))
+    .where(eq(autoTopUpSettings.accountId, accountId));
+  if (!row || !row.enabled) return null;
+  if ((row.balance ?? 0) >= row.threshold) return null;
+  if (row.monthlyCap !== null && row.spentThisMonth + row.amount > row.monthlyCap) return null;
+  return row;
+}
+
+/**
+ * Records a new automatic top-up attempt when one is due and none is in flight (the
+ * partial unique index keeps it to one), returning it, in the caller's transaction.
+ */
+export async function createDueAttempt(tx: Executor, accountId: string, idempotencyKey: string) {
+  const due = await autoTopUpDue(tx, accountId);
+  if (!due) return null;
+  const [attempt] = await tx
+    .insert(topUpAttempts)
+    .values({ accountId, kind: "auto", status: "pending", amount: due.amount, currency: due.currency, idempotencyKey })
+    .onConflictDoNothing()
+    .returning();
+  return attempt ?? null;
+}
+
+export class RetryLater extends Error {}
+
+/**
+ * The job: charge one automatic top-up. A provider that does not answer, or a decline
+ * while auto top-up is still on and the balance still low, throws RetryLater so that
+ * pg-boss runs the job again with backoff; each retry is a new attempt (recorded with
+ * its reason) until one succeeds or three failures in a row switch auto top-up off.
+ */
+export async function runAutoTopUp(db: Database, gateway: PaymentGateway, attemptId: string): Promise<TopUpOutcome | null> {
+  const [first] = await db.select().from(topUpAttempts).where(eq(topUpAttempts.id, attemptId));
+  if (!first || first.kind !== "auto") return null;
+  let attempt: TopUpAttempt | null = first;
+  if (first.status === "failed") {
+    const [{ retries }] = (await db
+      .select({ retries: count() })
+      .from(topUpAttempts)
+      .where(and(eq(topUpAttempts.accountId, first.accountId), like(topUpAttempts.idempotencyKey, `auto-retry:${first.id}:%`)))) as [
+      { retries: number },
+    ];
+    attempt = await createDueAttempt(db, first.accountId, `auto-retry:${first.id}:${retries + 1}`);
+  } else if (first.status !== "pending") {
+    return null;
+  }
+  if (!attempt) return null;
+  const outcome = await chargeAttempt(db, gateway, attempt);
+  if (outcome.status === "pending") throw new RetryLater(outcome.message);
+  if (outcome.status === "failed" && (await autoTopUpDue(db, first.accountId))) throw new RetryLater(outcome.message);
+  return outcome;
+}
+
+/**
+ * Catches up after a crash or a lost answer: enqueues pending automatic attempts (a job
+ * id per attempt, so never twice) and asks the provider about stale manual ones.
+ */
+export async function sweepTopUps(db: Database, boss: PgBoss, gateway: PaymentGateway) {
+  const pendingAuto = await db
+    .select({ id: topUpAttempts.id })
+    .from(topUpAttempts)
+    .where(and(eq(topUpAttempts.kind, "auto"), inArray(topUpAttempts.status, ["pending"])));
+  for (const { id } of pendingAuto) await enqueueAutoTopUp(boss, db, id);
+  const stale = await db
+    .select({ id: topUpAttempts.id })
+    .from(topUpAttempts)
+    .where(and(eq(topUpAttempts.kind, "manual"), eq(topUpAttempts.status, "pending")));
+  if (stale.length > 0) await reconcilePendingTopUps(db, gateway);
+}
+
+export interface TopUpWorker {
+  boss: PgBoss;
+  stop(): Promise<void>;
+}
+
+/** Works the auto top-up queue, and sweeps every `sweepMs`. */
+export async function startTopUpWorker(
+  db: Database,
+  boss: PgBoss,
+  gateway: PaymentGateway,
+  options: { pollingIntervalSeconds?: number; sweepMs?: number } = {},
+): Promise<TopUpWorker> {
+  await boss.work<{ attemptId: string }>(
+    AUTO_TOP_UP_QUEUE,
+    { pollingIntervalSeconds: options.pollingIntervalSeconds ?? 2 },
+    async ([job]) => {
+      if (job) await runAutoTopUp(db, gateway, job.data.attemptId);
+    },
+  );
+  const sweep = setInterval(() => {
+    sweepTopUps(db, boss, gateway).catch((error: unknown) => console.error("top-up sweep failed:", error));
+  }, options.sweepMs ?? 60_000);
+  sweep.unref();
+  return {
+    boss,
+    async stop() {
+      clearInterval(sweep);
+      await boss.offWork(AUTO_TOP_UP_QUEUE);
+    },
+  };
+}
