@@ -1,7 +1,8 @@
 /** Runs once when the server starts. */
 export async function register() {
   if (process.env.NEXT_RUNTIME === "nodejs") {
-    const { checkEnvironmentOrExit } = await import("./lib/startup");
+    const { checkEnvironmentOrExit, startEmbeddedWorker } = await import("./lib/startup");
     checkEnvironmentOrExit();
+    await startEmbeddedWorker();
   }
 }

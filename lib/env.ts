@@ -10,6 +10,25 @@ const booleanFlag = z
   .optional()
   .transform((v) => v === "true" || v === "1");
 
+const paymentFields = {
+  /** Without a key the demo's sandbox gateway is used (no money moves). */
+  STRIPE_SECRET_KEY: optionalText.pipe(z.string().regex(/^(sk|rk)_/, "must be a Stripe secret key").optional()),
+  STRIPE_WEBHOOK_SECRET: optionalText.pipe(z.string().startsWith("whsec_", "must start with whsec_").optional()),
+  STRIPE_PUBLISHABLE_KEY: optionalText.pipe(z.string().startsWith("pk_", "must start with pk_").optional()),
+  /** Another Stripe API base (a local Stripe-compatible server in tests). */
+  STRIPE_API_BASE: optionalText.pipe(z.url().optional()),
+};
+
+const stripeNeedsWebhookSecret = (env: { STRIPE_SECRET_KEY?: string; STRIPE_WEBHOOK_SECRET?: string }) =>
+  !env.STRIPE_SECRET_KEY || !!env.STRIPE_WEBHOOK_SECRET;
+const stripeRuleMessage = {
+  message: "is required with STRIPE_SECRET_KEY (the webhook signing secret)",
+  path: ["STRIPE_WEBHOOK_SECRET"],
+};
+
+/** The payment settings alone, for processes that need nothing else (the worker). */
+export const paymentEnvSchema = z.object(paymentFields).refine(stripeNeedsWebhookSecret, stripeRuleMessage);
+
 /** Every environment variable the app reads; documented in .env.example. */
 export const envSchema = z.object({
   NODE_ENV: z.enum(["development", "production", "test"]).default("development"),
@@ -30,16 +49,8 @@ export const envSchema = z.object({
   /** Some IdPs (Entra ID) send no email_verified claim; only then set this. */
   OIDC_ALLOW_UNVERIFIED_EMAIL: booleanFlag,
   PLATFORM_API_TOKEN: optionalText.pipe(z.string().min(16, "must be at least 16 characters").optional()),
-  /** Without a key the demo's sandbox gateway is used (no money moves). */
-  STRIPE_SECRET_KEY: optionalText.pipe(z.string().regex(/^(sk|rk)_/, "must be a Stripe secret key").optional()),
-  STRIPE_WEBHOOK_SECRET: optionalText.pipe(z.string().startsWith("whsec_", "must start with whsec_").optional()),
-  STRIPE_PUBLISHABLE_KEY: optionalText.pipe(z.string().startsWith("pk_", "must start with pk_").optional()),
-  /** Another Stripe API base (a local Stripe-compatible server in tests). */
-  STRIPE_API_BASE: optionalText.pipe(z.url().optional()),
-}).refine((env) => !env.STRIPE_SECRET_KEY || env.STRIPE_WEBHOOK_SECRET, {
-  message: "is required with STRIPE_SECRET_KEY (the webhook signing secret)",
-  path: ["STRIPE_WEBHOOK_SECRET"],
-});
+  ...paymentFields,
+}).refine(stripeNeedsWebhookSecret, stripeRuleMessage);
 
 export type Env = z.infer<typeof envSchema>;
 
@@ -59,5 +70,17 @@ export function getEnv(source: Record<string, string | undefined> = process.env)
     throw new EnvError(`Invalid environment (see .env.example):\n${lines.join("\n")}`);
   }
   if (source === process.env) cached = parsed.data;
+  return parsed.data;
+}
+
+export type PaymentEnv = z.infer<typeof paymentEnvSchema>;
+
+export function getPaymentEnv(source: Record<string, string | undefined> = process.env): PaymentEnv {
+  const parsed = paymentEnvSchema.safeParse(source);
+  if (!parsed.success) {
+    throw new EnvError(
+      `Invalid environment (see .env.example):\n${parsed.error.issues.map((i) => `  ${i.path.join(".")}: ${i.message}`).join("\n")}`,
+    );
+  }
   return parsed.data;
 }

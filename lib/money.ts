@@ -67,3 +67,18 @@ export function formatMoney(minor: number, currency: string, locale = "en"): str
   const formatted = currencyFormat(currency, locale).format(decimal as unknown as number);
   return negative ? `-${formatted}` : formatted;
 }
+
+/**
+ * Reads an amount typed in major units ("50", "49.90", "49,90") as minor units, without
+ * floating point; null when it is not a plain positive amount with at most the
+ * currency's decimals.
+ */
+export function parseMajorAmount(text: string, currency: string): number | null {
+  const perMajor = minorUnitsPerMajor(currency);
+  const decimals = Math.round(Math.log10(perMajor));
+  const match = text.trim().match(/^(\d{1,9})(?:[.,](\d+))?$/);
+  if (!match) return null;
+  const fraction = match[2] ?? "";
+  if (fraction.length > decimals) return null;
+  return Number(match[1]) * perMajor + Number(fraction.padEnd(decimals, "0") || "0");
+}

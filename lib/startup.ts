@@ -10,3 +10,18 @@ export function checkEnvironmentOrExit(): void {
     process.exit(1);
   }
 }
+
+/**
+ * With the embedded database only this process may open it, so the background worker
+ * (automatic top-ups) runs here. With Postgres it runs as its own process (npm run worker).
+ */
+export async function startEmbeddedWorker(): Promise<void> {
+  if (getEnv().DATABASE_URL) return;
+  const [{ getDb }, { getQueue }, { getGateway }, { startTopUpWorker }] = await Promise.all([
+    import("./db"),
+    import("./jobs/app-queue"),
+    import("./payments"),
+    import("./credit/auto-top-up"),
+  ]);
+  await startTopUpWorker(await getDb(), await getQueue(), getGateway());
+}

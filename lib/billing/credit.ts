@@ -17,7 +17,7 @@ export interface CreditOverview {
   } | null;
   lastTopUp: { amount: number; at: Date; kind: "manual" | "auto" } | null;
   lastFailure: { amount: number; at: Date; reason: string } | null;
-  pending: { amount: number; since: Date; status: "pending" | "requires_action" } | null;
+  pending: { attemptId: string; amount: number; since: Date; status: "pending" | "requires_action" } | null;
 }
 
 export function creditState(balance: number, lowBalanceThreshold: number): CreditOverview["state"] {
@@ -77,7 +77,12 @@ export async function getCreditOverview(db: Executor, accountId: string): Promis
         }
       : null,
     pending: pending
-      ? { amount: pending.amount, since: pending.createdAt, status: pending.status as "pending" | "requires_action" }
+      ? {
+          attemptId: pending.id,
+          amount: pending.amount,
+          since: pending.createdAt,
+          status: pending.status as "pending" | "requires_action",
+        }
       : null,
   };
 }

@@ -41,7 +41,7 @@ export function chargeIdempotencyKey(attemptId: string): string {
 }
 
 /** The provider's customer for the account, created on first use. */
-async function customerFor(db: Database, gateway: PaymentGateway, accountId: string): Promise<string> {
+export async function customerFor(db: Database, gateway: PaymentGateway, accountId: string): Promise<string> {
   const [row] = await db
     .select({ customerId: subscriptions.providerCustomerId, name: accounts.name, email: billingDetails.invoiceEmail })
     .from(accounts)

@@ -25,7 +25,12 @@ function outcomeOf(paymentMethodId: string): SandboxOutcome {
   return (match?.[1] as SandboxOutcome) ?? "succeeds";
 }
 
-export function createSandboxGateway(): PaymentGateway {
+export interface SandboxGateway extends PaymentGateway {
+  /** The sandbox's stand-in for the bank's 3-D Secure page. */
+  authenticate(paymentIntentId: string, approve: boolean): Promise<ChargeResult>;
+}
+
+export function createSandboxGateway(): SandboxGateway {
   // Charges are kept in memory: the same idempotency key returns the same charge.
   const charges = new Map<string, ChargeResult>();
   const byIntent = new Map<string, ChargeResult>();
@@ -48,7 +53,15 @@ export function createSandboxGateway(): PaymentGateway {
       case "insufficient_funds":
         return failed("insufficient_funds", "Your card has insufficient funds.");
       case "authentication_required":
-        return failed("authentication_required", "This transaction requires authentication.");
+        return {
+          paymentIntentId: id,
+          status: "requires_action",
+          amount: request.amount,
+          currency: request.currency,
+          clientSecret: `${id}_secret_sandbox`,
+          failureCode: null,
+          failureMessage: null,
+        };
       default:
         return {
           paymentIntentId: id,
@@ -73,6 +86,19 @@ export function createSandboxGateway(): PaymentGateway {
       const result = charge(request);
       charges.set(request.idempotencyKey, result);
       byIntent.set(result.paymentIntentId, result);
+      return result;
+    },
+    async authenticate(paymentIntentId, approve) {
+      const existing = byIntent.get(paymentIntentId);
+      const result: ChargeResult = existing
+        ? approve
+          ? { ...existing, status: "succeeded", clientSecret: null }
+          : { ...existing, status: "failed", failureCode: "authentication_failed", failureMessage: "The cardholder did not confirm the payment." }
+        : (() => {
+            throw new Error(`no sandbox charge ${paymentIntentId}`);
+          })();
+      byIntent.set(paymentIntentId, result);
+      for (const [key, value] of charges) if (value.paymentIntentId === paymentIntentId) charges.set(key, result);
       return result;
     },
     async retrieveCharge(paymentIntentId) {

@@ -3,7 +3,10 @@ import type { CreditOverview } from "@/lib/billing/credit";
 import { accountFormat, type AccountFormat } from "@/lib/billing/format";
 import { BalanceChart } from "../_components/balance-chart";
 import { EditButton, Section } from "../_components/section";
-import { loadAccount, loadCredit, loadRunway, loadTrend } from "../_data";
+import { loadAccount, loadCredit, loadPaymentMethod, loadRunway, loadTrend } from "../_data";
+import { AddCreditForm } from "../_components/add-credit-form";
+import { TOP_UP_MAX, TOP_UP_MIN, TOP_UP_PRESETS } from "@/lib/credit/limits";
+import { getGateway } from "@/lib/payments";
 
 export const TREND_DAYS = [30, 90] as const;
 
@@ -48,9 +51,20 @@ function AutoTopUpStatus({ credit, format }: { credit: CreditOverview; format: A
       )}
       <ul className="text-slate-600">
         {credit.pending ? (
-          <li>
-            {credit.pending.status === "requires_action" ? "Waiting for card authentication" : "In progress"}:{" "}
+          <li data-testid="top-up-in-flight">
+            {credit.pending.status === "requires_action" ? "Waiting for card authentication" : "Payment in progress"}:{" "}
             {format.money(credit.pending.amount)} since {format.dateTime(credit.pending.since)}
+            {credit.pending.status === "requires_action" ? (
+              <>
+                {" "}
+                <Link
+                  href={`/dashboard/account/billing/authenticate/${credit.pending.attemptId}`}
+                  className="font-medium text-indigo-700 underline"
+                >
+                  Confirm with your bank
+                </Link>
+              </>
+            ) : null}
           </li>
         ) : null}
         <li>
@@ -74,15 +88,17 @@ function AutoTopUpStatus({ credit, format }: { credit: CreditOverview; format: A
 }
 
 export async function CreditSection({ accountId, trendDays }: { accountId: string; trendDays: number }) {
-  const [account, credit, runway, trend] = await Promise.all([
+  const [account, credit, runway, trend, payment] = await Promise.all([
     loadAccount(accountId),
     loadCredit(accountId),
     loadRunway(accountId),
     loadTrend(accountId, trendDays),
+    loadPaymentMethod(accountId),
   ]);
+  const gatewayName = getGateway().name;
   const f = accountFormat(account);
   return (
-    <Section id="credit" title="Credit and auto top-up" action={<EditButton label="Edit auto top-up settings" />}>
+    <Section id="credit" title="Credit and auto top-up" action={<EditButton label="Edit auto top-up settings" href="/dashboard/account/billing/auto-top-up" />}>
       <div className="space-y-5">
         <div className="flex flex-wrap items-end justify-between gap-3">
           <div>
@@ -101,15 +117,33 @@ export async function CreditSection({ accountId, trendDays }: { accountId: strin
                   : `About ${f.number(runway.daysLeft)} ${runway.daysLeft === 1 ? "day" : "days"} left at the last 30 days' spend (${f.money(runway.burn30Days)}).`}
             </p>
           </div>
-          <button
-            type="button"
-            disabled
-            title="Adding credit is not available yet"
-            className="rounded-md bg-indigo-600 px-4 py-2 font-semibold text-white opacity-50"
-          >
-            Add credit
-          </button>
         </div>
+        <details className="rounded-lg p-3 ring-1 ring-slate-200" data-testid="add-credit">
+          <summary className="cursor-pointer font-medium text-slate-900">Add credit</summary>
+          <div className="mt-3">
+            {payment ? (
+              <>
+                <p className="mb-3 text-slate-600">
+                  Charged to your {payment.type === "card" ? `card ending in ${payment.cardLast4}` : "PayPal account"}
+                  {gatewayName === "sandbox" ? " (sandbox: no money moves)" : ""}. Credit is not refundable.
+                </p>
+                <AddCreditForm
+                  presets={TOP_UP_PRESETS.map((value) => ({ value, label: f.money(value) }))}
+                  currency={account.currency}
+                  minLabel={f.money(TOP_UP_MIN)}
+                  maxLabel={f.money(TOP_UP_MAX)}
+                />
+              </>
+            ) : (
+              <p>
+                Add a payment method first.{" "}
+                <Link href="/dashboard/account/billing/payment-method" className="font-medium text-indigo-700 underline">
+                  Add a card or PayPal
+                </Link>
+              </p>
+            )}
+          </div>
+        </details>
         <Banner credit={credit} format={f} />
         <p className="text-slate-600">
           Credit pays for calls and messages that your plan does not include. Your balance must be positive to

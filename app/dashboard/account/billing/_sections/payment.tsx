@@ -11,7 +11,7 @@ const BRANDS: Record<string, string> = {
 export async function PaymentSection({ accountId }: { accountId: string }) {
   const method = await loadPaymentMethod(accountId);
   return (
-    <Section id="payment" title="Payment method" action={<EditButton label="Replace payment method" />}>
+    <Section id="payment" title="Payment method" action={<EditButton label="Replace payment method" href="/dashboard/account/billing/payment-method" />}>
       {!method ? (
         <p data-testid="payment-method">
           No payment method saved. Add a card or PayPal to pay your subscription and add credit.

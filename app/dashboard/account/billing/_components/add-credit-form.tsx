@@ -1,0 +1,90 @@
+"use client";
+
+import { useActionState, useEffect, useState } from "react";
+import type { ActionResult } from "@/lib/auth/action";
+import { addCredit } from "../actions";
+import { describedBy, FieldError, ResultMessage, SubmitButton } from "./form-parts";
+
+/**
+ * Preset and custom amounts, charged to the saved payment method. Each form carries an
+ * idempotency key: a double click or a resent request charges once. A new key is made
+ * once an answer has come back, for the next top-up.
+ */
+export function AddCreditForm({
+  presets,
+  currency,
+  minLabel,
+  maxLabel,
+}: {
+  presets: { value: number; label: string }[];
+  currency: string;
+  minLabel: string;
+  maxLabel: string;
+}) {
+  const [result, action] = useActionState<ActionResult | null, FormData>(addCredit, null);
+  const [key, setKey] = useState(() => crypto.randomUUID());
+  const [choice, setChoice] = useState(String(presets[1]?.value ?? presets[0]?.value ?? ""));
+  useEffect(() => {
+    // Keep the key while the outcome is unknown, so a retry cannot charge twice.
+    const settled = result && (result.ok ? result.status !== "pending" : !result.fieldErrors);
+    if (settled) setKey(crypto.randomUUID());
+  }, [result]);
+  return (
+    <form action={action} className="space-y-3" aria-label="Add credit">
+      <input type="hidden" name="idempotencyKey" value={key} />
+      <fieldset>
+        <legend className="text-sm font-medium text-slate-900">Amount ({currency})</legend>
+        <div className="mt-2 flex flex-wrap gap-2">
+          {presets.map((preset) => (
+            <label
+              key={preset.value}
+              className={`cursor-pointer rounded-md px-3 py-1.5 text-sm ring-1 ${choice === String(preset.value) ? "bg-indigo-600 text-white ring-indigo-600" : "ring-slate-300"}`}
+            >
+              <input
+                type="radio"
+                name="amount"
+                value={preset.value}
+                checked={choice === String(preset.value)}
+                onChange={() => setChoice(String(preset.value))}
+                className="sr-only"
+              />
+              {preset.label}
+            </label>
+          ))}
+          <label
+            className={`cursor-pointer rounded-md px-3 py-1.5 text-sm ring-1 ${choice === "custom" ? "bg-indigo-600 text-white ring-indigo-600" : "ring-slate-300"}`}
+          >
+            <input
+              type="radio"
+              name="amount"
+              value="custom"
+              checked={choice === "custom"}
+              onChange={() => setChoice("custom")}
+              className="sr-only"
+            />
+            Other amount
+          </label>
+        </div>
+      </fieldset>
+      {choice === "custom" ? (
+        <div>
+          <label htmlFor="customAmount" className="block text-sm font-medium text-slate-900">
+            Custom amount ({minLabel} to {maxLabel})
+          </label>
+          <input
+            id="customAmount"
+            name="customAmount"
+            inputMode="decimal"
+            autoComplete="off"
+            defaultValue={result && !result.ok ? result.values?.customAmount : ""}
+            className="mt-1 w-40 rounded-md border border-slate-300 px-3 py-1.5"
+            {...describedBy(result, "customAmount")}
+          />
+          <FieldError result={result} name="customAmount" />
+        </div>
+      ) : null}
+      <SubmitButton pendingLabel="Charging…">Add credit</SubmitButton>
+      <ResultMessage result={result} />
+    </form>
+  );
+}

@@ -1,0 +1,61 @@
+"use client";
+
+import { useRouter } from "next/navigation";
+import { useEffect } from "react";
+import { useFormStatus } from "react-dom";
+import type { ActionResult } from "@/lib/auth/action";
+
+export function FieldError({ result, name }: { result: ActionResult | null; name: string }) {
+  const message = result && !result.ok ? result.fieldErrors?.[name] : undefined;
+  if (!message) return null;
+  return (
+    <p id={`${name}-error`} className="mt-1 text-sm text-red-700">
+      {message}
+    </p>
+  );
+}
+
+/** Props that tie an input to its error message for screen readers. */
+export function describedBy(result: ActionResult | null, name: string) {
+  const invalid = !!(result && !result.ok && result.fieldErrors?.[name]);
+  return { "aria-invalid": invalid || undefined, "aria-describedby": invalid ? `${name}-error` : undefined };
+}
+
+export function SubmitButton({ children, pendingLabel }: { children: React.ReactNode; pendingLabel: string }) {
+  const { pending } = useFormStatus();
+  return (
+    <button
+      type="submit"
+      disabled={pending}
+      className="rounded-md bg-indigo-600 px-4 py-2 text-sm font-semibold text-white hover:bg-indigo-500 disabled:opacity-60"
+    >
+      {pending ? pendingLabel : children}
+    </button>
+  );
+}
+
+/** The outcome of an action, in words; follows the action's link when it gives one. */
+export function ResultMessage({ result, follow = false }: { result: ActionResult | null; follow?: boolean }) {
+  const router = useRouter();
+  useEffect(() => {
+    if (follow && result?.ok && result.href && result.status !== "requires_action") router.push(result.href);
+  }, [follow, result, router]);
+  if (!result) return null;
+  if (!result.ok) {
+    return (
+      <p role="alert" className="rounded-md bg-red-50 p-3 text-sm text-red-900 ring-1 ring-red-200">
+        {result.error}
+      </p>
+    );
+  }
+  return (
+    <div role="status" className="rounded-md bg-emerald-50 p-3 text-sm text-emerald-900 ring-1 ring-emerald-200">
+      <p>{result.message}</p>
+      {result.status === "requires_action" && result.href ? (
+        <a href={result.href} className="mt-2 inline-block font-semibold underline">
+          Confirm with your bank
+        </a>
+      ) : null}
+    </div>
+  );
+}

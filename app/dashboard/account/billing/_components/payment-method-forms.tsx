@@ -1,0 +1,100 @@
+"use client";
+
+import { useActionState, useEffect, useRef, useState } from "react";
+import type { ActionResult } from "@/lib/auth/action";
+import { saveSandboxPaymentMethod } from "../actions";
+import { describedBy, FieldError, ResultMessage, SubmitButton } from "./form-parts";
+
+/** The sandbox's card or PayPal form (no card data leaves this server; no money moves). */
+export function SandboxPaymentMethodForm() {
+  const [result, action] = useActionState<ActionResult | null, FormData>(saveSandboxPaymentMethod, null);
+  const [type, setType] = useState(result && !result.ok ? (result.values?.type ?? "card") : "card");
+  const input = "mt-1 w-full rounded-md border border-slate-300 px-3 py-1.5";
+  return (
+    <form action={action} className="space-y-4">
+      <fieldset className="flex gap-4 text-sm">
+        <legend className="mb-2 text-sm font-medium text-slate-900">Pay with</legend>
+        {(["card", "paypal"] as const).map((option) => (
+          <label key={option} className="flex items-center gap-2">
+            <input type="radio" name="type" value={option} checked={type === option} onChange={() => setType(option)} />
+            {option === "card" ? "Card" : "PayPal"}
+          </label>
+        ))}
+      </fieldset>
+      {type === "card" ? (
+        <>
+          <div>
+            <label htmlFor="cardNumber" className="block text-sm font-medium text-slate-900">
+              Card number
+            </label>
+            <input id="cardNumber" name="cardNumber" inputMode="numeric" autoComplete="off" className={input} {...describedBy(result, "cardNumber")} />
+            <FieldError result={result} name="cardNumber" />
+            <p className="mt-1 text-xs text-slate-500">
+              Sandbox: 4242 4242 4242 4242 pays; 4000 0000 0000 0002 is declined; 4000 0000 0000 9995 has
+              insufficient funds; 4000 0027 6000 3184 asks for authentication.
+            </p>
+          </div>
+          <div>
+            <label htmlFor="expiry" className="block text-sm font-medium text-slate-900">
+              Expiry (MM/YY)
+            </label>
+            <input id="expiry" name="expiry" placeholder="12/30" autoComplete="off" className="mt-1 w-28 rounded-md border border-slate-300 px-3 py-1.5" {...describedBy(result, "expiry")} />
+            <FieldError result={result} name="expiry" />
+          </div>
+        </>
+      ) : (
+        <div>
+          <label htmlFor="paypalEmail" className="block text-sm font-medium text-slate-900">
+            PayPal email
+          </label>
+          <input id="paypalEmail" name="paypalEmail" type="email" className={input} {...describedBy(result, "paypalEmail")} />
+          <FieldError result={result} name="paypalEmail" />
+        </div>
+      )}
+      <SubmitButton pendingLabel="Saving…">Save payment method</SubmitButton>
+      <ResultMessage result={result} follow />
+    </form>
+  );
+}
+
+declare global {
+  interface Window {
+    Stripe?: (key: string) => {
+      elements(options: { clientSecret: string }): { create(type: string): { mount(el: HTMLElement): void } };
+      confirmSetup(options: { elements: unknown; confirmParams: { return_url: string } }): Promise<{ error?: { message?: string } }>;
+    };
+  }
+}
+
+/** Stripe's Payment Element (card or PayPal); the webhook stores what the customer saves. */
+export function StripePaymentMethodForm({ publishableKey, clientSecret, returnUrl }: { publishableKey: string; clientSecret: string; returnUrl: string }) {
+  const mount = useRef<HTMLDivElement>(null);
+  const [error, setError] = useState<string | null>(null);
+  const [ready, setReady] = useState<null | { confirm: () => Promise<void> }>(null);
+  useEffect(() => {
+    const script = document.createElement("script");
+    script.src = "https://js.stripe.com/v3";
+    script.onload = () => {
+      const stripe = window.Stripe!(publishableKey);
+      const elements = stripe.elements({ clientSecret });
+      elements.create("payment").mount(mount.current!);
+      setReady({
+        confirm: async () => {
+          const result = await stripe.confirmSetup({ elements, confirmParams: { return_url: returnUrl } });
+          if (result.error) setError(result.error.message ?? "The payment method could not be saved.");
+        },
+      });
+    };
+    script.onerror = () => setError("Stripe could not be loaded. Check your connection and reload.");
+    document.head.appendChild(script);
+  }, [publishableKey, clientSecret, returnUrl]);
+  return (
+    <div className="space-y-4">
+      <div ref={mount} />
+      {error ? <p role="alert" className="text-sm text-red-700">{error}</p> : null}
+      <button type="button" disabled={!ready} onClick={() => void ready?.confirm()} className="rounded-md bg-indigo-600 px-4 py-2 text-sm font-semibold text-white disabled:opacity-60">
+        Save payment method
+      </button>
+    </div>
+  );
+}

@@ -1,0 +1,231 @@
+"use server";
+
+import { eq } from "drizzle-orm";
+import { revalidatePath } from "next/cache";
+import { z } from "zod";
+import { auditLog, autoTopUpSettings, topUpAttempts } from "@/db/schema";
+import { type ActionResult, protectedAction } from "@/lib/auth/action";
+import { getAccount } from "@/lib/billing/account";
+import { createDueAttempt } from "@/lib/credit/auto-top-up";
+import {
+  AUTO_TOP_UP_AMOUNT_MAX,
+  AUTO_TOP_UP_AMOUNT_MIN,
+  AUTO_TOP_UP_CAP_MAX,
+  AUTO_TOP_UP_THRESHOLD_MAX,
+  AUTO_TOP_UP_THRESHOLD_MIN,
+  TOP_UP_MAX,
+  TOP_UP_MIN,
+  TOP_UP_PRESETS,
+} from "@/lib/credit/limits";
+import { applyChargeResult, startManualTopUp } from "@/lib/credit/top-ups";
+import { getDb } from "@/lib/db";
+import { getQueue } from "@/lib/jobs/app-queue";
+import { enqueueAutoTopUp } from "@/lib/jobs/queue";
+import { formatMoney, parseMajorAmount } from "@/lib/money";
+import { getGateway } from "@/lib/payments";
+import { replacePaymentMethod } from "@/lib/payments/payment-methods";
+import { SANDBOX_CARDS, type SandboxGateway, sandboxPaymentMethodId } from "@/lib/payments/sandbox-gateway";
+
+const BILLING = "/dashboard/account/billing";
+
+/** An amount typed in major units, within bounds; a message for the field otherwise. */
+function amountField(text: string, currency: string, min: number, max: number): number | string {
+  const minor = parseMajorAmount(text, currency);
+  if (minor === null) return "Enter an amount such as 50 or 49.90.";
+  if (minor < min || minor > max) {
+    return `Enter an amount from ${formatMoney(min, currency)} to ${formatMoney(max, currency)}.`;
+  }
+  return minor;
+}
+
+export const addCredit = protectedAction(
+  "billing.manage",
+  z.object({
+    amount: z.string().min(1, "Choose an amount."),
+    customAmount: z.string().max(20).optional(),
+    idempotencyKey: z.uuid("This form has expired; reload the page."),
+  }),
+  async (input, user): Promise<ActionResult> => {
+    const account = await getAccount(await getDb(), user.accountId);
+    let amount: number;
+    if (input.amount === "custom") {
+      const parsed = amountField(input.customAmount ?? "", account.currency, TOP_UP_MIN, TOP_UP_MAX);
+      if (typeof parsed === "string") {
+        return { ok: false, error: "Please correct the amount.", fieldErrors: { customAmount: parsed }, values: { ...input } as Record<string, string> };
+      }
+      amount = parsed;
+    } else {
+      const preset = Number(input.amount);
+      if (!(TOP_UP_PRESETS as readonly number[]).includes(preset)) {
+        return { ok: false, error: "Choose one of the amounts shown.", fieldErrors: { amount: "Unknown amount." } };
+      }
+      amount = preset;
+    }
+    const db = await getDb();
+    const outcome = await startManualTopUp(db, getGateway(), {
+      accountId: user.accountId,
+      userId: user.id,
+      amount,
+      idempotencyKey: input.idempotencyKey,
+    });
+    await db.insert(auditLog).values({
+      accountId: user.accountId,
+      actorUserId: user.id,
+      action: "credit.top_up",
+      after: { amount, currency: account.currency, outcome: outcome.status, attemptId: outcome.attemptId },
+    });
+    revalidatePath(BILLING);
+    switch (outcome.status) {
+      case "succeeded":
+        return { ok: true, status: "succeeded", message: `${formatMoney(amount, account.currency)} added to your credit.` };
+      case "requires_action":
+        return {
+          ok: true,
+          status: "requires_action",
+          message: `${outcome.message} Nothing is charged until it is confirmed.`,
+          href: `${BILLING}/authenticate/${outcome.attemptId}`,
+        };
+      case "pending":
+        return { ok: true, status: "pending", message: outcome.message };
+      default:
+        return { ok: false, error: outcome.message };
+    }
+  },
+);
+
+export const saveAutoTopUp = protectedAction(
+  "billing.manage",
+  z.object({
+    enabled: z.enum(["on"]).optional(),
+    threshold: z.string().max(20),
+    amount: z.string().max(20),
+    monthlyCap: z.string().max(20).optional(),
+  }),
+  async (input, user): Promise<ActionResult> => {
+    const db = await getDb();
+    const account = await getAccount(db, user.accountId);
+    const fieldErrors: Record<string, string> = {};
+    const threshold = amountField(input.threshold, account.currency, AUTO_TOP_UP_THRESHOLD_MIN, AUTO_TOP_UP_THRESHOLD_MAX);
+    const amount = amountField(input.amount, account.currency, AUTO_TOP_UP_AMOUNT_MIN, AUTO_TOP_UP_AMOUNT_MAX);
+    if (typeof threshold === "string") fieldErrors.threshold = threshold;
+    if (typeof amount === "string") fieldErrors.amount = amount;
+    let monthlyCap: number | null = null;
+    if (input.monthlyCap?.trim()) {
+      const cap = amountField(input.monthlyCap, account.currency, AUTO_TOP_UP_AMOUNT_MIN, AUTO_TOP_UP_CAP_MAX);
+      if (typeof cap === "string") fieldErrors.monthlyCap = cap;
+      else if (typeof amount === "number" && cap < amount) fieldErrors.monthlyCap = "The monthly cap must be at least the top-up amount.";
+      else monthlyCap = cap;
+    }
+    if (Object.keys(fieldErrors).length > 0 || typeof threshold === "string" || typeof amount === "string") {
+      return { ok: false, error: "Please correct the highlighted fields.", fieldErrors, values: { ...input } as Record<string, string> };
+    }
+    const enabled = input.enabled === "on";
+    const boss = await getQueue();
+    const triggered = await db.transaction(async (tx) => {
+      const [before] = await tx.select().from(autoTopUpSettings).where(eq(autoTopUpSettings.accountId, user.accountId)).for("update");
+      const values = {
+        enabled,
+        threshold,
+        amount,
+        monthlyCap,
+        updatedAt: new Date(),
+        updatedByUserId: user.id,
+        // Turning it on again starts a new count of failures.
+        ...(enabled && !before?.enabled ? { consecutiveFailures: 0, disabledReason: null } : {}),
+      };
+      await tx
+        .insert(autoTopUpSettings)
+        .values({ accountId: user.accountId, ...values })
+        .onConflictDoUpdate({ target: autoTopUpSettings.accountId, set: values });
+      await tx.insert(auditLog).values({
+        accountId: user.accountId,
+        actorUserId: user.id,
+        action: "auto_top_up.update",
+        before: before ? { enabled: before.enabled, threshold: before.threshold, amount: before.amount, monthlyCap: before.monthlyCap } : null,
+        after: { enabled, threshold, amount, monthlyCap },
+      });
+      // Saved while already below the threshold: one top-up at once.
+      const attempt = enabled ? await createDueAttempt(tx, user.accountId, `auto-on-save:${crypto.randomUUID()}`) : null;
+      if (attempt) await enqueueAutoTopUp(boss, tx, attempt.id);
+      return attempt;
+    });
+    revalidatePath(BILLING);
+    return {
+      ok: true,
+      message: enabled
+        ? `Auto top-up is on.${triggered ? ` Your balance is below the threshold, so ${formatMoney(amount, account.currency)} is being added now.` : ""}`
+        : "Auto top-up is off.",
+      href: BILLING,
+    };
+  },
+);
+
+const EXPIRY = /^(0[1-9]|1[0-2])\/(\d{2})$/;
+
+export const saveSandboxPaymentMethod = protectedAction(
+  "billing.manage",
+  z.discriminatedUnion("type", [
+    z.object({
+      type: z.literal("card"),
+      cardNumber: z.string().transform((v) => v.replace(/[\s-]/g, "")).pipe(z.string().regex(/^\d{12,19}$/, "Enter the card number.")),
+      expiry: z.string().regex(EXPIRY, "Enter the expiry as MM/YY."),
+    }),
+    z.object({ type: z.literal("paypal"), paypalEmail: z.email("Enter the PayPal account's email.").max(254) }),
+  ]),
+  async (input, user): Promise<ActionResult> => {
+    if (getGateway().name !== "sandbox") return { ok: false, error: "Payment methods are saved with Stripe here." };
+    const db = await getDb();
+    const suffix = crypto.randomUUID().slice(0, 8);
+    if (input.type === "card") {
+      const card = SANDBOX_CARDS[input.cardNumber];
+      if (!card) {
+        return { ok: false, error: "Please correct the card.", fieldErrors: { cardNumber: "In the sandbox, use one of Stripe's test card numbers." } };
+      }
+      const [, month, year] = input.expiry.match(EXPIRY)!;
+      const expiry = { month: Number(month), year: 2000 + Number(year) };
+      const now = new Date();
+      if (expiry.year < now.getUTCFullYear() || (expiry.year === now.getUTCFullYear() && expiry.month < now.getUTCMonth() + 1)) {
+        return { ok: false, error: "Please correct the card.", fieldErrors: { expiry: "This card has expired." } };
+      }
+      await db.transaction((tx) =>
+        replacePaymentMethod(tx, user.accountId, "sandbox", {
+          providerPaymentMethodId: sandboxPaymentMethodId(card.outcome, suffix),
+          type: "card",
+          card: { brand: card.brand, last4: card.last4, expMonth: expiry.month, expYear: expiry.year },
+          paypalEmail: null,
+        }, user.id),
+      );
+    } else {
+      await db.transaction((tx) =>
+        replacePaymentMethod(tx, user.accountId, "sandbox", {
+          providerPaymentMethodId: sandboxPaymentMethodId("succeeds", suffix),
+          type: "paypal",
+          card: null,
+          paypalEmail: input.paypalEmail.toLowerCase(),
+        }, user.id),
+      );
+    }
+    revalidatePath(BILLING);
+    return { ok: true, message: "Payment method saved.", href: BILLING };
+  },
+);
+
+export const completeSandboxAuthentication = protectedAction(
+  "billing.manage",
+  z.object({ attemptId: z.uuid(), decision: z.enum(["approve", "decline"]) }),
+  async (input, user): Promise<ActionResult> => {
+    const gateway = getGateway();
+    if (gateway.name !== "sandbox") return { ok: false, error: "Authentication happens on your bank's page." };
+    const db = await getDb();
+    const [attempt] = await db.select().from(topUpAttempts).where(eq(topUpAttempts.id, input.attemptId));
+    if (!attempt || attempt.accountId !== user.accountId || attempt.status !== "requires_action" || !attempt.providerPaymentIntentId) {
+      return { ok: false, error: "This payment is not waiting for authentication." };
+    }
+    const charge = await (gateway as SandboxGateway).authenticate(attempt.providerPaymentIntentId, input.decision === "approve");
+    await db.transaction((tx) => applyChargeResult(tx, attempt, charge));
+    revalidatePath(BILLING);
+    return input.decision === "approve"
+      ? { ok: true, status: "succeeded", message: "Payment confirmed: your credit was added.", href: BILLING }
+      : { ok: false, error: "The payment was not confirmed, and nothing was charged." };
+  },
+);

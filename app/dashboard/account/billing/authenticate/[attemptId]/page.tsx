@@ -1,0 +1,53 @@
+import { and, eq } from "drizzle-orm";
+import type { Metadata } from "next";
+import { notFound } from "next/navigation";
+import { topUpAttempts } from "@/db/schema";
+import { requirePageAccess } from "@/lib/auth/access";
+import { getDb } from "@/lib/db";
+import { formatMoney } from "@/lib/money";
+import { getGateway } from "@/lib/payments";
+import { getEnv } from "@/lib/env";
+import { SandboxAuthenticateForm, StripeAuthenticate } from "../../_components/authenticate-form";
+import { SubPage } from "../../_components/sub-page";
+
+export const metadata: Metadata = { title: "Confirm payment" };
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+export default async function AuthenticatePage({ params }: { params: Promise<{ attemptId: string }> }) {
+  const { attemptId } = await params;
+  const user = await requirePageAccess("billing.manage", `/dashboard/account/billing/authenticate/${attemptId}`);
+  if (!UUID.test(attemptId)) notFound();
+  const [attempt] = await (await getDb())
+    .select()
+    .from(topUpAttempts)
+    .where(and(eq(topUpAttempts.id, attemptId), eq(topUpAttempts.accountId, user.accountId)));
+  if (!attempt) notFound();
+  const amount = formatMoney(attempt.amount, attempt.currency);
+  if (attempt.status !== "requires_action") {
+    return (
+      <SubPage title="Confirm payment">
+        <p>This payment of {amount} is no longer waiting for confirmation ({attempt.status.replace("_", " ")}).</p>
+      </SubPage>
+    );
+  }
+  const gateway = getGateway();
+  if (gateway.name !== "sandbox") {
+    const publishableKey = getEnv().STRIPE_PUBLISHABLE_KEY;
+    const charge = attempt.providerPaymentIntentId ? await gateway.retrieveCharge(attempt.providerPaymentIntentId) : null;
+    return (
+      <SubPage title="Confirm payment" intro={`Your bank asks you to confirm the payment of ${amount}.`}>
+        {publishableKey && charge?.clientSecret ? (
+          <StripeAuthenticate publishableKey={publishableKey} clientSecret={charge.clientSecret} />
+        ) : (
+          <p role="alert">The bank's confirmation page cannot be opened here (STRIPE_PUBLISHABLE_KEY is not set).</p>
+        )}
+      </SubPage>
+    );
+  }
+  return (
+    <SubPage title="Confirm payment" intro={`Sandbox bank: confirm the payment of ${amount} to add it to your credit.`}>
+      <SandboxAuthenticateForm attemptId={attempt.id} />
+    </SubPage>
+  );
+}

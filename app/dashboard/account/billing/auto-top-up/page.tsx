@@ -1,0 +1,60 @@
+import type { Metadata } from "next";
+import { eq } from "drizzle-orm";
+import { autoTopUpSettings } from "@/db/schema";
+import { requirePageAccess } from "@/lib/auth/access";
+import { getAccount } from "@/lib/billing/account";
+import {
+  AUTO_TOP_UP_AMOUNT_MAX,
+  AUTO_TOP_UP_AMOUNT_MIN,
+  AUTO_TOP_UP_CAP_MAX,
+  AUTO_TOP_UP_THRESHOLD_MAX,
+  AUTO_TOP_UP_THRESHOLD_MIN,
+} from "@/lib/credit/limits";
+import { getDb } from "@/lib/db";
+import { formatMoney, minorUnitsPerMajor } from "@/lib/money";
+import { AutoTopUpForm } from "../_components/auto-top-up-form";
+import { SubPage } from "../_components/sub-page";
+
+export const metadata: Metadata = { title: "Auto top-up" };
+
+/** Minor units as the plain decimal an admin types, e.g. 2000 -> "20.00". */
+function plain(minor: number, currency: string): string {
+  const perMajor = minorUnitsPerMajor(currency);
+  const digits = Math.round(Math.log10(perMajor));
+  const major = Math.floor(minor / perMajor);
+  return digits ? `${major}.${String(minor % perMajor).padStart(digits, "0")}` : String(major);
+}
+
+export default async function AutoTopUpPage() {
+  const user = await requirePageAccess("billing.manage", "/dashboard/account/billing/auto-top-up");
+  const db = await getDb();
+  const account = await getAccount(db, user.accountId);
+  const [settings] = await db.select().from(autoTopUpSettings).where(eq(autoTopUpSettings.accountId, user.accountId));
+  const c = account.currency;
+  return (
+    <SubPage
+      title="Auto top-up"
+      intro="When a call or message takes your balance below the threshold, your saved payment method is charged the amount you set, once. Credit is added when the payment succeeds."
+    >
+      {settings?.disabledReason && !settings.enabled ? (
+        <p role="alert" className="mb-4 rounded-md bg-red-50 p-3 text-sm text-red-900 ring-1 ring-red-200">
+          {settings.disabledReason}
+        </p>
+      ) : null}
+      <AutoTopUpForm
+        currency={c}
+        initial={{
+          enabled: settings?.enabled ?? false,
+          threshold: plain(settings?.threshold ?? 2_000, c),
+          amount: plain(settings?.amount ?? 10_000, c),
+          monthlyCap: settings?.monthlyCap ? plain(settings.monthlyCap, c) : "",
+        }}
+        bounds={{
+          threshold: `${formatMoney(AUTO_TOP_UP_THRESHOLD_MIN, c)} to ${formatMoney(AUTO_TOP_UP_THRESHOLD_MAX, c)}`,
+          amount: `${formatMoney(AUTO_TOP_UP_AMOUNT_MIN, c)} to ${formatMoney(AUTO_TOP_UP_AMOUNT_MAX, c)}`,
+          monthlyCap: `Leave empty for no cap; up to ${formatMoney(AUTO_TOP_UP_CAP_MAX, c)}`,
+        }}
+      />
+    </SubPage>
+  );
+}

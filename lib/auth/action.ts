@@ -1,0 +1,53 @@
+import { z } from "zod";
+import { checkAccess } from "./access";
+import type { Permission } from "./permissions";
+import type { AccountUser } from "./users";
+
+/** What every server action answers, for useActionState: a result, or errors and the typed values. */
+export type ActionResult =
+  | { ok: true; message: string; status?: string; href?: string }
+  | { ok: false; error: string; fieldErrors?: Record<string, string>; values?: Record<string, string> };
+
+const MAX_FIELD_LENGTH = 2_000;
+
+/**
+ * The common part of every action: the signed-in user's current role (from the
+ * database) must grant `permission`; the form is parsed with zod; the account always
+ * comes from the session, never from the form.
+ */
+export function protectedAction<S extends z.ZodType>(
+  permission: Permission,
+  schema: S,
+  handler: (input: z.output<S>, user: AccountUser) => Promise<ActionResult>,
+) {
+  return async (_previous: ActionResult | null, formData: FormData): Promise<ActionResult> => {
+    const access = await checkAccess(permission);
+    if (access.status === "signed-out") return { ok: false, error: "Your session has ended. Sign in again." };
+    if (access.status === "no-access") return { ok: false, error: "Your user has no access any more." };
+    if (access.status === "forbidden") return { ok: false, error: "Only admins can change billing." };
+    const values: Record<string, string> = {};
+    for (const [key, value] of formData) {
+      if (key.startsWith("$")) continue; // Next's own action fields
+      if (typeof value !== "string") return { ok: false, error: "Files are not accepted here." };
+      if (value.length > MAX_FIELD_LENGTH) {
+        return { ok: false, error: "A field is too long.", fieldErrors: { [key]: "Too long." } };
+      }
+      values[key] = value;
+    }
+    const parsed = schema.safeParse(values);
+    if (!parsed.success) {
+      const fieldErrors: Record<string, string> = {};
+      for (const issue of parsed.error.issues) {
+        const key = String(issue.path[0] ?? "form");
+        fieldErrors[key] ??= issue.message;
+      }
+      return { ok: false, error: "Please correct the highlighted fields.", fieldErrors, values };
+    }
+    try {
+      return await handler(parsed.data, access.user);
+    } catch (error) {
+      console.error(`action for ${access.user.email} failed:`, error);
+      return { ok: false, error: "Something went wrong. Reload the page to see the current state, then try again.", values };
+    }
+  };
+}

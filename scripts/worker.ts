@@ -1,0 +1,24 @@
+import { startTopUpWorker } from "../lib/credit/auto-top-up";
+import { getPaymentEnv } from "../lib/env";
+import { startQueue } from "../lib/jobs/queue";
+import { getGateway } from "../lib/payments/index";
+import { openDatabaseFromEnv } from "../db/open-from-env";
+
+// The background worker for a Postgres deployment (with PGlite it runs inside the app).
+getPaymentEnv();
+if (!process.env.DATABASE_URL) {
+  console.error("The worker runs beside Postgres only; with the embedded database the app runs it itself.");
+  process.exit(2);
+}
+const handle = await openDatabaseFromEnv();
+const boss = await startQueue(handle);
+const worker = await startTopUpWorker(handle.db, boss, getGateway());
+console.log(`worker: automatic top-ups (${getGateway().name} payments)`);
+const stop = async () => {
+  await worker.stop();
+  await boss.stop({ graceful: true, wait: true });
+  await handle.close();
+  process.exit(0);
+};
+process.once("SIGINT", () => void stop());
+process.once("SIGTERM", () => void stop());
