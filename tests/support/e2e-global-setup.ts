@@ -6,7 +6,7 @@ import { eq, sql } from "drizzle-orm";
 import type { TestProject } from "vitest/node";
 import { type Database, openDatabase } from "../../db/client";
 import { migrateDatabase } from "../../db/migrate";
-import { accounts, creditBalances, subscriptions, users } from "../../db/schema";
+import { accounts, creditBalances, paymentMethods, subscriptions, users } from "../../db/schema";
 import { seedDemo } from "../../db/seed/demo";
 import { getStatement } from "../../lib/billing/statement";
 import { demoDirectory } from "../../scripts/dev-idp/directory";
@@ -14,7 +14,7 @@ import { startDevIdp } from "../../scripts/dev-idp/server";
 import { ensureBuild } from "../../scripts/lib/build";
 import { waitForOk } from "../../scripts/lib/wait";
 import { findChromium } from "./chromium";
-import { addMovements, createAccount } from "./fixtures";
+import { addMovements, createAccount, subscribe } from "./fixtures";
 import { freePort } from "./free-port";
 import { createDatabase, dropDatabase } from "./local-database";
 
@@ -35,6 +35,8 @@ export interface AcmeFigures {
 export const E2E_PEOPLE = [
   { email: "admin@fresh.test", name: "Fresh Admin", password: "demo" },
   { email: "admin@overdrawn.test", name: "Overdrawn Admin", password: "demo" },
+  { email: "admin@wallet.test", name: "Wallet Admin", password: "demo" },
+  { email: "agent@wallet.test", name: "Wallet Agent", password: "demo" },
 ];
 
 declare module "vitest" {
@@ -74,8 +76,25 @@ async function readAcmeFigures(db: Database): Promise<AcmeFigures> {
   };
 }
 
-/** A brand-new tenant (nothing but its admin) and one whose calls took the balance below zero. */
+/**
+ * A brand-new tenant (nothing but its admin), one whose calls took the balance below
+ * zero, and "wallet", whose credit the money tests change (a sandbox card that pays).
+ */
 async function addEdgeTenants(db: Database) {
+  const wallet = await createAccount(db, { slug: "wallet", name: "Wallet Ltd" });
+  await db.insert(users).values({ accountId: wallet.account.id, email: "agent@wallet.test", name: "Wallet Agent", role: "agent" });
+  await subscribe(db, wallet.account.id, { start: new Date(Date.now() - 5 * 86_400_000), end: new Date(Date.now() + 25 * 86_400_000) });
+  await db.insert(paymentMethods).values({
+    accountId: wallet.account.id,
+    provider: "sandbox",
+    type: "card",
+    providerPaymentMethodId: "pm_sandbox_succeeds_wallet",
+    cardBrand: "visa",
+    cardLast4: "4242",
+    cardExpMonth: 12,
+    cardExpYear: 2034,
+  });
+  await addMovements(db, wallet.account.id, [{ type: "top_up_manual", amount: 5_000, interactionId: "pi_wallet_opening" }]);
   await createAccount(db, { slug: "fresh", name: "Fresh Start Ltd" });
   const { account } = await createAccount(db, { slug: "overdrawn", name: "Overdrawn AG" });
   await addMovements(db, account.id, [
@@ -166,6 +185,21 @@ export default async function setup(project: TestProject) {
       await new Promise((resolve) => app.once("exit", resolve));
     }
   });
+  if (appDatabaseUrl) {
+    // With Postgres the background worker is its own process, as in production.
+    const worker = spawn(path.resolve("node_modules", ".bin", "tsx"), ["scripts/worker.ts"], {
+      stdio: ["ignore", "pipe", "pipe"],
+      env: { ...process.env, DATABASE_URL: appDatabaseUrl, STRIPE_SECRET_KEY: "", STRIPE_WEBHOOK_SECRET: "" },
+    });
+    worker.stdout?.on("data", keep);
+    worker.stderr?.on("data", keep);
+    cleanups.push(async () => {
+      if (worker.exitCode === null) {
+        worker.kill("SIGTERM");
+        await new Promise((resolve) => worker.once("exit", resolve));
+      }
+    });
+  }
   try {
     await waitForOk(`${appUrl}/api/health`, 60_000);
   } catch (error) {

@@ -25,9 +25,15 @@ export default async function AuthenticatePage({ params }: { params: Promise<{ a
   if (!attempt) notFound();
   const amount = formatMoney(attempt.amount, attempt.currency);
   if (attempt.status !== "requires_action") {
+    const text =
+      attempt.status === "succeeded"
+        ? `Payment confirmed: ${amount} was added to your credit.`
+        : attempt.status === "failed" || attempt.status === "canceled"
+          ? `The payment of ${amount} was not confirmed, and nothing was charged.`
+          : `The payment of ${amount} is being processed.`;
     return (
       <SubPage title="Confirm payment">
-        <p>This payment of {amount} is no longer waiting for confirmation ({attempt.status.replace("_", " ")}).</p>
+        <p role="status">{text}</p>
       </SubPage>
     );
   }

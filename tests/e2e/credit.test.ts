@@ -1,0 +1,173 @@
+import { sql } from "drizzle-orm";
+import type { BrowserContext, Page } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { type DatabaseHandle, openDatabase } from "@/db/client";
+import { appUrl, signIn, skipReason, useBrowser } from "./browser";
+
+const BILLING = "/dashboard/account/billing";
+const databaseUrl = skipReason ? null : inject("appDatabaseUrl");
+let handle: DatabaseHandle | undefined;
+
+beforeAll(async () => {
+  if (databaseUrl) handle = await openDatabase({ url: databaseUrl, poolMax: 2 });
+});
+afterAll(async () => {
+  await handle?.close();
+});
+
+/** Euro text to minor units ("€1,234.56" -> 123456; "-€3.10" -> -310). */
+function cents(text: string | null): number {
+  const match = text?.match(/^(-?)€([\d,]+)\.(\d\d)$/);
+  if (!match) throw new Error(`not a euro amount: ${text}`);
+  return (match[1] ? -1 : 1) * (Number(match[2]!.replace(/,/g, "")) * 100 + Number(match[3]));
+}
+
+async function balance(page: Page): Promise<number> {
+  return cents(await page.getByTestId("balance").textContent());
+}
+
+async function openAddCredit(page: Page) {
+  await page.getByTestId("add-credit").locator("summary").click();
+  return page.getByRole("form", { name: "Add credit" });
+}
+
+async function walletRows(query: ReturnType<typeof sql>) {
+  if (!handle) return null;
+  return ((await handle.db.execute(query)) as unknown as { rows: Record<string, unknown>[] }).rows;
+}
+
+async function useCard(page: Page, number: string) {
+  await page.goto(appUrl(`${BILLING}/payment-method`));
+  await page.getByLabel("Card number").fill(number);
+  await page.getByLabel("Expiry (MM/YY)").fill("12/34");
+  await page.getByRole("button", { name: "Save payment method" }).click();
+  await page.waitForURL(appUrl(BILLING));
+}
+
+describe.skipIf(!!skipReason)("credit: add, decline, authenticate, auto top-up", () => {
+  const browser = useBrowser();
+  let context: BrowserContext;
+  let page: Page;
+
+  beforeAll(async () => {
+    context = await browser().newContext({ viewport: { width: 1280, height: 900 } });
+    page = await signIn(context, "admin@wallet.test");
+  });
+  afterAll(async () => {
+    await context?.close();
+  });
+
+  it("adds a preset amount to the balance, charging once however often the form is sent", async () => {
+    const before = await balance(page);
+    const form = await openAddCredit(page);
+    await form.getByText("€50.00").click();
+    const submit = form.getByRole("button", { name: "Add credit" });
+    await submit.dblclick();
+    await expect.poll(() => form.getByRole("status").textContent()).toContain("€50.00 added to your credit.");
+    await page.reload();
+    expect(await balance(page)).toBe(before + 5_000);
+    const attempts = await walletRows(sql`
+      select count(*)::int as n from top_up_attempts t join accounts a on a.id = t.account_id
+      where a.slug = 'wallet' and t.kind = 'manual'`);
+    if (attempts) expect(attempts[0]!.n).toBe(1);
+  });
+
+  it("keeps a custom amount out of bounds at its field, and charges nothing", async () => {
+    const before = await balance(page);
+    const form = await openAddCredit(page);
+    await form.getByText("Other amount").click();
+    await form.getByLabel(/Custom amount/).fill("5");
+    await form.getByRole("button", { name: "Add credit" }).click();
+    await expect.poll(() => page.locator("#customAmount-error").textContent()).toBe("Enter an amount from €10.00 to €5,000.00.");
+    expect(await form.getByLabel(/Custom amount/).getAttribute("aria-invalid")).toBe("true");
+    expect(await form.getByLabel(/Custom amount/).inputValue()).toBe("5");
+    await page.reload();
+    expect(await balance(page)).toBe(before);
+  });
+
+  it("shows a decline in words and adds nothing", async () => {
+    await useCard(page, "4000 0000 0000 0002");
+    expect(await page.getByTestId("payment-method").textContent()).toContain("ending in 0002");
+    const before = await balance(page);
+    const form = await openAddCredit(page);
+    await form.getByText("€25.00").click();
+    await form.getByRole("button", { name: "Add credit" }).click();
+    await expect.poll(() => form.getByRole("alert").textContent()).toBe(
+      "The card was declined. Contact the bank or use another payment method.",
+    );
+    await page.reload();
+    expect(await balance(page)).toBe(before);
+    expect(await page.getByTestId("auto-top-up").textContent()).toContain("Last failure: €25.00");
+  });
+
+  it("asks the bank when the card needs authentication, and adds the credit once confirmed", async () => {
+    await useCard(page, "4000 0027 6000 3184");
+    const before = await balance(page);
+    const form = await openAddCredit(page);
+    await form.getByText("€100.00").click();
+    await form.getByRole("button", { name: "Add credit" }).click();
+    await expect.poll(() => form.getByRole("status").textContent()).toContain("The bank asks the cardholder to confirm this payment.");
+    await page.reload();
+    expect(await balance(page)).toBe(before);
+    expect(await page.getByTestId("top-up-in-flight").textContent()).toContain("Waiting for card authentication: €100.00");
+    await page.getByRole("link", { name: "Confirm with your bank" }).first().click();
+    await page.getByRole("button", { name: "Confirm payment" }).click();
+    await expect.poll(() => page.getByRole("status").first().textContent()).toMatch(/Payment confirmed: €100.00 was added to your credit./);
+    await page.goto(appUrl(BILLING));
+    expect(await balance(page)).toBe(before + 10_000);
+  });
+
+  it("tops up automatically when saved below the threshold, and says so", async () => {
+    await useCard(page, "4242 4242 4242 4242");
+    const before = await balance(page);
+    await page.getByRole("link", { name: "Edit auto top-up settings" }).click();
+    await page.getByLabel("Top up automatically").check();
+    await page.getByLabel(/When the balance drops below/).fill("1000");
+    await page.getByLabel(/^Add/).fill("20");
+    await page.getByLabel(/At most per month/).fill("");
+    await page.getByRole("button", { name: "Save auto top-up" }).click();
+    await page.waitForURL(appUrl(BILLING));
+    await expect
+      .poll(async () => {
+        await page.reload();
+        return page.getByTestId("auto-top-up").textContent();
+      }, { timeout: 20_000 })
+      .toContain("Last top-up: €20.00 (automatic)");
+    expect(await balance(page)).toBe(before + 2_000);
+    expect(await page.getByTestId("auto-top-up").textContent()).toContain("On: adds €20.00 when the balance drops below €1,000.00");
+  });
+
+  it("keeps bad auto top-up settings at their fields with what was typed", async () => {
+    await page.goto(appUrl(`${BILLING}/auto-top-up`));
+    await page.getByLabel(/When the balance drops below/).fill("abc");
+    await page.getByLabel(/^Add/).fill("50");
+    await page.getByLabel(/At most per month/).fill("20");
+    await page.getByRole("button", { name: "Save auto top-up" }).click();
+    await expect.poll(() => page.locator("#threshold-error").textContent()).toBe("Enter an amount such as 50 or 49.90.");
+    expect(await page.locator("#monthlyCap-error").textContent()).toBe("The monthly cap must be at least the top-up amount.");
+    expect(await page.getByLabel(/When the balance drops below/).inputValue()).toBe("abc");
+    await page.goto(appUrl(BILLING));
+    expect(await page.getByTestId("auto-top-up").textContent()).toContain("€20.00");
+  });
+
+  it("refuses the add-credit action to an agent who replays it, and charges nothing", async () => {
+    // The admin's request, as the browser sends it.
+    const form = await openAddCredit(page);
+    await form.getByText("€25.00").click();
+    const requestPromise = page.waitForRequest((r) => r.method() === "POST" && !!r.headers()["next-action"]);
+    await form.getByRole("button", { name: "Add credit" }).click();
+    const request = await requestPromise;
+    await expect.poll(() => form.getByRole("status").textContent()).toContain("added");
+    await page.reload();
+    const before = await balance(page);
+    const agent = await browser().newContext();
+    await signIn(agent, "agent@wallet.test", "/dashboard");
+    const body = (request.postData() ?? "").replace(/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/, crypto.randomUUID());
+    const { cookie: _adminCookie, ...headers } = request.headers();
+    const response = await agent.request.post(appUrl(BILLING), { headers, data: body });
+    expect(await response.text()).toContain("Only admins can change billing.");
+    await agent.close();
+    await page.reload();
+    expect(await balance(page)).toBe(before);
+  });
+});
