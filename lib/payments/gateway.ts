@@ -32,6 +32,24 @@ export interface SavedPaymentMethod {
   paypalEmail: string | null;
 }
 
+export interface SeatChange {
+  subscriptionId: string;
+  subscriptionItemId: string;
+  quantity: number;
+  /** The instant the change is priced at (Stripe's proration date). */
+  at: Date;
+  /** What the database knows of the plan; the sandbox prices with it, Stripe with its own. */
+  pricing: { seatPrice: number; currency: string; currentQuantity: number; periodStart: Date; periodEnd: Date };
+}
+
+export interface SeatChangePreview {
+  /** Charged (positive) or credited (negative) now for the rest of the period, minor units. */
+  prorationNow: number;
+  /** What each renewal costs from the next one, minor units. */
+  nextRenewal: number;
+  currency: string;
+}
+
 export interface PaymentGateway {
   readonly name: "stripe" | "sandbox";
   /** Creates the provider's customer for an account (idempotent per account). */
@@ -42,6 +60,23 @@ export interface PaymentGateway {
   /** Starts saving a card or PayPal for future off-session charges. */
   createSetup(input: { customerId: string; accountId: string }): Promise<{ setupId: string; clientSecret: string }>;
   retrievePaymentMethod(providerPaymentMethodId: string): Promise<SavedPaymentMethod>;
+  /** What changing the subscription's seats would cost now and from the next renewal. */
+  previewSeatChange(change: SeatChange): Promise<SeatChangePreview>;
+  /** Changes the seats (once per idempotency key); answers the quantity the provider confirmed. */
+  changeSeats(change: SeatChange & { idempotencyKey: string }): Promise<{ quantity: number }>;
+}
+
+/** Proration by the second of the period left, rounded once: the sandbox's price of a seat change. */
+export function prorateSeatChange(change: SeatChange): SeatChangePreview {
+  const { seatPrice, currentQuantity, periodStart, periodEnd, currency } = change.pricing;
+  const total = periodEnd.getTime() - periodStart.getTime();
+  const left = Math.min(Math.max(periodEnd.getTime() - change.at.getTime(), 0), total);
+  const numerator = seatPrice * (change.quantity - currentQuantity) * Math.round(left / 1000);
+  const denominator = Math.round(total / 1000);
+  const sign = Math.sign(numerator);
+  const magnitude = Math.abs(numerator);
+  const rounded = Math.floor(magnitude / denominator) + ((magnitude % denominator) * 2 >= denominator ? 1 : 0);
+  return { prorationNow: sign * rounded || 0, nextRenewal: seatPrice * change.quantity, currency };
 }
 
 /** The provider could not be reached or answered with a server error: nothing is known yet. */

@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import type { ChargeRequest, ChargeResult, PaymentGateway, SavedPaymentMethod } from "./gateway";
+import { type ChargeRequest, type ChargeResult, type PaymentGateway, prorateSeatChange, type SavedPaymentMethod } from "./gateway";
 
 /**
  * The demo's payment provider when no Stripe key is set: no money moves. Payment methods
@@ -112,6 +112,12 @@ export function createSandboxGateway(): SandboxGateway {
     },
     async retrievePaymentMethod(id): Promise<SavedPaymentMethod> {
       return { providerPaymentMethodId: id, type: "card", card: null, paypalEmail: null };
+    },
+    async previewSeatChange(change) {
+      return prorateSeatChange(change);
+    },
+    async changeSeats(change) {
+      return { quantity: change.quantity };
     },
   };
 }

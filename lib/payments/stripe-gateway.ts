@@ -124,6 +124,47 @@ export function createStripeGateway(options: StripeGatewayOptions): PaymentGatew
         translate(error);
       }
     },
+    async previewSeatChange(change) {
+      try {
+        const [preview, subscription] = await Promise.all([
+          stripe.invoices.createPreview({
+            subscription: change.subscriptionId,
+            subscription_details: {
+              items: [{ id: change.subscriptionItemId, quantity: change.quantity }],
+              proration_behavior: "always_invoice",
+              proration_date: Math.floor(change.at.getTime() / 1000),
+            },
+          }),
+          stripe.subscriptions.retrieve(change.subscriptionId),
+        ]);
+        const item = subscription.items.data.find((i) => i.id === change.subscriptionItemId);
+        const unit = item?.price.unit_amount;
+        if (unit === null || unit === undefined) throw new GatewayRequestError("the subscription item has no unit price");
+        return { prorationNow: preview.amount_due, nextRenewal: unit * change.quantity, currency: preview.currency.toUpperCase() };
+      } catch (error) {
+        if (error instanceof GatewayRequestError) throw error;
+        translate(error);
+      }
+    },
+    async changeSeats(change) {
+      try {
+        const subscription = await stripe.subscriptions.update(
+          change.subscriptionId,
+          {
+            items: [{ id: change.subscriptionItemId, quantity: change.quantity }],
+            proration_behavior: "always_invoice",
+            proration_date: Math.floor(change.at.getTime() / 1000),
+          },
+          { idempotencyKey: change.idempotencyKey },
+        );
+        const item = subscription.items.data.find((i) => i.id === change.subscriptionItemId);
+        if (!item?.quantity) throw new GatewayRequestError("the provider did not confirm a quantity");
+        return { quantity: item.quantity };
+      } catch (error) {
+        if (error instanceof GatewayRequestError) throw error;
+        translate(error);
+      }
+    },
     async retrievePaymentMethod(id): Promise<SavedPaymentMethod> {
       try {
         const pm = await stripe.paymentMethods.retrieve(id);

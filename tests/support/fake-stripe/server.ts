@@ -37,6 +37,9 @@ export interface FakeStripe {
   /** Sends an event (again) to the webhook URL, signed; returns the HTTP status. */
   deliver(event: Stripe.Event, options?: { signWith?: string; tamper?: boolean }): Promise<number>;
   paymentIntents(): Json[];
+  /** A subscription as the app's seed knows it (the app never creates one). */
+  addSubscription(subscription: { id: string; itemId: string; customer: string; quantity: number; unitAmount: number; currency: string; periodStart: Date; periodEnd: Date }): void;
+  subscription(id: string): Json | undefined;
   /** Completes 3-D Secure for a payment intent, as the cardholder would in the browser. */
   authenticate(paymentIntentId: string): Promise<Json>;
   close(): Promise<void>;
@@ -206,7 +209,31 @@ export async function startFakeStripe(options: FakeStripeOptions): Promise<FakeS
     if ((match = path.match(/^\/v1\/subscriptions\/([\w]+)$/))) {
       const subscription = subscriptions.get(match[1]!);
       if (!subscription) return stripeError(404, { type: "invalid_request_error", code: "resource_missing", message: "No such subscription" });
+      if (method === "POST") {
+        const wanted = (params.items as Json[] | undefined)?.[0];
+        const item = (subscription.items as { data: Json[] }).data.find((i) => i.id === wanted?.id);
+        const quantity = Number(wanted?.quantity);
+        if (!item || !Number.isInteger(quantity) || quantity < 0) {
+          return stripeError(400, { type: "invalid_request_error", message: "Invalid items", param: "items" });
+        }
+        item.quantity = quantity;
+        emit("customer.subscription.updated", subscription);
+      }
       return { status: 200, body: subscription };
+    }
+    if (method === "POST" && path === "/v1/invoices/create_preview") {
+      const subscription = subscriptions.get(String(params.subscription));
+      const details = params.subscription_details as { items?: Json[]; proration_date?: string } | undefined;
+      const wanted = details?.items?.[0];
+      const item = subscription && (subscription.items as { data: Json[] }).data.find((i) => i.id === wanted?.id);
+      if (!subscription || !item) return stripeError(400, { type: "invalid_request_error", message: "No such subscription or item" });
+      const start = Number(subscription.current_period_start);
+      const end = Number(subscription.current_period_end);
+      const at = Number(details?.proration_date ?? Math.floor(Date.now() / 1000));
+      const unit = Number((item.price as Json).unit_amount);
+      const delta = Number(wanted!.quantity) - Number(item.quantity);
+      const exact = (unit * delta * Math.max(0, Math.min(end - at, end - start))) / (end - start);
+      return { status: 200, body: { object: "invoice", amount_due: Math.sign(exact) * Math.round(Math.abs(exact)), currency: (item.price as Json).currency } };
     }
     return stripeError(404, { type: "invalid_request_error", message: `Unrecognized request URL (${method}: ${path})` });
   }
@@ -263,6 +290,18 @@ export async function startFakeStripe(options: FakeStripeOptions): Promise<FakeS
       while (inFlight > 0) await new Promise((r) => setTimeout(r, 10));
     },
     paymentIntents: () => [...paymentIntents.values()],
+    addSubscription(sub) {
+      subscriptions.set(sub.id, {
+        id: sub.id,
+        object: "subscription",
+        customer: sub.customer,
+        status: "active",
+        current_period_start: Math.floor(sub.periodStart.getTime() / 1000),
+        current_period_end: Math.floor(sub.periodEnd.getTime() / 1000),
+        items: { object: "list", data: [{ id: sub.itemId, object: "subscription_item", quantity: sub.quantity, price: { id: "price_seat", unit_amount: sub.unitAmount, currency: sub.currency.toLowerCase() } }] },
+      });
+    },
+    subscription: (id) => subscriptions.get(id),
     async authenticate(id) {
       const intent = paymentIntents.get(id);
       if (!intent) throw new Error(`no payment intent ${id}`);
