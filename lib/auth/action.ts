@@ -41,7 +41,10 @@ export function protectedAction<S extends z.ZodType>(
         const key = String(issue.path[0] ?? "form");
         fieldErrors[key] ??= issue.message;
       }
-      return { ok: false, error: "Please correct the highlighted fields.", fieldErrors, values };
+      const messages = Object.values(fieldErrors);
+      // One problem: say it in the form's message too (the field may be hidden).
+      const error = messages.length === 1 ? messages[0]! : "Please correct the highlighted fields.";
+      return { ok: false, error, fieldErrors, values };
     }
     try {
       return await handler(parsed.data, access.user);

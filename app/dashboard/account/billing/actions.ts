@@ -28,10 +28,12 @@ import { SANDBOX_CARDS, type SandboxGateway, sandboxPaymentMethodId } from "@/li
 
 const BILLING = "/dashboard/account/billing";
 
+const AMOUNT_HINT = "Enter an amount such as 50 or 49.90.";
+
 /** An amount typed in major units, within bounds; a message for the field otherwise. */
 function amountField(text: string, currency: string, min: number, max: number): number | string {
   const minor = parseMajorAmount(text, currency);
-  if (minor === null) return "Enter an amount such as 50 or 49.90.";
+  if (minor === null) return AMOUNT_HINT;
   if (minor < min || minor > max) {
     return `Enter an amount from ${formatMoney(min, currency)} to ${formatMoney(max, currency)}.`;
   }
@@ -42,7 +44,7 @@ export const addCredit = protectedAction(
   "billing.manage",
   z.object({
     amount: z.string().min(1, "Choose an amount."),
-    customAmount: z.string().max(20).optional(),
+    customAmount: z.string().max(20, AMOUNT_HINT).optional(),
     idempotencyKey: z.uuid("This form has expired; reload the page."),
   }),
   async (input, user): Promise<ActionResult> => {
@@ -96,10 +98,10 @@ export const addCredit = protectedAction(
 export const saveAutoTopUp = protectedAction(
   "billing.manage",
   z.object({
-    enabled: z.enum(["on"]).optional(),
-    threshold: z.string().max(20),
-    amount: z.string().max(20),
-    monthlyCap: z.string().max(20).optional(),
+    enabled: z.enum(["on"], { message: "Tick the box to turn auto top-up on, or leave it empty." }).optional(),
+    threshold: z.string().max(20, AMOUNT_HINT),
+    amount: z.string().max(20, AMOUNT_HINT),
+    monthlyCap: z.string().max(20, AMOUNT_HINT).optional(),
   }),
   async (input, user): Promise<ActionResult> => {
     const db = await getDb();
@@ -171,7 +173,7 @@ export const saveSandboxPaymentMethod = protectedAction(
       expiry: z.string().regex(EXPIRY, "Enter the expiry as MM/YY."),
     }),
     z.object({ type: z.literal("paypal"), paypalEmail: z.email("Enter the PayPal account's email.").max(254) }),
-  ]),
+  ], { message: "Choose card or PayPal." }),
   async (input, user): Promise<ActionResult> => {
     if (getGateway().name !== "sandbox") return { ok: false, error: "Payment methods are saved with Stripe here." };
     const db = await getDb();
@@ -212,7 +214,7 @@ export const saveSandboxPaymentMethod = protectedAction(
 
 export const completeSandboxAuthentication = protectedAction(
   "billing.manage",
-  z.object({ attemptId: z.uuid(), decision: z.enum(["approve", "decline"]) }),
+  z.object({ attemptId: z.uuid("This payment link is not valid."), decision: z.enum(["approve", "decline"]) }),
   async (input, user): Promise<ActionResult> => {
     const gateway = getGateway();
     if (gateway.name !== "sandbox") return { ok: false, error: "Authentication happens on your bank's page." };

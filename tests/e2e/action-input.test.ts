@@ -1,0 +1,178 @@
+import { sql } from "drizzle-orm";
+import type { BrowserContext, Page } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { type DatabaseHandle, openDatabase } from "@/db/client";
+import { pageShows, submitTampered } from "./actions";
+import { appUrl, signIn, skipReason, useBrowser } from "./browser";
+
+const BILLING = "/dashboard/account/billing";
+const databaseUrl = skipReason ? null : inject("appDatabaseUrl");
+let handle: DatabaseHandle | undefined;
+
+/** What a refused action must leave unchanged (Postgres only; the app holds PGlite). */
+async function walletState() {
+  if (!handle) return null;
+  const result = await handle.db.execute(sql`
+    select (select count(*) from top_up_attempts t join accounts a on a.id = t.account_id where a.slug = 'wallet') as attempts,
+           (select balance from credit_balances b join accounts a on a.id = b.account_id where a.slug = 'wallet') as balance,
+           (select count(*) from payment_methods p join accounts a on a.id = p.account_id where a.slug = 'wallet') as methods,
+           (select row_to_json(s) from auto_top_up_settings s join accounts a on a.id = s.account_id where a.slug = 'wallet') as settings,
+           (select count(*) from audit_log l join accounts a on a.id = l.account_id where a.slug = 'wallet') as audit`);
+  return (result as unknown as { rows: unknown[] }).rows[0];
+}
+
+const UUID = "3f2504e0-4f89-41d3-9a0c-0305e82c3301";
+const HUGE = "9".repeat(10_000);
+
+describe.skipIf(!!skipReason)("bad input to every billing action gets a clear error and changes nothing", () => {
+  const browser = useBrowser();
+  let context: BrowserContext;
+  let page: Page;
+
+  beforeAll(async () => {
+    if (databaseUrl) handle = await openDatabase({ url: databaseUrl, poolMax: 2 });
+    context = await browser().newContext();
+    page = await signIn(context, "admin@wallet.test");
+  });
+  afterAll(async () => {
+    await context?.close();
+    await handle?.close();
+  });
+
+  type Hook = () => Promise<void>;
+  const nothing: Hook = async () => {};
+
+  async function addCredit(fields: Record<string, string>, beforeSubmit = nothing) {
+    await page.goto(appUrl(BILLING));
+    await page.getByTestId("add-credit").locator("summary").click();
+    const form = page.getByRole("form", { name: "Add credit" });
+    if (fields.customAmount !== undefined) {
+      await form.getByText("Other amount").click();
+      await form.getByLabel(/Custom amount/).fill("10");
+    } else {
+      await form.getByText("€25.00").click();
+    }
+    await beforeSubmit();
+    return submitTampered(page, () => form.getByRole("button", { name: "Add credit" }).click(), fields);
+  }
+
+  it.each([
+    ["an amount that is not offered", { amount: "999999999" }, "Choose one of the amounts shown."],
+    ["a negative custom amount", { amount: "custom", customAmount: "-50" }, "Enter an amount such as 50 or 49.90."],
+    ["a custom amount in exponent form", { amount: "custom", customAmount: "1e3" }, "Enter an amount such as 50 or 49.90."],
+    ["full-width digits", { amount: "custom", customAmount: "５０" }, "Enter an amount such as 50 or 49.90."],
+    ["a long string", { amount: "custom", customAmount: "1".repeat(25) }, "Enter an amount such as 50 or 49.90."],
+    ["10,000 characters", { amount: "custom", customAmount: HUGE }, "A field is too long."],
+    ["an SQL-looking key", { idempotencyKey: "'; drop table users; --" }, "This form has expired; reload the page."],
+    ["another tenant's account id", { amount: "custom", customAmount: "999999", accountId: UUID }, "Enter an amount from €10.00 to €5,000.00."],
+  ])("add credit: %s", async (_, fields, message) => {
+    const before = await walletState();
+    await addCredit(fields);
+    expect(await pageShows(page, message)).toBe(true);
+    expect(await walletState()).toEqual(before);
+  });
+
+  it("add credit: HTML and script typed into the custom amount", async () => {
+    const before = await walletState();
+    await page.goto(appUrl(BILLING));
+    await page.getByTestId("add-credit").locator("summary").click();
+    const form = page.getByRole("form", { name: "Add credit" });
+    await form.getByText("Other amount").click();
+    await form.getByLabel(/Custom amount/).fill("<script>alert(1)</script>");
+    await form.getByRole("button", { name: "Add credit" }).click();
+    expect(await pageShows(page, "Enter an amount such as 50 or 49.90.")).toBe(true);
+    // Shown back as text in the field, never run.
+    expect(await form.getByLabel(/Custom amount/).inputValue()).toBe("<script>alert(1)</script>");
+    expect(await walletState()).toEqual(before);
+  });
+
+  async function saveAutoTopUp(fields: Record<string, string>, beforeSubmit = nothing) {
+    await page.goto(appUrl(`${BILLING}/auto-top-up`));
+    await beforeSubmit();
+    return submitTampered(page, () => page.getByRole("button", { name: "Save auto top-up" }).click(), fields);
+  }
+
+  it.each([
+    ["a threshold below the minimum", { threshold: "1" }, "Enter an amount from €5.00 to €1,000.00."],
+    ["an amount above the maximum", { amount: "5000.01" }, "Enter an amount from €10.00 to €5,000.00."],
+    ["three decimals", { amount: "20.001" }, "Enter an amount such as 50 or 49.90."],
+    ["a cap below the amount", { amount: "50", monthlyCap: "20" }, "The monthly cap must be at least the top-up amount."],
+    ["an unknown switch value", { enabled: "yes" }, "Tick the box to turn auto top-up on, or leave it empty."],
+    ["10,000 characters", { threshold: HUGE }, "A field is too long."],
+  ])("auto top-up settings: %s", async (_, fields, message) => {
+    const before = await walletState();
+    await saveAutoTopUp(fields);
+    expect(await pageShows(page, message)).toBe(true);
+    expect(await walletState()).toEqual(before);
+  });
+
+  async function savePaymentMethod(fields: Record<string, string>, beforeSubmit = nothing) {
+    await page.goto(appUrl(`${BILLING}/payment-method`));
+    await page.getByLabel("Card number").fill("4242424242424242");
+    await page.getByLabel("Expiry (MM/YY)").fill("12/34");
+    await beforeSubmit();
+    return submitTampered(page, () => page.getByRole("button", { name: "Save payment method" }).click(), fields);
+  }
+
+  it.each([
+    ["a card that is not a test card", { cardNumber: "4242424242424241" }, "use one of Stripe's test card numbers"],
+    ["an expired card", { expiry: "01/20" }, "This card has expired."],
+    ["a malformed expiry", { expiry: "13/99" }, "Enter the expiry as MM/YY."],
+    ["an unknown method", { type: "bitcoin" }, "Choose card or PayPal."],
+    ["PayPal without an email", { type: "paypal", paypalEmail: "<b>me</b>" }, "Enter the PayPal account"],
+  ])("payment method: %s", async (_, fields, message) => {
+    const before = await walletState();
+    await savePaymentMethod(fields);
+    expect(await pageShows(page, message)).toBe(true);
+    expect(await walletState()).toEqual(before);
+  });
+
+  it("confirming another tenant's payment is refused", async () => {
+    // Make a payment wait for authentication on this tenant, then aim at another id.
+    await page.goto(appUrl(`${BILLING}/payment-method`));
+    await page.getByLabel("Card number").fill("4000002760003184");
+    await page.getByLabel("Expiry (MM/YY)").fill("12/34");
+    await page.getByRole("button", { name: "Save payment method" }).click();
+    await page.waitForURL(appUrl(BILLING));
+    await page.getByTestId("add-credit").locator("summary").click();
+    const form = page.getByRole("form", { name: "Add credit" });
+    await form.getByText("€25.00").click();
+    await form.getByRole("button", { name: "Add credit" }).click();
+    await page.getByRole("link", { name: "Confirm with your bank" }).first().click();
+    const before = await walletState();
+    await submitTampered(page, () => page.getByRole("button", { name: "Confirm payment" }).click(), { attemptId: UUID });
+    expect(await pageShows(page, "This payment is not waiting for authentication.")).toBe(true);
+    await page.reload();
+    await submitTampered(page, () => page.getByRole("button", { name: "Confirm payment" }).click(), { attemptId: "1 or 1=1" });
+    expect(await pageShows(page, "This payment link is not valid.")).toBe(true);
+    expect(await walletState()).toEqual(before);
+  });
+
+  it("refuses every action to an agent of the same tenant", async () => {
+    const agentContext = await browser().newContext();
+    await signIn(agentContext, "agent@wallet.test", "/dashboard");
+    const agentCookies = await agentContext.cookies();
+    const before = await walletState();
+    const adminCookies = await context.cookies();
+    // The admin's page is loaded, then the action is sent with the agent's session.
+    const asAgent = async () => {
+      await context.clearCookies();
+      await context.addCookies(agentCookies);
+    };
+    for (const submit of [
+      () => addCredit({}, asAgent),
+      () => saveAutoTopUp({}, asAgent),
+      () => savePaymentMethod({}, asAgent),
+    ]) {
+      try {
+        await submit();
+        expect(await pageShows(page, "Only admins can change billing.")).toBe(true);
+      } finally {
+        await context.clearCookies();
+        await context.addCookies(adminCookies);
+      }
+    }
+    expect(await walletState()).toEqual(before);
+    await agentContext.close();
+  });
+});
