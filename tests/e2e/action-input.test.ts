@@ -10,14 +10,14 @@ const databaseUrl = skipReason ? null : inject("appDatabaseUrl");
 let handle: DatabaseHandle | undefined;
 
 /** What a refused action must leave unchanged (Postgres only; the app holds PGlite). */
-async function walletState() {
+async function inputsState() {
   if (!handle) return null;
   const result = await handle.db.execute(sql`
-    select (select count(*) from top_up_attempts t join accounts a on a.id = t.account_id where a.slug = 'wallet') as attempts,
-           (select balance from credit_balances b join accounts a on a.id = b.account_id where a.slug = 'wallet') as balance,
-           (select count(*) from payment_methods p join accounts a on a.id = p.account_id where a.slug = 'wallet') as methods,
-           (select row_to_json(s) from auto_top_up_settings s join accounts a on a.id = s.account_id where a.slug = 'wallet') as settings,
-           (select count(*) from audit_log l join accounts a on a.id = l.account_id where a.slug = 'wallet') as audit`);
+    select (select count(*) from top_up_attempts t join accounts a on a.id = t.account_id where a.slug = 'inputs') as attempts,
+           (select balance from credit_balances b join accounts a on a.id = b.account_id where a.slug = 'inputs') as balance,
+           (select count(*) from payment_methods p join accounts a on a.id = p.account_id where a.slug = 'inputs') as methods,
+           (select row_to_json(s) from auto_top_up_settings s join accounts a on a.id = s.account_id where a.slug = 'inputs') as settings,
+           (select count(*) from audit_log l join accounts a on a.id = l.account_id where a.slug = 'inputs') as audit`);
   return (result as unknown as { rows: unknown[] }).rows[0];
 }
 
@@ -32,7 +32,7 @@ describe.skipIf(!!skipReason)("bad input to every billing action gets a clear er
   beforeAll(async () => {
     if (databaseUrl) handle = await openDatabase({ url: databaseUrl, poolMax: 2 });
     context = await browser().newContext();
-    page = await signIn(context, "admin@wallet.test");
+    page = await signIn(context, "admin@inputs.test");
   });
   afterAll(async () => {
     await context?.close();
@@ -66,14 +66,14 @@ describe.skipIf(!!skipReason)("bad input to every billing action gets a clear er
     ["an SQL-looking key", { idempotencyKey: "'; drop table users; --" }, "This form has expired; reload the page."],
     ["another tenant's account id", { amount: "custom", customAmount: "999999", accountId: UUID }, "Enter an amount from €10.00 to €5,000.00."],
   ])("add credit: %s", async (_, fields, message) => {
-    const before = await walletState();
+    const before = await inputsState();
     await addCredit(fields);
     expect(await pageShows(page, message)).toBe(true);
-    expect(await walletState()).toEqual(before);
+    expect(await inputsState()).toEqual(before);
   });
 
   it("add credit: HTML and script typed into the custom amount", async () => {
-    const before = await walletState();
+    const before = await inputsState();
     await page.goto(appUrl(BILLING));
     await page.getByTestId("add-credit").locator("summary").click();
     const form = page.getByRole("form", { name: "Add credit" });
@@ -83,7 +83,7 @@ describe.skipIf(!!skipReason)("bad input to every billing action gets a clear er
     expect(await pageShows(page, "Enter an amount such as 50 or 49.90.")).toBe(true);
     // Shown back as text in the field, never run.
     expect(await form.getByLabel(/Custom amount/).inputValue()).toBe("<script>alert(1)</script>");
-    expect(await walletState()).toEqual(before);
+    expect(await inputsState()).toEqual(before);
   });
 
   async function saveAutoTopUp(fields: Record<string, string>, beforeSubmit = nothing) {
@@ -100,10 +100,10 @@ describe.skipIf(!!skipReason)("bad input to every billing action gets a clear er
     ["an unknown switch value", { enabled: "yes" }, "Tick the box to turn auto top-up on, or leave it empty."],
     ["10,000 characters", { threshold: HUGE }, "A field is too long."],
   ])("auto top-up settings: %s", async (_, fields, message) => {
-    const before = await walletState();
+    const before = await inputsState();
     await saveAutoTopUp(fields);
     expect(await pageShows(page, message)).toBe(true);
-    expect(await walletState()).toEqual(before);
+    expect(await inputsState()).toEqual(before);
   });
 
   async function savePaymentMethod(fields: Record<string, string>, beforeSubmit = nothing) {
@@ -121,10 +121,10 @@ describe.skipIf(!!skipReason)("bad input to every billing action gets a clear er
     ["an unknown method", { type: "bitcoin" }, "Choose card or PayPal."],
     ["PayPal without an email", { type: "paypal", paypalEmail: "<b>me</b>" }, "Enter the PayPal account"],
   ])("payment method: %s", async (_, fields, message) => {
-    const before = await walletState();
+    const before = await inputsState();
     await savePaymentMethod(fields);
     expect(await pageShows(page, message)).toBe(true);
-    expect(await walletState()).toEqual(before);
+    expect(await inputsState()).toEqual(before);
   });
 
   it("confirming another tenant's payment is refused", async () => {
@@ -139,20 +139,20 @@ describe.skipIf(!!skipReason)("bad input to every billing action gets a clear er
     await form.getByText("€25.00").click();
     await form.getByRole("button", { name: "Add credit" }).click();
     await page.getByRole("link", { name: "Confirm with your bank" }).first().click();
-    const before = await walletState();
+    const before = await inputsState();
     await submitTampered(page, () => page.getByRole("button", { name: "Confirm payment" }).click(), { attemptId: UUID });
     expect(await pageShows(page, "This payment is not waiting for authentication.")).toBe(true);
     await page.reload();
     await submitTampered(page, () => page.getByRole("button", { name: "Confirm payment" }).click(), { attemptId: "1 or 1=1" });
     expect(await pageShows(page, "This payment link is not valid.")).toBe(true);
-    expect(await walletState()).toEqual(before);
+    expect(await inputsState()).toEqual(before);
   });
 
   it("refuses every action to an agent of the same tenant", async () => {
     const agentContext = await browser().newContext();
-    await signIn(agentContext, "agent@wallet.test", "/dashboard");
+    await signIn(agentContext, "agent@inputs.test", "/dashboard");
     const agentCookies = await agentContext.cookies();
-    const before = await walletState();
+    const before = await inputsState();
     const adminCookies = await context.cookies();
     // The admin's page is loaded, then the action is sent with the agent's session.
     const asAgent = async () => {
@@ -172,7 +172,7 @@ describe.skipIf(!!skipReason)("bad input to every billing action gets a clear er
         await context.addCookies(adminCookies);
       }
     }
-    expect(await walletState()).toEqual(before);
+    expect(await inputsState()).toEqual(before);
     await agentContext.close();
   });
 });

@@ -37,7 +37,27 @@ export const E2E_PEOPLE = [
   { email: "admin@overdrawn.test", name: "Overdrawn Admin", password: "demo" },
   { email: "admin@wallet.test", name: "Wallet Admin", password: "demo" },
   { email: "agent@wallet.test", name: "Wallet Agent", password: "demo" },
+  { email: "admin@inputs.test", name: "Inputs Admin", password: "demo" },
+  { email: "agent@inputs.test", name: "Inputs Agent", password: "demo" },
 ];
+
+/** A tenant whose credit a test file changes: an admin, an agent, a plan, a sandbox card that pays. */
+async function addMoneyTenant(db: Database, slug: string) {
+  const tenant = await createAccount(db, { slug, name: `${slug[0]!.toUpperCase()}${slug.slice(1)} Ltd` });
+  await db.insert(users).values({ accountId: tenant.account.id, email: `agent@${slug}.test`, name: "Agent", role: "agent" });
+  await subscribe(db, tenant.account.id, { start: new Date(Date.now() - 5 * 86_400_000), end: new Date(Date.now() + 25 * 86_400_000) });
+  await db.insert(paymentMethods).values({
+    accountId: tenant.account.id,
+    provider: "sandbox",
+    type: "card",
+    providerPaymentMethodId: `pm_sandbox_succeeds_${slug}`,
+    cardBrand: "visa",
+    cardLast4: "4242",
+    cardExpMonth: 12,
+    cardExpYear: 2034,
+  });
+  await addMovements(db, tenant.account.id, [{ type: "top_up_manual", amount: 5_000, interactionId: `pi_${slug}_opening` }]);
+}
 
 declare module "vitest" {
   export interface ProvidedContext {
@@ -78,23 +98,11 @@ async function readAcmeFigures(db: Database): Promise<AcmeFigures> {
 
 /**
  * A brand-new tenant (nothing but its admin), one whose calls took the balance below
- * zero, and "wallet", whose credit the money tests change (a sandbox card that pays).
+ * zero, and "wallet" and "inputs", whose credit the money tests change.
  */
 async function addEdgeTenants(db: Database) {
-  const wallet = await createAccount(db, { slug: "wallet", name: "Wallet Ltd" });
-  await db.insert(users).values({ accountId: wallet.account.id, email: "agent@wallet.test", name: "Wallet Agent", role: "agent" });
-  await subscribe(db, wallet.account.id, { start: new Date(Date.now() - 5 * 86_400_000), end: new Date(Date.now() + 25 * 86_400_000) });
-  await db.insert(paymentMethods).values({
-    accountId: wallet.account.id,
-    provider: "sandbox",
-    type: "card",
-    providerPaymentMethodId: "pm_sandbox_succeeds_wallet",
-    cardBrand: "visa",
-    cardLast4: "4242",
-    cardExpMonth: 12,
-    cardExpYear: 2034,
-  });
-  await addMovements(db, wallet.account.id, [{ type: "top_up_manual", amount: 5_000, interactionId: "pi_wallet_opening" }]);
+  await addMoneyTenant(db, "wallet");
+  await addMoneyTenant(db, "inputs");
   await createAccount(db, { slug: "fresh", name: "Fresh Start Ltd" });
   const { account } = await createAccount(db, { slug: "overdrawn", name: "Overdrawn AG" });
   await addMovements(db, account.id, [
