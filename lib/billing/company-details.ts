@@ -1,0 +1,130 @@
+import { eq } from "drizzle-orm";
+import isoCountries from "i18n-iso-countries";
+import { checkVAT, countries as vatCountries } from "jsvat";
+import { postcodeValidator, postcodeValidatorExistsForCountry } from "postcode-validator";
+import { z } from "zod";
+import type { Database } from "@/db/client";
+import { auditLog, billingDetails } from "@/db/schema";
+
+/** Where the seller is established: EU businesses elsewhere are invoiced with reverse charge. */
+export const SELLER_COUNTRY = "DE";
+
+export const EU_COUNTRIES = new Set([
+  "AT", "BE", "BG", "CY", "CZ", "DE", "DK", "EE", "ES", "FI", "FR", "GR", "HR", "HU", "IE", "IT",
+  "LT", "LU", "LV", "MT", "NL", "PL", "PT", "RO", "SE", "SI", "SK",
+]);
+
+/** ISO 3166-1 alpha-2 codes. */
+export const COUNTRY_CODES = Object.keys(isoCountries.getAlpha2Codes()).sort();
+
+/** "de 136.695-976" -> "DE136695976". */
+export function normalizeVatNumber(value: string): string {
+  return value.toUpperCase().replace(/[\s.\-/]/g, "");
+}
+
+const text = (label: string, max: number) =>
+  z
+    .string()
+    .transform((v) => v.trim())
+    .pipe(z.string().min(1, `Enter the ${label}.`).max(max, `Use at most ${max} characters.`));
+
+/** Company details for invoices, checked field by field (messages for the form). */
+export const companyDetailsSchema = z
+  .object({
+    companyName: text("company name", 200),
+    vatNumber: z
+      .string()
+      .max(30, "A VAT number has at most 30 characters.")
+      .transform(normalizeVatNumber)
+      .optional(),
+    invoiceEmail: z
+      .string()
+      .trim()
+      .max(254, "Use at most 254 characters.")
+      .pipe(z.email("Enter an email address such as invoices@example.com.")),
+    street: text("street and number", 200),
+    city: text("city", 100),
+    postalCode: text("postal code", 20),
+    country: z.string().refine((c) => COUNTRY_CODES.includes(c), "Choose a country from the list."),
+  })
+  .superRefine((details, ctx) => {
+    const country = details.country;
+    if (COUNTRY_CODES.includes(country) && postcodeValidatorExistsForCountry(country)) {
+      if (!postcodeValidator(details.postalCode, country)) {
+        ctx.addIssue({ code: "custom", path: ["postalCode"], message: `This is not a postal code of ${countryLabel(country)}.` });
+      }
+    }
+    const vat = details.vatNumber;
+    // Checked against the country only once both are readable.
+    if (!vat || vat.length > 30 || !COUNTRY_CODES.includes(country)) return;
+    const result = /^[A-Z]{2}/.test(vat) ? checkVAT(vat, vatCountries) : null;
+    if (!result?.isSupportedCountry || !result.country) {
+      ctx.addIssue({ code: "custom", path: ["vatNumber"], message: "Start the VAT number with its country prefix, such as DE or FR." });
+    } else if (result.country.isoCode.short !== country) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["vatNumber"],
+        message: `This VAT number is from ${result.country.name}; the company is in ${countryLabel(country)}.`,
+      });
+    } else if (!result.isValidFormat) {
+      ctx.addIssue({ code: "custom", path: ["vatNumber"], message: `This is not the format of a ${result.country.name} VAT number.` });
+    } else if (!result.isValid) {
+      ctx.addIssue({ code: "custom", path: ["vatNumber"], message: "This VAT number's check digits are wrong; please check it." });
+    }
+  });
+
+export type CompanyDetailsInput = z.output<typeof companyDetailsSchema>;
+
+const regionNames = new Intl.DisplayNames(["en"], { type: "region" });
+export function countryLabel(code: string): string {
+  try {
+    return regionNames.of(code) ?? code;
+  } catch {
+    return code;
+  }
+}
+
+/** EU businesses with a valid VAT number outside the seller's country: reverse charge applies. */
+export function reverseChargeApplies(details: { country: string; vatNumber: string | null }): boolean {
+  return !!details.vatNumber && EU_COUNTRIES.has(details.country) && details.country !== SELLER_COUNTRY;
+}
+
+/** Saves the details for future invoices, with an audit entry of before and after. */
+export async function saveCompanyDetails(db: Database, accountId: string, userId: string, input: CompanyDetailsInput) {
+  await db.transaction(async (tx) => {
+    const [before] = await tx.select().from(billingDetails).where(eq(billingDetails.accountId, accountId)).for("update");
+    const values = {
+      companyName: input.companyName,
+      vatNumber: input.vatNumber || null,
+      invoiceEmail: input.invoiceEmail.toLowerCase(),
+      street: input.street,
+      city: input.city,
+      postalCode: input.postalCode,
+      country: input.country,
+      updatedAt: new Date(),
+      updatedByUserId: userId,
+    };
+    await tx
+      .insert(billingDetails)
+      .values({ accountId, ...values })
+      .onConflictDoUpdate({ target: billingDetails.accountId, set: values });
+    type Shown = Pick<typeof values, "companyName" | "vatNumber" | "invoiceEmail" | "street" | "city" | "postalCode" | "country">;
+    const shape = (d: Shown | undefined) =>
+      d && {
+        companyName: d.companyName,
+        vatNumber: d.vatNumber,
+        invoiceEmail: d.invoiceEmail,
+        street: d.street,
+        city: d.city,
+        postalCode: d.postalCode,
+        country: d.country,
+      };
+    await tx.insert(auditLog).values({
+      accountId,
+      actorUserId: userId,
+      action: "billing_details.update",
+      before: shape(before) ?? null,
+      after: shape(values),
+    });
+  });
+}
