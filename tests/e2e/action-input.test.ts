@@ -17,7 +17,8 @@ async function inputsState() {
            (select balance from credit_balances b join accounts a on a.id = b.account_id where a.slug = 'inputs') as balance,
            (select count(*) from payment_methods p join accounts a on a.id = p.account_id where a.slug = 'inputs') as methods,
            (select row_to_json(s) from auto_top_up_settings s join accounts a on a.id = s.account_id where a.slug = 'inputs') as settings,
-           (select count(*) from audit_log l join accounts a on a.id = l.account_id where a.slug = 'inputs') as audit`);
+           (select count(*) from audit_log l join accounts a on a.id = l.account_id where a.slug = 'inputs') as audit,
+           (select row_to_json(d) from billing_details d join accounts a on a.id = d.account_id where a.slug = 'inputs') as details`);
   return (result as unknown as { rows: unknown[] }).rows[0];
 }
 
@@ -127,6 +128,29 @@ describe.skipIf(!!skipReason)("bad input to every billing action gets a clear er
     expect(await inputsState()).toEqual(before);
   });
 
+  async function saveCompanyDetails(fields: Record<string, string>, beforeSubmit = nothing) {
+    await page.goto(appUrl(`${BILLING}/company-details`));
+    await page.getByLabel("Street and number").fill("Hauptstraße 1");
+    await page.getByLabel("City").fill("Berlin");
+    await page.getByLabel("Postal code").fill("10115");
+    await page.getByLabel("Invoice email").fill("ap@inputs.test");
+    await beforeSubmit();
+    return submitTampered(page, () => page.getByRole("button", { name: "Save company details" }).click(), fields);
+  }
+
+  it.each([
+    ["a country that does not exist", { country: "XX" }, "Choose a country from the list."],
+    ["a company name of 10,000 characters", { companyName: "x".repeat(10_000) }, "A field is too long."],
+    ["a 201-character company name", { companyName: "x".repeat(201) }, "Use at most 200 characters."],
+    ["script in the email", { invoiceEmail: "<script>@x" }, "Enter an email address such as invoices@example.com."],
+    ["another country's VAT number", { vatNumber: "FR40303265045" }, "This VAT number is from France; the company is in Germany."],
+  ])("company details: %s", async (_, fields, message) => {
+    const before = await inputsState();
+    await saveCompanyDetails(fields);
+    expect(await pageShows(page, message)).toBe(true);
+    expect(await inputsState()).toEqual(before);
+  });
+
   it("confirming another tenant's payment is refused", async () => {
     // Make a payment wait for authentication on this tenant, then aim at another id.
     await page.goto(appUrl(`${BILLING}/payment-method`));
@@ -163,6 +187,7 @@ describe.skipIf(!!skipReason)("bad input to every billing action gets a clear er
       () => addCredit({}, asAgent),
       () => saveAutoTopUp({}, asAgent),
       () => savePaymentMethod({}, asAgent),
+      () => saveCompanyDetails({}, asAgent),
     ]) {
       try {
         await submit();

@@ -6,6 +6,7 @@ import { z } from "zod";
 import { auditLog, autoTopUpSettings, topUpAttempts } from "@/db/schema";
 import { type ActionResult, protectedAction } from "@/lib/auth/action";
 import { getAccount } from "@/lib/billing/account";
+import { companyDetailsSchema, saveCompanyDetails } from "@/lib/billing/company-details";
 import { createDueAttempt } from "@/lib/credit/auto-top-up";
 import {
   AUTO_TOP_UP_AMOUNT_MAX,
@@ -231,3 +232,9 @@ export const completeSandboxAuthentication = protectedAction(
       : { ok: false, error: "The payment was not confirmed, and nothing was charged." };
   },
 );
+
+export const updateCompanyDetails = protectedAction("billing.manage", companyDetailsSchema, async (input, user) => {
+  await saveCompanyDetails(await getDb(), user.accountId, user.id, input);
+  revalidatePath(BILLING);
+  return { ok: true, message: "Company details saved. They apply to future invoices.", href: BILLING };
+});

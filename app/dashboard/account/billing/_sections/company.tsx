@@ -1,3 +1,4 @@
+import { reverseChargeApplies } from "@/lib/billing/company-details";
 import { countryName } from "@/lib/billing/format";
 import { EditButton, Section } from "../_components/section";
 import { loadBillingDetails } from "../_data";
@@ -5,7 +6,7 @@ import { loadBillingDetails } from "../_data";
 export async function CompanySection({ accountId }: { accountId: string }) {
   const details = await loadBillingDetails(accountId);
   return (
-    <Section id="company" title="Company billing details" action={<EditButton label="Edit company billing details" />}>
+    <Section id="company" title="Company billing details" action={<EditButton label="Edit company billing details" href="/dashboard/account/billing/company-details" />}>
       {!details ? (
         <p>No company details yet. Add them so invoices name your company.</p>
       ) : (
@@ -34,6 +35,12 @@ export async function CompanySection({ accountId }: { accountId: string }) {
           </div>
         </dl>
       )}
+      {details && reverseChargeApplies(details) ? (
+        <p data-testid="reverse-charge" className="mt-3 rounded-md bg-slate-50 p-2 text-xs text-slate-700 ring-1 ring-slate-200">
+          Reverse charge: as an EU business outside Germany with a valid VAT number, your invoices carry no German
+          VAT; you account for VAT in {countryName(details.country)}.
+        </p>
+      ) : null}
       <p className="mt-3 text-xs text-slate-500">Changes apply to future invoices only.</p>
     </Section>
   );

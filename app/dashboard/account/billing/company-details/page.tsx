@@ -1,0 +1,36 @@
+import type { Metadata } from "next";
+import { requirePageAccess } from "@/lib/auth/access";
+import { getBillingDetails } from "@/lib/billing/account-items";
+import { getAccount } from "@/lib/billing/account";
+import { COUNTRY_CODES, countryLabel } from "@/lib/billing/company-details";
+import { getDb } from "@/lib/db";
+import { CompanyDetailsForm } from "../_components/company-details-form";
+import { SubPage } from "../_components/sub-page";
+
+export const metadata: Metadata = { title: "Company billing details" };
+
+export default async function CompanyDetailsPage() {
+  const user = await requirePageAccess("billing.manage", "/dashboard/account/billing/company-details");
+  const db = await getDb();
+  const [account, details] = await Promise.all([getAccount(db, user.accountId), getBillingDetails(db, user.accountId)]);
+  const countries = COUNTRY_CODES.map((code) => ({ code, name: countryLabel(code) })).sort((a, b) => a.name.localeCompare(b.name));
+  return (
+    <SubPage
+      title="Company billing details"
+      intro="Printed on your invoices. EU businesses outside Germany with a valid VAT number are invoiced with reverse charge."
+    >
+      <CompanyDetailsForm
+        countries={countries}
+        initial={{
+          companyName: details?.companyName ?? account.name,
+          vatNumber: details?.vatNumber ?? "",
+          invoiceEmail: details?.invoiceEmail ?? "",
+          street: details?.street ?? "",
+          city: details?.city ?? "",
+          postalCode: details?.postalCode ?? "",
+          country: details?.country ?? account.country,
+        }}
+      />
+    </SubPage>
+  );
+}
