@@ -1,0 +1,130 @@
+import { and, asc, eq, sql } from "drizzle-orm";
+import type { Database, Executor } from "@/db/client";
+import { auditLog, plans, subscriptions, users } from "@/db/schema";
+import type { PaymentGateway, SeatChange, SeatChangePreview } from "@/lib/payments/gateway";
+
+/** A seat change the rules do not allow; the message says why, in words. */
+export class SeatChangeRefused extends Error {}
+
+async function seatState(db: Executor, accountId: string) {
+  const [subscription] = await db
+    .select({
+      id: subscriptions.id,
+      seatsPurchased: subscriptions.seatsPurchased,
+      periodStart: subscriptions.currentPeriodStart,
+      periodEnd: subscriptions.currentPeriodEnd,
+      providerSubscriptionId: subscriptions.providerSubscriptionId,
+      providerSubscriptionItemId: subscriptions.providerSubscriptionItemId,
+      seatPrice: plans.seatPrice,
+      currency: plans.currency,
+      maxSeats: plans.maxSeats,
+    })
+    .from(subscriptions)
+    .innerJoin(plans, eq(plans.id, subscriptions.planId))
+    .where(eq(subscriptions.accountId, accountId));
+  if (!subscription) throw new SeatChangeRefused("This account has no plan yet.");
+  const active = await db
+    .select({ name: users.name, email: users.email })
+    .from(users)
+    .where(and(eq(users.accountId, accountId), eq(users.active, true)))
+    .orderBy(asc(users.name));
+  return { subscription, active };
+}
+
+type SeatState = Awaited<ReturnType<typeof seatState>>;
+
+/** Not below the seats in use (naming who holds them), not above the plan's maximum. */
+function checkBounds({ subscription, active }: SeatState, quantity: number) {
+  if (!Number.isInteger(quantity) || quantity < 1) throw new SeatChangeRefused("Enter a whole number of seats, at least 1.");
+  if (quantity > subscription.maxSeats) {
+    throw new SeatChangeRefused(`The plan allows up to ${subscription.maxSeats} seats.`);
+  }
+  if (quantity < active.length) {
+    const holders = active.map((u) => `${u.name} (${u.email})`).join(", ");
+    throw new SeatChangeRefused(
+      `${active.length} seats are in use, so you can go down to ${active.length} at the least. Deactivate users first to free seats. Seats are held by: ${holders}.`,
+    );
+  }
+}
+
+function seatChange(state: SeatState, quantity: number, at: Date): SeatChange {
+  const { subscription } = state;
+  if (!subscription.providerSubscriptionId || !subscription.providerSubscriptionItemId) {
+    throw new SeatChangeRefused("This subscription is not linked to the payment provider yet.");
+  }
+  return {
+    subscriptionId: subscription.providerSubscriptionId,
+    subscriptionItemId: subscription.providerSubscriptionItemId,
+    quantity,
+    at,
+    pricing: {
+      seatPrice: subscription.seatPrice,
+      currency: subscription.currency,
+      currentQuantity: subscription.seatsPurchased,
+      periodStart: subscription.periodStart,
+      periodEnd: subscription.periodEnd,
+    },
+  };
+}
+
+export interface SeatPreview extends SeatChangePreview {
+  from: number;
+  to: number;
+  renewsAt: Date;
+  currentRenewal: number;
+}
+
+/** What the change costs now (proration) and from the next renewal, from the provider. */
+export async function previewSeats(
+  db: Database,
+  gateway: PaymentGateway,
+  accountId: string,
+  quantity: number,
+  at = new Date(),
+): Promise<SeatPreview> {
+  const state = await seatState(db, accountId);
+  checkBounds(state, quantity);
+  const preview = await gateway.previewSeatChange(seatChange(state, quantity, at));
+  return {
+    ...preview,
+    from: state.subscription.seatsPurchased,
+    to: quantity,
+    renewsAt: state.subscription.periodEnd,
+    currentRenewal: state.subscription.seatsPurchased * state.subscription.seatPrice,
+  };
+}
+
+/**
+ * Changes the seats at the provider (once per idempotency key), then records the quantity
+ * the provider confirmed. A per-account lock serializes concurrent changes, so the
+ * database and the provider cannot end up disagreeing; a provider error changes nothing.
+ */
+export async function changeSeats(
+  db: Database,
+  gateway: PaymentGateway,
+  request: { accountId: string; userId: string; quantity: number; idempotencyKey: string; at?: Date },
+): Promise<{ from: number; to: number }> {
+  return db.transaction(async (tx) => {
+    await tx.execute(sql`select pg_advisory_xact_lock(hashtext(${`seats:${request.accountId}`}))`);
+    const state = await seatState(tx, request.accountId);
+    checkBounds(state, request.quantity);
+    const from = state.subscription.seatsPurchased;
+    if (request.quantity === from) return { from, to: from };
+    const confirmed = await gateway.changeSeats({
+      ...seatChange(state, request.quantity, request.at ?? new Date()),
+      idempotencyKey: request.idempotencyKey,
+    });
+    await tx
+      .update(subscriptions)
+      .set({ seatsPurchased: confirmed.quantity, updatedAt: new Date() })
+      .where(and(eq(subscriptions.id, state.subscription.id), eq(subscriptions.accountId, request.accountId)));
+    await tx.insert(auditLog).values({
+      accountId: request.accountId,
+      actorUserId: request.userId,
+      action: "seats.change",
+      before: { seats: from },
+      after: { seats: confirmed.quantity },
+    });
+    return { from, to: confirmed.quantity };
+  });
+}
