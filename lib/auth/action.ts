@@ -30,7 +30,7 @@ export function protectedAction<S extends z.ZodType>(
       if (key.startsWith("$")) continue; // Next's own action fields
       if (typeof value !== "string") return { ok: false, error: "Files are not accepted here." };
       if (value.length > MAX_FIELD_LENGTH) {
-        return { ok: false, error: "A field is too long.", fieldErrors: { [key]: "Too long." } };
+        return { ok: false, error: "A field is too long.", fieldErrors: { [key]: "This is too long." } };
       }
       values[key] = value;
     }

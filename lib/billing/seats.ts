@@ -49,12 +49,10 @@ function checkBounds({ subscription, active }: SeatState, quantity: number) {
 
 function seatChange(state: SeatState, quantity: number, at: Date): SeatChange {
   const { subscription } = state;
-  if (!subscription.providerSubscriptionId || !subscription.providerSubscriptionItemId) {
-    throw new SeatChangeRefused("This subscription is not linked to the payment provider yet.");
-  }
   return {
-    subscriptionId: subscription.providerSubscriptionId,
-    subscriptionItemId: subscription.providerSubscriptionItemId,
+    // Empty when not linked to a provider (the sandbox needs no ids; Stripe refuses).
+    subscriptionId: subscription.providerSubscriptionId ?? "",
+    subscriptionItemId: subscription.providerSubscriptionItemId ?? "",
     quantity,
     at,
     pricing: {

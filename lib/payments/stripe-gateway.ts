@@ -125,6 +125,9 @@ export function createStripeGateway(options: StripeGatewayOptions): PaymentGatew
       }
     },
     async previewSeatChange(change) {
+      if (!change.subscriptionId || !change.subscriptionItemId) {
+        throw new GatewayRequestError("the subscription is not linked to Stripe");
+      }
       try {
         const [preview, subscription] = await Promise.all([
           stripe.invoices.createPreview({
@@ -147,6 +150,9 @@ export function createStripeGateway(options: StripeGatewayOptions): PaymentGatew
       }
     },
     async changeSeats(change) {
+      if (!change.subscriptionId || !change.subscriptionItemId) {
+        throw new GatewayRequestError("the subscription is not linked to Stripe");
+      }
       try {
         const subscription = await stripe.subscriptions.update(
           change.subscriptionId,

@@ -18,7 +18,8 @@ async function inputsState() {
            (select count(*) from payment_methods p join accounts a on a.id = p.account_id where a.slug = 'inputs') as methods,
            (select row_to_json(s) from auto_top_up_settings s join accounts a on a.id = s.account_id where a.slug = 'inputs') as settings,
            (select count(*) from audit_log l join accounts a on a.id = l.account_id where a.slug = 'inputs') as audit,
-           (select row_to_json(d) from billing_details d join accounts a on a.id = d.account_id where a.slug = 'inputs') as details`);
+           (select row_to_json(d) from billing_details d join accounts a on a.id = d.account_id where a.slug = 'inputs') as details,
+           (select seats_purchased from subscriptions s join accounts a on a.id = s.account_id where a.slug = 'inputs') as seats`);
   return (result as unknown as { rows: unknown[] }).rows[0];
 }
 
@@ -151,6 +152,41 @@ describe.skipIf(!!skipReason)("bad input to every billing action gets a clear er
     expect(await inputsState()).toEqual(before);
   });
 
+  async function previewSeats(fields: Record<string, string>, beforeSubmit = nothing) {
+    await page.goto(appUrl(`${BILLING}/seats`));
+    await page.getByLabel(/^Seats/).fill("6");
+    await beforeSubmit();
+    return submitTampered(page, () => page.getByRole("button", { name: "Preview change" }).click(), fields);
+  }
+
+  it.each([
+    ["letters", { quantity: "abc" }, "Enter a whole number of seats."],
+    ["a fraction", { quantity: "1.5" }, "Enter a whole number of seats."],
+    ["a negative number", { quantity: "-3" }, "Enter a whole number of seats, at least 1."],
+    ["more than the plan allows", { quantity: "51" }, "The plan allows up to 50 seats."],
+    ["10,000 digits", { quantity: HUGE }, "This is too long."],
+  ])("seats preview: %s", async (_, fields, message) => {
+    const before = await inputsState();
+    await previewSeats(fields);
+    expect(await pageShows(page, message)).toBe(true);
+    expect(await inputsState()).toEqual(before);
+  });
+
+  it("seats: a confirmation with a forged key or another quantity than previewed is refused or bounded", async () => {
+    const before = await inputsState();
+    await previewSeats({});
+    await page.getByRole("button", { name: "Confirm change" }).waitFor();
+    await submitTampered(page, () => page.getByRole("button", { name: "Confirm change" }).click(), { idempotencyKey: "x" });
+    expect(await pageShows(page, "This form has expired; reload the page.")).toBe(true);
+    await page.goto(appUrl(`${BILLING}/seats`));
+    await page.getByLabel(/^Seats/).fill("6");
+    await page.getByRole("button", { name: "Preview change" }).click();
+    await page.getByRole("button", { name: "Confirm change" }).waitFor();
+    await submitTampered(page, () => page.getByRole("button", { name: "Confirm change" }).click(), { quantity: "0" });
+    expect(await pageShows(page, "Enter a whole number of seats, at least 1.")).toBe(true);
+    expect(await inputsState()).toEqual(before);
+  });
+
   it("confirming another tenant's payment is refused", async () => {
     // Make a payment wait for authentication on this tenant, then aim at another id.
     await page.goto(appUrl(`${BILLING}/payment-method`));
@@ -188,6 +224,7 @@ describe.skipIf(!!skipReason)("bad input to every billing action gets a clear er
       () => saveAutoTopUp({}, asAgent),
       () => savePaymentMethod({}, asAgent),
       () => saveCompanyDetails({}, asAgent),
+      () => previewSeats({}, asAgent),
     ]) {
       try {
         await submit();

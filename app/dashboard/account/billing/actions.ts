@@ -7,6 +7,8 @@ import { auditLog, autoTopUpSettings, topUpAttempts } from "@/db/schema";
 import { type ActionResult, protectedAction } from "@/lib/auth/action";
 import { getAccount } from "@/lib/billing/account";
 import { companyDetailsSchema, saveCompanyDetails } from "@/lib/billing/company-details";
+import { changeSeats, previewSeats, SeatChangeRefused } from "@/lib/billing/seats";
+import { GatewayRequestError, GatewayUnavailableError } from "@/lib/payments/gateway";
 import { createDueAttempt } from "@/lib/credit/auto-top-up";
 import {
   AUTO_TOP_UP_AMOUNT_MAX,
@@ -238,3 +240,59 @@ export const updateCompanyDetails = protectedAction("billing.manage", companyDet
   revalidatePath(BILLING);
   return { ok: true, message: "Company details saved. They apply to future invoices.", href: BILLING };
 });
+
+const seatsField = z.coerce
+  .number({ message: "Enter a whole number of seats." })
+  .int("Enter a whole number of seats.")
+  .min(1, "Enter a whole number of seats, at least 1.")
+  .max(100_000, "Enter a whole number of seats.");
+
+/** Seat changes answer refusals and provider trouble in words; nothing else escapes. */
+async function seatOutcome(run: () => Promise<ActionResult>): Promise<ActionResult> {
+  try {
+    return await run();
+  } catch (error) {
+    if (error instanceof SeatChangeRefused) return { ok: false, error: error.message, fieldErrors: { quantity: error.message } };
+    if (error instanceof GatewayUnavailableError) {
+      return { ok: false, error: "The payment provider did not answer, so nothing was changed. Please try again." };
+    }
+    if (error instanceof GatewayRequestError) return { ok: false, error: `The payment provider refused the change: ${error.message}` };
+    throw error;
+  }
+}
+
+export const previewSeatChange = protectedAction("billing.manage", z.object({ quantity: seatsField }), async (input, user) =>
+  seatOutcome(async () => {
+    const db = await getDb();
+    const account = await getAccount(db, user.accountId);
+    const preview = await previewSeats(db, getGateway(), user.accountId, input.quantity);
+    const money = (minor: number) => formatMoney(minor, account.currency);
+    const renews = new Intl.DateTimeFormat("en-GB", { dateStyle: "medium", timeZone: account.timeZone }).format(preview.renewsAt);
+    if (preview.to === preview.from) return { ok: false, error: `You already have ${preview.from} seats.` };
+    const now =
+      preview.prorationNow >= 0
+        ? `${money(preview.prorationNow)} is charged now for the rest of this period`
+        : `${money(-preview.prorationNow)} is credited to your next invoice for the rest of this period`;
+    return {
+      ok: true,
+      status: "preview",
+      message: `${preview.from} to ${preview.to} seats: ${now}; from ${renews} each renewal costs ${money(preview.nextRenewal)} (now ${money(preview.currentRenewal)}).`,
+    };
+  }),
+);
+
+export const confirmSeatChange = protectedAction(
+  "billing.manage",
+  z.object({ quantity: seatsField, idempotencyKey: z.uuid("This form has expired; reload the page.") }),
+  async (input, user) =>
+    seatOutcome(async () => {
+      const result = await changeSeats(await getDb(), getGateway(), {
+        accountId: user.accountId,
+        userId: user.id,
+        quantity: input.quantity,
+        idempotencyKey: input.idempotencyKey,
+      });
+      revalidatePath(BILLING);
+      return { ok: true, message: `Seats changed from ${result.from} to ${result.to}.`, href: BILLING };
+    }),
+);

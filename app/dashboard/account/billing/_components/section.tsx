@@ -27,29 +27,19 @@ export function Section({
   );
 }
 
-/**
- * The pencil in a section's top-right corner. Until its form exists it is shown but
- * disabled, so the layout and its accessible name are already in place.
- */
-export function EditButton({ label, href }: { label: string; href?: string }) {
-  const icon = (
-    <svg aria-hidden="true" viewBox="0 0 20 20" className="h-4 w-4" fill="currentColor">
-      <path d="M13.6 2.6a2 2 0 0 1 2.8 0l1 1a2 2 0 0 1 0 2.8l-9.5 9.5-4.2 1.2 1.2-4.2 9.5-9.5z" />
-    </svg>
-  );
-  const classes =
-    "-mr-1 -mt-1 inline-flex h-8 w-8 items-center justify-center rounded-md text-slate-600 ring-1 ring-slate-300";
-  if (href) {
-    return (
-      <a href={href} aria-label={label} title={label} className={`${classes} hover:bg-slate-100`}>
-        {icon}
-      </a>
-    );
-  }
+/** The pencil in a section's top-right corner: a link to the section's form. */
+export function EditButton({ label, href }: { label: string; href: string }) {
   return (
-    <button type="button" aria-label={label} title={`${label} (not available yet)`} disabled className={`${classes} opacity-50`}>
-      {icon}
-    </button>
+    <a
+      href={href}
+      aria-label={label}
+      title={label}
+      className="-mr-1 -mt-1 inline-flex h-8 w-8 items-center justify-center rounded-md text-slate-600 ring-1 ring-slate-300 hover:bg-slate-100"
+    >
+      <svg aria-hidden="true" viewBox="0 0 20 20" className="h-4 w-4" fill="currentColor">
+        <path d="M13.6 2.6a2 2 0 0 1 2.8 0l1 1a2 2 0 0 1 0 2.8l-9.5 9.5-4.2 1.2 1.2-4.2 9.5-9.5z" />
+      </svg>
+    </a>
   );
 }
 

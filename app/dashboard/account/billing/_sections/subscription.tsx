@@ -6,7 +6,7 @@ export async function SubscriptionSection({ accountId }: { accountId: string }) 
   const [account, subscription] = await Promise.all([loadAccount(accountId), loadSubscription(accountId)]);
   const f = accountFormat(account);
   return (
-    <Section id="subscription" title="Subscription and seats" action={<EditButton label="Add or remove seats" />}>
+    <Section id="subscription" title="Subscription and seats" action={<EditButton label="Add or remove seats" href="/dashboard/account/billing/seats" />}>
       {!subscription ? (
         <p>No plan yet. Choose a plan to add users and phone numbers.</p>
       ) : (
