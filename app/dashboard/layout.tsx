@@ -23,6 +23,11 @@ export default async function DashboardLayout({ children }: { children: React.Re
                 Account › Billing
               </Link>
             ) : null}
+            {user && can(user.role, "users.manage") ? (
+              <Link href="/dashboard/account/users" className="hover:underline">
+                Account › Users
+              </Link>
+            ) : null}
             {user ? (
               <span className="text-slate-500">
                 {user.name} · {user.role}

@@ -38,6 +38,8 @@ export const E2E_PEOPLE = [
   { email: "admin@wallet.test", name: "Wallet Admin", password: "demo" },
   { email: "agent@wallet.test", name: "Wallet Agent", password: "demo" },
   { email: "admin@inputs.test", name: "Inputs Admin", password: "demo" },
+  { email: "admin@team.test", name: "Team Admin", password: "demo" },
+  { email: "agent@team.test", name: "Team Agent", password: "demo" },
   { email: "agent@inputs.test", name: "Inputs Agent", password: "demo" },
 ];
 
@@ -103,6 +105,7 @@ async function readAcmeFigures(db: Database): Promise<AcmeFigures> {
 async function addEdgeTenants(db: Database) {
   await addMoneyTenant(db, "wallet");
   await addMoneyTenant(db, "inputs");
+  await addMoneyTenant(db, "team");
   await createAccount(db, { slug: "fresh", name: "Fresh Start Ltd" });
   const { account } = await createAccount(db, { slug: "overdrawn", name: "Overdrawn AG" });
   await addMovements(db, account.id, [

@@ -2,6 +2,7 @@ import type { Metadata } from "next";
 import { Suspense } from "react";
 import { requirePageAccess } from "@/lib/auth/access";
 import { SectionSkeleton } from "./_components/section";
+import { ActivitySection } from "./_sections/activity";
 import { AddonsSection } from "./_sections/addons";
 import { CompanySection } from "./_sections/company";
 import { CreditSection, TREND_DAYS } from "./_sections/credit";
@@ -58,6 +59,9 @@ export default async function BillingPage({ searchParams }: { searchParams: Sear
           </Suspense>
           <Suspense fallback={<SectionSkeleton id="payment" title="Payment method" />}>
             <PaymentSection accountId={accountId} />
+          </Suspense>
+          <Suspense fallback={<SectionSkeleton id="activity" title="Recent billing changes" />}>
+            <ActivitySection accountId={accountId} />
           </Suspense>
         </div>
       </div>

@@ -1,0 +1,48 @@
+import { and, asc, eq, sql } from "drizzle-orm";
+import type { Database, Executor } from "@/db/client";
+import { auditLog, users } from "@/db/schema";
+
+export class UserChangeRefused extends Error {}
+
+export async function listUsers(db: Executor, accountId: string) {
+  return db
+    .select({ id: users.id, name: users.name, email: users.email, role: users.role, active: users.active })
+    .from(users)
+    .where(eq(users.accountId, accountId))
+    .orderBy(asc(users.active), asc(users.name));
+}
+
+/**
+ * Deactivates a user of the account, which frees their seat. Not yourself, and never the
+ * last active admin (the account would have nobody to manage billing).
+ */
+export async function deactivateUser(db: Database, accountId: string, actorId: string, userId: string) {
+  if (userId === actorId) throw new UserChangeRefused("You cannot deactivate yourself.");
+  await db.transaction(async (tx) => {
+    const [target] = await tx
+      .select()
+      .from(users)
+      .where(and(eq(users.id, userId), eq(users.accountId, accountId)))
+      .for("update");
+    if (!target) throw new UserChangeRefused("This user is not in your account.");
+    if (!target.active) throw new UserChangeRefused(`${target.name} is already deactivated.`);
+    if (target.role === "admin") {
+      const [admins] = await tx
+        .select({ n: sql<number>`count(*)`.mapWith(Number) })
+        .from(users)
+        .where(and(eq(users.accountId, accountId), eq(users.role, "admin"), eq(users.active, true)));
+      if ((admins?.n ?? 0) <= 1) throw new UserChangeRefused("The last admin cannot be deactivated.");
+    }
+    await tx
+      .update(users)
+      .set({ active: false, deactivatedAt: new Date() })
+      .where(and(eq(users.id, userId), eq(users.accountId, accountId)));
+    await tx.insert(auditLog).values({
+      accountId,
+      actorUserId: actorId,
+      action: "user.deactivate",
+      before: { active: true },
+      after: { name: target.name, email: target.email, active: false },
+    });
+  });
+}

@@ -1,0 +1,46 @@
+import { eq } from "drizzle-orm";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { Database } from "@/db/client";
+import { auditLog, users } from "@/db/schema";
+import { deactivateUser } from "@/lib/auth/user-admin";
+import { getSubscription } from "@/lib/billing/subscription";
+import { freshDatabase, type TestDatabase } from "../support/fresh-database";
+import { createAccount, subscribe } from "../support/fixtures";
+
+let handle: TestDatabase;
+let db: Database;
+beforeAll(async () => {
+  handle = await freshDatabase();
+  db = handle.db;
+});
+afterAll(async () => {
+  await handle?.close();
+});
+
+describe("deactivating users", () => {
+  it("frees a seat and records who did it", async () => {
+    const { account, admin } = await createAccount(db);
+    await subscribe(db, account.id, { start: new Date("2026-11-01"), end: new Date("2026-12-01") }, 5);
+    const [agent] = await db.insert(users).values({ accountId: account.id, email: `a@${account.slug}.test`, name: "Agent" }).returning();
+    expect((await getSubscription(db, account.id))!.seatsUsed).toBe(2);
+    await deactivateUser(db, account.id, admin.id, agent!.id);
+    expect((await getSubscription(db, account.id))!.seatsUsed).toBe(1);
+    const [entry] = await db.select().from(auditLog).where(eq(auditLog.accountId, account.id));
+    expect(entry).toMatchObject({ action: "user.deactivate", actorUserId: admin.id });
+  });
+
+  it("refuses yourself, another tenant's user, the last admin and an inactive user, changing nothing", async () => {
+    const { account, admin } = await createAccount(db);
+    const other = await createAccount(db);
+    const [second] = await db.insert(users).values({ accountId: account.id, email: `s@${account.slug}.test`, name: "Second", role: "admin" }).returning();
+    await expect(deactivateUser(db, account.id, admin.id, admin.id)).rejects.toThrow("You cannot deactivate yourself.");
+    await expect(deactivateUser(db, account.id, admin.id, other.admin.id)).rejects.toThrow("This user is not in your account.");
+    await deactivateUser(db, account.id, admin.id, second!.id);
+    await expect(deactivateUser(db, account.id, admin.id, second!.id)).rejects.toThrow("Second is already deactivated.");
+    // The other tenant's only admin cannot be removed by its own admin's colleague either.
+    const [helper] = await db.insert(users).values({ accountId: other.account.id, email: `h@${other.account.slug}.test`, name: "Helper", role: "supervisor" }).returning();
+    await expect(deactivateUser(db, other.account.id, helper!.id, other.admin.id)).rejects.toThrow("The last admin cannot be deactivated.");
+    const [still] = await db.select().from(users).where(eq(users.id, other.admin.id));
+    expect(still!.active).toBe(true);
+  });
+});

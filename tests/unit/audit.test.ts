@@ -1,0 +1,17 @@
+import { describe, expect, it } from "vitest";
+import { describeAudit } from "@/lib/billing/audit";
+
+describe("billing changes in words", () => {
+  it.each([
+    ["seats.change", { seats: 10 }, { seats: 12 }, "Seats changed from 10 to 12"],
+    ["auto_top_up.update", null, { enabled: true, amount: 10_000, threshold: 2_000, monthlyCap: 50_000 }, "Auto top-up on: add €100.00 below €20.00, at most €500.00 a month"],
+    ["auto_top_up.update", { enabled: true }, { enabled: false, amount: 10_000, threshold: 2_000 }, "Auto top-up turned off"],
+    ["credit.top_up", null, { amount: 5_000, outcome: "requires_action" }, "Add credit €50.00: requires action"],
+    ["billing_details.update", { city: "Berlin", vatNumber: null }, { city: "Paris", vatNumber: null }, "Company details changed (city)"],
+    ["billing_details.update", null, { city: "Paris" }, "Company details added"],
+    ["payment_method.replace", { paymentMethod: "visa ending in 4242" }, { paymentMethod: "PayPal a@b.test" }, "Payment method visa ending in 4242 replaced by PayPal a@b.test"],
+    ["user.deactivate", { active: true }, { name: "Ann", email: "ann@x.test" }, "Deactivated Ann (ann@x.test), freeing a seat"],
+  ])("%s", (action, before, after, words) => {
+    expect(describeAudit(action, before, after, "EUR")).toBe(words);
+  });
+});
