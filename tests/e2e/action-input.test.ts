@@ -19,7 +19,8 @@ async function inputsState() {
            (select row_to_json(s) from auto_top_up_settings s join accounts a on a.id = s.account_id where a.slug = 'inputs') as settings,
            (select count(*) from audit_log l join accounts a on a.id = l.account_id where a.slug = 'inputs') as audit,
            (select row_to_json(d) from billing_details d join accounts a on a.id = d.account_id where a.slug = 'inputs') as details,
-           (select seats_purchased from subscriptions s join accounts a on a.id = s.account_id where a.slug = 'inputs') as seats`);
+           (select seats_purchased from subscriptions s join accounts a on a.id = s.account_id where a.slug = 'inputs') as seats,
+           (select count(*) from users u join accounts a on a.id = u.account_id where a.slug = 'inputs' and u.active) as active_users`);
   return (result as unknown as { rows: unknown[] }).rows[0];
 }
 
@@ -225,6 +226,11 @@ describe.skipIf(!!skipReason)("bad input to every billing action gets a clear er
       () => savePaymentMethod({}, asAgent),
       () => saveCompanyDetails({}, asAgent),
       () => previewSeats({}, asAgent),
+      async () => {
+        await page.goto(appUrl("/dashboard/account/users"));
+        await asAgent();
+        await submitTampered(page, () => page.getByRole("button", { name: "Deactivate Agent" }).click(), {});
+      },
     ]) {
       try {
         await submit();
