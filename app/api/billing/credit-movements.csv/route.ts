@@ -1,0 +1,65 @@
+import { z } from "zod";
+import { checkAccess } from "@/lib/auth/access";
+import { findSessionUser } from "@/lib/auth/users";
+import { can } from "@/lib/auth/permissions";
+import { getAccount } from "@/lib/billing/account";
+import { creditMovementsCsv, exportFileName, exportParamsSchema } from "@/lib/csv/credit-movements";
+import { verifyLink } from "@/lib/csv/signed-link";
+import { getDb } from "@/lib/db";
+import { getEnv } from "@/lib/env";
+
+export const dynamic = "force-dynamic";
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+const refuse = (status: number, error: string) =>
+  Response.json({ error }, { status, headers: { "Cache-Control": "no-store", "Referrer-Policy": "no-referrer" } });
+
+const linkSchema = z.object({
+  account: z.string().regex(UUID, "account must be an account id"),
+  by: z.string().regex(UUID, "by must be a user id"),
+  expires: z.coerce.number().int().positive("expires must be a time"),
+  sig: z.string().min(1).max(200),
+});
+
+/** Credit movements as CSV, for an admin's session or a signed link made by an admin. */
+export async function GET(request: Request) {
+  const query = Object.fromEntries(new URL(request.url).searchParams);
+  const parsed = exportParamsSchema.safeParse({ from: query.from, to: query.to, type: query.type || undefined, bom: query.bom || undefined });
+  if (!parsed.success) return refuse(400, parsed.error.issues.map((i) => i.message).join("; "));
+  const params = parsed.data;
+  const db = await getDb();
+
+  let accountId: string;
+  if (query.sig !== undefined) {
+    const link = linkSchema.safeParse(query);
+    if (!link.success) return refuse(403, `This link is not valid: ${link.error.issues.map((i) => i.message).join("; ")}.`);
+    const check = verifyLink(
+      { accountId: link.data.account, creatorId: link.data.by, params, expires: link.data.expires },
+      link.data.sig,
+      getEnv().NEXTAUTH_SECRET,
+    );
+    if (!check.ok) return refuse(403, check.reason);
+    const creator = await findSessionUser(db, link.data.by, link.data.account);
+    if (!creator || !creator.active || !can(creator.role, "billing.export")) {
+      return refuse(403, "The admin who made this link can no longer export billing data.");
+    }
+    accountId = link.data.account;
+  } else {
+    const access = await checkAccess("billing.export");
+    if (access.status === "signed-out") return refuse(401, "Sign in to export, or use a signed link.");
+    if (access.status !== "allowed") return refuse(403, "Only admins can export billing data.");
+    accountId = access.user.accountId;
+  }
+
+  const account = await getAccount(db, accountId);
+  const body = creditMovementsCsv(db, account, params);
+  return new Response(body, {
+    headers: {
+      "Content-Type": "text/csv; charset=utf-8",
+      "Content-Disposition": `attachment; filename="${exportFileName(account, params)}"`,
+      "Cache-Control": "no-store",
+      "Referrer-Policy": "no-referrer",
+      "X-Content-Type-Options": "nosniff",
+    },
+  });
+}
