@@ -19,13 +19,17 @@ const validDate = (value: string) => {
   return !Number.isNaN(time) && new Date(time).toISOString().startsWith(value);
 };
 export const MAX_RANGE_DAYS = 5 * 366;
+const emptyAsUnset = (value: unknown) => (value === "" ? undefined : value);
 
 export const exportParamsSchema = z
   .object({
-    from: z.string().refine(validDate, "from must be a date as YYYY-MM-DD"),
-    to: z.string().refine(validDate, "to must be a date as YYYY-MM-DD"),
-    type: z.enum(movementType.enumValues, { message: `type must be one of ${movementType.enumValues.join(", ")}` }).optional(),
-    bom: z.enum(["1", "0", "true", "false"], { message: "bom must be 1 or 0" }).optional(),
+    from: z.string({ message: "from must be a date as YYYY-MM-DD" }).refine(validDate, "from must be a date as YYYY-MM-DD"),
+    to: z.string({ message: "to must be a date as YYYY-MM-DD" }).refine(validDate, "to must be a date as YYYY-MM-DD"),
+    type: z.preprocess(
+      emptyAsUnset,
+      z.enum(movementType.enumValues, { message: `type must be one of ${movementType.enumValues.join(", ")}` }).optional(),
+    ),
+    bom: z.preprocess(emptyAsUnset, z.enum(["1", "0", "true", "false"], { message: "bom must be 1 or 0" }).optional()),
   })
   .refine((p) => !validDate(p.from) || !validDate(p.to) || p.from <= p.to, { message: "from must not be after to", path: ["from"] })
   .refine((p) => !validDate(p.from) || !validDate(p.to) || daysBetween(p.from, p.to) <= MAX_RANGE_DAYS, {

@@ -7,6 +7,7 @@ import type { TestProject } from "vitest/node";
 import { type Database, openDatabase } from "../../db/client";
 import { migrateDatabase } from "../../db/migrate";
 import { accounts, creditBalances, paymentMethods, subscriptions, users } from "../../db/schema";
+import { seedBenchAccount } from "../../db/seed/bench";
 import { seedDemo } from "../../db/seed/demo";
 import { getStatement } from "../../lib/billing/statement";
 import { demoDirectory } from "../../scripts/dev-idp/directory";
@@ -19,6 +20,7 @@ import { freePort } from "./free-port";
 import { createDatabase, dropDatabase } from "./local-database";
 
 export const E2E_CLIENT = { clientId: "billing-console-e2e", clientSecret: "e2e-client-secret" };
+export const E2E_SECRET = "e2e-secret-0123456789abcdef0123456789abcdef";
 
 /** Figures read from the database before the app starts (PGlite is single-process). */
 export interface AcmeFigures {
@@ -150,6 +152,8 @@ export default async function setup(project: TestProject) {
   await migrateDatabase(handle);
   await seedDemo(handle.db);
   await addEdgeTenants(handle.db);
+  // A tenant large enough that an export is still running when its reader goes away.
+  if (appDatabaseUrl) await seedBenchAccount(handle.db, { movements: 200_000, numbers: 10, users: 3 });
   project.provide("acme", await readAcmeFigures(handle.db));
   project.provide("globexId", (await handle.db.select().from(accounts).where(eq(accounts.slug, "globex")))[0]!.id);
   await handle.close();
@@ -176,7 +180,7 @@ export default async function setup(project: TestProject) {
         NODE_ENV: "production",
         NEXT_TELEMETRY_DISABLED: "1",
         NEXTAUTH_URL: appUrl,
-        NEXTAUTH_SECRET: "e2e-secret-0123456789abcdef0123456789abcdef",
+        NEXTAUTH_SECRET: E2E_SECRET,
         OIDC_ISSUER: idp.issuer,
         OIDC_CLIENT_ID: E2E_CLIENT.clientId,
         OIDC_CLIENT_SECRET: E2E_CLIENT.clientSecret,

@@ -24,7 +24,7 @@ const linkSchema = z.object({
 /** Credit movements as CSV, for an admin's session or a signed link made by an admin. */
 export async function GET(request: Request) {
   const query = Object.fromEntries(new URL(request.url).searchParams);
-  const parsed = exportParamsSchema.safeParse({ from: query.from, to: query.to, type: query.type || undefined, bom: query.bom || undefined });
+  const parsed = exportParamsSchema.safeParse({ from: query.from, to: query.to, type: query.type, bom: query.bom });
   if (!parsed.success) return refuse(400, parsed.error.issues.map((i) => i.message).join("; "));
   const params = parsed.data;
   const db = await getDb();

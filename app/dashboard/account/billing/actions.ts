@@ -7,6 +7,9 @@ import { auditLog, autoTopUpSettings, topUpAttempts } from "@/db/schema";
 import { type ActionResult, protectedAction } from "@/lib/auth/action";
 import { getAccount } from "@/lib/billing/account";
 import { companyDetailsSchema, saveCompanyDetails } from "@/lib/billing/company-details";
+import { exportParamsSchema } from "@/lib/csv/credit-movements";
+import { LINK_LIFETIME_SECONDS, linkQuery, signLink } from "@/lib/csv/signed-link";
+import { getEnv } from "@/lib/env";
 import { changeSeats, previewSeats, SeatChangeRefused } from "@/lib/billing/seats";
 import { GatewayRequestError, GatewayUnavailableError } from "@/lib/payments/gateway";
 import { createDueAttempt } from "@/lib/credit/auto-top-up";
@@ -296,3 +299,16 @@ export const confirmSeatChange = protectedAction(
       return { ok: true, message: `Seats changed from ${result.from} to ${result.to}.`, href: BILLING };
     }),
 );
+
+/** A signed direct link to the export, valid for 24 hours, for finance people without a login. */
+export const createExportLink = protectedAction("billing.export", exportParamsSchema, async (params, user) => {
+  const env = getEnv();
+  const claims = {
+    accountId: user.accountId,
+    creatorId: user.id,
+    params,
+    expires: Math.floor(Date.now() / 1000) + LINK_LIFETIME_SECONDS,
+  };
+  const url = `${env.NEXTAUTH_URL}/api/billing/credit-movements.csv?${linkQuery(claims, signLink(claims, env.NEXTAUTH_SECRET))}`;
+  return { ok: true, status: "link", message: "Link copied. It works for 24 hours, for anyone who has it.", href: url };
+});

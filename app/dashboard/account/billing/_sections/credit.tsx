@@ -5,6 +5,29 @@ import { BalanceChart } from "../_components/balance-chart";
 import { EditButton, Section } from "../_components/section";
 import { loadAccount, loadCredit, loadPaymentMethod, loadRunway, loadTrend } from "../_data";
 import { AddCreditForm } from "../_components/add-credit-form";
+import { ExportForm } from "../_components/export-form";
+import { addDays, zonedDateString } from "@/lib/time";
+
+const MOVEMENT_TYPES = [
+  "top_up_manual",
+  "top_up_auto",
+  "call",
+  "sms",
+  "forwarded_leg",
+  "toll_free_inbound",
+  "adjustment",
+  "refund",
+] as const;
+const MOVEMENT_TYPE_LABELS: Record<(typeof MOVEMENT_TYPES)[number], string> = {
+  top_up_manual: "Credit added",
+  top_up_auto: "Automatic top-ups",
+  call: "Calls",
+  sms: "SMS",
+  forwarded_leg: "Forwarded legs",
+  toll_free_inbound: "Toll-free inbound",
+  adjustment: "Adjustments",
+  refund: "Refunds",
+};
 import { TOP_UP_MAX, TOP_UP_MIN, TOP_UP_PRESETS } from "@/lib/credit/limits";
 import { getGateway } from "@/lib/payments";
 
@@ -171,6 +194,16 @@ export async function CreditSection({ accountId, trendDays }: { accountId: strin
             <BalanceChart points={trend} format={f} days={trendDays} />
           </div>
         </div>
+        <details className="rounded-lg p-3 ring-1 ring-slate-200" data-testid="export">
+          <summary className="cursor-pointer font-medium text-slate-900">Export credit movements</summary>
+          <div className="mt-3">
+            <ExportForm
+              from={addDays(zonedDateString(new Date(), account.timeZone), -29)}
+              to={zonedDateString(new Date(), account.timeZone)}
+              types={MOVEMENT_TYPES.map((value) => ({ value, label: MOVEMENT_TYPE_LABELS[value] }))}
+            />
+          </div>
+        </details>
       </div>
     </Section>
   );

@@ -1,0 +1,70 @@
+"use client";
+
+import { useActionState, useEffect, useRef } from "react";
+import type { ActionResult } from "@/lib/auth/action";
+import { createExportLink } from "../actions";
+
+const CSV_ROUTE = "/api/billing/credit-movements.csv";
+
+/** Range and type; download, download for Excel (with a BOM), or copy a signed link. */
+export function ExportForm({ from, to, types }: { from: string; to: string; types: { value: string; label: string }[] }) {
+  const form = useRef<HTMLFormElement>(null);
+  const [result, linkAction, pending] = useActionState<ActionResult | null, FormData>(createExportLink, null);
+  useEffect(() => {
+    if (result?.ok && result.href) void navigator.clipboard?.writeText(result.href).catch(() => undefined);
+  }, [result]);
+  const input = "mt-1 rounded-md border border-slate-300 px-2 py-1";
+  return (
+    <form ref={form} method="get" action={CSV_ROUTE} className="space-y-3" aria-label="Export credit movements">
+      <div className="flex flex-wrap gap-3">
+        <label className="text-sm">
+          <span className="block font-medium text-slate-900">From</span>
+          <input type="date" name="from" defaultValue={from} required className={input} />
+        </label>
+        <label className="text-sm">
+          <span className="block font-medium text-slate-900">To</span>
+          <input type="date" name="to" defaultValue={to} required className={input} />
+        </label>
+        <label className="text-sm">
+          <span className="block font-medium text-slate-900">Type</span>
+          <select name="type" defaultValue="" className={input}>
+            <option value="">All movements</option>
+            {types.map((t) => (
+              <option key={t.value} value={t.value}>
+                {t.label}
+              </option>
+            ))}
+          </select>
+        </label>
+      </div>
+      <div className="flex flex-wrap gap-2">
+        <button type="submit" className="rounded-md px-3 py-1.5 text-sm font-medium ring-1 ring-slate-300 hover:bg-slate-100">
+          Download CSV
+        </button>
+        <button type="submit" name="bom" value="1" className="rounded-md px-3 py-1.5 text-sm font-medium ring-1 ring-slate-300 hover:bg-slate-100">
+          Download for Excel
+        </button>
+        <button
+          type="submit"
+          formAction={linkAction}
+          disabled={pending}
+          className="rounded-md px-3 py-1.5 text-sm font-medium ring-1 ring-slate-300 hover:bg-slate-100 disabled:opacity-60"
+        >
+          Copy link
+        </button>
+      </div>
+      {result ? (
+        result.ok ? (
+          <div role="status" className="text-xs text-slate-600">
+            <p>{result.message}</p>
+            <input readOnly aria-label="Export link" value={result.href ?? ""} className="mt-1 w-full rounded border border-slate-300 px-2 py-1 font-mono" />
+          </div>
+        ) : (
+          <p role="alert" className="text-sm text-red-700">
+            {result.error}
+          </p>
+        )
+      ) : null}
+    </form>
+  );
+}
