@@ -1,6 +1,6 @@
 import { Readable } from "node:stream";
 import { Transform as Json2CsvTransform } from "@json2csv/node";
-import { and, asc, eq, gt, gte, lt, or, type SQL } from "drizzle-orm";
+import { and, asc, eq, gte, lt, type SQL, sql } from "drizzle-orm";
 import { z } from "zod";
 import type { Executor } from "@/db/client";
 import { creditMovements, movementType, users } from "@/db/schema";
@@ -83,7 +83,8 @@ export async function* movementPages(db: Executor, account: ExportAccount, param
   const [ty, tm, td] = addDays(params.to, 1).split("-").map(Number) as [number, number, number];
   const start = zonedMidnight(fy, fm, fd, account.timeZone);
   const end = zonedMidnight(ty, tm, td, account.timeZone);
-  let after: { at: Date; id: number } | null = null;
+  // The cursor keeps the exact timestamp as text: a Date would drop the microseconds.
+  let after: { at: string; id: number } | null = null;
   for (;;) {
     const conditions: (SQL | undefined)[] = [
       eq(creditMovements.accountId, account.id),
@@ -91,7 +92,7 @@ export async function* movementPages(db: Executor, account: ExportAccount, param
       lt(creditMovements.occurredAt, end),
       params.type ? eq(creditMovements.type, params.type) : undefined,
       after
-        ? or(gt(creditMovements.occurredAt, after.at), and(eq(creditMovements.occurredAt, after.at), gt(creditMovements.id, after.id)))
+        ? sql`(${creditMovements.occurredAt}, ${creditMovements.id}) > (${after.at}::timestamptz, ${after.id})`
         : undefined,
     ];
     const rows = await db
@@ -109,6 +110,7 @@ export async function* movementPages(db: Executor, account: ExportAccount, param
         balanceAfter: creditMovements.balanceAfter,
         user: users.email,
         actor: creditMovements.actor,
+        cursorAt: sql<string>`${creditMovements.occurredAt}::text`,
       })
       .from(creditMovements)
       .leftJoin(users, eq(users.id, creditMovements.actorUserId))
@@ -119,7 +121,7 @@ export async function* movementPages(db: Executor, account: ExportAccount, param
     yield rows;
     if (rows.length < PAGE) return;
     const last = rows[rows.length - 1]!;
-    after = { at: last.occurredAt, id: last.id };
+    after = { at: last.cursorAt, id: last.id };
   }
 }
 

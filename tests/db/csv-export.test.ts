@@ -53,6 +53,19 @@ describe("credit movements CSV", () => {
     });
   });
 
+  it("pages through many movements with the same timestamp without losing or repeating one", async () => {
+    const { account } = await createAccount(db, { timeZone: "UTC" });
+    // One posting: 4,500 movements share now(), a timestamp with microseconds.
+    await addMovements(db, account.id, [
+      { type: "top_up_manual", amount: 1_000_000 },
+      ...Array.from({ length: 4_499 }, (_, i) => ({ type: "call" as const, amount: -1, interactionId: `c${i}` })),
+    ]);
+    const today = new Date().toISOString().slice(0, 10);
+    const rows = (parse(await csvText(account, { from: today, to: today })) as string[][]).slice(1);
+    expect(rows).toHaveLength(4_500);
+    expect(new Set(rows.map((r) => r[1])).size).toBe(4_500);
+  });
+
   it("filters by type, and writes a header for an empty range", async () => {
     const [acme] = await db.select().from(accounts).where(eq(accounts.slug, "acme"));
     const sms = parse(await csvText(acme!, { from: "2026-10-01", to: "2026-10-31", type: "sms" })) as string[][];

@@ -1,0 +1,74 @@
+import { spawnSync } from "node:child_process";
+import { sql } from "drizzle-orm";
+import { readFileSync } from "node:fs";
+import { benchDatabase, report, sessionCookie, startApp } from "./support";
+
+/** Resident memory of a process in MB (VmRSS), or null when /proc is not there. */
+function rssMb(pid: number): number | null {
+  try {
+    const match = readFileSync(`/proc/${pid}/status`, "utf8").match(/VmRSS:\s+(\d+) kB/);
+    return match ? Number(match[1]) / 1024 : null;
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * Exports the large tenant's 1,000,000 movements through the running route, and the same
+ * rows with COPY ... TO STDOUT WITH CSV through psql in the same run.
+ */
+export async function benchCsv() {
+  const { url, handle } = await benchDatabase();
+  const cookie = await sessionCookie(handle, "admin@bench.test");
+  const [{ id: accountId, rows: total }] = (
+    (await handle.db.execute(
+      sql`select a.id, count(m.*)::int as rows from accounts a join credit_movements m on m.account_id = a.id where a.slug = 'bench' group by a.id`,
+    )) as unknown as { rows: { id: string; rows: number }[] }
+  ).rows as [{ id: string; rows: number }];
+  await handle.close();
+  const app = await startApp(url);
+  try {
+    const from = "2022-01-01";
+    const to = new Date(Date.now() + 86_400_000).toISOString().slice(0, 10);
+    const baseline = rssMb(app.pid) ?? 0;
+    let peak = baseline;
+    const sampler = setInterval(() => {
+      peak = Math.max(peak, rssMb(app.pid) ?? 0);
+    }, 50);
+    const started = performance.now();
+    const response = await fetch(`${app.url}/api/billing/credit-movements.csv?from=${from}&to=${to}`, { headers: { cookie } });
+    if (response.status !== 200) throw new Error(`export answered ${response.status}: ${await response.text()}`);
+    const reader = response.body!.getReader();
+    let firstByte = 0;
+    let newlines = 0;
+    for (;;) {
+      const { value, done } = await reader.read();
+      if (done) break;
+      if (!firstByte) firstByte = performance.now() - started;
+      for (let i = 0; i < value.length; i++) if (value[i] === 10) newlines++;
+    }
+    const seconds = (performance.now() - started) / 1000;
+    clearInterval(sampler);
+    const rows = newlines - 1; // header
+    if (rows !== total) throw new Error(`exported ${rows} rows, expected ${total}`);
+
+    const psqlStarted = performance.now();
+    const copy = spawnSync(
+      "psql",
+      [url, "-X", "-q", "-c", `copy (select m.occurred_at, m.id, m.interaction_id, m.type, m.description, m.destination, m.units, m.unit_type, m.rate_micros, m.amount, m.balance_after, u.email from credit_movements m left join users u on u.id = m.actor_user_id where m.account_id = '${accountId}' order by m.occurred_at, m.id) to stdout with csv`],
+      { maxBuffer: 1 << 30, stdio: ["ignore", "pipe", "inherit"] },
+    );
+    const psqlSeconds = (performance.now() - psqlStarted) / 1000;
+    if (copy.status !== 0) throw new Error("psql copy failed");
+    const copyRows = copy.stdout.toString("utf8").split("\n").length - 1;
+
+    report("csv", "route_rows_per_second", rows / seconds, "rows/s");
+    report("csv", "route_time_to_first_byte", firstByte, "ms");
+    report("csv", "server_peak_rss", peak, "MB");
+    report("csv", "server_rss_growth_during_export", peak - baseline, "MB");
+    report("csv", "psql_copy_rows_per_second", copyRows / psqlSeconds, "rows/s");
+    report("csv", "route_to_copy_ratio", rows / seconds / (copyRows / psqlSeconds), "ratio");
+  } finally {
+    await app.stop();
+  }
+}
