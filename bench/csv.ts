@@ -41,15 +41,18 @@ export async function benchCsv() {
     const reader = response.body!.getReader();
     let firstByte = 0;
     let newlines = 0;
+    let lastByte = 0;
     for (;;) {
       const { value, done } = await reader.read();
       if (done) break;
       if (!firstByte) firstByte = performance.now() - started;
       for (let i = 0; i < value.length; i++) if (value[i] === 10) newlines++;
+      if (value.length) lastByte = value[value.length - 1]!;
     }
     const seconds = (performance.now() - started) / 1000;
     clearInterval(sampler);
-    const rows = newlines - 1; // header
+    // Lines, the last one possibly without its line end, less the header.
+    const rows = newlines + (lastByte === 10 ? 0 : 1) - 1;
     if (rows !== total) throw new Error(`exported ${rows} rows, expected ${total}`);
 
     const psqlStarted = performance.now();

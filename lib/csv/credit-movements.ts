@@ -92,7 +92,8 @@ export async function* movementPages(db: Executor, account: ExportAccount, param
       lt(creditMovements.occurredAt, end),
       params.type ? eq(creditMovements.type, params.type) : undefined,
       after
-        ? sql`(${creditMovements.occurredAt}, ${creditMovements.id}) > (${after.at}::timestamptz, ${after.id})`
+        ? // The whole index key in the row comparison, so Postgres seeks instead of rescanning.
+          sql`(${creditMovements.accountId}, ${creditMovements.occurredAt}, ${creditMovements.id}) > (${account.id}::uuid, ${after.at}::timestamptz, ${after.id})`
         : undefined,
     ];
     const rows = await db
