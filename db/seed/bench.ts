@@ -84,5 +84,11 @@ export async function seedBenchAccount(db: Database, shape: BenchShape = BENCH_D
       insert into credit_balances (account_id, balance)
       select ${id}, coalesce(sum(amount), 0) from credit_movements where account_id = ${id}`);
     return { seeded: true as const, accountId: id };
+  }).then(async (result) => {
+    // Fresh statistics, or the planner takes a million-row account for a small one.
+    await db.execute(sql`analyze credit_movements`);
+    await db.execute(sql`analyze users`);
+    await db.execute(sql`analyze phone_numbers`);
+    return result;
   });
 }
