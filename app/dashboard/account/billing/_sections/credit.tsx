@@ -7,18 +7,10 @@ import { loadAccount, loadCredit, loadPaymentMethod, loadRunway, loadTrend } fro
 import { AddCreditForm } from "../_components/add-credit-form";
 import { ExportForm } from "../_components/export-form";
 import { addDays, zonedDateString } from "@/lib/time";
+import { movementType } from "@/db/schema";
 
-const MOVEMENT_TYPES = [
-  "top_up_manual",
-  "top_up_auto",
-  "call",
-  "sms",
-  "forwarded_leg",
-  "toll_free_inbound",
-  "adjustment",
-  "refund",
-] as const;
-const MOVEMENT_TYPE_LABELS: Record<(typeof MOVEMENT_TYPES)[number], string> = {
+const MOVEMENT_TYPES = movementType.enumValues;
+const MOVEMENT_TYPE_LABELS: Record<(typeof movementType.enumValues)[number], string> = {
   top_up_manual: "Credit added",
   top_up_auto: "Automatic top-ups",
   call: "Calls",
