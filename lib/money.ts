@@ -54,6 +54,16 @@ export function chargeForUnits(units: number, microsPerUnit: number, currency: s
   return divideRounded(units * microsPerUnit, microsPerMinor);
 }
 
+/** Minor units as a plain decimal string of the major unit, e.g. -1234 EUR -> "-12.34". */
+export function minorToDecimal(minor: number, currency: string): string {
+  const perMajor = minorUnitsPerMajor(currency);
+  const digits = Math.round(Math.log10(perMajor));
+  const abs = Math.abs(minor);
+  const whole = Math.floor(abs / perMajor);
+  const fraction = digits > 0 ? `.${String(abs % perMajor).padStart(digits, "0")}` : "";
+  return `${minor < 0 ? "-" : ""}${whole}${fraction}`;
+}
+
 /** Formats minor units in the account currency, e.g. "€1,234.56" or "-$3.10". */
 export function formatMoney(minor: number, currency: string, locale = "en"): string {
   const perMajor = minorUnitsPerMajor(currency);

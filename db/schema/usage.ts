@@ -64,10 +64,9 @@ export const usageRecords = pgTable(
         or (${t.kind} = 'sms' and ${t.fragments} > 0 and ${t.durationSeconds} is null)`,
     ),
     check("usage_records_amount_nonnegative", sql`${t.amount} >= 0`),
-    check(
-      "usage_records_category_amount",
-      sql`(${t.category} in ('included', 'bundle')) = (${t.amount} = 0) or ${t.category} = 'bundle'`,
-    ),
+    // What is included costs nothing; a charged category may still come to zero (a free
+    // destination, or an overflow of a fraction of a cent).
+    check("usage_records_included_free", sql`${t.category} <> 'included' or ${t.amount} = 0`),
     check("usage_records_bundle_seconds_nonnegative", sql`${t.bundleSeconds} >= 0`),
   ],
 );

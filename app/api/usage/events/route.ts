@@ -1,0 +1,53 @@
+import { getDb } from "@/lib/db";
+import { getEnv } from "@/lib/env";
+import { enqueueAutoTopUp } from "@/lib/jobs/queue";
+import { getQueue } from "@/lib/jobs/app-queue";
+import { ingestUsage, usageBatchSchema } from "@/lib/usage/ingest";
+import { checkPlatformToken, refusal } from "@/lib/usage/platform-auth";
+
+export const dynamic = "force-dynamic";
+
+/** A batch of 1,000 records is well under this; anything larger is not a batch of ours. */
+const MAX_BODY_BYTES = 2 * 1024 * 1024;
+
+const error = (status: number, message: string) => Response.json({ error: message }, { status });
+
+/**
+ * Call and SMS records from the telephony platform: each rated once and charged from
+ * credit. 200 with one result per record when any was accepted (rated or duplicate);
+ * 422 with the same results when none was; 400 when the body as a whole is not a batch.
+ */
+export async function POST(request: Request) {
+  const auth = checkPlatformToken(request.headers.get("authorization"), getEnv().PLATFORM_API_TOKEN);
+  if (!auth.ok) return refusal(auth);
+  if (!request.headers.get("content-type")?.toLowerCase().startsWith("application/json")) {
+    return error(415, "send the batch as application/json");
+  }
+  const declared = Number(request.headers.get("content-length") ?? 0);
+  if (declared > MAX_BODY_BYTES) return error(413, `the body may be at most ${MAX_BODY_BYTES} bytes`);
+  const text = await request.text();
+  if (Buffer.byteLength(text) > MAX_BODY_BYTES) return error(413, `the body may be at most ${MAX_BODY_BYTES} bytes`);
+  let body: unknown;
+  try {
+    body = JSON.parse(text);
+  } catch {
+    return error(400, "the body is not valid JSON");
+  }
+  const batch = usageBatchSchema.safeParse(body);
+  if (!batch.success) return error(400, batch.error.issues.map((i) => i.message).join("; "));
+
+  const db = await getDb();
+  const queue = await getQueue().catch(() => null);
+  let results;
+  try {
+    results = await ingestUsage(db, batch.data.records, {
+      // Without a queue here the worker's sweep still finds the pending attempt.
+      onAutoTopUp: queue ? (tx, attemptId) => enqueueAutoTopUp(queue, tx, attemptId) : undefined,
+    });
+  } catch (failure) {
+    console.error("usage batch failed:", failure);
+    return error(500, "the batch could not be rated; nothing was applied, so it is safe to send it again");
+  }
+  const anyAccepted = results.some((r) => r.status !== "rejected");
+  return Response.json({ results }, { status: anyAccepted ? 200 : 422 });
+}

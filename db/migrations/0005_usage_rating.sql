@@ -1,0 +1,95 @@
+ALTER TABLE "usage_records" DROP CONSTRAINT "usage_records_category_amount";--> statement-breakpoint
+ALTER TABLE "usage_records" ADD CONSTRAINT "usage_records_included_free" CHECK ("usage_records"."category" <> 'included' or "usage_records"."amount" = 0);--> statement-breakpoint
+-- The ledger's posting for several accounts at once (a batch of rated usage): the same
+-- rules as ledger_post, per account. Each movement names its account_id. Callers that
+-- post for several accounts lock their balance rows first, in account order.
+CREATE FUNCTION ledger_post_many(p_movements jsonb)
+RETURNS TABLE (account_id uuid, kind text, id text, type text, interaction_id text, amount bigint,
+               balance_after bigint, balance_before bigint)
+LANGUAGE plpgsql AS $$
+BEGIN
+  RETURN QUERY
+  WITH input AS (
+    SELECT * FROM jsonb_to_recordset(p_movements) AS x(
+      ord int, account_id uuid, type movement_type, amount bigint, interaction_id text,
+      description text, destination text, units int, unit_type unit_type, rate_micros bigint,
+      actor_user_id uuid, actor text, occurred_at timestamptz)
+  ),
+  fresh AS (
+    SELECT DISTINCT ON (i.account_id, coalesce(i.interaction_id, 'ord:' || i.ord), i.type) i.*
+    FROM input i
+    WHERE i.interaction_id IS NULL OR NOT EXISTS (
+      SELECT 1 FROM credit_movements m
+      WHERE m.account_id = i.account_id AND m.type = i.type AND m.interaction_id = i.interaction_id)
+    ORDER BY i.account_id, coalesce(i.interaction_id, 'ord:' || i.ord), i.type, i.ord
+  ),
+  total AS (
+    SELECT a.account_id, coalesce(sum(f.amount), 0)::bigint AS amount
+    FROM (SELECT DISTINCT i.account_id FROM input i) a
+    LEFT JOIN fresh f ON f.account_id = a.account_id
+    GROUP BY a.account_id
+  ),
+  balance AS (
+    UPDATE credit_balances b
+    SET balance = b.balance + t.amount, updated_at = now()
+    FROM total t
+    WHERE b.account_id = t.account_id
+    RETURNING b.account_id, b.balance AS after, b.balance - t.amount AS before
+  ),
+  inserted AS (
+    INSERT INTO credit_movements (account_id, occurred_at, type, interaction_id, description,
+      destination, units, unit_type, rate_micros, amount, balance_after, actor_user_id, actor)
+    SELECT f.account_id, coalesce(f.occurred_at, now()), f.type, f.interaction_id, f.description,
+           f.destination, f.units, f.unit_type, f.rate_micros, f.amount,
+           bal.before + sum(f.amount) OVER (PARTITION BY f.account_id ORDER BY f.ord),
+           f.actor_user_id, f.actor
+    FROM fresh f JOIN balance bal ON bal.account_id = f.account_id
+    ORDER BY f.account_id, f.ord
+    RETURNING credit_movements.account_id, credit_movements.id, credit_movements.type,
+              credit_movements.interaction_id, credit_movements.amount, credit_movements.balance_after
+  ),
+  crossing AS (
+    SELECT bal.account_id, s.amount, a.currency,
+           (SELECT max(ins.id) FROM inserted ins WHERE ins.account_id = bal.account_id) AS movement_id
+    FROM balance bal
+    JOIN auto_top_up_settings s ON s.account_id = bal.account_id
+    JOIN accounts a ON a.id = bal.account_id
+    WHERE s.enabled
+      AND bal.before >= s.threshold AND bal.after < s.threshold
+      AND (s.monthly_cap IS NULL OR s.amount + (
+        SELECT coalesce(sum(t.amount), 0) FROM top_up_attempts t
+        WHERE t.account_id = bal.account_id AND t.kind = 'auto'
+          AND t.status IN ('pending', 'requires_action', 'succeeded')
+          AND t.created_at >= date_trunc('month', now() AT TIME ZONE a.time_zone) AT TIME ZONE a.time_zone
+      ) <= s.monthly_cap)
+  ),
+  attempt AS (
+    INSERT INTO top_up_attempts (account_id, kind, status, amount, currency, idempotency_key,
+      triggered_by_movement_id)
+    SELECT c.account_id, 'auto', 'pending', c.amount, c.currency, 'auto-top-up:' || c.movement_id, c.movement_id
+    FROM crossing c
+    ON CONFLICT DO NOTHING
+    RETURNING top_up_attempts.account_id, top_up_attempts.id
+  )
+  SELECT ins.account_id, 'movement'::text, ins.id::text, ins.type::text, ins.interaction_id, ins.amount,
+         ins.balance_after, NULL::bigint
+  FROM inserted ins
+  UNION ALL
+  SELECT bal.account_id, 'balance'::text, NULL::text, NULL::text, NULL::text, NULL::bigint, bal.after, bal.before
+  FROM balance bal
+  UNION ALL
+  SELECT att.account_id, 'attempt'::text, att.id::text, NULL::text, NULL::text, NULL::bigint, NULL::bigint, NULL::bigint
+  FROM attempt att;
+END;
+$$;
+--> statement-breakpoint
+-- One account's posting is the many-account posting with the account filled in.
+CREATE OR REPLACE FUNCTION ledger_post(p_account uuid, p_movements jsonb)
+RETURNS TABLE (kind text, id text, type text, interaction_id text, amount bigint,
+               balance_after bigint, balance_before bigint)
+LANGUAGE sql AS $$
+  SELECT r.kind, r.id, r.type, r.interaction_id, r.amount, r.balance_after, r.balance_before
+  FROM ledger_post_many((
+    SELECT coalesce(jsonb_agg(e || jsonb_build_object('account_id', p_account)), '[]'::jsonb)
+    FROM jsonb_array_elements(p_movements) e)) r;
+$$;

@@ -1,0 +1,353 @@
+import { chargeForSeconds, chargeForUnits } from "@/lib/money";
+
+/**
+ * The rating engine: what one call or SMS costs, and why. Pure: it reads the rate tables
+ * and the account's allowances given to it, and updates only the allowance state it is
+ * handed (so the records of a batch are rated in order against what is left).
+ *
+ * Call time is rounded once, by one rule: an answered call is billed for at least 60
+ * seconds, then per second (a 0-second call costs nothing). When a package allowance or a
+ * bundle already took the call's first minute, the rest is charged per second. Money is
+ * rounded once, half away from zero, from rate micros to minor units.
+ *
+ * The order in which a call is paid for:
+ *   1. Inbound: free, except inbound calls to toll-free numbers (charged per minute).
+ *   2. Forwarded legs: always charged from credit, whatever the package.
+ *   3. Premium destinations: never included, never from a bundle.
+ *   4. A calling package that covers the destination (domestic-only packages cover only
+ *      the account's country; fixed and mobile destinations only), within its minutes per
+ *      user per month (fair use for unlimited packages, included minutes otherwise).
+ *   5. Prepaid minute bundles, the one expiring first first.
+ *   6. Credit, at the rate of the destination's longest matching prefix.
+ * An SMS is charged per fragment at its destination country's rate.
+ */
+
+export type DestinationType = "fixed" | "mobile" | "toll_free" | "premium";
+export type UsageCategory =
+  | "included"
+  | "bundle"
+  | "outside_packages"
+  | "premium"
+  | "forwarded"
+  | "toll_free_inbound"
+  | "sms";
+export type ChargeType = "call" | "sms" | "forwarded_leg" | "toll_free_inbound";
+
+export interface RateEntry {
+  prefix: string;
+  country: string;
+  destinationType: DestinationType;
+  description: string;
+  rateMicros: number;
+}
+
+/** Longest-prefix lookup over E.164 digits. */
+export class PrefixTable {
+  private readonly byPrefix = new Map<string, RateEntry>();
+  private readonly longest: number;
+
+  constructor(entries: readonly RateEntry[]) {
+    let longest = 0;
+    for (const entry of entries) {
+      this.byPrefix.set(entry.prefix, entry);
+      longest = Math.max(longest, entry.prefix.length);
+    }
+    this.longest = longest;
+  }
+
+  /** The entry of the longest prefix of `e164` ("+4930..." or "4930..."), or null. */
+  match(e164: string): RateEntry | null {
+    const digits = e164.startsWith("+") ? e164.slice(1) : e164;
+    for (let length = Math.min(this.longest, digits.length); length > 0; length--) {
+      const entry = this.byPrefix.get(digits.slice(0, length));
+      if (entry) return entry;
+    }
+    return null;
+  }
+
+  get size(): number {
+    return this.byPrefix.size;
+  }
+}
+
+export interface RateTables {
+  callOutbound: PrefixTable;
+  callInboundTollFree: PrefixTable;
+  sms: PrefixTable;
+}
+
+export interface PackageRule {
+  id: string;
+  name: string;
+  scope: "domestic" | "international";
+  coveredCountries: readonly string[];
+  unlimited: boolean;
+  /** Fair-use minutes (unlimited) or included minutes per user per month. */
+  minutesPerUser: number;
+  startedAt: Date;
+  endedAt: Date | null;
+}
+
+export interface BundleState {
+  id: string;
+  name: string;
+  remainingSeconds: number;
+  purchasedAt: Date;
+  expiresAt: Date;
+}
+
+/** What the rating reads and updates for one account. */
+export interface RatingState {
+  country: string;
+  currency: string;
+  packages: readonly PackageRule[];
+  /** Usable bundles, the one expiring first first; remainingSeconds is consumed. */
+  bundles: BundleState[];
+  /** Talk seconds already used under a package: key `${month}|${userId}|${packageId}`. */
+  usedSeconds: Map<string, number>;
+}
+
+export interface UsageToRate {
+  kind: "call" | "sms";
+  direction: "outbound" | "inbound";
+  to: string;
+  startedAt: Date;
+  durationSeconds?: number;
+  fragments?: number;
+  forwarded: boolean;
+  userId: string | null;
+  /** The calendar month of startedAt in the account's time zone, "YYYY-MM-01". */
+  month: string;
+}
+
+export interface Rated {
+  ok: true;
+  category: UsageCategory;
+  destinationCountry: string | null;
+  destinationType: DestinationType | null;
+  coveredByPackage: { id: string; name: string } | null;
+  /** Seconds taken from each bundle. */
+  bundleUse: { id: string; name: string; seconds: number }[];
+  /** Seconds or fragments charged from credit. */
+  billableUnits: number;
+  rateMicros: number | null;
+  /** Minor units charged from credit; 0 when nothing is. */
+  amount: number;
+  /** The ledger movement type when amount > 0. */
+  chargeType: ChargeType | null;
+  /** Destination description for the movement and the answer, e.g. "France mobile". */
+  description: string;
+  reason: string;
+}
+
+export interface NotRated {
+  ok: false;
+  reason: string;
+}
+
+export const FIRST_MINUTE_SECONDS = 60;
+
+/** The rounding rule for call time: at least the first minute, then per second. */
+export function billableSeconds(durationSeconds: number): number {
+  if (durationSeconds <= 0) return 0;
+  return Math.max(FIRST_MINUTE_SECONDS, durationSeconds);
+}
+
+export function usageKey(month: string, userId: string, packageId: string): string {
+  return `${month}|${userId}|${packageId}`;
+}
+
+function activeAt(startedAt: Date, endedAt: Date | null, at: Date): boolean {
+  return startedAt.getTime() <= at.getTime() && (endedAt === null || endedAt.getTime() > at.getTime());
+}
+
+function covers(pkg: PackageRule, destination: RateEntry, accountCountry: string): boolean {
+  if (destination.destinationType !== "fixed" && destination.destinationType !== "mobile") return false;
+  return pkg.scope === "domestic"
+    ? destination.country === accountCountry
+    : pkg.coveredCountries.includes(destination.country);
+}
+
+const minutes = (seconds: number) => `${Math.floor(seconds / 60)}:${String(seconds % 60).padStart(2, "0")}`;
+
+/** Rates one record against the tables and the account's state, consuming allowances. */
+export function rateUsage(usage: UsageToRate, tables: RateTables, state: RatingState): Rated | NotRated {
+  if (usage.kind === "sms") return rateSms(usage, tables, state);
+  const duration = usage.durationSeconds ?? 0;
+
+  if (usage.direction === "inbound" && !usage.forwarded) {
+    const tollFree = tables.callInboundTollFree.match(usage.to);
+    if (!tollFree) {
+      return free(usage, "included", null, "inbound call: free");
+    }
+    const billable = billableSeconds(duration);
+    const amount = chargeForSeconds(billable, tollFree.rateMicros, state.currency);
+    return charged({
+      category: "toll_free_inbound",
+      chargeType: "toll_free_inbound",
+      destination: tollFree,
+      billable,
+      amount,
+      reason: `inbound call to a toll-free number: charged per minute, ${billable} s billed`,
+    });
+  }
+
+  const destination = tables.callOutbound.match(usage.to);
+  if (!destination) return { ok: false, reason: `no rate for destination ${usage.to}` };
+
+  if (usage.forwarded) {
+    const billable = billableSeconds(duration);
+    return charged({
+      category: "forwarded",
+      chargeType: "forwarded_leg",
+      destination,
+      billable,
+      amount: chargeForSeconds(billable, destination.rateMicros, state.currency),
+      reason: `forwarded leg to ${destination.description}: always charged from credit, ${billable} s billed`,
+    });
+  }
+
+  if (destination.destinationType === "premium") {
+    const billable = billableSeconds(duration);
+    return charged({
+      category: "premium",
+      chargeType: "call",
+      destination,
+      billable,
+      amount: chargeForSeconds(billable, destination.rateMicros, state.currency),
+      reason: `premium destination (${destination.description}): never included, ${billable} s billed`,
+    });
+  }
+
+  // A package that covers the destination, within the user's minutes this month.
+  let chargeable = billableSeconds(duration);
+  let coveredBy: PackageRule | null = null;
+  let coveredSeconds = 0;
+  const notes: string[] = [];
+  const candidates = state.packages.filter(
+    (p) => activeAt(p.startedAt, p.endedAt, usage.startedAt) && covers(p, destination, state.country),
+  );
+  if (candidates.length > 0 && usage.userId) {
+    const remaining = (p: PackageRule) =>
+      Math.max(0, p.minutesPerUser * 60 - (state.usedSeconds.get(usageKey(usage.month, usage.userId!, p.id)) ?? 0));
+    // The package with the most left this month takes the call (the first on a tie).
+    coveredBy = candidates.reduce((best, p) => (remaining(p) > remaining(best) ? p : best));
+    const left = remaining(coveredBy);
+    coveredSeconds = Math.min(duration, left);
+    const key = usageKey(usage.month, usage.userId, coveredBy.id);
+    state.usedSeconds.set(key, (state.usedSeconds.get(key) ?? 0) + duration);
+    const limitName = coveredBy.unlimited ? "fair-use limit" : "included minutes";
+    if (duration === 0 || coveredSeconds === duration) {
+      return free(usage, "included", destination, `included in ${coveredBy.name}`, coveredBy);
+    }
+    // The first minute went into the allowance: the rest is per second.
+    chargeable = coveredSeconds > 0 ? duration - coveredSeconds : chargeable;
+    notes.push(
+      coveredSeconds > 0
+        ? `${minutes(coveredSeconds)} included in ${coveredBy.name}, the rest beyond its ${limitName} of ${coveredBy.minutesPerUser} min per user per month`
+        : `beyond the ${limitName} of ${coveredBy.name} (${coveredBy.minutesPerUser} min per user per month)`,
+    );
+  } else if (candidates.length > 0) {
+    notes.push("no user on the record, so no per-user package minutes apply");
+  }
+
+  // Prepaid bundles before credit, the one expiring first first.
+  const bundleUse: Rated["bundleUse"] = [];
+  for (const bundle of state.bundles) {
+    if (chargeable === 0) break;
+    if (bundle.remainingSeconds <= 0 || !activeAt(bundle.purchasedAt, bundle.expiresAt, usage.startedAt)) continue;
+    const take = Math.min(chargeable, bundle.remainingSeconds);
+    bundle.remainingSeconds -= take;
+    chargeable -= take;
+    bundleUse.push({ id: bundle.id, name: bundle.name, seconds: take });
+  }
+  if (bundleUse.length > 0) notes.push(`${bundleUse.map((b) => `${b.seconds} s from ${b.name}`).join(", ")}`);
+
+  const amount = chargeForSeconds(chargeable, destination.rateMicros, state.currency);
+  const fromBundleOnly = bundleUse.length > 0 && chargeable === 0;
+  if (chargeable > 0) notes.push(`${chargeable} s charged from credit to ${destination.description}`);
+  else if (!fromBundleOnly) notes.push(`${destination.description}: not in a package`);
+  return {
+    ok: true,
+    category: fromBundleOnly ? "bundle" : "outside_packages",
+    destinationCountry: destination.country,
+    destinationType: destination.destinationType,
+    coveredByPackage: coveredBy ? { id: coveredBy.id, name: coveredBy.name } : null,
+    bundleUse,
+    billableUnits: chargeable,
+    rateMicros: destination.rateMicros,
+    amount,
+    chargeType: amount > 0 ? "call" : null,
+    description: destination.description,
+    reason: notes.join("; "),
+  };
+}
+
+function rateSms(usage: UsageToRate, tables: RateTables, state: RatingState): Rated | NotRated {
+  if (usage.direction === "inbound") return free(usage, "included", null, "inbound SMS: free");
+  const destination = tables.sms.match(usage.to);
+  if (!destination) return { ok: false, reason: `no SMS rate for destination ${usage.to}` };
+  const fragments = usage.fragments ?? 1;
+  const amount = chargeForUnits(fragments, destination.rateMicros, state.currency);
+  return {
+    ok: true,
+    category: "sms",
+    destinationCountry: destination.country,
+    destinationType: destination.destinationType,
+    coveredByPackage: null,
+    bundleUse: [],
+    billableUnits: fragments,
+    rateMicros: destination.rateMicros,
+    amount,
+    chargeType: amount > 0 ? "sms" : null,
+    description: destination.description,
+    reason: `SMS to ${destination.description}: ${fragments} fragment${fragments === 1 ? "" : "s"} charged`,
+  };
+}
+
+function free(
+  usage: UsageToRate,
+  category: "included",
+  destination: RateEntry | null,
+  reason: string,
+  coveredBy: PackageRule | null = null,
+): Rated {
+  return {
+    ok: true,
+    category,
+    destinationCountry: destination?.country ?? null,
+    destinationType: destination?.destinationType ?? null,
+    coveredByPackage: coveredBy ? { id: coveredBy.id, name: coveredBy.name } : null,
+    bundleUse: [],
+    billableUnits: 0,
+    rateMicros: null,
+    amount: 0,
+    chargeType: null,
+    description: destination?.description ?? (usage.direction === "inbound" ? "Inbound" : "Call"),
+    reason,
+  };
+}
+
+function charged(input: {
+  category: UsageCategory;
+  chargeType: ChargeType;
+  destination: RateEntry;
+  billable: number;
+  amount: number;
+  reason: string;
+}): Rated {
+  return {
+    ok: true,
+    category: input.category,
+    destinationCountry: input.destination.country,
+    destinationType: input.destination.destinationType,
+    coveredByPackage: null,
+    bundleUse: [],
+    billableUnits: input.billable,
+    rateMicros: input.destination.rateMicros,
+    amount: input.amount,
+    chargeType: input.amount > 0 ? input.chargeType : null,
+    description: input.destination.description,
+    reason: input.reason,
+  };
+}
