@@ -1,6 +1,7 @@
 import { sql } from "drizzle-orm";
 import { z } from "zod";
 import type { Database, Executor, Transaction } from "@/db/client";
+import { pgArray } from "@/db/sql-array";
 import { minorToDecimal } from "@/lib/money";
 import { zonedMonthStart } from "@/lib/time";
 import { type BundleState, type PackageRule, type Rated, rateUsage, type RatingState, usageKey } from "./rating";
@@ -142,7 +143,7 @@ export async function ingestUsage(db: Database, records: unknown[], options: Ing
       select a.id, a.slug, a.country, a.currency, a.time_zone,
              coalesce(s.rate_card_id, (select c.id from rate_cards c where c.currency = a.currency order by c.code limit 1)) as rate_card_id
       from accounts a left join subscriptions s on s.account_id = a.id
-      where a.slug = any(${slugs}::text[])`),
+      where a.slug = any(${pgArray(slugs)}::text[])`),
   );
   const accountsBySlug = new Map(accountRows.map((a) => [a.slug, a]));
 
@@ -153,7 +154,7 @@ export async function ingestUsage(db: Database, records: unknown[], options: Ing
     const userRows = rowsOf<{ id: string; account_id: string; email: string }>(
       await db.execute(sql`
         select id, account_id, email from users
-        where account_id = any(${accountRows.map((a) => a.id)}::uuid[]) and email = any(${emails}::text[])`),
+        where account_id = any(${pgArray(accountRows.map((a) => a.id))}::uuid[]) and email = any(${pgArray(emails)}::text[])`),
     );
     for (const u of userRows) userIds.set(`${u.account_id}|${u.email}`, u.id);
   }
@@ -192,9 +193,9 @@ export async function ingestUsage(db: Database, records: unknown[], options: Ing
     const accountIds = [...new Set(accepted.map((a) => a.account.id))].sort();
     // Serialize batches per account: lock the balance rows, in account order.
     await tx.execute(sql`
-      insert into credit_balances (account_id) select unnest(${accountIds}::uuid[]) on conflict do nothing`);
+      insert into credit_balances (account_id) select unnest(${pgArray(accountIds)}::uuid[]) on conflict do nothing`);
     await tx.execute(sql`
-      select account_id from credit_balances where account_id = any(${accountIds}::uuid[])
+      select account_id from credit_balances where account_id = any(${pgArray(accountIds)}::uuid[])
       order by account_id for update`);
 
     const state = await loadState(tx, accepted, accountIds);
@@ -323,8 +324,8 @@ export async function ingestUsage(db: Database, records: unknown[], options: Ing
     if (bundleSeconds.size > 0) {
       await tx.execute(sql`
         update prepaid_bundles b set seconds_used = b.seconds_used + u.seconds
-        from (select unnest(${[...bundleSeconds.keys()]}::uuid[]) as id, unnest(${[...bundleSeconds.values()]}::int[]) as seconds) u
-        where b.id = u.id and b.account_id = any(${accountIds}::uuid[])`);
+        from (select unnest(${pgArray([...bundleSeconds.keys()])}::uuid[]) as id, unnest(${pgArray([...bundleSeconds.values()])}::int[]) as seconds) u
+        where b.id = u.id and b.account_id = any(${pgArray(accountIds)}::uuid[])`);
     }
   });
   return results;
@@ -360,7 +361,7 @@ async function loadState(tx: Executor, accepted: Accepted[], accountIds: string[
         from usage_records r
         join accounts a on a.id = r.account_id
         left join calling_packages p on p.id = r.covered_by_package_id
-        where r.account_id = any(${accountIds}::uuid[]) and r.external_id = any(${externalIds}::text[])`),
+        where r.account_id = any(${pgArray(accountIds)}::uuid[]) and r.external_id = any(${pgArray(externalIds)}::text[])`),
     ),
     rowsOf<{
       account_id: string;
@@ -378,7 +379,7 @@ async function loadState(tx: Executor, accepted: Accepted[], accountIds: string[
         select ap.account_id, cp.id, cp.name, cp.scope, cp.covered_countries, cp.unlimited,
                cp.fair_use_minutes_per_user, cp.included_minutes_per_user, ap.started_at, ap.ended_at
         from account_packages ap join calling_packages cp on cp.id = ap.package_id
-        where ap.account_id = any(${accountIds}::uuid[])
+        where ap.account_id = any(${pgArray(accountIds)}::uuid[])
           and (ap.ended_at is null or ap.ended_at > ${earliest.toISOString()}::timestamptz)
         order by ap.account_id, cp.unlimited desc, cp.name, ap.started_at`),
     ),
@@ -393,14 +394,14 @@ async function loadState(tx: Executor, accepted: Accepted[], accountIds: string[
       await tx.execute(sql`
         select account_id, id, name, seconds_included - seconds_used as remaining, purchased_at, expires_at
         from prepaid_bundles
-        where account_id = any(${accountIds}::uuid[]) and seconds_used < seconds_included
+        where account_id = any(${pgArray(accountIds)}::uuid[]) and seconds_used < seconds_included
           and expires_at > ${earliest.toISOString()}::timestamptz
         order by account_id, expires_at, purchased_at, id`),
     ),
     rowsOf<{ account_id: string; month: string | Date; user_id: string; package_id: string; seconds: string | number }>(
       await tx.execute(sql`
         select account_id, month::text as month, user_id, package_id, seconds from usage_user_monthly
-        where account_id = any(${accountIds}::uuid[]) and month = any(${months}::date[])`),
+        where account_id = any(${pgArray(accountIds)}::uuid[]) and month = any(${pgArray(months)}::date[])`),
     ),
   ];
 

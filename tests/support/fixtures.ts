@@ -1,5 +1,5 @@
 import type { Database } from "../../db/client";
-import { accounts, plans, subscriptions, users } from "../../db/schema";
+import { accounts, plans, rateCards, rates, subscriptions, users } from "../../db/schema";
 import { type MovementInput, postMovements } from "../../lib/credit/ledger";
 
 let counter = 0;
@@ -63,4 +63,33 @@ export async function subscribe(
     currentPeriodEnd: period.end,
   });
   return plan!;
+}
+
+/** A small rate card (EUR): Germany, France, the US, Japan; calls, toll-free inbound and SMS. */
+export async function createRateCard(db: Database, currency = "EUR") {
+  const [card] = await db
+    .insert(rateCards)
+    .values({ code: `test-${Math.random().toString(36).slice(2, 10)}`, name: "Test rates", currency })
+    .returning();
+  const call = (prefix: string, country: string, destinationType: "fixed" | "mobile" | "toll_free" | "premium", rateMicros: number) => ({
+    rateCardId: card!.id,
+    kind: "call_outbound" as const,
+    prefix,
+    country,
+    destinationType,
+    description: `${country} ${destinationType}`,
+    rateMicros,
+  });
+  await db.insert(rates).values([
+    call("49", "DE", "fixed", 12_000),
+    call("4915", "DE", "mobile", 45_000),
+    call("49900", "DE", "premium", 990_000),
+    call("33", "FR", "fixed", 14_000),
+    call("1", "US", "fixed", 10_000),
+    call("81", "JP", "fixed", 60_000),
+    { ...call("49800", "DE", "toll_free", 60_000), kind: "call_inbound_toll_free" as const },
+    { ...call("44", "GB", "mobile", 40_000), kind: "sms" as const },
+    { ...call("49", "DE", "mobile", 75_000), kind: "sms" as const },
+  ]);
+  return card!;
 }
