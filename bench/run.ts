@@ -1,14 +1,18 @@
+import { benchAuthorize } from "./authorize";
 import { benchCsv } from "./csv";
 import { benchLedger } from "./ledger";
 import { benchPage } from "./page";
+import { benchUsage } from "./usage";
 
 /** `npm run bench` runs every benchmark; `npm run bench -- NAME` runs one. */
 const BENCHES: Record<string, () => Promise<void>> = {
   page: benchPage,
   ledger: benchLedger,
+  usage: benchUsage,
+  authorize: benchAuthorize,
   csv: benchCsv,
 };
-const PLANNED = ["usage", "authorize"];
+const PLANNED: string[] = [];
 
 const requested = process.argv.slice(2);
 for (const name of requested) {

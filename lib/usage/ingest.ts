@@ -276,7 +276,6 @@ export async function ingestUsage(db: Database, records: unknown[], options: Ing
         else if (row.kind === "attempt" && options.onAutoTopUp) await options.onAutoTopUp(tx, row.id!);
       }
     }
-
     const usageRows = toStore.map(({ item, rating }) => ({
       account_id: item.account.id,
       external_id: item.record.id,
@@ -316,7 +315,6 @@ export async function ingestUsage(db: Database, records: unknown[], options: Ing
         destination_type destination_type, category usage_category, covered_by_package_id uuid,
         bundle_id uuid, bundle_seconds int, billable_units int, rate_micros bigint, amount bigint,
         movement_id bigint)`);
-
     const bundleSeconds = new Map<string, number>();
     for (const { rating } of toStore) {
       for (const use of rating.bundleUse) bundleSeconds.set(use.id, (bundleSeconds.get(use.id) ?? 0) + use.seconds);
