@@ -73,6 +73,8 @@ export interface ExportAccount {
   timeZone: string;
 }
 
+/** The first page is small so the first bytes leave at once; the rest are larger. */
+const FIRST_PAGE = 500;
 const PAGE = 5_000;
 
 /** A movement as the export reads it: numbers as Postgres sends them (text), no Date parsing. */
@@ -101,7 +103,7 @@ export async function* movementPages(db: Executor, account: ExportAccount, param
   const end = zonedMidnight(ty, tm, td, account.timeZone).toISOString();
   // The cursor keeps the exact timestamp as text: a Date would drop the microseconds.
   let after: { at: string; id: string } | null = null;
-  for (;;) {
+  for (let limit = FIRST_PAGE; ; limit = PAGE) {
     const result: unknown = await db.execute(sql`
       select m.id, (extract(epoch from m.occurred_at) * 1000)::bigint as at_ms, m.occurred_at::text as cursor_at,
              m.interaction_id, m.type, m.description, m.destination, m.units, m.unit_type,
@@ -118,11 +120,11 @@ export async function* movementPages(db: Executor, account: ExportAccount, param
             : sql``
         }
       order by m.occurred_at, m.id
-      limit ${PAGE}`);
+      limit ${limit}`);
     const rows: MovementRow[] = (result as { rows: MovementRow[] }).rows;
     if (rows.length === 0) return;
     yield rows;
-    if (rows.length < PAGE) return;
+    if (rows.length < limit) return;
     const last: MovementRow = rows[rows.length - 1]!;
     after = { at: last.cursor_at, id: String(last.id) };
   }
@@ -199,12 +201,12 @@ function recordFormatter(account: ExportAccount) {
 }
 
 /** Text is handed to the response in chunks of about this many characters, not a row at a time. */
-const CHUNK_CHARS = 64 * 1024;
+const CHUNK_CHARS = 32 * 1024;
 
 /**
  * The CSV as a pull-based web stream: the first page is queried when the reader first
  * pulls, each next page when it wants more; cancelling stops the queries. json2csv writes
- * a row at a time; rows are gathered into chunks of about 64 KB, so the response (and
+ * a row at a time; rows are gathered into chunks of about 32 KB, so the response (and
  * the encoder) handle a few thousand chunks for a million rows, not a million.
  */
 export function creditMovementsCsv(db: Executor, account: ExportAccount, params: ExportParams): ReadableStream<Uint8Array> {
