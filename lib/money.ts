@@ -24,8 +24,15 @@ function currencyFormat(currency: string, locale = "en"): Intl.NumberFormat {
 }
 
 /** Minor units per major unit: 100 for EUR and USD, 1 for JPY. */
+const minorUnits = new Map<string, number>();
+
 export function minorUnitsPerMajor(currency: string): number {
-  return 10 ** (currencyFormat(currency).resolvedOptions().maximumFractionDigits ?? 2);
+  let units = minorUnits.get(currency);
+  if (units === undefined) {
+    units = 10 ** (currencyFormat(currency).resolvedOptions().maximumFractionDigits ?? 2);
+    minorUnits.set(currency, units);
+  }
+  return units;
 }
 
 /** numerator / denominator, rounded half away from zero; both must be safe integers. */

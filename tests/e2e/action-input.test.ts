@@ -209,6 +209,36 @@ describe.skipIf(!!skipReason)("bad input to every billing action gets a clear er
     expect(await inputsState()).toEqual(before);
   });
 
+  async function copyExportLink(fields: Record<string, string>, beforeSubmit = nothing) {
+    await page.goto(appUrl(BILLING));
+    await page.getByTestId("export").locator("summary").click();
+    await beforeSubmit();
+    return submitTampered(page, () => page.getByRole("button", { name: "Copy link" }).click(), fields);
+  }
+
+  it.each([
+    ["a date that does not exist", { from: "2026-02-30" }, "from must be a date as YYYY-MM-DD"],
+    ["a date in another format", { to: "31/10/2026" }, "to must be a date as YYYY-MM-DD"],
+    ["from after to", { from: "2026-11-01", to: "2026-10-01" }, "from must not be after to"],
+    ["a range over five years", { from: "2019-01-01", to: "2026-10-01" }, "the range may be at most 5 years"],
+    ["an unknown type", { type: "free_money" }, "type must be one of"],
+    ["10,000 characters", { type: HUGE }, "A field is too long."],
+  ])("copy export link: %s", async (_, fields, message) => {
+    await copyExportLink(fields);
+    expect(await pageShows(page, message)).toBe(true);
+    expect(await page.getByLabel("Export link").count()).toBe(0);
+  });
+
+  it("copy export link: another tenant's account id in the form still signs a link for this tenant only", async () => {
+    await copyExportLink({ from: "2026-10-01", to: "2026-10-31", accountId: UUID, account: UUID });
+    expect(await pageShows(page, "Link copied.")).toBe(true);
+    const link = new URL(await page.getByLabel("Export link").inputValue());
+    const session = (await (await context.request.get(appUrl("/api/auth/session"))).json()) as { accountId: string; userId: string };
+    expect(link.searchParams.get("account")).toBe(session.accountId);
+    expect(link.searchParams.get("by")).toBe(session.userId);
+    expect(link.searchParams.get("account")).not.toBe(UUID);
+  });
+
   it("refuses every action to an agent of the same tenant", async () => {
     const agentContext = await browser().newContext();
     await signIn(agentContext, "agent@inputs.test", "/dashboard");
@@ -226,6 +256,7 @@ describe.skipIf(!!skipReason)("bad input to every billing action gets a clear er
       () => savePaymentMethod({}, asAgent),
       () => saveCompanyDetails({}, asAgent),
       () => previewSeats({}, asAgent),
+      () => copyExportLink({}, asAgent),
       async () => {
         await page.goto(appUrl("/dashboard/account/users"));
         await asAgent();
