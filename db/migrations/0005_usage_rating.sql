@@ -2,15 +2,16 @@ ALTER TABLE "usage_records" DROP CONSTRAINT "usage_records_category_amount";--> 
 ALTER TABLE "usage_records" ADD CONSTRAINT "usage_records_included_free" CHECK ("usage_records"."category" <> 'included' or "usage_records"."amount" = 0);--> statement-breakpoint
 -- The ledger's posting for several accounts at once (a batch of rated usage): the same
 -- rules as ledger_post, per account. Each movement names its account_id. Callers that
--- post for several accounts lock their balance rows first, in account order.
-CREATE FUNCTION ledger_post_many(p_movements jsonb)
+-- post for several accounts lock their balance rows first, in account order. It takes
+-- json, not jsonb: a batch is read once, and json is parsed at about twice the speed.
+CREATE FUNCTION ledger_post_many(p_movements json)
 RETURNS TABLE (account_id uuid, kind text, id text, type text, interaction_id text, amount bigint,
                balance_after bigint, balance_before bigint)
 LANGUAGE plpgsql AS $$
 BEGIN
   RETURN QUERY
   WITH input AS (
-    SELECT * FROM jsonb_to_recordset(p_movements) AS x(
+    SELECT * FROM json_to_recordset(p_movements) AS x(
       ord int, account_id uuid, type movement_type, amount bigint, interaction_id text,
       description text, destination text, units int, unit_type unit_type, rate_micros bigint,
       actor_user_id uuid, actor text, occurred_at timestamptz)
@@ -90,6 +91,6 @@ RETURNS TABLE (kind text, id text, type text, interaction_id text, amount bigint
 LANGUAGE sql AS $$
   SELECT r.kind, r.id, r.type, r.interaction_id, r.amount, r.balance_after, r.balance_before
   FROM ledger_post_many((
-    SELECT coalesce(jsonb_agg(e || jsonb_build_object('account_id', p_account)), '[]'::jsonb)
+    SELECT coalesce(json_agg(e || jsonb_build_object('account_id', p_account)), '[]'::json)
     FROM jsonb_array_elements(p_movements) e)) r;
 $$;

@@ -269,7 +269,7 @@ export async function ingestUsage(db: Database, records: unknown[], options: Ing
         occurred_at: item.startedAt.toISOString(),
       }));
       const posted = rowsOf<{ account_id: string; kind: string; id: string; interaction_id: string | null }>(
-        await tx.execute(sql`select account_id, kind, id, interaction_id from ledger_post_many(${JSON.stringify(payload)}::jsonb)`),
+        await tx.execute(sql`select account_id, kind, id, interaction_id from ledger_post_many(${JSON.stringify(payload)}::json)`),
       );
       for (const row of posted) {
         if (row.kind === "movement") movementIds.set(`${row.account_id}|${row.interaction_id}`, Number(row.id));
@@ -308,7 +308,7 @@ export async function ingestUsage(db: Database, records: unknown[], options: Ing
         x.started_at, x.duration_seconds, x.fragments, x.forwarded, x.user_id, x.destination_country,
         x.destination_type, x.category, x.covered_by_package_id, x.bundle_id, x.bundle_seconds,
         x.billable_units, x.rate_micros, x.amount, x.movement_id
-      from jsonb_to_recordset(${JSON.stringify(usageRows)}::jsonb) as x(
+      from json_to_recordset(${JSON.stringify(usageRows)}::json) as x(
         account_id uuid, external_id text, kind usage_kind, direction usage_direction,
         from_number text, to_number text, started_at timestamptz, duration_seconds int,
         fragments int, forwarded boolean, user_id uuid, destination_country text,
