@@ -75,7 +75,7 @@ export interface ExportAccount {
 
 /** The first page is small so the first bytes leave at once; the rest are larger. */
 const FIRST_PAGE = 500;
-const PAGE = 5_000;
+const PAGE = 2_000;
 
 /** A movement as the export reads it: numbers as Postgres sends them (text), no Date parsing. */
 interface MovementRow {
@@ -177,12 +177,24 @@ function formatOffset(offset: number): string {
 function recordFormatter(account: ExportAccount) {
   const perMajor = minorUnitsPerMajor(account.currency);
   const offsetAt = offsetFinder(account.timeZone);
+  // Local calendar days as text, once per day; the time of day by arithmetic.
+  const dayTexts = new Map<number, string>();
+  const two = (n: number) => (n < 10 ? `0${n}` : `${n}`);
+  const localText = (localMs: number) => {
+    const day = Math.floor(localMs / 86_400_000);
+    let date = dayTexts.get(day);
+    if (date === undefined) {
+      date = new Date(day * 86_400_000).toISOString().slice(0, 10);
+      dayTexts.set(day, date);
+    }
+    const seconds = Math.floor((localMs - day * 86_400_000) / 1000);
+    return `${date}T${two(Math.floor(seconds / 3600))}:${two(Math.floor(seconds / 60) % 60)}:${two(seconds % 60)}`;
+  };
   return (row: MovementRow) => {
     const ms = Number(row.at_ms);
     const offset = offsetAt(ms);
-    const local = new Date(Math.floor(ms / 1000) * 1000 + offset).toISOString().slice(0, 19);
     return {
-      dateTime: `${local}${formatOffset(offset)}`,
+      dateTime: `${localText(Math.floor(ms / 1000) * 1000 + offset)}${formatOffset(offset)}`,
       movementId: Number(row.id),
       interactionId: neutralize(row.interaction_id),
       type: row.type,
@@ -200,35 +212,29 @@ function recordFormatter(account: ExportAccount) {
   };
 }
 
-/** Text is handed to the response in chunks of about this many characters, not a row at a time. */
-const CHUNK_CHARS = 32 * 1024;
-
 /**
  * The CSV as a pull-based web stream: the first page is queried when the reader first
- * pulls, each next page when it wants more; cancelling stops the queries. json2csv writes
- * a row at a time; rows are gathered into chunks of about 32 KB, so the response (and
- * the encoder) handle a few thousand chunks for a million rows, not a million.
+ * pulls, each next page when it wants more; cancelling stops the queries. Each page goes
+ * into json2csv whole (its transform formats the page's rows), so json2csv writes one
+ * piece of text per page, and the response handles a few hundred chunks for a million
+ * rows, not a million.
  */
 export function creditMovementsCsv(db: Executor, account: ExportAccount, params: ExportParams): ReadableStream<Uint8Array> {
-  const pages = movementPages(db, account, params);
   const format = recordFormatter(account);
-  async function* records() {
-    for await (const page of pages) {
-      for (const row of page) yield format(row);
-    }
-  }
-  const source = Readable.from(records(), { objectMode: true, highWaterMark: 256 });
+  const source = Readable.from(movementPages(db, account, params), { objectMode: true, highWaterMark: 1 });
   const transform = new Json2CsvTransform(
     {
       fields: csvColumns(account.timeZone),
       withBOM: params.bom === "1" || params.bom === "true",
       eol: "\r\n",
+      // A page in, its rows out (json2csv flattens the array a transform returns).
+      transforms: [(page: MovementRow[]) => page.map(format) as never],
       formatters: {
         object: (value: object) => (value instanceof Decimal ? value.text : JSON.stringify(value)),
       },
     },
     {},
-    { objectMode: true },
+    { objectMode: true, highWaterMark: 1 },
   );
   const node = source.pipe(transform);
   source.on("error", (error) => transform.destroy(error));
@@ -239,17 +245,12 @@ export function creditMovementsCsv(db: Executor, account: ExportAccount, params:
   return new ReadableStream<Uint8Array>(
     {
       async pull(controller) {
-        let chunk = "";
-        while (chunk.length < CHUNK_CHARS) {
-          const next = await text.next();
-          if (next.done) {
-            if (chunk) controller.enqueue(encoder.encode(chunk));
-            controller.close();
-            return;
-          }
-          chunk += typeof next.value === "string" ? next.value : next.value.toString("utf8");
+        const next = await text.next();
+        if (next.done) {
+          controller.close();
+          return;
         }
-        controller.enqueue(encoder.encode(chunk));
+        controller.enqueue(typeof next.value === "string" ? encoder.encode(next.value) : new Uint8Array(next.value));
       },
       async cancel() {
         transform.destroy();
