@@ -74,7 +74,7 @@ export interface ExportAccount {
 }
 
 /** The first page is small so the first bytes leave at once; the rest are larger. */
-const FIRST_PAGE = 500;
+const FIRST_PAGE = 100;
 const PAGE = 2_000;
 
 /** A movement as the export reads it: numbers as Postgres sends them (text), no Date parsing. */
