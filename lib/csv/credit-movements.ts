@@ -105,7 +105,7 @@ export async function* movementPages(db: Executor, account: ExportAccount, param
   let after: { at: string; id: string } | null = null;
   for (let limit = FIRST_PAGE; ; limit = PAGE) {
     const result: unknown = await db.execute(sql`
-      select m.id, (extract(epoch from m.occurred_at) * 1000)::bigint as at_ms, m.occurred_at::text as cursor_at,
+      select m.id, floor(extract(epoch from m.occurred_at) * 1000)::bigint as at_ms, m.occurred_at::text as cursor_at,
              m.interaction_id, m.type, m.description, m.destination, m.units, m.unit_type,
              m.rate_micros, m.amount, m.balance_after, coalesce(u.email, m.actor) as user
       from ${creditMovements} m
@@ -230,7 +230,8 @@ export function creditMovementsCsv(db: Executor, account: ExportAccount, params:
       // A page in, its rows out (json2csv flattens the array a transform returns).
       transforms: [(page: MovementRow[]) => page.map(format) as never],
       formatters: {
-        object: (value: object) => (value instanceof Decimal ? value.text : JSON.stringify(value)),
+        // typeof null is "object": an absent value is an empty cell.
+        object: (value: object | null) => (value === null ? "" : value instanceof Decimal ? value.text : JSON.stringify(value)),
       },
     },
     {},

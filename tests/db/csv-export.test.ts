@@ -36,15 +36,32 @@ describe("credit movements CSV", () => {
       "units", "unit_type", "rate", "amount", "currency", "balance_after", "user",
     ]);
     const expected = (await db.execute(sql`
-      select m.id, m.amount, m.balance_after, m.type::text as type, m.interaction_id from credit_movements m
+      select m.id, m.amount, m.balance_after, m.type::text as type, m.interaction_id, m.destination, m.units,
+             m.unit_type::text as unit_type, m.rate_micros from credit_movements m
       where m.account_id = ${acme!.id}
         and m.occurred_at >= '2026-10-01T00:00:00+02:00' and m.occurred_at < '2026-11-01T00:00:00+01:00'
-      order by m.occurred_at, m.id`)) as unknown as { rows: { id: number; amount: number | string; balance_after: number | string; type: string; interaction_id: string }[] };
+      order by m.occurred_at, m.id`)) as unknown as {
+      rows: {
+        id: number;
+        amount: number | string;
+        balance_after: number | string;
+        type: string;
+        interaction_id: string | null;
+        destination: string | null;
+        units: number | null;
+        unit_type: string | null;
+        rate_micros: number | string | null;
+      }[];
+    };
     expect(rows.length).toBe(expected.rows.length);
     expect(rows.length).toBeGreaterThan(500);
+    expect(expected.rows.some((r) => r.destination === null && r.rate_micros === null)).toBe(true);
     rows.forEach((row, i) => {
       const db = expected.rows[i]!;
-      expect([Number(row[1]), row[3], row[2]]).toEqual([Number(db.id), db.type, db.interaction_id]);
+      expect([Number(row[1]), row[3], row[2]]).toEqual([Number(db.id), db.type, db.interaction_id ?? ""]);
+      // What the movement does not have is an empty cell, never the word null.
+      expect([row[5], row[6], row[7]]).toEqual([neutralize(db.destination) ?? "", db.units === null ? "" : String(db.units), db.unit_type ?? ""]);
+      expect(row[8]).toBe(db.rate_micros === null ? "" : (Number(db.rate_micros) / 1_000_000).toFixed(6));
       // Amounts in major units, exact to the cent, never through a float.
       expect(row[9]!.replace(".", "").replace(/^(-?)0+(?=\d)/, "$1")).toBe(String(Number(db.amount)));
       expect(row[11]!.replace(".", "").replace(/^(-?)0+(?=\d)/, "$1")).toBe(String(Number(db.balance_after)));
@@ -82,6 +99,17 @@ describe("credit movements CSV", () => {
       await new Response(creditMovementsCsv(db, acme!, exportParamsSchema.parse({ from: "2020-01-01", to: "2020-01-31" }))).arrayBuffer(),
     );
     expect(plain[0]).toBe(0x22); // the header's opening quote
+  });
+
+  it("truncates a time to its second, never rounding it into the next day", async () => {
+    const { account } = await createAccount(db, { timeZone: "Europe/Berlin" });
+    // Microseconds before local midnight; posted through the ledger function itself.
+    await db.execute(sql`insert into credit_balances (account_id) values (${account.id}) on conflict do nothing`);
+    await db.execute(sql`select * from ledger_post(${account.id}::uuid, ${JSON.stringify([
+      { ord: 0, type: "adjustment", amount: 100, description: "Last instant of November", actor: "test", occurred_at: "2026-11-30T22:59:59.999600Z" },
+    ])}::jsonb)`);
+    const rows = parse(await csvText(account, { from: "2026-11-30", to: "2026-11-30" })) as string[][];
+    expect(rows.slice(1).map((r) => r[0])).toEqual(["2026-11-30T23:59:59+01:00"]);
   });
 
   it("writes times with the offset on both sides of a daylight-saving change", async () => {
