@@ -22,7 +22,12 @@ export const MAX_CALL_SECONDS = 24 * 3600;
 
 const e164 = z.string().regex(/^\+[1-9][0-9]{6,14}$/, "must be an E.164 number such as +4930123456");
 const baseRecord = {
-  id: z.string().trim().min(1, "must not be empty").max(200, "must be at most 200 characters"),
+  // Printable ASCII only: an id is a key in our tables and in the platform's logs.
+  id: z
+    .string()
+    .min(1, "must not be empty")
+    .max(200, "must be at most 200 characters")
+    .regex(/^[\x21-\x7e]+$/, "must be printable ASCII without spaces"),
   account: z.string().regex(/^[a-z0-9][a-z0-9-]{1,62}$/, "must be an account slug"),
   direction: z.enum(["outbound", "inbound"]),
   from: e164,
@@ -116,7 +121,8 @@ export interface IngestOptions {
 export async function ingestUsage(db: Database, records: unknown[], options: IngestOptions = {}): Promise<UsageResult[]> {
   const now = options.now ?? new Date();
   const results: UsageResult[] = new Array(records.length);
-  const parsed: { index: number; record: UsageRecordInput }[] = [];
+  // Well-formed records; a time out of range is a problem unless the record was rated before.
+  const parsed: { index: number; record: UsageRecordInput; problem: string | null }[] = [];
 
   records.forEach((raw, index) => {
     const id = typeof (raw as { id?: unknown })?.id === "string" ? (raw as { id: string }).id : null;
@@ -126,13 +132,13 @@ export async function ingestUsage(db: Database, records: unknown[], options: Ing
       return;
     }
     const startedAt = Date.parse(check.data.startedAt);
-    if (startedAt > now.getTime() + CLOCK_SKEW_MS) {
-      results[index] = rejected(id, "startedAt is in the future");
-    } else if (startedAt < now.getTime() - MAX_AGE_DAYS * 86_400_000) {
-      results[index] = rejected(id, `startedAt is more than ${MAX_AGE_DAYS} days ago: too old to rate`);
-    } else {
-      parsed.push({ index, record: check.data });
-    }
+    const problem =
+      startedAt > now.getTime() + CLOCK_SKEW_MS
+        ? "startedAt is in the future"
+        : startedAt < now.getTime() - MAX_AGE_DAYS * 86_400_000
+          ? `startedAt is more than ${MAX_AGE_DAYS} days ago: too old to rate`
+          : null;
+    parsed.push({ index, record: check.data, problem });
   });
   if (parsed.length === 0) return results;
 
@@ -160,26 +166,37 @@ export async function ingestUsage(db: Database, records: unknown[], options: Ing
   }
 
   const accepted: Accepted[] = [];
-  for (const { index, record } of parsed) {
+  const refused: { index: number; record: UsageRecordInput; accountId: string; reason: string }[] = [];
+  for (const { index, record, problem } of parsed) {
     const account = accountsBySlug.get(record.account);
     if (!account) {
       results[index] = rejected(record.id, `unknown account ${record.account}`);
       continue;
     }
-    if (!account.rate_card_id) {
-      results[index] = rejected(record.id, `account ${record.account} has no rate card`);
+    const userId = record.user ? (userIds.get(`${account.id}|${record.user.toLowerCase()}`) ?? null) : null;
+    const reason =
+      problem ??
+      (!account.rate_card_id ? `account ${record.account} has no rate card` : null) ??
+      (record.user && !userId ? `unknown user ${record.user} in account ${record.account}` : null);
+    if (reason) {
+      refused.push({ index, record, accountId: account.id, reason });
       continue;
-    }
-    let userId: string | null = null;
-    if (record.user) {
-      userId = userIds.get(`${account.id}|${record.user.toLowerCase()}`) ?? null;
-      if (!userId) {
-        results[index] = rejected(record.id, `unknown user ${record.user} in account ${record.account}`);
-        continue;
-      }
     }
     const startedAt = new Date(record.startedAt);
     accepted.push({ index, record, account, startedAt, userId, month: zonedMonthStart(startedAt, account.time_zone) });
+  }
+  // A record rated before is a duplicate, even if it could not be rated today (too old by
+  // now, its user since removed): the platform must learn it was billed, not refused.
+  if (refused.length > 0) {
+    const earlier = await findRated(
+      db,
+      [...new Set(refused.map((r) => r.accountId))],
+      [...new Set(refused.map((r) => r.record.id))],
+    );
+    for (const { index, record, accountId, reason } of refused) {
+      const before = earlier.get(`${accountId}|${record.id}`);
+      results[index] = before ? { ...before, reason: `already rated: ${before.reason}` } : rejected(record.id, reason);
+    }
   }
   if (accepted.length === 0) return results;
 
@@ -239,7 +256,7 @@ export async function ingestUsage(db: Database, records: unknown[], options: Ing
         status: "rated",
         amount: minorToDecimal(rating.amount, account.currency),
         currency: account.currency,
-        covered: rating.category === "included" ? (rating.coveredByPackage?.name ?? null) : null,
+        covered: rating.coveredSeconds > 0 ? (rating.coveredByPackage?.name ?? null) : null,
         category: rating.category,
         reason: rating.reason,
       };
@@ -346,21 +363,46 @@ function describe(record: UsageRecordInput, rating: Rated): string {
   }
 }
 
+/** Records of these accounts already rated, by `${accountId}|${externalId}`, as duplicate results. */
+async function findRated(db: Executor, accountIds: string[], externalIds: string[]): Promise<Map<string, UsageResult>> {
+  const rows = rowsOf<{
+    account_id: string;
+    external_id: string;
+    amount: string;
+    category: string;
+    covered: string | null;
+    currency: string;
+  }>(
+    await db.execute(sql`
+      select r.account_id, r.external_id, r.amount, r.category, p.name as covered, a.currency
+      from usage_records r
+      join accounts a on a.id = r.account_id
+      left join calling_packages p on p.id = r.covered_by_package_id
+      where r.account_id = any(${pgArray(accountIds)}::uuid[]) and r.external_id = any(${pgArray(externalIds)}::text[])`),
+  );
+  const found = new Map<string, UsageResult>();
+  for (const r of rows) {
+    found.set(`${r.account_id}|${r.external_id}`, {
+      id: r.external_id,
+      status: "duplicate",
+      amount: minorToDecimal(Number(r.amount), r.currency),
+      currency: r.currency,
+      covered: r.category === "included" ? r.covered : null,
+      category: r.category,
+      reason: r.category.replace(/_/g, " "),
+    });
+  }
+  return found;
+}
+
 /** What rating reads for the batch's accounts: packages, bundles, minutes used, records already rated. */
 async function loadState(tx: Executor, accepted: Accepted[], accountIds: string[]) {
   const earliest = new Date(Math.min(...accepted.map((a) => a.startedAt.getTime())));
   const months = [...new Set(accepted.map((a) => a.month))];
   const externalIds = [...new Set(accepted.map((a) => a.record.id))];
 
-  const [existingRows, packageRows, bundleRows, usedRows] = [
-    rowsOf<{ account_id: string; external_id: string; amount: string; category: string; covered: string | null; currency: string }>(
-      await tx.execute(sql`
-        select r.account_id, r.external_id, r.amount, r.category, p.name as covered, a.currency
-        from usage_records r
-        join accounts a on a.id = r.account_id
-        left join calling_packages p on p.id = r.covered_by_package_id
-        where r.account_id = any(${pgArray(accountIds)}::uuid[]) and r.external_id = any(${pgArray(externalIds)}::text[])`),
-    ),
+  const [existing, packageRows, bundleRows, usedRows] = [
+    await findRated(tx, accountIds, externalIds),
     rowsOf<{
       account_id: string;
       id: string;
@@ -402,19 +444,6 @@ async function loadState(tx: Executor, accepted: Accepted[], accountIds: string[
         where account_id = any(${pgArray(accountIds)}::uuid[]) and month = any(${pgArray(months)}::date[])`),
     ),
   ];
-
-  const existing = new Map<string, UsageResult>();
-  for (const r of existingRows) {
-    existing.set(`${r.account_id}|${r.external_id}`, {
-      id: r.external_id,
-      status: "duplicate",
-      amount: minorToDecimal(Number(r.amount), r.currency),
-      currency: r.currency,
-      covered: r.category === "included" ? r.covered : null,
-      category: r.category,
-      reason: r.category === "included" ? "included" : `${r.category.replace(/_/g, " ")}`,
-    });
-  }
 
   const byAccount = new Map<string, RatingState>();
   for (const item of accepted) {

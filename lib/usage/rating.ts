@@ -6,8 +6,10 @@ import { chargeForSeconds, chargeForUnits } from "@/lib/money";
  * handed (so the records of a batch are rated in order against what is left).
  *
  * Call time is rounded once, by one rule: an answered call is billed for at least 60
- * seconds, then per second (a 0-second call costs nothing). When a package allowance or a
- * bundle already took the call's first minute, the rest is charged per second. Money is
+ * seconds, then per second (a 0-second call costs nothing). When a package allowance took
+ * part of a call, the call is still billed for at least 60 seconds in all,
+ * and what they took counts towards it (a 20 s call with 1 s of allowance left is charged
+ * 59 s; a 630 s call with 30 s left is charged 600 s). Money is
  * rounded once, half away from zero, from rate micros to minor units.
  *
  * The order in which a call is paid for:
@@ -126,6 +128,8 @@ export interface Rated {
   destinationCountry: string | null;
   destinationType: DestinationType | null;
   coveredByPackage: { id: string; name: string } | null;
+  /** Talk seconds the package included (0 when it applied but its minutes were used up). */
+  coveredSeconds: number;
   /** Seconds taken from each bundle. */
   bundleUse: { id: string; name: string; seconds: number }[];
   /** Seconds or fragments charged from credit. */
@@ -240,8 +244,8 @@ export function rateUsage(usage: UsageToRate, tables: RateTables, state: RatingS
     if (duration === 0 || coveredSeconds === duration) {
       return free(usage, "included", destination, `included in ${coveredBy.name}`, coveredBy);
     }
-    // The first minute went into the allowance: the rest is per second.
-    chargeable = coveredSeconds > 0 ? duration - coveredSeconds : chargeable;
+    // The call is billed for at least its first minute in all; what the allowance took counts.
+    chargeable = Math.max(0, chargeable - coveredSeconds);
     notes.push(
       coveredSeconds > 0
         ? `${minutes(coveredSeconds)} included in ${coveredBy.name}, the rest beyond its ${limitName} of ${coveredBy.minutesPerUser} min per user per month`
@@ -253,7 +257,8 @@ export function rateUsage(usage: UsageToRate, tables: RateTables, state: RatingS
 
   // Prepaid bundles before credit, the one expiring first first.
   const bundleUse: Rated["bundleUse"] = [];
-  for (const bundle of state.bundles) {
+  // A free destination (a toll-free number) costs nothing: it does not use up bundle minutes.
+  for (const bundle of destination.rateMicros > 0 ? state.bundles : []) {
     if (chargeable === 0) break;
     if (bundle.remainingSeconds <= 0 || !activeAt(bundle.purchasedAt, bundle.expiresAt, usage.startedAt)) continue;
     const take = Math.min(chargeable, bundle.remainingSeconds);
@@ -273,6 +278,7 @@ export function rateUsage(usage: UsageToRate, tables: RateTables, state: RatingS
     destinationCountry: destination.country,
     destinationType: destination.destinationType,
     coveredByPackage: coveredBy ? { id: coveredBy.id, name: coveredBy.name } : null,
+    coveredSeconds,
     bundleUse,
     billableUnits: chargeable,
     rateMicros: destination.rateMicros,
@@ -295,6 +301,7 @@ function rateSms(usage: UsageToRate, tables: RateTables, state: RatingState): Ra
     destinationCountry: destination.country,
     destinationType: destination.destinationType,
     coveredByPackage: null,
+    coveredSeconds: 0,
     bundleUse: [],
     billableUnits: fragments,
     rateMicros: destination.rateMicros,
@@ -318,6 +325,7 @@ function free(
     destinationCountry: destination?.country ?? null,
     destinationType: destination?.destinationType ?? null,
     coveredByPackage: coveredBy ? { id: coveredBy.id, name: coveredBy.name } : null,
+    coveredSeconds: coveredBy ? (usage.durationSeconds ?? 0) : 0,
     bundleUse: [],
     billableUnits: 0,
     rateMicros: null,
@@ -342,6 +350,7 @@ function charged(input: {
     destinationCountry: input.destination.country,
     destinationType: input.destination.destinationType,
     coveredByPackage: null,
+    coveredSeconds: 0,
     bundleUse: [],
     billableUnits: input.billable,
     rateMicros: input.destination.rateMicros,

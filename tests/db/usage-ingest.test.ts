@@ -211,6 +211,30 @@ describe("usage ingestion", () => {
     ]);
   });
 
+  it("answers a record rated before as a duplicate even once it is too old to rate, or its user is gone", async () => {
+    const t = await tenant();
+    const record = callRecord(t, "+81312345678", 60);
+    const [first] = await ingest([record]);
+    const later = new Date(NOW.getTime() + 40 * 86_400_000);
+    const [replay] = await ingestUsage(db, [record], { now: later });
+    expect(replay).toMatchObject({ status: "duplicate", amount: first!.amount });
+    const [unknownUser] = await ingest([{ ...record, user: "left-the-company@example.test" }]);
+    expect(unknownUser).toMatchObject({ status: "duplicate", amount: first!.amount });
+    // A new record that old is refused.
+    const [old] = await ingestUsage(db, [callRecord(t, "+81312345678", 60)], { now: later });
+    expect(old).toMatchObject({ status: "rejected" });
+    expect(await balanceOf(t.account.id)).toBe(10_000 - 6);
+  });
+
+  it("answers covered with the package that included part of a call", async () => {
+    const t = await tenant();
+    await ingest([callRecord(t, "+4930123456", 9 * 60 + 30)]);
+    const [partly] = await ingest([callRecord(t, "+4930123456", 90)]);
+    expect(partly).toMatchObject({ category: "outside_packages", covered: "Unlimited Germany", amount: "0.01" });
+    const [beyond] = await ingest([callRecord(t, "+4930123456", 90)]);
+    expect(beyond).toMatchObject({ covered: null });
+  });
+
   it("rates each record once when concurrent batches for one account overlap", async () => {
     const t = await tenant(100_000);
     const records = Array.from({ length: 120 }, (_, i) =>
@@ -278,6 +302,8 @@ describe("usage ingestion", () => {
       ["an SMS without fragments", (t) => ({ ...smsRecord(t, "+447700900123", 1), fragments: undefined }), /fragments must be a whole number/],
       ["a destination without a rate", (t) => callRecord(t, "+8613812345678", 60), /no rate for destination/],
       ["a missing id", (t) => ({ ...callRecord(t, "+81312345678", 60), id: undefined }), /id /],
+      ["an id with a NUL character", (t) => callRecord(t, "+81312345678", 60, { id: "x\u0000y" }), /id must be printable ASCII/],
+      ["an id with a lone surrogate", (t) => callRecord(t, "+81312345678", 60, { id: "x\ud800" }), /id must be printable ASCII/],
       ["not an object", () => ({ toString: null }) as never, /.+/],
     ])("%s", async (_name, make, reason) => {
       const t = await tenant();

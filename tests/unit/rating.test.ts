@@ -190,6 +190,12 @@ describe("fair use and included minutes, per user per month", () => {
     expect(result.reason).toMatch(/^0:30 included in Unlimited Germany/);
   });
 
+  it("bills a call that takes the last seconds of the allowance for its first minute in all", () => {
+    const s = state({ usedSeconds: used(limit - 1) });
+    // 1 s included, 59 s charged at 0.012 per minute = 1.18 -> 1 cent.
+    expect(rated(call("+4930123456", 20), s)).toMatchObject({ category: "outside_packages", billableUnits: 59, amount: 1, coveredSeconds: 1 });
+  });
+
   it("counts each user and each month on its own", () => {
     const s = state({ usedSeconds: used(limit, "someone-else") });
     expect(rated(call("+4930123456", 60), s)).toMatchObject({ category: "included" });
@@ -237,6 +243,12 @@ describe("prepaid bundles, before credit", () => {
       { id: "late", name: "Bundle late", seconds: 70 },
     ]);
     expect(s.bundles.map((b) => b.remainingSeconds)).toEqual([1_000, 0, 930]);
+  });
+
+  it("does not use bundle minutes on a free destination", () => {
+    const s = state({ packages: [], bundles: [bundle("b1", 1_000)] });
+    expect(rated(call("+4980012345", 300), s)).toMatchObject({ category: "outside_packages", amount: 0, bundleUse: [], chargeType: null });
+    expect(s.bundles[0]!.remainingSeconds).toBe(1_000);
   });
 
   it("a package comes before the bundle", () => {

@@ -20,9 +20,6 @@ const error = (status: number, message: string) => Response.json({ error: messag
 export async function POST(request: Request) {
   const auth = checkPlatformToken(request.headers.get("authorization"), getEnv().PLATFORM_API_TOKEN);
   if (!auth.ok) return refusal(auth);
-  if (!request.headers.get("content-type")?.toLowerCase().startsWith("application/json")) {
-    return error(415, "send the batch as application/json");
-  }
   const declared = Number(request.headers.get("content-length") ?? 0);
   if (declared > MAX_BODY_BYTES) return error(413, `the body may be at most ${MAX_BODY_BYTES} bytes`);
   const text = await request.text();
