@@ -182,6 +182,16 @@ function toResult(rows: Row[], movements: z.output<typeof movementInput>[]): Pos
   };
 }
 
+/**
+ * Locks an account's balance row (creating it if needed) for the caller's transaction.
+ * Whatever also changes a top-up attempt takes the balance first, then the attempt: the
+ * order a posting takes them in (it updates the balance, then may record an attempt).
+ */
+export async function lockBalance(tx: Executor, accountId: string): Promise<void> {
+  await tx.execute(sql`insert into credit_balances (account_id) values (${accountId}) on conflict do nothing`);
+  await tx.execute(sql`select 1 from credit_balances where account_id = ${accountId} for update`);
+}
+
 /** Convenience for one movement. */
 export async function postMovement(db: Executor, accountId: string, input: MovementInput): Promise<PostResult> {
   return postMovements(db, accountId, [input]);

@@ -16,7 +16,7 @@ import {
   GatewayUnavailableError,
   type PaymentGateway,
 } from "@/lib/payments/gateway";
-import { postMovements } from "./ledger";
+import { lockBalance, postMovements } from "./ledger";
 
 /**
  * Top-ups: a payment first, credit only once the payment has succeeded. An attempt row
@@ -83,6 +83,7 @@ export async function applyChargeResult(tx: Executor, attempt: TopUpAttempt, cha
         `payment ${charge.paymentIntentId} is for ${charge.amount} ${charge.currency}, attempt ${attempt.id} for ${attempt.amount} ${attempt.currency}`,
       );
     }
+    await lockBalance(tx, attempt.accountId);
     const [settled] = await tx
       .update(topUpAttempts)
       .set({

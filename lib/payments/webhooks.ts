@@ -2,6 +2,7 @@ import { and, eq } from "drizzle-orm";
 import type Stripe from "stripe";
 import type { Database } from "@/db/client";
 import { accounts, paymentProviderEvents, topUpAttempts } from "@/db/schema";
+import { lockBalance } from "@/lib/credit/ledger";
 import { applyChargeResult } from "@/lib/credit/top-ups";
 import type { PaymentGateway, SavedPaymentMethod } from "./gateway";
 import { replacePaymentMethod } from "./payment-methods";
@@ -51,6 +52,8 @@ export async function processStripeEvent(
         const intent = event.data.object as Stripe.PaymentIntent;
         const attemptId = intent.metadata?.attemptId;
         if (!accountId || typeof attemptId !== "string" || !UUID.test(attemptId)) return "ignored";
+        // Balance before attempt, as everywhere (see lockBalance).
+        await lockBalance(tx, accountId);
         const [attempt] = await tx
           .select()
           .from(topUpAttempts)
