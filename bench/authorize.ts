@@ -1,3 +1,5 @@
+import { spawn } from "node:child_process";
+import path from "node:path";
 import autocannon from "autocannon";
 import { benchDatabase, report, startApp } from "./support";
 
@@ -18,7 +20,8 @@ async function post(url: string, body: unknown, connections: number, seconds: nu
 
 /**
  * Call authorization through the running route at concurrency 32: requests/s, p50, p99;
- * and /api/health on the same server for comparison.
+ * /api/health on the same server for comparison; and the same authorization code behind
+ * a bare node:http server, the ceiling of this machine without Next.js.
  */
 export async function benchAuthorize() {
   const { url, handle } = await benchDatabase();
@@ -36,5 +39,24 @@ export async function benchAuthorize() {
     report("authorize", "health_latency_p99", health.latency.p99, "ms");
   } finally {
     await app.stop();
+  }
+  // The machine's ceiling: the same authorization code behind a bare node:http server.
+  const bare = spawn(path.resolve("node_modules/.bin/tsx"), ["bench/bare-authorize-server.ts"], {
+    stdio: ["ignore", "pipe", "inherit"],
+    env: { ...process.env, DATABASE_URL: url },
+  });
+  try {
+    const port = await new Promise<string>((resolve, reject) => {
+      bare.stdout!.once("data", (data: Buffer) => resolve(data.toString().trim()));
+      bare.once("exit", (code) => reject(new Error(`bare server exited with ${code}`)));
+    });
+    const body = { account: "acme", direction: "outbound", from: "+4930111111", to: "+33612345678" };
+    await post(`http://127.0.0.1:${port}/`, body, 8, 2);
+    const result = await post(`http://127.0.0.1:${port}/`, body, 32, 10);
+    report("authorize", "bare_node_server_requests_per_second", result.requests.average, "req/s");
+    report("authorize", "bare_node_server_latency_p50", result.latency.p50, "ms");
+    report("authorize", "bare_node_server_latency_p99", result.latency.p99, "ms");
+  } finally {
+    bare.kill("SIGTERM");
   }
 }
