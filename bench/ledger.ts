@@ -2,7 +2,7 @@ import { sql } from "drizzle-orm";
 import { openDatabase } from "../db/client";
 import { accounts } from "../db/schema";
 import { postMovement, postMovements } from "../lib/credit/ledger";
-import { benchDatabase, report } from "./support";
+import { benchDatabase, inFlight, report } from "./support";
 
 const CONCURRENCY = 16;
 const OPERATIONS = Number(process.env.BENCH_LEDGER_OPERATIONS ?? 6_000);
@@ -10,14 +10,7 @@ const SPREAD_ACCOUNTS = 1_000;
 
 /** Runs `count` operations with `CONCURRENCY` in flight; returns operations per second. */
 async function throughput(count: number, operation: (i: number) => Promise<unknown>): Promise<number> {
-  let next = 0;
-  const started = performance.now();
-  await Promise.all(
-    Array.from({ length: CONCURRENCY }, async () => {
-      while (next < count) await operation(next++);
-    }),
-  );
-  return count / ((performance.now() - started) / 1000);
+  return count / (await inFlight(count, CONCURRENCY, operation));
 }
 
 /**

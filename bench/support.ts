@@ -13,6 +13,20 @@ import { ensureBuild } from "../scripts/lib/build";
 import { waitForOk } from "../scripts/lib/wait";
 import { freePort } from "../tests/support/free-port";
 
+/**
+ * Runs `operation(0..count-1)` with `inFlight` running at a time; returns the seconds taken.
+ */
+export async function inFlight(count: number, concurrency: number, operation: (i: number) => Promise<unknown>): Promise<number> {
+  let next = 0;
+  const started = performance.now();
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      while (next < count) await operation(next++);
+    }),
+  );
+  return (performance.now() - started) / 1000;
+}
+
 /** One figure, printed as the JSON line the benchmark contract names. */
 export function report(bench: string, metric: string, value: number, unit: string) {
   console.log(JSON.stringify({ bench, metric, value: Math.round(value * 100) / 100, unit }));

@@ -2,7 +2,7 @@ import { sql } from "drizzle-orm";
 import pg from "pg";
 import { accounts } from "../db/schema";
 import { postMovement } from "../lib/credit/ledger";
-import { benchDatabase, report, startApp } from "./support";
+import { benchDatabase, inFlight, report, startApp } from "./support";
 
 const TOKEN = "bench-platform-token-0123456789";
 const BATCH = 1_000;
@@ -30,49 +30,35 @@ function batch(run: string, b: number, slugs: string[]) {
 
 /** Sends the batches with IN_FLIGHT requests at a time; returns events per second. */
 async function ingest(url: string, batches: unknown[][]): Promise<number> {
-  let next = 0;
-  const started = performance.now();
-  await Promise.all(
-    Array.from({ length: IN_FLIGHT }, async () => {
-      while (next < batches.length) {
-        const records = batches[next++]!;
-        const response = await fetch(`${url}/api/usage/events`, {
-          method: "POST",
-          headers: { authorization: `Bearer ${TOKEN}`, "content-type": "application/json" },
-          body: JSON.stringify({ records }),
-        });
-        const body = (await response.json()) as { results?: { status: string; reason: string }[] };
-        const rejected = body.results?.find((r) => r.status !== "rated");
-        if (response.status !== 200 || rejected) {
-          throw new Error(`ingestion answered ${response.status}: ${JSON.stringify(rejected ?? body).slice(0, 300)}`);
-        }
-      }
-    }),
-  );
-  return (batches.length * BATCH) / ((performance.now() - started) / 1000);
+  const seconds = await inFlight(batches.length, IN_FLIGHT, async (b) => {
+    const response = await fetch(`${url}/api/usage/events`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${TOKEN}`, "content-type": "application/json" },
+      body: JSON.stringify({ records: batches[b] }),
+    });
+    const body = (await response.json()) as { results?: { status: string; reason: string }[] };
+    const rejected = body.results?.find((r) => r.status !== "rated");
+    if (response.status !== 200 || rejected) {
+      throw new Error(`ingestion answered ${response.status}: ${JSON.stringify(rejected ?? body).slice(0, 300)}`);
+    }
+  });
+  return (batches.length * BATCH) / seconds;
 }
 
 /** The same records with a plain multi-row INSERT (no rating, ledger, index or trigger). */
 async function plainInsert(url: string, batches: unknown[][]): Promise<number> {
   const pool = new pg.Pool({ connectionString: url, max: IN_FLIGHT });
   try {
-    let next = 0;
-    const started = performance.now();
-    await Promise.all(
-      Array.from({ length: IN_FLIGHT }, async () => {
-        while (next < batches.length) {
-          const records = batches[next++]!;
-          await pool.query(
-            `insert into bench_plain_usage (external_id, account, kind, direction, from_number, to_number, started_at, duration_seconds, fragments)
-             select x.id, x.account, x.kind, x.direction, x."from", x."to", x."startedAt", x."durationSeconds", x.fragments
-             from jsonb_to_recordset($1::jsonb) as x(id text, account text, kind text, direction text, "from" text, "to" text,
-               "startedAt" timestamptz, "durationSeconds" int, fragments int)`,
-            [JSON.stringify(records)],
-          );
-        }
-      }),
+    const seconds = await inFlight(batches.length, IN_FLIGHT, (b) =>
+      pool.query(
+        `insert into bench_plain_usage (external_id, account, kind, direction, from_number, to_number, started_at, duration_seconds, fragments)
+         select x.id, x.account, x.kind, x.direction, x."from", x."to", x."startedAt", x."durationSeconds", x.fragments
+         from json_to_recordset($1::json) as x(id text, account text, kind text, direction text, "from" text, "to" text,
+           "startedAt" timestamptz, "durationSeconds" int, fragments int)`,
+        [JSON.stringify(batches[b])],
+      ),
     );
-    return (batches.length * BATCH) / ((performance.now() - started) / 1000);
+    return (batches.length * BATCH) / seconds;
   } finally {
     await pool.end();
   }

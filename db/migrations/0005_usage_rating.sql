@@ -84,13 +84,17 @@ BEGIN
 END;
 $$;
 --> statement-breakpoint
--- One account's posting is the many-account posting with the account filled in.
+-- One account's posting is the many-account posting with the account filled in
+-- (plpgsql, so that the call's plan is prepared once per connection).
 CREATE OR REPLACE FUNCTION ledger_post(p_account uuid, p_movements jsonb)
 RETURNS TABLE (kind text, id text, type text, interaction_id text, amount bigint,
                balance_after bigint, balance_before bigint)
-LANGUAGE sql AS $$
+LANGUAGE plpgsql AS $$
+BEGIN
+  RETURN QUERY
   SELECT r.kind, r.id, r.type, r.interaction_id, r.amount, r.balance_after, r.balance_before
   FROM ledger_post_many((
     SELECT coalesce(json_agg(e || jsonb_build_object('account_id', p_account)), '[]'::json)
     FROM jsonb_array_elements(p_movements) e)) r;
+END;
 $$;
