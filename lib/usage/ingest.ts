@@ -4,7 +4,7 @@ import type { Database, Executor, Transaction } from "@/db/client";
 import { pgArray } from "@/db/sql-array";
 import { minorToDecimal } from "@/lib/money";
 import { zonedMonthStart } from "@/lib/time";
-import { type BundleState, type PackageRule, type Rated, rateUsage, type RatingState, usageKey } from "./rating";
+import { billableSeconds, type BundleState, type PackageRule, type Rated, rateUsage, type RatingState, usageKey } from "./rating";
 import { rateTables } from "./tables";
 
 /**
@@ -372,9 +372,13 @@ async function findRated(db: Executor, accountIds: string[], externalIds: string
     category: string;
     covered: string | null;
     currency: string;
+    duration_seconds: number | null;
+    billable_units: number;
+    bundle_seconds: number;
   }>(
     await db.execute(sql`
-      select r.account_id, r.external_id, r.amount, r.category, p.name as covered, a.currency
+      select r.account_id, r.external_id, r.amount, r.category, p.name as covered, a.currency,
+             r.duration_seconds, r.billable_units, r.bundle_seconds
       from usage_records r
       join accounts a on a.id = r.account_id
       left join calling_packages p on p.id = r.covered_by_package_id
@@ -387,7 +391,12 @@ async function findRated(db: Executor, accountIds: string[], externalIds: string
       status: "duplicate",
       amount: minorToDecimal(Number(r.amount), r.currency),
       currency: r.currency,
-      covered: r.category === "included" ? r.covered : null,
+      // What the package included: the billed time less what was charged or from a bundle.
+      covered:
+        r.category === "included" ||
+        billableSeconds(r.duration_seconds ?? 0) - r.billable_units - r.bundle_seconds > 0
+          ? r.covered
+          : null,
       category: r.category,
       reason: r.category.replace(/_/g, " "),
     });

@@ -229,10 +229,16 @@ describe("usage ingestion", () => {
   it("answers covered with the package that included part of a call", async () => {
     const t = await tenant();
     await ingest([callRecord(t, "+4930123456", 9 * 60 + 30)]);
-    const [partly] = await ingest([callRecord(t, "+4930123456", 90)]);
+    const partlyRecord = callRecord(t, "+4930123456", 90);
+    const [partly] = await ingest([partlyRecord]);
     expect(partly).toMatchObject({ category: "outside_packages", covered: "Unlimited Germany", amount: "0.01" });
-    const [beyond] = await ingest([callRecord(t, "+4930123456", 90)]);
+    const beyondRecord = callRecord(t, "+4930123456", 90);
+    const [beyond] = await ingest([beyondRecord]);
     expect(beyond).toMatchObject({ covered: null });
+    // A replay answers the same.
+    const [again, againBeyond] = await ingest([partlyRecord, beyondRecord]);
+    expect(again).toMatchObject({ status: "duplicate", covered: "Unlimited Germany", amount: "0.01" });
+    expect(againBeyond).toMatchObject({ status: "duplicate", covered: null });
   });
 
   it("rates each record once when concurrent batches for one account overlap", async () => {
