@@ -181,46 +181,20 @@ export function rateUsage(usage: UsageToRate, tables: RateTables, state: RatingS
 
   if (usage.direction === "inbound" && !usage.forwarded) {
     const tollFree = tables.callInboundTollFree.match(usage.to);
-    if (!tollFree) {
-      return free(usage, "included", null, "inbound call: free");
-    }
-    const billable = billableSeconds(duration);
-    const amount = chargeForSeconds(billable, tollFree.rateMicros, state.currency);
-    return charged({
-      category: "toll_free_inbound",
-      chargeType: "toll_free_inbound",
-      destination: tollFree,
-      billable,
-      amount,
-      reason: `inbound call to a toll-free number: charged per minute, ${billable} s billed`,
-    });
+    if (!tollFree) return free(usage, "included", null, "inbound call: free");
+    const why = "inbound call to a toll-free number: charged per minute";
+    return chargedCall(duration, tollFree, state.currency, "toll_free_inbound", "toll_free_inbound", why);
   }
 
   const destination = tables.callOutbound.match(usage.to);
   if (!destination) return { ok: false, reason: `no rate for destination ${usage.to}` };
-
   if (usage.forwarded) {
-    const billable = billableSeconds(duration);
-    return charged({
-      category: "forwarded",
-      chargeType: "forwarded_leg",
-      destination,
-      billable,
-      amount: chargeForSeconds(billable, destination.rateMicros, state.currency),
-      reason: `forwarded leg to ${destination.description}: always charged from credit, ${billable} s billed`,
-    });
+    const why = `forwarded leg to ${destination.description}: always charged from credit`;
+    return chargedCall(duration, destination, state.currency, "forwarded", "forwarded_leg", why);
   }
-
   if (destination.destinationType === "premium") {
-    const billable = billableSeconds(duration);
-    return charged({
-      category: "premium",
-      chargeType: "call",
-      destination,
-      billable,
-      amount: chargeForSeconds(billable, destination.rateMicros, state.currency),
-      reason: `premium destination (${destination.description}): never included, ${billable} s billed`,
-    });
+    const why = `premium destination (${destination.description}): never included`;
+    return chargedCall(duration, destination, state.currency, "premium", "call", why);
   }
 
   // A package that covers the destination, within the user's minutes this month.
@@ -336,27 +310,30 @@ function free(
   };
 }
 
-function charged(input: {
-  category: UsageCategory;
-  chargeType: ChargeType;
-  destination: RateEntry;
-  billable: number;
-  amount: number;
-  reason: string;
-}): Rated {
+/** A call charged whole from credit: the rounding rule, the destination's rate, one rounding. */
+function chargedCall(
+  duration: number,
+  destination: RateEntry,
+  currency: string,
+  category: UsageCategory,
+  chargeType: ChargeType,
+  why: string,
+): Rated {
+  const billable = billableSeconds(duration);
+  const amount = chargeForSeconds(billable, destination.rateMicros, currency);
   return {
     ok: true,
-    category: input.category,
-    destinationCountry: input.destination.country,
-    destinationType: input.destination.destinationType,
+    category,
+    destinationCountry: destination.country,
+    destinationType: destination.destinationType,
     coveredByPackage: null,
     coveredSeconds: 0,
     bundleUse: [],
-    billableUnits: input.billable,
-    rateMicros: input.destination.rateMicros,
-    amount: input.amount,
-    chargeType: input.amount > 0 ? input.chargeType : null,
-    description: input.destination.description,
-    reason: input.reason,
+    billableUnits: billable,
+    rateMicros: destination.rateMicros,
+    amount,
+    chargeType: amount > 0 ? chargeType : null,
+    description: destination.description,
+    reason: `${why}, ${billable} s billed`,
   };
 }
