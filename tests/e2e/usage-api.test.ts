@@ -78,6 +78,7 @@ describe.skipIf(!!skipReason)("usage ingestion API", () => {
       ["not JSON", () => post("/api/usage/events", "{records: [", auth), 400, /not valid JSON/],
       ["a body that is not a batch", () => post("/api/usage/events", [call("+81312345678", 60)]), 400, /records array/],
       ["an empty batch", () => post("/api/usage/events", { records: [] }), 400, /must not be empty/],
+      ["a body over 2 MB", () => post("/api/usage/events", { records: [call("+81312345678", 60, { padding: "x".repeat(2_200_000) })] }), 413, /at most 2097152 bytes/],
       ["1,001 records", () => post("/api/usage/events", { records: Array.from({ length: 1_001 }, () => call("+81312345678", 60)) }), 400, /at most 1000 records/],
       ["a form body", () => post("/api/usage/events", "records=1", { authorization: auth.authorization, "content-type": "application/x-www-form-urlencoded" }), 400, /not valid JSON/],
       ["an id with a control character", () => post("/api/usage/events", { records: [call("+81312345678", 60, { id: "bad\u0000id" })] }), 422, /id must be printable ASCII/],
