@@ -75,7 +75,7 @@ export interface ExportAccount {
 
 /** The first page is small so the first bytes leave at once; the rest are larger. */
 const FIRST_PAGE = 100;
-const PAGE = 2_000;
+const PAGE = 1_000;
 
 /** A movement as the export reads it: numbers as Postgres sends them (text), no Date parsing. */
 interface MovementRow {
@@ -95,57 +95,61 @@ interface MovementRow {
   user: string | null;
 }
 
-/** Rows of the range, a page at a time; stops querying as soon as the reader stops. */
+/**
+ * Rows of the range, a page at a time. The next page is asked for as soon as a page
+ * arrives, so Postgres reads it while the reader formats this one; when the reader stops,
+ * no further page is asked for.
+ */
 export async function* movementPages(db: Executor, account: ExportAccount, params: ExportParams) {
   const [fy, fm, fd] = params.from.split("-").map(Number) as [number, number, number];
   const [ty, tm, td] = addDays(params.to, 1).split("-").map(Number) as [number, number, number];
   const start = zonedMidnight(fy, fm, fd, account.timeZone).toISOString();
   const end = zonedMidnight(ty, tm, td, account.timeZone).toISOString();
-  // The cursor keeps the exact timestamp as text: a Date would drop the microseconds.
-  let after: { at: string; id: string } | null = null;
-  for (let limit = FIRST_PAGE; ; limit = PAGE) {
+  // Numbers come as text (the pg driver checks 64-bit integers with a regular expression,
+  // a measurable cost per cell). The cursor keeps the exact timestamp as text: a Date
+  // would drop the microseconds.
+  const page = async (after: { at: string; id: string } | null, limit: number) => {
     const result: unknown = await db.execute(sql`
-      select m.id, floor(extract(epoch from m.occurred_at) * 1000)::bigint as at_ms, m.occurred_at::text as cursor_at,
-             m.interaction_id, m.type, m.description, m.destination, m.units, m.unit_type,
-             m.rate_micros, m.amount, m.balance_after, coalesce(u.email, m.actor) as user
+      select m.id::text, floor(extract(epoch from m.occurred_at) * 1000)::text as at_ms, m.occurred_at::text as cursor_at,
+             m.interaction_id, m.type::text, m.description, m.destination, m.units, m.unit_type::text,
+             m.rate_micros::text, m.amount::text, m.balance_after::text, coalesce(u.email, m.actor) as user
       from ${creditMovements} m
       left join ${users} u on u.id = m.actor_user_id
       where m.account_id = ${account.id}
-        and m.occurred_at >= ${start}::timestamptz and m.occurred_at < ${end}::timestamptz
-        ${params.type ? sql`and m.type = ${params.type}` : sql``}
+        and m.occurred_at < ${end}::timestamptz
         ${
+          // After the first page the cursor is the lower bound. Postgres seeks the index to
+          // it only when it is the one bound on (time, id): with a second lower bound on the
+          // time (or the whole key in the row) it scans from the range's start every page.
           after
-            ? // The whole index key in the row comparison, so Postgres seeks instead of rescanning.
-              sql`and (m.account_id, m.occurred_at, m.id) > (${account.id}::uuid, ${after.at}::timestamptz, ${after.id}::bigint)`
-            : sql``
+            ? sql`and (m.occurred_at, m.id) > (${after.at}::timestamptz, ${after.id}::bigint)`
+            : sql`and m.occurred_at >= ${start}::timestamptz`
         }
+        ${params.type ? sql`and m.type = ${params.type}` : sql``}
       order by m.occurred_at, m.id
       limit ${limit}`);
-    const rows: MovementRow[] = (result as { rows: MovementRow[] }).rows;
-    if (rows.length === 0) return;
-    yield rows;
-    if (rows.length < limit) return;
-    const last: MovementRow = rows[rows.length - 1]!;
-    after = { at: last.cursor_at, id: String(last.id) };
+    return (result as { rows: MovementRow[] }).rows;
+  };
+  let limit = FIRST_PAGE;
+  let pending: Promise<MovementRow[]> | null = page(null, limit);
+  try {
+    for (;;) {
+      const rows: MovementRow[] = await pending;
+      pending = null;
+      if (rows.length < limit) {
+        if (rows.length > 0) yield rows;
+        return;
+      }
+      const last = rows[rows.length - 1]!;
+      limit = PAGE;
+      pending = page({ at: last.cursor_at, id: String(last.id) }, limit);
+      yield rows;
+    }
+  } finally {
+    // A reader that stopped early leaves one page in flight: let it finish (its rows are
+    // dropped) so its connection is back in the pool when the export ends.
+    await pending?.catch(() => undefined);
   }
-}
-
-export function csvColumns(timeZone: string) {
-  return [
-    { label: `date_time (${timeZone})`, value: "dateTime" },
-    { label: "movement_id", value: "movementId" },
-    { label: "interaction_id", value: "interactionId" },
-    { label: "type", value: "type" },
-    { label: "description", value: "description" },
-    { label: "destination", value: "destination" },
-    { label: "units", value: "units" },
-    { label: "unit_type", value: "unitType" },
-    { label: "rate", value: "rate" },
-    { label: "amount", value: "amount" },
-    { label: "currency", value: "currency" },
-    { label: "balance_after", value: "balanceAfter" },
-    { label: "user", value: "user" },
-  ];
 }
 
 /**
@@ -174,7 +178,12 @@ function formatOffset(offset: number): string {
   return `${sign}${String(Math.floor(minutes / 60)).padStart(2, "0")}:${String(minutes % 60).padStart(2, "0")}`;
 }
 
-function recordFormatter(account: ExportAccount) {
+/**
+ * The columns, each reading the row as Postgres sent it. No object is built per row: json2csv
+ * calls these per cell. Text cells are neutralized; amounts and rates are Decimals, which
+ * the object formatter writes unquoted; an absent value (null) is an empty cell.
+ */
+export function csvFields(account: ExportAccount) {
   const perMajor = minorUnitsPerMajor(account.currency);
   const offsetAt = offsetFinder(account.timeZone);
   // Local calendar days as text, once per day; the time of day by arithmetic.
@@ -190,26 +199,28 @@ function recordFormatter(account: ExportAccount) {
     const seconds = Math.floor((localMs - day * 86_400_000) / 1000);
     return `${date}T${two(Math.floor(seconds / 3600))}:${two(Math.floor(seconds / 60) % 60)}:${two(seconds % 60)}`;
   };
-  return (row: MovementRow) => {
+  const dateTime = (row: MovementRow) => {
     const ms = Number(row.at_ms);
     const offset = offsetAt(ms);
-    return {
-      dateTime: `${localText(Math.floor(ms / 1000) * 1000 + offset)}${formatOffset(offset)}`,
-      movementId: Number(row.id),
-      interactionId: neutralize(row.interaction_id),
-      type: row.type,
-      description: neutralize(row.description),
-      destination: neutralize(row.destination),
-      units: row.units,
-      unitType: row.unit_type,
-      // Rates are micros of the major unit per minute or per fragment.
-      rate: row.rate_micros === null ? null : decimal(Number(row.rate_micros), 1_000_000),
-      amount: decimal(Number(row.amount), perMajor),
-      currency: account.currency,
-      balanceAfter: decimal(Number(row.balance_after), perMajor),
-      user: neutralize(row.user),
-    };
+    return `${localText(Math.floor(ms / 1000) * 1000 + offset)}${formatOffset(offset)}`;
   };
+  const field = (label: string, value: (row: MovementRow) => unknown) => ({ label, value });
+  return [
+    field(`date_time (${account.timeZone})`, dateTime),
+    field("movement_id", (row) => Number(row.id)),
+    field("interaction_id", (row) => neutralize(row.interaction_id)),
+    field("type", (row) => row.type),
+    field("description", (row) => neutralize(row.description)),
+    field("destination", (row) => neutralize(row.destination)),
+    field("units", (row) => row.units),
+    field("unit_type", (row) => row.unit_type),
+    // Rates are micros of the major unit per minute or per fragment.
+    field("rate", (row) => (row.rate_micros === null ? null : decimal(Number(row.rate_micros), 1_000_000))),
+    field("amount", (row) => decimal(Number(row.amount), perMajor)),
+    field("currency", () => account.currency),
+    field("balance_after", (row) => decimal(Number(row.balance_after), perMajor)),
+    field("user", (row) => neutralize(row.user)),
+  ];
 }
 
 /**
@@ -220,15 +231,14 @@ function recordFormatter(account: ExportAccount) {
  * rows, not a million.
  */
 export function creditMovementsCsv(db: Executor, account: ExportAccount, params: ExportParams): ReadableStream<Uint8Array> {
-  const format = recordFormatter(account);
   const source = Readable.from(movementPages(db, account, params), { objectMode: true, highWaterMark: 1 });
   const transform = new Json2CsvTransform(
     {
-      fields: csvColumns(account.timeZone),
+      fields: csvFields(account),
       withBOM: params.bom === "1" || params.bom === "true",
       eol: "\r\n",
       // A page in, its rows out (json2csv flattens the array a transform returns).
-      transforms: [(page: MovementRow[]) => page.map(format) as never],
+      transforms: [(page: MovementRow[]) => page as never],
       formatters: {
         // typeof null is "object": an absent value is an empty cell.
         object: (value: object | null) => (value === null ? "" : value instanceof Decimal ? value.text : JSON.stringify(value)),
