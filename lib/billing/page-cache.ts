@@ -1,0 +1,148 @@
+import { sql } from "drizzle-orm";
+import type { Executor } from "@/db/client";
+import { CATALOG_VERSION_KEY, type UserRole } from "@/db/schema";
+
+/**
+ * The rendered billing page, kept per user and served again while nothing it shows has
+ * changed. Every request is checked against the database before a kept page is served:
+ * the user must still be active with the same role, and the account's content version
+ * (bumped at commit by every change to what the page reads; migration 0006), the
+ * catalog's version and the account's calendar day must be what they were when the page
+ * was rendered. A kept page is also dropped after a minute, so nothing that depends on
+ * the clock alone can be older than that.
+ */
+
+export const PAGE_CACHE_TTL_MS = 60_000;
+/** All kept pages together stay under this many bytes (least recently used go first). */
+export const PAGE_CACHE_MAX_BYTES = 32 * 1024 * 1024;
+/** A page larger than this is served but not kept. */
+const MAX_ENTRY_BYTES = 2 * 1024 * 1024;
+
+/** What a kept page depends on, read fresh on every request. */
+export interface PageState {
+  role: UserRole;
+  active: boolean;
+  version: string;
+  catalogVersion: string;
+  /** The account's calendar day (YYYY-MM-DD in its time zone). */
+  day: string;
+}
+
+export interface KeptPage {
+  state: PageState;
+  storedAt: number;
+  body: Uint8Array;
+  headers: [string, string][];
+}
+
+/** One indexed read: the user, the account's day and both content versions. */
+export async function readPageState(db: Executor, userId: string, accountId: string): Promise<PageState | null> {
+  const result = (await db.execute(sql`
+    select u.role, u.active,
+           to_char(now() at time zone a.time_zone, 'YYYY-MM-DD') as day,
+           coalesce((select v.version from content_versions v where v.account_id = u.account_id), 0)::text as version,
+           coalesce((select v.version from content_versions v where v.account_id = ${CATALOG_VERSION_KEY}::uuid), 0)::text as catalog_version
+    from users u
+    join accounts a on a.id = u.account_id
+    where u.id = ${userId} and u.account_id = ${accountId}`)) as unknown as {
+    rows: { role: UserRole; active: boolean; day: string; version: string; catalog_version: string }[];
+  };
+  const row = result.rows[0];
+  if (!row) return null;
+  return { role: row.role, active: row.active, day: row.day, version: row.version, catalogVersion: row.catalog_version };
+}
+
+function sameState(a: PageState, b: PageState): boolean {
+  return (
+    a.role === b.role &&
+    a.active === b.active &&
+    a.version === b.version &&
+    a.catalogVersion === b.catalogVersion &&
+    a.day === b.day
+  );
+}
+
+/** Kept pages, least recently used first (a Map keeps insertion order). */
+export class PageCache {
+  private readonly pages = new Map<string, KeptPage>();
+  private bytes = 0;
+
+  constructor(
+    private readonly maxBytes = PAGE_CACHE_MAX_BYTES,
+    private readonly ttlMs = PAGE_CACHE_TTL_MS,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  /** The kept page for this key if it was rendered in exactly this state, not too long ago. */
+  get(key: string, state: PageState): KeptPage | null {
+    const page = this.pages.get(key);
+    if (!page) return null;
+    if (!sameState(page.state, state) || this.now() - page.storedAt > this.ttlMs) {
+      this.delete(key);
+      return null;
+    }
+    // Most recently used goes last.
+    this.pages.delete(key);
+    this.pages.set(key, page);
+    return page;
+  }
+
+  set(key: string, state: PageState, body: Uint8Array, headers: [string, string][]): boolean {
+    this.delete(key);
+    if (body.byteLength > MAX_ENTRY_BYTES || body.byteLength > this.maxBytes) return false;
+    this.pages.set(key, { state, storedAt: this.now(), body, headers });
+    this.bytes += body.byteLength;
+    for (const [oldest, page] of this.pages) {
+      if (this.bytes <= this.maxBytes) break;
+      this.pages.delete(oldest);
+      this.bytes -= page.body.byteLength;
+    }
+    return true;
+  }
+
+  delete(key: string) {
+    const page = this.pages.get(key);
+    if (!page) return;
+    this.pages.delete(key);
+    this.bytes -= page.body.byteLength;
+  }
+
+  get size() {
+    return this.pages.size;
+  }
+
+  get totalBytes() {
+    return this.bytes;
+  }
+}
+
+/** Response headers a kept page is served with: none that belong to one response only. */
+const NOT_KEPT = new Set(["set-cookie", "content-length", "content-encoding", "transfer-encoding", "connection", "keep-alive", "date"]);
+
+export function keptHeaders(headers: Headers): [string, string][] {
+  return [...headers.entries()].filter(([name]) => !NOT_KEPT.has(name.toLowerCase()));
+}
+
+/** Reads a stream to its end, or gives up (null) past `limit` bytes. */
+export async function readAll(stream: ReadableStream<Uint8Array>, limit = MAX_ENTRY_BYTES): Promise<Uint8Array | null> {
+  const reader = stream.getReader();
+  const chunks: Uint8Array[] = [];
+  let length = 0;
+  for (;;) {
+    const { value, done } = await reader.read();
+    if (done) break;
+    length += value.byteLength;
+    if (length > limit) {
+      await reader.cancel();
+      return null;
+    }
+    chunks.push(value);
+  }
+  const body = new Uint8Array(length);
+  let at = 0;
+  for (const chunk of chunks) {
+    body.set(chunk, at);
+    at += chunk.byteLength;
+  }
+  return body;
+}

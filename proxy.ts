@@ -1,0 +1,99 @@
+import { getToken } from "next-auth/jwt";
+import { type NextRequest, NextResponse } from "next/server";
+import { can } from "@/lib/auth/permissions";
+import { keptHeaders, PageCache, readAll, readPageState } from "@/lib/billing/page-cache";
+import { getDb } from "@/lib/db";
+import { getEnv } from "@/lib/env";
+
+/**
+ * The billing page cache (lib/billing/page-cache.ts). A full page load of the billing page
+ * by a signed-in admin is served from the kept copy when nothing on it has changed; else
+ * the page is rendered as usual, streamed to the browser, and a copy is kept. Anything
+ * else (client navigations, server actions, a hard reload, unknown query strings, any
+ * failure here) goes to the page untouched, which checks access itself.
+ */
+
+const BILLING = "/dashboard/account/billing";
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+/** The page's only query parameter; other query strings are not kept. */
+const KEPT_SEARCHES = new Set(["", "?trend=30", "?trend=90"]);
+/** Marks the request this proxy makes to render the page, so it is not served from here. */
+const RENDER_HEADER = "x-billing-page-render";
+
+const shared = globalThis as unknown as { billingPageCache?: PageCache };
+const cache = (shared.billingPageCache ??= new PageCache());
+
+function cacheable(request: NextRequest): boolean {
+  const headers = request.headers;
+  return (
+    request.method === "GET" &&
+    request.nextUrl.pathname === BILLING &&
+    KEPT_SEARCHES.has(request.nextUrl.search) &&
+    headers.get(RENDER_HEADER) === null &&
+    // A page load accepts HTML; client-side navigations and prefetches ask for the RSC
+    // payload instead (skipProxyUrlNormalize in next.config.ts keeps their headers and
+    // their _rsc parameter, which KEPT_SEARCHES does not list, visible here).
+    (headers.get("accept") ?? "").includes("text/html") &&
+    headers.get("rsc") === null &&
+    headers.get("next-router-prefetch") === null &&
+    headers.get("next-action") === null &&
+    // A hard reload asks for a fresh page; so may an operator with curl.
+    !/no-cache/i.test(headers.get("cache-control") ?? "") &&
+    !/no-cache/i.test(headers.get("pragma") ?? "")
+  );
+}
+
+export async function proxy(request: NextRequest) {
+  if (!cacheable(request)) return NextResponse.next();
+  try {
+    const token = await getToken({ req: request, secret: getEnv().NEXTAUTH_SECRET });
+    const userId = typeof token?.userId === "string" ? token.userId : "";
+    const accountId = typeof token?.accountId === "string" ? token.accountId : "";
+    if (!UUID.test(userId) || !UUID.test(accountId)) return NextResponse.next();
+    const state = await readPageState(await getDb(), userId, accountId);
+    // Signed-out, deactivated and non-admin visitors get the page's own answer.
+    if (!state || !state.active || !can(state.role, "billing.view")) return NextResponse.next();
+
+    const key = `${userId} ${request.nextUrl.search}`;
+    const kept = cache.get(key, state);
+    if (kept) {
+      const headers = new Headers(kept.headers);
+      headers.set("x-billing-page-cache", "hit");
+      return new NextResponse(kept.body as BodyInit, { status: 200, headers });
+    }
+
+    // Render the page through this server, stream it to the browser, keep a copy.
+    const rendered = await fetch(`http://127.0.0.1:${process.env.PORT}${BILLING}${request.nextUrl.search}`, {
+      headers: {
+        cookie: request.headers.get("cookie") ?? "",
+        accept: "text/html",
+        "accept-encoding": "identity",
+        "accept-language": request.headers.get("accept-language") ?? "",
+        "user-agent": request.headers.get("user-agent") ?? "",
+        [RENDER_HEADER]: "1",
+      },
+      redirect: "manual",
+      cache: "no-store",
+    });
+    const headers = new Headers(keptHeaders(rendered.headers));
+    for (const cookie of rendered.headers.getSetCookie()) headers.append("set-cookie", cookie);
+    if (rendered.status !== 200 || !rendered.body || rendered.headers.getSetCookie().length > 0) {
+      headers.set("x-billing-page-cache", "bypass");
+      return new NextResponse(rendered.body, { status: rendered.status, headers });
+    }
+    const [toBrowser, toKeep] = rendered.body.tee();
+    void readAll(toKeep)
+      .then((body) => {
+        // A section that failed on the server streams React's error instruction; not kept.
+        if (body && !new TextDecoder().decode(body).includes("$RX(")) cache.set(key, state, body, keptHeaders(rendered.headers));
+      })
+      .catch(() => undefined);
+    headers.set("x-billing-page-cache", "miss");
+    return new NextResponse(toBrowser, { status: 200, headers });
+  } catch (error) {
+    console.error("billing page cache:", error instanceof Error ? error.message : error);
+    return NextResponse.next();
+  }
+}
+
+export const config = { matcher: ["/dashboard/account/billing"] };

@@ -1,0 +1,181 @@
+import { eq, sql } from "drizzle-orm";
+import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import type { Database } from "@/db/client";
+import {
+  accountAddons,
+  addons,
+  auditLog,
+  autoTopUpSettings,
+  billingDetails,
+  CATALOG_VERSION_KEY,
+  creditBalances,
+  phoneNumbers,
+  subscriptions,
+  usageRecords,
+  users,
+} from "@/db/schema";
+import { readPageState } from "@/lib/billing/page-cache";
+import { freshDatabase, type TestDatabase } from "../support/fresh-database";
+import { addMovements, createAccount, createRateCard, subscribe } from "../support/fixtures";
+import { ingestUsage } from "@/lib/usage/ingest";
+
+/** PGlite has one connection: a second reader waits for the transaction to end. */
+const onPostgres = !!inject("pgTemplateUrl");
+let handle: TestDatabase;
+let db: Database;
+
+beforeAll(async () => {
+  handle = await freshDatabase({ poolMax: 6 });
+  db = handle.db;
+});
+afterAll(async () => {
+  await handle?.close();
+});
+
+async function versionOf(accountId: string): Promise<number> {
+  const result = (await db.execute(
+    sql`select coalesce((select version from content_versions where account_id = ${accountId}), 0)::int as v`,
+  )) as unknown as { rows: { v: number }[] };
+  return result.rows[0]!.v;
+}
+
+/** Runs a change and returns by how much it moved the account's version. */
+async function bumpOf(accountId: string, change: () => Promise<unknown>): Promise<number> {
+  const before = await versionOf(accountId);
+  await change();
+  return (await versionOf(accountId)) - before;
+}
+
+describe("content versions", () => {
+  it("move with every committed change to what the page shows, whatever the table", async () => {
+    const { account, admin } = await createAccount(db);
+    const id = account.id;
+    const changes: [string, () => Promise<unknown>][] = [
+      ["accounts", () => db.execute(sql`update accounts set name = 'Renamed' where id = ${id}`)],
+      ["users", () => db.update(users).set({ name: "Renamed admin" }).where(eq(users.id, admin.id))],
+      ["subscriptions", () => subscribe(db, id, { start: new Date(Date.now() - 86_400_000), end: new Date(Date.now() + 86_400_000) })],
+      ["subscriptions (seats)", () => db.update(subscriptions).set({ seatsPurchased: 9 }).where(eq(subscriptions.accountId, id))],
+      ["credit movement", () => addMovements(db, id, [{ type: "top_up_manual", amount: 500 }])],
+      ["low balance threshold", () => db.update(creditBalances).set({ lowBalanceThreshold: 42 }).where(eq(creditBalances.accountId, id))],
+      ["auto top-up", () => db.insert(autoTopUpSettings).values({ accountId: id, enabled: true, threshold: 1000, amount: 5000 })],
+      ["numbers", () => db.insert(phoneNumbers).values({ accountId: id, e164: `+4930${Date.now() % 10_000_000}`, type: "local", country: "DE", monthlyPrice: 100, acquiredAt: new Date() })],
+      ["company details", () => db.insert(billingDetails).values({ accountId: id, companyName: "Renamed GmbH", invoiceEmail: "billing@renamed.test", country: "DE", street: "Street 1", city: "Berlin", postalCode: "10115" })],
+      ["audit log", () => db.insert(auditLog).values({ accountId: id, actorUserId: admin.id, action: "test.change" })],
+      ["deleted number", () => db.delete(phoneNumbers).where(eq(phoneNumbers.accountId, id))],
+    ];
+    for (const [name, change] of changes) {
+      // A posting outside a transaction commits its balance row and its movements apart.
+      expect([name, (await bumpOf(id, change)) > 0]).toEqual([name, true]);
+    }
+  });
+
+  it("do not move for a transaction that rolls back, nor for a statement that changes nothing", async () => {
+    const { account } = await createAccount(db);
+    const rolledBack = bumpOf(account.id, () =>
+      db
+        .transaction(async (tx) => {
+          await tx.execute(sql`update accounts set name = 'Never' where id = ${account.id}`);
+          throw new Error("roll back");
+        })
+        .catch(() => undefined),
+    );
+    expect(await rolledBack).toBe(0);
+    expect(await bumpOf(account.id, () => db.execute(sql`update accounts set name = 'x' where id = ${account.id} and false`))).toBe(0);
+    const pending = (await db.execute(sql`select count(*)::int as n from content_changes_pending`)) as unknown as { rows: { n: number }[] };
+    expect(pending.rows[0]!.n).toBe(0);
+  });
+
+  it.runIf(onPostgres)("move at commit, not before: a reader during the transaction still sees the old version", async () => {
+    const { account } = await createAccount(db);
+    const before = await versionOf(account.id);
+    let seenInside = -1;
+    await db.transaction(async (tx) => {
+      await tx.execute(sql`update accounts set name = 'One' where id = ${account.id}`);
+      await tx.execute(sql`update accounts set name = 'Two' where id = ${account.id}`);
+      seenInside = await versionOf(account.id); // another connection
+    });
+    expect(seenInside).toBe(before);
+    expect(await versionOf(account.id)).toBe(before + 1);
+  });
+
+  it("move only the accounts a change touched", async () => {
+    const a = await createAccount(db);
+    const b = await createAccount(db);
+    const bBefore = await versionOf(b.account.id);
+    expect(await bumpOf(a.account.id, () => addMovements(db, a.account.id, [{ type: "top_up_manual", amount: 100 }]))).toBeGreaterThan(0);
+    expect(await versionOf(b.account.id)).toBe(bBefore);
+  });
+
+  it("move for rated usage, also a call a package included (no money moved)", async () => {
+    const { account, admin } = await createAccount(db, { slug: `cv-usage-${Date.now().toString(36)}` });
+    const card = await createRateCard(db);
+    await subscribe(db, account.id, { start: new Date(Date.now() - 86_400_000), end: new Date(Date.now() + 86_400_000) });
+    await db.update(subscriptions).set({ rateCardId: card.id }).where(eq(subscriptions.accountId, account.id));
+    const inbound = {
+      id: `cv-${Date.now()}`,
+      account: account.slug,
+      kind: "call",
+      direction: "inbound",
+      from: "+33123456789",
+      to: "+4930123456",
+      startedAt: new Date(Date.now() - 3_600_000).toISOString(),
+      durationSeconds: 30,
+      forwarded: false,
+      user: admin.email,
+    };
+    let results: unknown;
+    const bump = await bumpOf(account.id, async () => {
+      results = await ingestUsage(db, [inbound]);
+    });
+    expect(JSON.stringify(results)).toContain('"rated"');
+    expect(bump).toBe(1);
+    const [record] = await db.select().from(usageRecords).where(eq(usageRecords.accountId, account.id));
+    expect(record?.amount).toBe(0);
+  });
+
+  it("move for every account together when the catalog changes", async () => {
+    const { account } = await createAccount(db);
+    const before = await versionOf(CATALOG_VERSION_KEY);
+    const accountBefore = await versionOf(account.id);
+    const [addon] = await db
+      .insert(addons)
+      .values({ code: `cv-${Date.now()}`, name: "Dialer", category: "dialer", description: "Power dialer", currency: "EUR", unitPrice: 500, unitLabel: "user" }).returning();
+    expect(await versionOf(CATALOG_VERSION_KEY)).toBe(before + 1);
+    // Subscribing to it is the account's change.
+    expect(await bumpOf(account.id, () => db.insert(accountAddons).values({ accountId: account.id, addonId: addon!.id, quantity: 1, unitPrice: 500, startedAt: new Date() }))).toBe(1);
+    expect(await versionOf(account.id)).toBe(accountBefore + 1);
+  });
+
+  it("concurrent transactions that change the same accounts in opposite orders all commit, each moving both versions", async () => {
+    // Inserts take no row locks: only the version bump at commit could make them wait on
+    // each other, and it takes the accounts in one order.
+    const a = await createAccount(db);
+    const b = await createAccount(db);
+    const aBefore = await versionOf(a.account.id);
+    const bBefore = await versionOf(b.account.id);
+    const note = (first: typeof a, second: typeof a) =>
+      db.transaction(async (tx) => {
+        await tx.insert(auditLog).values({ accountId: first.account.id, actorUserId: first.admin.id, action: "test.first" });
+        await tx.insert(auditLog).values({ accountId: second.account.id, actorUserId: second.admin.id, action: "test.second" });
+      });
+    await Promise.all(Array.from({ length: 12 }, (_, i) => (i % 2 ? note(a, b) : note(b, a))));
+    expect(await versionOf(a.account.id)).toBe(aBefore + 12);
+    expect(await versionOf(b.account.id)).toBe(bBefore + 12);
+  });
+});
+
+describe("readPageState", () => {
+  it("reads the user's role and state, the account's day and both versions; nothing for another tenant", async () => {
+    const { account, admin } = await createAccount(db, { timeZone: "Pacific/Kiritimati" });
+    const other = await createAccount(db);
+    const state = await readPageState(db, admin.id, account.id);
+    expect(state).toMatchObject({ role: "admin", active: true, version: String(await versionOf(account.id)) });
+    // Kiritimati is UTC+14: its day is the UTC day of 14 hours later.
+    expect(state?.day).toBe(new Date(Date.now() + 14 * 3_600_000).toISOString().slice(0, 10));
+    expect(await readPageState(db, admin.id, other.account.id)).toBeNull();
+    await db.update(users).set({ role: "agent" }).where(eq(users.id, admin.id));
+    const demoted = await readPageState(db, admin.id, account.id);
+    expect(demoted?.role).toBe("agent");
+    expect(demoted?.version).toBe(String(Number(state?.version) + 1));
+  });
+});

@@ -1,0 +1,139 @@
+import type { APIRequestContext, BrowserContext } from "playwright-core";
+import pg from "pg";
+import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { formatMoney } from "@/lib/money";
+import { appUrl, signIn, skipReason, useBrowser } from "./browser";
+
+/**
+ * The billing page cache (proxy.ts): a page load is served from the kept copy only while
+ * nothing the page shows has changed, and only to the user it was rendered for.
+ */
+
+const BILLING = "/dashboard/account/billing";
+const TOKEN = "e2e-platform-token-0123456789";
+const PAGE_LOAD = { accept: "text/html,application/xhtml+xml" };
+
+interface Load {
+  status: number;
+  cache: string | null;
+  body: string;
+}
+
+async function load(request: APIRequestContext, path = BILLING, headers: Record<string, string> = {}): Promise<Load> {
+  const response = await request.get(appUrl(path), { headers: { ...PAGE_LOAD, ...headers }, maxRedirects: 0 });
+  return { status: response.status(), cache: response.headers()["x-billing-page-cache"] ?? null, body: await response.text() };
+}
+
+/** The copy is kept once the whole page has streamed; a later load finds it. */
+async function loadUntilHit(request: APIRequestContext, path = BILLING): Promise<Load> {
+  for (let attempt = 0; attempt < 20; attempt++) {
+    const page = await load(request, path);
+    if (page.cache === "hit") return page;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  throw new Error("the page was never served from the cache");
+}
+
+/** Charges the "cache" tenant for a call through the platform API; returns the new balance. */
+async function chargeACall(): Promise<number> {
+  const post = (path: string, body: unknown) =>
+    fetch(appUrl(path), { method: "POST", headers: { authorization: `Bearer ${TOKEN}`, "content-type": "application/json" }, body: JSON.stringify(body) });
+  const rated = await post("/api/usage/events", {
+    records: [
+      {
+        id: `cache-call-${Date.now()}`,
+        account: "cache",
+        kind: "call",
+        direction: "outbound",
+        from: "+4930111111",
+        to: "+81312345678",
+        startedAt: new Date(Date.now() - 60_000).toISOString(),
+        durationSeconds: 125,
+        forwarded: false,
+        user: "agent@cache.test",
+      },
+    ],
+  });
+  expect(rated.status).toBe(200);
+  const answer = await post("/api/calls/authorize", { account: "cache", direction: "outbound", from: "+4930111111", to: "+4930123456" });
+  const { balance } = (await answer.json()) as { balance: string };
+  return Math.round(Number(balance) * 100);
+}
+
+/** The balance cell of the page's HTML, whatever its attributes. */
+const balanceIn = (html: string) => html.match(/data-testid="balance"[^>]*>([^<]*)</)?.[1];
+
+describe.skipIf(!!skipReason)("the billing page cache", () => {
+  const browser = useBrowser();
+  let context: BrowserContext;
+
+  beforeAll(async () => {
+    if (skipReason) return;
+    context = await browser().newContext();
+    await signIn(context, "admin@cache.test");
+  });
+  afterAll(async () => {
+    await context?.close();
+  });
+
+  it("serves the same page again while nothing on it changed", async () => {
+    const first = await load(context.request, `${BILLING}?trend=90`);
+    expect([first.status, first.cache]).toEqual([200, "miss"]);
+    const again = await loadUntilHit(context.request, `${BILLING}?trend=90`);
+    expect(again.body).toBe(first.body);
+    expect(balanceIn(again.body)).toBe(formatMoney(5_000, "EUR"));
+  });
+
+  it("renders afresh after a change (a rated call) and shows the new balance, in the browser too", async () => {
+    await loadUntilHit(context.request);
+    const balance = await chargeACall();
+    expect(balance).toBeLessThan(5_000);
+    const after = await load(context.request);
+    expect([after.status, after.cache]).toEqual([200, "miss"]);
+    expect(balanceIn(after.body)).toBe(formatMoney(balance, "EUR"));
+    const kept = await loadUntilHit(context.request);
+    expect(balanceIn(kept.body)).toBe(formatMoney(balance, "EUR"));
+    const page = await context.newPage();
+    await page.goto(appUrl(BILLING));
+    expect(await page.getByTestId("balance").textContent()).toBe(formatMoney(balance, "EUR"));
+    await page.close();
+  });
+
+  it("is left out for router requests, hard reloads and unknown query strings", async () => {
+    await loadUntilHit(context.request);
+    const cases: [string, string, Record<string, string>][] = [
+      ["a client navigation (RSC)", BILLING, { rsc: "1" }],
+      ["a request that does not accept HTML", BILLING, { accept: "*/*" }],
+      ["a hard reload", BILLING, { "cache-control": "no-cache" }],
+      ["another query string", `${BILLING}?trend=abc`, {}],
+    ];
+    for (const [why, path, headers] of cases) {
+      const response = await load(context.request, path, headers);
+      expect([why, response.cache]).toEqual([why, null]);
+    }
+  });
+
+  it("never serves a kept page to a visitor without a session", async () => {
+    await loadUntilHit(context.request);
+    const response = await fetch(appUrl(BILLING), { headers: PAGE_LOAD, redirect: "manual" });
+    expect(response.status).toBe(307);
+    expect(response.headers.get("x-billing-page-cache")).toBeNull();
+  });
+
+  it.runIf(!!inject("appDatabaseUrl"))("answers 403, not the kept page, once the admin is demoted", async () => {
+    await loadUntilHit(context.request);
+    const client = new pg.Client({ connectionString: inject("appDatabaseUrl")! });
+    await client.connect();
+    try {
+      await client.query("update users set role = 'agent' where email = 'admin@cache.test'");
+      const demoted = await load(context.request);
+      expect([demoted.status, demoted.cache]).toEqual([403, null]);
+      await client.query("update users set role = 'admin' where email = 'admin@cache.test'");
+      const restored = await load(context.request);
+      expect([restored.status, restored.cache]).toEqual([200, "miss"]);
+    } finally {
+      await client.query("update users set role = 'admin' where email = 'admin@cache.test'");
+      await client.end();
+    }
+  });
+});

@@ -1,0 +1,101 @@
+import { describe, expect, it } from "vitest";
+import { keptHeaders, PageCache, type PageState, readAll } from "@/lib/billing/page-cache";
+
+const STATE: PageState = { role: "admin", active: true, version: "7", catalogVersion: "2", day: "2026-11-27" };
+const page = (bytes: number) => new Uint8Array(bytes).fill(60);
+
+function clock(start = 1_000_000) {
+  let now = start;
+  return { now: () => now, advance: (ms: number) => (now += ms) };
+}
+
+describe("PageCache", () => {
+  it("serves a kept page only in exactly the state it was rendered in", () => {
+    const cache = new PageCache();
+    cache.set("u1 ", STATE, page(10), [["content-type", "text/html"]]);
+    expect(cache.get("u1 ", STATE)?.body.byteLength).toBe(10);
+    const changed: [string, Partial<PageState>][] = [
+      ["the account changed", { version: "8" }],
+      ["the catalog changed", { catalogVersion: "3" }],
+      ["the user was demoted", { role: "agent" }],
+      ["the user was deactivated", { active: false }],
+      ["a new day in the account's zone", { day: "2026-11-28" }],
+    ];
+    for (const [why, change] of changed) {
+      cache.set("u1 ", STATE, page(10), []);
+      expect([why, cache.get("u1 ", { ...STATE, ...change })]).toEqual([why, null]);
+      // A miss drops the page: the old state does not bring it back.
+      expect([why, cache.get("u1 ", STATE)]).toEqual([why, null]);
+    }
+  });
+
+  it("keeps pages per key (user and query string)", () => {
+    const cache = new PageCache();
+    cache.set("u1 ", STATE, page(1), []);
+    expect(cache.get("u2 ", STATE)).toBeNull();
+    expect(cache.get("u1 ?trend=90", STATE)).toBeNull();
+    expect(cache.get("u1 ", STATE)).not.toBeNull();
+  });
+
+  it("drops a page after the time to live, and not before", () => {
+    const time = clock();
+    const cache = new PageCache(1024, 60_000, time.now);
+    cache.set("k", STATE, page(1), []);
+    time.advance(60_000);
+    expect(cache.get("k", STATE)).not.toBeNull();
+    time.advance(1);
+    expect(cache.get("k", STATE)).toBeNull();
+    expect(cache.size).toBe(0);
+  });
+
+  it("stays within its byte budget by dropping the least recently used pages", () => {
+    const cache = new PageCache(100);
+    cache.set("a", STATE, page(40), []);
+    cache.set("b", STATE, page(40), []);
+    expect(cache.get("a", STATE)).not.toBeNull(); // a is now the most recently used
+    cache.set("c", STATE, page(40), []);
+    expect(cache.get("b", STATE)).toBeNull();
+    expect(cache.get("a", STATE)).not.toBeNull();
+    expect(cache.get("c", STATE)).not.toBeNull();
+    expect(cache.totalBytes).toBe(80);
+    // Replacing a page counts its bytes once.
+    cache.set("c", STATE, page(50), []);
+    expect(cache.totalBytes).toBe(90);
+    // A page larger than the whole budget is not kept, and evicts nothing.
+    expect(cache.set("huge", STATE, page(101), [])).toBe(false);
+    expect(cache.size).toBe(2);
+  });
+
+  it("keeps no header that belongs to one response", () => {
+    const headers = new Headers({
+      "content-type": "text/html; charset=utf-8",
+      vary: "rsc",
+      "set-cookie": "a=b",
+      "content-length": "10",
+      "content-encoding": "gzip",
+      "transfer-encoding": "chunked",
+      date: "Fri, 27 Nov 2026 06:00:00 GMT",
+    });
+    expect(Object.fromEntries(keptHeaders(headers))).toEqual({ "content-type": "text/html; charset=utf-8", vary: "rsc" });
+  });
+});
+
+describe("readAll", () => {
+  const stream = (chunks: number[]) =>
+    new ReadableStream<Uint8Array>({
+      start(controller) {
+        for (const n of chunks) controller.enqueue(page(n));
+        controller.close();
+      },
+    });
+
+  it("joins the chunks in order", async () => {
+    const body = await readAll(stream([3, 0, 5]));
+    expect(body?.byteLength).toBe(8);
+  });
+
+  it("gives up past the limit", async () => {
+    expect(await readAll(stream([6, 6]), 10)).toBeNull();
+    expect((await readAll(stream([5, 5]), 10))?.byteLength).toBe(10);
+  });
+});
