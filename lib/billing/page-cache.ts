@@ -6,9 +6,9 @@ import { CATALOG_VERSION_KEY, type UserRole } from "@/db/schema";
  * The rendered billing page, kept per user and served again while nothing it shows has
  * changed. Every request is checked against the database before a kept page is served:
  * the user must still be active with the same role, and the account's content version
- * (bumped at commit by every change to what the page reads; migration 0006), the
- * catalog's version and the account's calendar day must be what they were when the page
- * was rendered. A kept page is also dropped after a minute, so nothing that depends on
+ * (bumped at commit by every change to what the page reads; migration 0006), its balance
+ * row's last writer (every ledger posting; migration 0007), the catalog's version and the
+ * account's calendar day must be what they were when the page was rendered. A kept page is also dropped after a minute, so nothing that depends on
  * the clock alone can be older than that.
  */
 
@@ -24,6 +24,8 @@ export interface PageState {
   active: boolean;
   version: string;
   catalogVersion: string;
+  /** The balance row's xmin: changes with every ledger posting (which bumps no version). */
+  balanceMark: string;
   /** The account's calendar day (YYYY-MM-DD in its time zone). */
   day: string;
 }
@@ -41,15 +43,24 @@ export async function readPageState(db: Executor, userId: string, accountId: str
     select u.role, u.active,
            to_char(now() at time zone a.time_zone, 'YYYY-MM-DD') as day,
            coalesce((select v.version from content_versions v where v.account_id = u.account_id), 0)::text as version,
-           coalesce((select v.version from content_versions v where v.account_id = ${CATALOG_VERSION_KEY}::uuid), 0)::text as catalog_version
+           coalesce((select v.version from content_versions v where v.account_id = ${CATALOG_VERSION_KEY}::uuid), 0)::text as catalog_version,
+           -- The transaction that last wrote the balance row: every posting, every threshold change.
+           coalesce((select b.xmin::text from credit_balances b where b.account_id = u.account_id), '') as balance_mark
     from users u
     join accounts a on a.id = u.account_id
     where u.id = ${userId} and u.account_id = ${accountId}`)) as unknown as {
-    rows: { role: UserRole; active: boolean; day: string; version: string; catalog_version: string }[];
+    rows: { role: UserRole; active: boolean; day: string; version: string; catalog_version: string; balance_mark: string }[];
   };
   const row = result.rows[0];
   if (!row) return null;
-  return { role: row.role, active: row.active, day: row.day, version: row.version, catalogVersion: row.catalog_version };
+  return {
+    role: row.role,
+    active: row.active,
+    day: row.day,
+    version: row.version,
+    catalogVersion: row.catalog_version,
+    balanceMark: row.balance_mark,
+  };
 }
 
 function sameState(a: PageState, b: PageState): boolean {
@@ -58,6 +69,7 @@ function sameState(a: PageState, b: PageState): boolean {
     a.active === b.active &&
     a.version === b.version &&
     a.catalogVersion === b.catalogVersion &&
+    a.balanceMark === b.balanceMark &&
     a.day === b.day
   );
 }

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { keptHeaders, PageCache, type PageState, readAll } from "@/lib/billing/page-cache";
 
-const STATE: PageState = { role: "admin", active: true, version: "7", catalogVersion: "2", day: "2026-11-27" };
+const STATE: PageState = { role: "admin", active: true, version: "7", catalogVersion: "2", balanceMark: "912", day: "2026-11-27" };
 const page = (bytes: number) => new Uint8Array(bytes).fill(60);
 
 function clock(start = 1_000_000) {
@@ -17,6 +17,7 @@ describe("PageCache", () => {
     const changed: [string, Partial<PageState>][] = [
       ["the account changed", { version: "8" }],
       ["the catalog changed", { catalogVersion: "3" }],
+      ["a ledger posting wrote the balance row", { balanceMark: "913" }],
       ["the user was demoted", { role: "agent" }],
       ["the user was deactivated", { active: false }],
       ["a new day in the account's zone", { day: "2026-11-28" }],
