@@ -1,7 +1,14 @@
 import { getToken } from "next-auth/jwt";
 import { type NextRequest, NextResponse } from "next/server";
 import { can } from "@/lib/auth/permissions";
-import { keptHeaders, PageCache, readAll, readPageState } from "@/lib/billing/page-cache";
+import {
+  keptHeaders,
+  PageCache,
+  readAll,
+  readPageState,
+  renderedWhole,
+  withFreshKeys,
+} from "@/lib/billing/page-cache";
 import { getDb } from "@/lib/db";
 import { getEnv } from "@/lib/env";
 
@@ -19,6 +26,8 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const KEPT_SEARCHES = new Set(["", "?trend=30", "?trend=90"]);
 /** Marks the request this proxy makes to render the page, so it is not served from here. */
 const RENDER_HEADER = "x-billing-page-render";
+/** A render that takes longer is cut off (the browser gets an incomplete page). */
+const RENDER_TIMEOUT_MS = 60_000;
 
 const shared = globalThis as unknown as { billingPageCache?: PageCache };
 const cache = (shared.billingPageCache ??= new PageCache());
@@ -54,12 +63,13 @@ export async function proxy(request: NextRequest) {
     // Signed-out, deactivated and non-admin visitors get the page's own answer.
     if (!state || !state.active || !can(state.role, "billing.view")) return NextResponse.next();
 
-    const key = `${userId} ${request.nextUrl.search}`;
+    const readAt = Date.now();
+    const key = `${accountId} ${userId} ${request.nextUrl.search}`;
     const kept = cache.get(key, state);
     if (kept) {
       const headers = new Headers(kept.headers);
       headers.set("x-billing-page-cache", "hit");
-      return new NextResponse(kept.body as BodyInit, { status: 200, headers });
+      return new NextResponse(withFreshKeys(kept.parts) as BodyInit, { status: 200, headers });
     }
 
     // Render the page through this server, stream it to the browser, keep a copy.
@@ -74,6 +84,7 @@ export async function proxy(request: NextRequest) {
       },
       redirect: "manual",
       cache: "no-store",
+      signal: AbortSignal.timeout(RENDER_TIMEOUT_MS),
     });
     const headers = new Headers(keptHeaders(rendered.headers));
     for (const cookie of rendered.headers.getSetCookie()) headers.append("set-cookie", cookie);
@@ -84,8 +95,8 @@ export async function proxy(request: NextRequest) {
     const [toBrowser, toKeep] = rendered.body.tee();
     void readAll(toKeep)
       .then((body) => {
-        // A section that failed on the server streams React's error instruction; not kept.
-        if (body && !new TextDecoder().decode(body).includes("$RX(")) cache.set(key, state, body, keptHeaders(rendered.headers));
+        const html = body && new TextDecoder().decode(body);
+        if (html && renderedWhole(html)) cache.set(key, state, html, keptHeaders(rendered.headers), readAt);
       })
       .catch(() => undefined);
     headers.set("x-billing-page-cache", "miss");

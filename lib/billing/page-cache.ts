@@ -8,15 +8,16 @@ import { CATALOG_VERSION_KEY, type UserRole } from "@/db/schema";
  * the user must still be active with the same role, and the account's content version
  * (bumped at commit by every change to what the page reads; migration 0006), its balance
  * row's last writer (every ledger posting; migration 0007), the catalog's version and the
- * account's calendar day must be what they were when the page was rendered. A kept page is also dropped after a minute, so nothing that depends on
- * the clock alone can be older than that.
+ * account's calendar day must be what they were when the page was rendered. A kept page
+ * is also dropped a minute after its state was read, so nothing that depends on the clock
+ * alone (a bundle that expires) is shown for longer than that.
  */
 
 export const PAGE_CACHE_TTL_MS = 60_000;
 /** All kept pages together stay under this many bytes (least recently used go first). */
 export const PAGE_CACHE_MAX_BYTES = 32 * 1024 * 1024;
 /** A page larger than this is served but not kept. */
-const MAX_ENTRY_BYTES = 2 * 1024 * 1024;
+export const MAX_ENTRY_BYTES = 2 * 1024 * 1024;
 
 /** What a kept page depends on, read fresh on every request. */
 export interface PageState {
@@ -32,9 +33,38 @@ export interface PageState {
 
 export interface KeptPage {
   state: PageState;
-  storedAt: number;
-  body: Uint8Array;
+  /** When the state was read, before the render began. */
+  renderedAt: number;
+  /** The page's HTML split where its forms' idempotency keys go (see withFreshKeys). */
+  parts: string[];
+  bytes: number;
   headers: [string, string][];
+}
+
+/**
+ * A form's idempotency key as the page renders it. A kept page is served again, so its keys
+ * would be shared by every copy served, also before the browser replaces them (a submit
+ * before hydration, or without JavaScript): a second top-up would be taken for a repeat of
+ * the first. Each serve gets keys of its own instead.
+ */
+const FORM_KEY = /(?<=name="idempotencyKey" value=")[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}(?=")/g;
+
+export function splitFormKeys(html: string): string[] {
+  return html.split(FORM_KEY);
+}
+
+export function withFreshKeys(parts: string[]): Uint8Array {
+  let html = parts[0]!;
+  for (let i = 1; i < parts.length; i++) html += crypto.randomUUID() + parts[i];
+  return new TextEncoder().encode(html);
+}
+
+/**
+ * A page is kept only if React streamed every section whole: a section that failed on the
+ * server leaves an error boundary (client-rendered fallback) in the HTML.
+ */
+export function renderedWhole(html: string): boolean {
+  return !html.includes("$RX(") && !html.includes("<!--$!-->") && !html.includes("data-dgst=");
 }
 
 /** One indexed read: the user, the account's day and both content versions. */
@@ -89,7 +119,7 @@ export class PageCache {
   get(key: string, state: PageState): KeptPage | null {
     const page = this.pages.get(key);
     if (!page) return null;
-    if (!sameState(page.state, state) || this.now() - page.storedAt > this.ttlMs) {
+    if (!sameState(page.state, state) || this.now() - page.renderedAt > this.ttlMs) {
       this.delete(key);
       return null;
     }
@@ -99,15 +129,17 @@ export class PageCache {
     return page;
   }
 
-  set(key: string, state: PageState, body: Uint8Array, headers: [string, string][]): boolean {
+  /** Keeps a page rendered in `state`, read at `renderedAt` (before the render began). */
+  set(key: string, state: PageState, html: string, headers: [string, string][], renderedAt = this.now()): boolean {
     this.delete(key);
-    if (body.byteLength > MAX_ENTRY_BYTES || body.byteLength > this.maxBytes) return false;
-    this.pages.set(key, { state, storedAt: this.now(), body, headers });
-    this.bytes += body.byteLength;
+    const bytes = Buffer.byteLength(html);
+    if (bytes > MAX_ENTRY_BYTES || bytes > this.maxBytes) return false;
+    this.pages.set(key, { state, renderedAt, parts: splitFormKeys(html), bytes, headers });
+    this.bytes += bytes;
     for (const [oldest, page] of this.pages) {
       if (this.bytes <= this.maxBytes) break;
       this.pages.delete(oldest);
-      this.bytes -= page.body.byteLength;
+      this.bytes -= page.bytes;
     }
     return true;
   }
@@ -116,7 +148,7 @@ export class PageCache {
     const page = this.pages.get(key);
     if (!page) return;
     this.pages.delete(key);
-    this.bytes -= page.body.byteLength;
+    this.bytes -= page.bytes;
   }
 
   get size() {

@@ -98,7 +98,7 @@ interface MovementRow {
 /**
  * Rows of the range, a page at a time. The next page is asked for as soon as a page
  * arrives, so Postgres reads it while the reader formats this one; when the reader stops,
- * no further page is asked for.
+ * the page already asked for is the last.
  */
 export async function* movementPages(db: Executor, account: ExportAccount, params: ExportParams) {
   const [fy, fm, fd] = params.from.split("-").map(Number) as [number, number, number];
@@ -130,8 +130,14 @@ export async function* movementPages(db: Executor, account: ExportAccount, param
       limit ${limit}`);
     return (result as { rows: MovementRow[] }).rows;
   };
+  // A page read ahead may fail before the reader asks for it: mark its failure handled
+  // now (it is still thrown where the page is awaited).
+  const ahead = (promise: Promise<MovementRow[]>) => {
+    promise.catch(() => undefined);
+    return promise;
+  };
   let limit = FIRST_PAGE;
-  let pending: Promise<MovementRow[]> | null = page(null, limit);
+  let pending: Promise<MovementRow[]> | null = ahead(page(null, limit));
   try {
     for (;;) {
       const rows: MovementRow[] = await pending;
@@ -142,7 +148,7 @@ export async function* movementPages(db: Executor, account: ExportAccount, param
       }
       const last = rows[rows.length - 1]!;
       limit = PAGE;
-      pending = page({ at: last.cursor_at, id: String(last.id) }, limit);
+      pending = ahead(page({ at: last.cursor_at, id: String(last.id) }, limit));
       yield rows;
     }
   } finally {

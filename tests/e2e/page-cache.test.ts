@@ -1,6 +1,10 @@
 import type { APIRequestContext, BrowserContext } from "playwright-core";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { eq } from "drizzle-orm";
+import { openDatabase } from "@/db/client";
+import { accounts } from "@/db/schema";
+import { postMovement } from "@/lib/credit/ledger";
 import { formatMoney } from "@/lib/money";
 import { appUrl, signIn, skipReason, useBrowser } from "./browser";
 
@@ -60,6 +64,10 @@ async function chargeACall(): Promise<number> {
   return Math.round(Number(balance) * 100);
 }
 
+const FORM_KEY = /name="idempotencyKey" value="([^"]+)"/g;
+const keysIn = (html: string) => [...html.matchAll(FORM_KEY)].map((m) => m[1]);
+const withoutKeys = (html: string) => html.replace(FORM_KEY, "KEY");
+
 /** The balance cell of the page's HTML, whatever its attributes. */
 const balanceIn = (html: string) => html.match(/data-testid="balance"[^>]*>([^<]*)</)?.[1];
 
@@ -80,7 +88,11 @@ describe.skipIf(!!skipReason)("the billing page cache", () => {
     const first = await load(context.request, `${BILLING}?trend=90`);
     expect([first.status, first.cache]).toEqual([200, "miss"]);
     const again = await loadUntilHit(context.request, `${BILLING}?trend=90`);
-    expect(again.body).toBe(first.body);
+    // The same page, but for the add-credit form's idempotency key: each serve has its own.
+    expect(keysIn(first.body)).toHaveLength(1);
+    expect(keysIn(again.body)).toHaveLength(1);
+    expect(keysIn(again.body)[0]).not.toBe(keysIn(first.body)[0]);
+    expect(withoutKeys(again.body)).toBe(withoutKeys(first.body));
     expect(balanceIn(again.body)).toBe(formatMoney(5_000, "EUR"));
   });
 
@@ -97,6 +109,37 @@ describe.skipIf(!!skipReason)("the billing page cache", () => {
     await page.goto(appUrl(BILLING));
     expect(await page.getByTestId("balance").textContent()).toBe(formatMoney(balance, "EUR"));
     await page.close();
+  });
+
+  it.runIf(!!inject("appDatabaseUrl"))("renders afresh after a ledger posting, which changes only the balance row", async () => {
+    const before = balanceIn((await loadUntilHit(context.request)).body);
+    const handle = await openDatabase({ url: inject("appDatabaseUrl")!, poolMax: 1 });
+    try {
+      const [account] = await handle.db.select().from(accounts).where(eq(accounts.slug, "cache"));
+      const posted = await postMovement(handle.db, account!.id, { type: "adjustment", amount: 123, description: "Goodwill credit", actor: "e2e" });
+      const after = await load(context.request);
+      expect([after.cache, balanceIn(after.body)]).toEqual(["miss", formatMoney(posted.balanceAfter, "EUR")]);
+      expect(balanceIn(after.body)).not.toBe(before);
+    } finally {
+      await handle.close();
+    }
+  });
+
+  it("serves another tenant's admin their own page, never this one", async () => {
+    await loadUntilHit(context.request);
+    const other = await browser().newContext();
+    try {
+      await signIn(other, "admin@calls.test");
+      const own = await load(other.request, `${BILLING}?trend=30`);
+      expect([own.status, own.cache]).toEqual([200, "miss"]);
+      expect(own.body).toContain("Calls Ltd");
+      expect(own.body).not.toContain("Cache Ltd");
+      const kept = await loadUntilHit(other.request, `${BILLING}?trend=30`);
+      expect(kept.body).toContain("Calls Ltd");
+      expect(kept.body).not.toContain("Cache Ltd");
+    } finally {
+      await other.close();
+    }
   });
 
   it("is left out for router requests, hard reloads and unknown query strings", async () => {

@@ -1,8 +1,16 @@
 import { describe, expect, it } from "vitest";
-import { keptHeaders, PageCache, type PageState, readAll } from "@/lib/billing/page-cache";
+import {
+  keptHeaders,
+  PageCache,
+  type PageState,
+  readAll,
+  renderedWhole,
+  splitFormKeys,
+  withFreshKeys,
+} from "@/lib/billing/page-cache";
 
 const STATE: PageState = { role: "admin", active: true, version: "7", catalogVersion: "2", balanceMark: "912", day: "2026-11-27" };
-const page = (bytes: number) => new Uint8Array(bytes).fill(60);
+const page = (bytes: number) => "<".repeat(bytes);
 
 function clock(start = 1_000_000) {
   let now = start;
@@ -13,7 +21,7 @@ describe("PageCache", () => {
   it("serves a kept page only in exactly the state it was rendered in", () => {
     const cache = new PageCache();
     cache.set("u1 ", STATE, page(10), [["content-type", "text/html"]]);
-    expect(cache.get("u1 ", STATE)?.body.byteLength).toBe(10);
+    expect(cache.get("u1 ", STATE)?.bytes).toBe(10);
     const changed: [string, Partial<PageState>][] = [
       ["the account changed", { version: "8" }],
       ["the catalog changed", { catalogVersion: "3" }],
@@ -38,11 +46,14 @@ describe("PageCache", () => {
     expect(cache.get("u1 ", STATE)).not.toBeNull();
   });
 
-  it("drops a page after the time to live, and not before", () => {
+  it("drops a page once the time to live has passed since its state was read, and not before", () => {
     const time = clock();
     const cache = new PageCache(1024, 60_000, time.now);
-    cache.set("k", STATE, page(1), []);
-    time.advance(60_000);
+    // Read at the clock's start, kept 5 s later when the render ended.
+    const readAt = time.now();
+    time.advance(5_000);
+    cache.set("k", STATE, page(1), [], readAt);
+    time.advance(55_000);
     expect(cache.get("k", STATE)).not.toBeNull();
     time.advance(1);
     expect(cache.get("k", STATE)).toBeNull();
@@ -81,11 +92,46 @@ describe("PageCache", () => {
   });
 });
 
+describe("form keys in a kept page", () => {
+  const key = () => crypto.randomUUID();
+  const html = (a: string, b: string) =>
+    `<form><input type="hidden" name="idempotencyKey" value="${a}"/></form><p>${key()}</p><form><input type="hidden" name="idempotencyKey" value="${b}"/></form>`;
+
+  it("are new on every serve, and nothing else in the page changes", () => {
+    const [a, b] = [key(), key()];
+    const original = html(a, b);
+    const parts = splitFormKeys(original);
+    expect(parts).toHaveLength(3);
+    const served = [withFreshKeys(parts), withFreshKeys(parts)].map((bytes) => new TextDecoder().decode(bytes));
+    const keysOf = (text: string) => [...text.matchAll(/name="idempotencyKey" value="([^"]+)"/g)].map((m) => m[1]);
+    const [first, second] = served.map(keysOf) as [string[], string[]];
+    expect(new Set([a, b, ...first, ...second]).size).toBe(6);
+    for (const k of [...first, ...second]) expect(k).toMatch(/^[0-9a-f-]{36}$/);
+    // The page with its keys taken out is the same.
+    const blank = (text: string) => text.replace(/name="idempotencyKey" value="[^"]+"/g, "KEY");
+    expect(blank(served[0]!)).toBe(blank(original));
+    expect(blank(served[1]!)).toBe(blank(original));
+  });
+
+  it("leaves a page without forms as it is", () => {
+    const text = "<p>no forms here</p>";
+    expect(new TextDecoder().decode(withFreshKeys(splitFormKeys(text)))).toBe(text);
+  });
+});
+
+describe("renderedWhole", () => {
+  it("refuses a page where a section failed on the server, streamed or inline", () => {
+    expect(renderedWhole("<main><section>ok</section></main>")).toBe(true);
+    expect(renderedWhole('<script>$RX("B:1","abc")</script>')).toBe(false);
+    expect(renderedWhole('<!--$!--><template data-dgst="123"></template>')).toBe(false);
+  });
+});
+
 describe("readAll", () => {
   const stream = (chunks: number[]) =>
     new ReadableStream<Uint8Array>({
       start(controller) {
-        for (const n of chunks) controller.enqueue(page(n));
+        for (const n of chunks) controller.enqueue(new Uint8Array(n));
         controller.close();
       },
     });
