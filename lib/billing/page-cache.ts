@@ -36,7 +36,7 @@ export interface KeptPage {
   /** When the state was read, before the render began. */
   renderedAt: number;
   /** The page's HTML split where its forms' idempotency keys go (see withFreshKeys). */
-  parts: string[];
+  parts: Buffer[];
   bytes: number;
   headers: [string, string][];
 }
@@ -49,14 +49,17 @@ export interface KeptPage {
  */
 const FORM_KEY = /(?<=name="idempotencyKey" value=")[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}(?=")/g;
 
-export function splitFormKeys(html: string): string[] {
-  return html.split(FORM_KEY);
+/** The page's bytes split where its form keys go (a page without forms is one part). */
+export function splitFormKeys(html: string): Buffer[] {
+  return html.split(FORM_KEY).map((part) => Buffer.from(part));
 }
 
-export function withFreshKeys(parts: string[]): Uint8Array {
-  let html = parts[0]!;
-  for (let i = 1; i < parts.length; i++) html += crypto.randomUUID() + parts[i];
-  return new TextEncoder().encode(html);
+/** The page with a new key in each place; one copy of the bytes, no text encoding. */
+export function withFreshKeys(parts: Buffer[]): Uint8Array {
+  if (parts.length === 1) return parts[0]!;
+  const pieces: Buffer[] = [parts[0]!];
+  for (let i = 1; i < parts.length; i++) pieces.push(Buffer.from(crypto.randomUUID(), "latin1"), parts[i]!);
+  return Buffer.concat(pieces);
 }
 
 /**
