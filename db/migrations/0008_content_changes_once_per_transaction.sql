@@ -5,38 +5,28 @@ DROP INDEX content_changes_pending_txid_idx;
 --> statement-breakpoint
 ALTER TABLE content_changes_pending ADD CONSTRAINT content_changes_pending_pkey PRIMARY KEY (txid);
 --> statement-breakpoint
--- Adds accounts to the transaction's pending row; only its first statement inserts it
--- (and queues the deferred bump), the others append accounts not yet in it (an UPDATE
--- fires no INSERT trigger).
+-- Adds accounts (null: none) to the transaction's pending row; only its first statement
+-- inserts it (and queues the deferred bump), the others append accounts not yet in it
+-- (an UPDATE fires no INSERT trigger).
 CREATE FUNCTION content_changes_note(accounts uuid[]) RETURNS void
 LANGUAGE sql AS $$
-  INSERT INTO content_changes_pending AS p (account_ids) VALUES (accounts)
+  INSERT INTO content_changes_pending AS p (account_ids) SELECT accounts WHERE accounts IS NOT NULL
   ON CONFLICT (txid) DO UPDATE SET account_ids = p.account_ids || excluded.account_ids
   WHERE NOT excluded.account_ids <@ p.account_ids;
 $$;
 --> statement-breakpoint
 CREATE OR REPLACE FUNCTION content_changed() RETURNS trigger
 LANGUAGE plpgsql AS $$
-DECLARE
-  changed uuid[];
 BEGIN
-  SELECT array_agg(DISTINCT account_id) INTO changed FROM changed_rows;
-  IF changed IS NOT NULL THEN
-    PERFORM content_changes_note(changed);
-  END IF;
+  PERFORM content_changes_note((SELECT array_agg(DISTINCT account_id) FROM changed_rows));
   RETURN NULL;
 END;
 $$;
 --> statement-breakpoint
 CREATE OR REPLACE FUNCTION content_changed_accounts() RETURNS trigger
 LANGUAGE plpgsql AS $$
-DECLARE
-  changed uuid[];
 BEGIN
-  SELECT array_agg(DISTINCT id) INTO changed FROM changed_rows;
-  IF changed IS NOT NULL THEN
-    PERFORM content_changes_note(changed);
-  END IF;
+  PERFORM content_changes_note((SELECT array_agg(DISTINCT id) FROM changed_rows));
   RETURN NULL;
 END;
 $$;
