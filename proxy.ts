@@ -59,11 +59,11 @@ export async function proxy(request: NextRequest) {
     const userId = typeof token?.userId === "string" ? token.userId : "";
     const accountId = typeof token?.accountId === "string" ? token.accountId : "";
     if (!UUID.test(userId) || !UUID.test(accountId)) return NextResponse.next();
+    const readAt = Date.now();
     const state = await readPageState(await getDb(), userId, accountId);
     // Signed-out, deactivated and non-admin visitors get the page's own answer.
     if (!state || !state.active || !can(state.role, "billing.view")) return NextResponse.next();
 
-    const readAt = Date.now();
     const key = `${accountId} ${userId} ${request.nextUrl.search}`;
     const kept = cache.get(key, state);
     if (kept) {
