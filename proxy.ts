@@ -52,6 +52,13 @@ function cacheable(request: NextRequest): boolean {
   );
 }
 
+/** To the page, uncached: its account changes faster than the page is looked at. */
+function busy() {
+  const passed = NextResponse.next();
+  passed.headers.set("x-billing-page-cache", "busy");
+  return passed;
+}
+
 export async function proxy(request: NextRequest) {
   if (!cacheable(request)) return NextResponse.next();
   try {
@@ -59,18 +66,22 @@ export async function proxy(request: NextRequest) {
     const userId = typeof token?.userId === "string" ? token.userId : "";
     const accountId = typeof token?.accountId === "string" ? token.accountId : "";
     if (!UUID.test(userId) || !UUID.test(accountId)) return NextResponse.next();
+    const key = `${accountId} ${userId} ${request.nextUrl.search}`;
+    // An account that changes faster than its page is looked at: straight to the page.
+    if (!cache.worthKeeping(key)) return busy();
     const readAt = Date.now();
     const state = await readPageState(await getDb(), userId, accountId);
     // Signed-out, deactivated and non-admin visitors get the page's own answer.
     if (!state || !state.active || !can(state.role, "billing.view")) return NextResponse.next();
 
-    const key = `${accountId} ${userId} ${request.nextUrl.search}`;
     const kept = cache.get(key, state);
     if (kept) {
       const headers = new Headers(kept.headers);
       headers.set("x-billing-page-cache", "hit");
       return new NextResponse(withFreshKeys(kept.parts) as BodyInit, { status: 200, headers });
     }
+    // The copy just found changed may have been the one that showed the account churns.
+    if (!cache.worthKeeping(key)) return busy();
 
     // Render the page through this server, stream it to the browser, keep a copy.
     const rendered = await fetch(`http://127.0.0.1:${process.env.PORT}${BILLING}${request.nextUrl.search}`, {

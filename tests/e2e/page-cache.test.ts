@@ -163,6 +163,26 @@ describe.skipIf(!!skipReason)("the billing page cache", () => {
     expect(response.headers.get("x-billing-page-cache")).toBeNull();
   });
 
+  it("stops keeping the page of an account that changes before its page is looked at again, showing each change", async () => {
+    const path = `${BILLING}?trend=30`;
+    const settle = () => new Promise((resolve) => setTimeout(resolve, 400));
+    const seen: (string | null)[] = [];
+    expect((await load(context.request, path)).cache).toBe("miss");
+    for (let change = 0; change < 4 && seen.at(-1) !== "busy"; change++) {
+      await settle(); // the copy is kept once the page has streamed
+      const balance = await chargeACall();
+      const after = await load(context.request, path);
+      expect(balanceIn(after.body)).toBe(formatMoney(balance, "EUR"));
+      seen.push(after.cache);
+    }
+    expect(seen.at(-1)).toBe("busy");
+    expect(seen.slice(0, -1).every((c) => c === "miss")).toBe(true);
+    // While paused the page goes straight to rendering, with the current figures.
+    const balance = await chargeACall();
+    const paused = await load(context.request, path);
+    expect([paused.cache, balanceIn(paused.body)]).toEqual(["busy", formatMoney(balance, "EUR")]);
+  });
+
   it.runIf(!!inject("appDatabaseUrl"))("answers 403, not the kept page, once the admin is demoted", async () => {
     await loadUntilHit(context.request);
     const client = new pg.Client({ connectionString: inject("appDatabaseUrl")! });

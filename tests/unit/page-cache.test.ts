@@ -1,5 +1,8 @@
 import { describe, expect, it } from "vitest";
 import {
+  CHURN_MS,
+  CHURN_PAUSE_MS,
+  CHURN_STREAK,
   keptHeaders,
   PageCache,
   type PageState,
@@ -58,6 +61,48 @@ describe("PageCache", () => {
     time.advance(1);
     expect(cache.get("k", STATE)).toBeNull();
     expect(cache.size).toBe(0);
+  });
+
+  it("stops keeping a key whose pages keep changing unserved within seconds, for a while", () => {
+    const time = clock();
+    const cache = new PageCache(1024, 60_000, time.now);
+    let mark = 900;
+    const churn = () => {
+      cache.set("busy", { ...STATE, balanceMark: String(mark) }, page(1), [], time.now());
+      time.advance(CHURN_MS - 1);
+      expect(cache.get("busy", { ...STATE, balanceMark: String(++mark) })).toBeNull();
+    };
+    for (let i = 1; i < CHURN_STREAK; i++) {
+      churn();
+      expect(cache.worthKeeping("busy")).toBe(true);
+    }
+    churn();
+    expect(cache.worthKeeping("busy")).toBe(false);
+    expect(cache.worthKeeping("other")).toBe(true);
+    time.advance(CHURN_PAUSE_MS);
+    expect(cache.worthKeeping("busy")).toBe(true);
+  });
+
+  it("keeps a key whose page was served before it changed, lived longer, or only expired", () => {
+    const time = clock();
+    const cache = new PageCache(1024, 60_000, time.now);
+    for (let i = 0; i < CHURN_STREAK + 1; i++) {
+      // Served once, then changed quickly: the admin looked at it, then made a change.
+      const state = { ...STATE, version: String(i) };
+      cache.set("served", state, page(1), [], time.now());
+      expect(cache.get("served", state)).not.toBeNull();
+      time.advance(100);
+      expect(cache.get("served", { ...STATE, version: String(i + 1) })).toBeNull();
+      // Changed unserved, but only after CHURN_MS.
+      cache.set("calm", state, page(1), [], time.now());
+      time.advance(CHURN_MS);
+      expect(cache.get("calm", { ...STATE, version: String(i + 1) })).toBeNull();
+      // Expired, never changed.
+      cache.set("old", STATE, page(1), [], time.now());
+      time.advance(60_001);
+      expect(cache.get("old", STATE)).toBeNull();
+    }
+    for (const key of ["served", "calm", "old"]) expect([key, cache.worthKeeping(key)]).toEqual([key, true]);
   });
 
   it("stays within its byte budget by dropping the least recently used pages", () => {
