@@ -2,10 +2,12 @@ import type { APIRequestContext, BrowserContext } from "playwright-core";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { eq } from "drizzle-orm";
+import { decode, encode } from "next-auth/jwt";
 import { openDatabase } from "@/db/client";
 import { accounts } from "@/db/schema";
 import { postMovement } from "@/lib/credit/ledger";
 import { formatMoney } from "@/lib/money";
+import { E2E_SECRET } from "../support/e2e-global-setup";
 import { appUrl, signIn, skipReason, useBrowser } from "./browser";
 
 /**
@@ -156,11 +158,26 @@ describe.skipIf(!!skipReason)("the billing page cache", () => {
     }
   });
 
-  it("never serves a kept page to a visitor without a session", async () => {
+  it("never serves a kept page to a visitor without a valid session: none, tampered or expired", async () => {
     await loadUntilHit(context.request);
-    const response = await fetch(appUrl(BILLING), { headers: PAGE_LOAD, redirect: "manual" });
-    expect(response.status).toBe(307);
-    expect(response.headers.get("x-billing-page-cache")).toBeNull();
+    const [cookie] = (await context.cookies(appUrl())).filter((c) => c.name === "next-auth.session-token");
+    const claims = await decode({ token: cookie!.value, secret: E2E_SECRET });
+    expect(claims?.userId).toBeTruthy();
+    const expired = await encode({ token: claims!, secret: E2E_SECRET, maxAge: -60 });
+    const renewed = await encode({ token: claims!, secret: E2E_SECRET });
+    const tampered = `${cookie!.value.slice(0, -4)}${cookie!.value.slice(-4) === "AAAA" ? "BBBB" : "AAAA"}`;
+    const withSession = (value: string | null) =>
+      fetch(appUrl(BILLING), {
+        headers: { ...PAGE_LOAD, ...(value === null ? {} : { cookie: `next-auth.session-token=${value}` }) },
+        redirect: "manual",
+      });
+    for (const [why, value] of [["none", null], ["tampered", tampered], ["expired", expired]] as const) {
+      const response = await withSession(value);
+      expect([why, response.status, response.headers.get("x-billing-page-cache")]).toEqual([why, 307, null]);
+    }
+    // The same claims in a token that is still valid do get the kept page.
+    const valid = await withSession(renewed);
+    expect([valid.status, valid.headers.get("x-billing-page-cache")]).toEqual([200, "hit"]);
   });
 
   it("stops keeping the page of an account that changes before its page is looked at again, showing each change", async () => {
