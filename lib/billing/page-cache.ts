@@ -13,11 +13,11 @@ import { CATALOG_VERSION_KEY, type UserRole } from "@/db/schema";
  * alone (a bundle that expires) is shown for longer than that.
  */
 
-export const PAGE_CACHE_TTL_MS = 60_000;
+const PAGE_CACHE_TTL_MS = 60_000;
 /** All kept pages together stay under this many bytes (least recently used go first). */
-export const PAGE_CACHE_MAX_BYTES = 32 * 1024 * 1024;
+const PAGE_CACHE_MAX_BYTES = 32 * 1024 * 1024;
 /** A page larger than this is served but not kept. */
-export const MAX_ENTRY_BYTES = 2 * 1024 * 1024;
+const MAX_ENTRY_BYTES = 2 * 1024 * 1024;
 
 /** What a kept page depends on, read fresh on every request. */
 export interface PageState {

@@ -59,13 +59,6 @@ export function neutralize(value: string | null): string | null {
   return /^[=+\-@\t\r]/.test(value) ? `'${value}` : value;
 }
 
-/** ISO 8601 with the account zone's offset, e.g. 2026-03-29T03:10:00+02:00. */
-export function isoInZone(instant: Date, timeZone: string): string {
-  const offset = zoneOffsetMs(instant, timeZone);
-  const local = new Date(Math.floor(instant.getTime() / 1000) * 1000 + offset).toISOString().slice(0, 19);
-  return `${local}${formatOffset(offset)}`;
-}
-
 export interface ExportAccount {
   id: string;
   slug: string;
@@ -100,7 +93,7 @@ interface MovementRow {
  * arrives, so Postgres reads it while the reader formats this one; when the reader stops,
  * the page already asked for is the last.
  */
-export async function* movementPages(db: Executor, account: ExportAccount, params: ExportParams) {
+async function* movementPages(db: Executor, account: ExportAccount, params: ExportParams) {
   const [fy, fm, fd] = params.from.split("-").map(Number) as [number, number, number];
   const [ty, tm, td] = addDays(params.to, 1).split("-").map(Number) as [number, number, number];
   const start = zonedMidnight(fy, fm, fd, account.timeZone).toISOString();
@@ -189,7 +182,7 @@ function formatOffset(offset: number): string {
  * calls these per cell. Text cells are neutralized; amounts and rates are Decimals, which
  * the object formatter writes unquoted; an absent value (null) is an empty cell.
  */
-export function csvFields(account: ExportAccount) {
+function csvFields(account: ExportAccount) {
   const perMajor = minorUnitsPerMajor(account.currency);
   const offsetAt = offsetFinder(account.timeZone);
   // Local calendar days as text, once per day; the time of day by arithmetic.

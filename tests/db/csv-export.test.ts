@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Database } from "@/db/client";
 import { accounts } from "@/db/schema";
 import { seedDemo } from "@/db/seed/demo";
-import { creditMovementsCsv, exportParamsSchema, isoInZone, neutralize } from "@/lib/csv/credit-movements";
+import { creditMovementsCsv, exportParamsSchema, neutralize } from "@/lib/csv/credit-movements";
 import { linkQuery, signLink, verifyLink } from "@/lib/csv/signed-link";
 import { freshDatabase, type TestDatabase } from "../support/fresh-database";
 import { addMovements, createAccount } from "../support/fixtures";
@@ -127,7 +127,11 @@ describe("credit movements CSV", () => {
       "2026-10-25T02:30:00+02:00",
       "2026-10-25T02:30:00+01:00",
     ]);
-    expect(isoInZone(new Date("2026-07-01T12:00:00Z"), "America/New_York")).toBe("2026-07-01T08:00:00-04:00");
+    // West of UTC, the offset is negative.
+    const { account: newYork } = await createAccount(db, { timeZone: "America/New_York", currency: "USD", country: "US" });
+    await addMovements(db, newYork.id, [{ type: "top_up_manual", amount: 1_000, occurredAt: new Date("2026-07-01T12:00:00Z") }]);
+    const western = parse(await csvText(newYork, { from: "2026-07-01", to: "2026-07-01" })) as string[][];
+    expect(western[1]![0]).toBe("2026-07-01T08:00:00-04:00");
   });
 
   it("neutralizes formula payloads and keeps negative amounts as numbers", async () => {
