@@ -9,4 +9,3 @@ export * from "./billing-details";
 export * from "./usage";
 export * from "./audit";
 export * from "./rollups";
-export * from "./content-versions";

@@ -11,8 +11,6 @@ let acmeId: string;
 let globexId: string;
 
 const CATALOGUE_TABLES = ["addons", "calling_packages", "plans", "rate_cards", "rates"];
-/** Rows that live only inside a transaction (the accounts it changed), never committed. */
-const TRANSACTION_SCRATCH_TABLES = ["content_changes_pending"];
 
 async function rows<T>(query: ReturnType<typeof sql>): Promise<T[]> {
   const result = await db.execute(query);
@@ -63,9 +61,20 @@ describe("schema", () => {
       expect(names).toContain(expected);
     }
     const withoutAccount = tables
-      .filter((t) => !t.has_account && t.table_name !== "accounts" && !TRANSACTION_SCRATCH_TABLES.includes(t.table_name))
+      .filter((t) => !t.has_account && t.table_name !== "accounts")
       .map((t) => t.table_name);
     expect(withoutAccount.sort()).toEqual(CATALOGUE_TABLES);
+  });
+
+  it("puts no change-tracking trigger on the tables writes go to", async () => {
+    const tracking = await rows<{ trigger_name: string }>(sql`
+      select distinct trigger_name from information_schema.triggers
+      where trigger_schema = 'public' and trigger_name like '%content%'`);
+    const leftovers = await rows<{ name: string }>(sql`
+      select relname as name from pg_class where relname in ('content_versions', 'content_changes_pending')
+      union all select proname from pg_proc where proname like 'content_%'`);
+    expect(tracking, "triggers").toEqual([]);
+    expect(leftovers, "tables and functions").toEqual([]);
   });
 
   it("stores money as integers, never as floating point or numeric", async () => {

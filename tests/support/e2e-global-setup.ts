@@ -44,7 +44,6 @@ export const E2E_PEOPLE = [
   { email: "agent@team.test", name: "Team Agent", password: "demo" },
   { email: "agent@inputs.test", name: "Inputs Agent", password: "demo" },
   { email: "admin@calls.test", name: "Calls Admin", password: "demo" },
-  { email: "admin@cache.test", name: "Cache Admin", password: "demo" },
 ];
 
 /** A tenant whose credit a test file changes: an admin, an agent, a plan, a sandbox card that pays. */
@@ -104,14 +103,13 @@ async function readAcmeFigures(db: Database): Promise<AcmeFigures> {
 
 /**
  * A brand-new tenant (nothing but its admin), one whose calls took the balance below
- * zero, and "wallet", "inputs", "team", "calls" and "cache", whose credit the money, usage and page cache tests change.
+ * zero, and "wallet", "inputs", "team" and "calls", whose credit the money and usage tests change.
  */
 async function addEdgeTenants(db: Database) {
   await addMoneyTenant(db, "wallet");
   await addMoneyTenant(db, "inputs");
   await addMoneyTenant(db, "team");
   await addMoneyTenant(db, "calls");
-  await addMoneyTenant(db, "cache");
   await createAccount(db, { slug: "fresh", name: "Fresh Start Ltd" });
   const { account } = await createAccount(db, { slug: "overdrawn", name: "Overdrawn AG" });
   await addMovements(db, account.id, [

@@ -24,9 +24,6 @@ export function AddCreditForm({
   const [result, action] = useActionState<ActionResult | null, FormData>(addCredit, null);
   const [key, setKey] = useState(() => crypto.randomUUID());
   const [choice, setChoice] = useState(String(presets[1]?.value ?? presets[0]?.value ?? ""));
-  // The page's HTML may be served again to this user (the billing page cache), so the key
-  // it was rendered with is replaced by one made in this browser as soon as it runs.
-  useEffect(() => setKey(crypto.randomUUID()), []);
   useEffect(() => {
     // Keep the key while the outcome is unknown, so a retry cannot charge twice.
     const settled = result && (result.ok ? result.status !== "pending" : !result.fieldErrors);
