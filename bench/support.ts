@@ -36,17 +36,20 @@ export const BENCH_SECRET = "bench-secret-0123456789abcdef0123456789abcdef";
 
 /**
  * The benchmark database on a local Postgres server (BENCH_DATABASE_URL, else
- * DATABASE_URL's server, else postgres://postgres@127.0.0.1:5432): migrated, with the
- * demo tenants and the large "bench" tenant. Kept between runs; seeded once.
+ * DATABASE_URL's server, else postgres://postgres@127.0.0.1:5432), named
+ * BENCH_DATABASE_NAME (billing_bench): migrated, with the demo tenants and the large
+ * "bench" tenant. Kept between runs; seeded once.
  */
 export async function benchDatabase(): Promise<{ url: string; handle: DatabaseHandle }> {
   const server = process.env.BENCH_DATABASE_URL || process.env.DATABASE_URL || "postgres://postgres@127.0.0.1:5432/postgres";
   const url = new URL(server);
-  url.pathname = "/billing_bench";
+  const name = process.env.BENCH_DATABASE_NAME || "billing_bench";
+  if (!/^[a-z_][a-z0-9_]*$/.test(name)) throw new Error(`BENCH_DATABASE_NAME "${name}" is not a plain database name`);
+  url.pathname = `/${name}`;
   const admin = new pg.Client({ connectionString: server });
   await admin.connect();
-  const exists = await admin.query("select 1 from pg_database where datname = 'billing_bench'");
-  if (exists.rowCount === 0) await admin.query("create database billing_bench");
+  const exists = await admin.query("select 1 from pg_database where datname = $1", [name]);
+  if (exists.rowCount === 0) await admin.query(`create database ${name}`);
   await admin.end();
   const handle = await openDatabase({ url: url.toString(), poolMax: 4 });
   await migrateDatabase(handle);
