@@ -1,10 +1,10 @@
 import { eq } from "drizzle-orm";
 import isoCountries from "i18n-iso-countries";
-import { checkVAT, countries as vatCountries } from "jsvat";
 import { postcodeValidator, postcodeValidatorExistsForCountry } from "postcode-validator";
 import { z } from "zod";
 import type { Database } from "@/db/client";
 import { auditLog, billingDetails } from "@/db/schema";
+import { checkVatNumber, type VatCheck } from "./vat-number";
 
 /** Where the seller is established: EU businesses elsewhere are invoiced with reverse charge. */
 export const SELLER_COUNTRY = "DE";
@@ -51,27 +51,34 @@ export const companyDetailsSchema = z
     const country = details.country;
     if (COUNTRY_CODES.includes(country) && postcodeValidatorExistsForCountry(country)) {
       if (!postcodeValidator(details.postalCode, country)) {
-        ctx.addIssue({ code: "custom", path: ["postalCode"], message: `This is not a postal code of ${countryLabel(country)}.` });
+        ctx.addIssue({ code: "custom", path: ["postalCode"], message: `This is not a postal code of the company's country (${countryLabel(country)}).` });
       }
     }
     const vat = details.vatNumber;
     // Checked against the country only once both are readable.
     if (!vat || vat.length > 30 || !COUNTRY_CODES.includes(country)) return;
-    const result = /^[A-Z]{2}/.test(vat) ? checkVAT(vat, vatCountries) : null;
-    if (!result?.isSupportedCountry || !result.country) {
-      ctx.addIssue({ code: "custom", path: ["vatNumber"], message: "Start the VAT number with its country prefix, such as DE or FR." });
-    } else if (result.country.isoCode.short !== country) {
-      ctx.addIssue({
-        code: "custom",
-        path: ["vatNumber"],
-        message: `This VAT number is from ${result.country.name}; the company is in ${countryLabel(country)}.`,
-      });
-    } else if (!result.isValidFormat) {
-      ctx.addIssue({ code: "custom", path: ["vatNumber"], message: `This is not the format of a ${result.country.name} VAT number.` });
-    } else if (!result.isValid) {
-      ctx.addIssue({ code: "custom", path: ["vatNumber"], message: "This VAT number's check digits are wrong; please check it." });
-    }
+    const check = checkVatNumber(vat, country);
+    if (!check.ok) ctx.addIssue({ code: "custom", path: ["vatNumber"], message: vatMessage(check, country) });
   });
+
+// Country names go in parentheses: "the Netherlands" and "the United States" take an
+// article, "Ireland" does not, and no sentence has to know which.
+function vatMessage(check: Exclude<VatCheck, { ok: true }>, country: string): string {
+  switch (check.problem) {
+    case "prefix":
+      return "Start the VAT number with its country prefix, such as DE or FR.";
+    case "greek-prefix":
+      return "Greek VAT numbers start with EL, not GR.";
+    case "country": {
+      const numberCountry = check.prefix === "XI" ? "Northern Ireland" : countryLabel(check.numberCountry);
+      return `This VAT number's country (${numberCountry}) is not the company's country (${countryLabel(country)}).`;
+    }
+    case "format":
+      return `This is not the format of a VAT number of the company's country (${countryLabel(country)}).`;
+    case "checksum":
+      return "This VAT number's check digits are wrong; please check it.";
+  }
+}
 
 export type CompanyDetailsInput = z.output<typeof companyDetailsSchema>;
 

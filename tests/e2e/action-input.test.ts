@@ -145,7 +145,7 @@ describe.skipIf(!!skipReason)("bad input to every billing action gets a clear er
     ["a company name of 10,000 characters", { companyName: "x".repeat(10_000) }, "A field is too long."],
     ["a 201-character company name", { companyName: "x".repeat(201) }, "Use at most 200 characters."],
     ["script in the email", { invoiceEmail: "<script>@x" }, "Enter an email address such as invoices@example.com."],
-    ["another country's VAT number", { vatNumber: "FR40303265045" }, "This VAT number is from France; the company is in Germany."],
+    ["another country's VAT number", { vatNumber: "FR40303265045" }, "This VAT number's country (France) is not the company's country (Germany)."],
   ])("company details: %s", async (_, fields, message) => {
     const before = await inputsState();
     await saveCompanyDetails(fields);

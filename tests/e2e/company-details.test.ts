@@ -46,7 +46,7 @@ describe.skipIf(!!skipReason)("editing company billing details", () => {
     expect(await details.textContent()).toContain("FR40303265045");
     expect(await details.textContent()).toContain("factures@wallet.test");
     expect(await details.textContent()).toContain("France");
-    expect(await page.getByTestId("reverse-charge").textContent()).toContain("you account for VAT in France");
+    expect(await page.getByTestId("reverse-charge").textContent()).toContain("you account for it in your own country (France).");
     expect(await page.getByTestId("activity").textContent()).toContain("Company details added");
     if (handle) {
       const audit = await handle.db.execute(sql`

@@ -38,7 +38,7 @@ export async function CompanySection({ accountId }: { accountId: string }) {
       {details && reverseChargeApplies(details) ? (
         <p data-testid="reverse-charge" className="mt-3 rounded-md bg-slate-50 p-2 text-xs text-slate-700 ring-1 ring-slate-200">
           Reverse charge: as an EU business outside Germany with a valid VAT number, your invoices carry no German
-          VAT; you account for VAT in {countryName(details.country)}.
+          VAT; you account for it in your own country ({countryName(details.country)}).
         </p>
       ) : null}
       <p className="mt-3 text-xs text-slate-500">Changes apply to future invoices only.</p>
