@@ -23,5 +23,6 @@ export async function startEmbeddedWorker(): Promise<void> {
     import("./payments"),
     import("./credit/auto-top-up"),
   ]);
-  await startTopUpWorker(await getDb(), await getQueue(), getGateway());
+  const db = await getDb();
+  await startTopUpWorker(db, await getQueue(), getGateway(db));
 }

@@ -12,8 +12,9 @@ if (!process.env.DATABASE_URL) {
 }
 const handle = await openDatabaseFromEnv();
 const boss = await startQueue(handle);
-const worker = await startTopUpWorker(handle.db, boss, getGateway());
-console.log(`worker: automatic top-ups (${getGateway().name} payments)`);
+const gateway = getGateway(handle.db);
+const worker = await startTopUpWorker(handle.db, boss, gateway);
+console.log(`worker: automatic top-ups (${gateway.name} payments)`);
 const stop = async () => {
   await worker.stop();
   await boss.stop({ graceful: true, wait: true });

@@ -39,6 +39,13 @@ export const movementType = pgEnum("movement_type", [
 ]);
 export const unitType = pgEnum("unit_type", ["seconds", "fragments"]);
 export const topUpKind = pgEnum("top_up_kind", ["manual", "auto"]);
+/** A sandbox payment intent's state, in Stripe's words. */
+export const sandboxPaymentIntentStatus = pgEnum("sandbox_payment_intent_status", [
+  "requires_action",
+  "succeeded",
+  "failed",
+  "canceled",
+]);
 export const topUpStatus = pgEnum("top_up_status", [
   "pending",
   "requires_action",

@@ -1,5 +1,6 @@
 import { sql } from "drizzle-orm";
 import {
+  bigint,
   check,
   index,
   integer,
@@ -11,7 +12,7 @@ import {
   uuid,
 } from "drizzle-orm/pg-core";
 import { accounts } from "./accounts";
-import { paymentMethodType, paymentProvider } from "./enums";
+import { paymentMethodType, paymentProvider, sandboxPaymentIntentStatus } from "./enums";
 
 export const paymentMethods = pgTable(
   "payment_methods",
@@ -58,4 +59,35 @@ export const paymentProviderEvents = pgTable(
   (t) => [index("payment_provider_events_account_idx").on(t.accountId, t.receivedAt)],
 );
 
+/**
+ * The sandbox provider's payment intents. They live in the database, as a real
+ * provider's outlive any one process: a payment the worker started can be confirmed
+ * through the app. The id is derived from the idempotency key, so the same key is always
+ * the same charge.
+ */
+export const sandboxPaymentIntents = pgTable(
+  "sandbox_payment_intents",
+  {
+    id: text("id").primaryKey(),
+    accountId: uuid("account_id")
+      .notNull()
+      .references(() => accounts.id),
+    idempotencyKey: text("idempotency_key").notNull(),
+    paymentMethodId: text("payment_method_id").notNull(),
+    amount: bigint("amount", { mode: "number" }).notNull(),
+    currency: text("currency").notNull(),
+    status: sandboxPaymentIntentStatus("status").notNull(),
+    failureCode: text("failure_code"),
+    failureMessage: text("failure_message"),
+    createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
+    updatedAt: timestamp("updated_at", { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [
+    uniqueIndex("sandbox_payment_intents_idempotency_key").on(t.idempotencyKey),
+    index("sandbox_payment_intents_account_idx").on(t.accountId, t.createdAt),
+    check("sandbox_payment_intents_amount_positive", sql`${t.amount} > 0`),
+  ],
+);
+
 export type PaymentMethod = typeof paymentMethods.$inferSelect;
+export type SandboxPaymentIntent = typeof sandboxPaymentIntents.$inferSelect;

@@ -25,6 +25,14 @@ export function describeAudit(action: string, before: Json, after: Json, currenc
         : "Auto top-up turned off";
     case "credit.top_up":
       return `Add credit ${money(after?.amount, currency)}: ${String(after?.outcome ?? "").replace("_", " ")}`;
+    case "credit.top_up.authenticate":
+      return after?.outcome === "succeeded"
+        ? `Payment of ${money(after.amount, currency)} confirmed with the bank`
+        : `Payment of ${money(after?.amount, currency)} not confirmed with the bank`;
+    case "credit.top_up.expire":
+      return after?.outcome === "succeeded"
+        ? `Payment of ${money(after.amount, currency)} confirmed with the bank`
+        : `Payment of ${money(after?.amount, currency)} canceled: not confirmed with the bank within 24 hours`;
     case "billing_details.update": {
       const changed = Object.keys(after ?? {}).filter((key) => JSON.stringify(before?.[key]) !== JSON.stringify(after?.[key]));
       return before ? `Company details changed (${changed.join(", ") || "no change"})` : "Company details added";

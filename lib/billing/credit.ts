@@ -26,11 +26,17 @@ export function creditState(balance: number, lowBalanceThreshold: number): Credi
 }
 
 export async function getCreditOverview(db: Executor, accountId: string): Promise<CreditOverview> {
+  // A payment canceled after waiting in vain for the cardholder is shown as a failure too.
   const attempts = (status: "succeeded" | "failed") =>
     db
       .select()
       .from(topUpAttempts)
-      .where(and(eq(topUpAttempts.accountId, accountId), eq(topUpAttempts.status, status)))
+      .where(
+        and(
+          eq(topUpAttempts.accountId, accountId),
+          inArray(topUpAttempts.status, status === "failed" ? ["failed", "canceled"] : ["succeeded"]),
+        ),
+      )
       .orderBy(desc(topUpAttempts.updatedAt))
       .limit(1);
   const [[balanceRow], [settings], [succeeded], [failed], [pending]] = await Promise.all([

@@ -4,6 +4,7 @@ import type { Database, Executor } from "@/db/client";
 import { accounts, autoTopUpSettings, creditBalances, type TopUpAttempt, topUpAttempts } from "@/db/schema";
 import { AUTO_TOP_UP_QUEUE, enqueueAutoTopUp } from "@/lib/jobs/queue";
 import type { PaymentGateway } from "@/lib/payments/gateway";
+import { expireUnconfirmedTopUps } from "./authentication";
 import { type MovementInput, type PostResult, postMovements } from "./ledger";
 import { chargeAttempt, reconcilePendingTopUps, type TopUpOutcome } from "./top-ups";
 
@@ -98,7 +99,8 @@ export async function runAutoTopUp(db: Database, gateway: PaymentGateway, attemp
 
 /**
  * Catches up after a crash or a lost answer: enqueues pending automatic attempts (a job
- * id per attempt, so never twice) and asks the provider about stale manual ones.
+ * id per attempt, so never twice), asks the provider about stale manual ones, and cancels
+ * payments the cardholder left unconfirmed for 24 hours.
  */
 export async function sweepTopUps(db: Database, boss: PgBoss, gateway: PaymentGateway) {
   const pendingAuto = await db
@@ -111,6 +113,7 @@ export async function sweepTopUps(db: Database, boss: PgBoss, gateway: PaymentGa
     .from(topUpAttempts)
     .where(and(eq(topUpAttempts.kind, "manual"), eq(topUpAttempts.status, "pending")));
   if (stale.length > 0) await reconcilePendingTopUps(db, gateway);
+  await expireUnconfirmedTopUps(db, gateway);
 }
 
 export interface TopUpWorker {

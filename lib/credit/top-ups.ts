@@ -66,15 +66,16 @@ async function currentPaymentMethod(db: Executor, accountId: string) {
   return method ?? null;
 }
 
+export type ChargeAnswer = Omit<ChargeResult, "paymentIntentId"> & { paymentIntentId: string | null };
+
 /**
  * Records the provider's answer about an attempt, in the caller's transaction: credit on
  * success (once), the reason on failure, the client secret when the bank wants the
- * cardholder. Answers arriving late or twice change nothing.
+ * cardholder. Answers arriving late or twice change nothing; answers whether this one did.
  */
-export type ChargeAnswer = Omit<ChargeResult, "paymentIntentId"> & { paymentIntentId: string | null };
-
-export async function applyChargeResult(tx: Executor, attempt: TopUpAttempt, charge: ChargeAnswer): Promise<void> {
+export async function applyChargeResult(tx: Executor, attempt: TopUpAttempt, charge: ChargeAnswer): Promise<boolean> {
   const now = new Date();
+  const thisAttempt = and(eq(topUpAttempts.id, attempt.id), eq(topUpAttempts.accountId, attempt.accountId));
   if (charge.status === "succeeded") {
     if (!charge.paymentIntentId) throw new TopUpError("a succeeded payment needs its payment id");
     const paymentIntentId = charge.paymentIntentId;
@@ -94,9 +95,9 @@ export async function applyChargeResult(tx: Executor, attempt: TopUpAttempt, cha
         settledAt: now,
         updatedAt: now,
       })
-      .where(and(eq(topUpAttempts.id, attempt.id), ne(topUpAttempts.status, "succeeded")))
+      .where(and(thisAttempt, ne(topUpAttempts.status, "succeeded")))
       .returning();
-    if (!settled) return;
+    if (!settled) return false;
     await postMovements(tx, attempt.accountId, [
       {
         type: attempt.kind === "auto" ? "top_up_auto" : "top_up_manual",
@@ -113,18 +114,36 @@ export async function applyChargeResult(tx: Executor, attempt: TopUpAttempt, cha
         .set({ consecutiveFailures: 0, updatedAt: now })
         .where(eq(autoTopUpSettings.accountId, attempt.accountId));
     }
-    return;
+    return true;
   }
+  const inFlight = and(thisAttempt, inArray(topUpAttempts.status, ["pending", "requires_action"]));
   if (charge.status === "requires_action" || charge.status === "processing") {
-    await tx
+    const [waiting] = await tx
       .update(topUpAttempts)
       .set({
         status: charge.status === "requires_action" ? "requires_action" : "pending",
         providerPaymentIntentId: charge.paymentIntentId,
         updatedAt: now,
       })
-      .where(and(eq(topUpAttempts.id, attempt.id), inArray(topUpAttempts.status, ["pending", "requires_action"])));
-    return;
+      .where(inFlight)
+      .returning({ id: topUpAttempts.id });
+    return !!waiting;
+  }
+  if (charge.status === "canceled") {
+    // Nobody declined anything: the cardholder never answered. It does not count towards
+    // switching auto top-up off, and frees the account for its next automatic top-up.
+    const [canceled] = await tx
+      .update(topUpAttempts)
+      .set({
+        status: "canceled",
+        providerPaymentIntentId: charge.paymentIntentId ?? attempt.providerPaymentIntentId,
+        failureCode: charge.failureCode,
+        failureMessage: declineMessage(charge.failureCode, charge.failureMessage),
+        updatedAt: now,
+      })
+      .where(inFlight)
+      .returning({ id: topUpAttempts.id });
+    return !!canceled;
   }
   const [failed] = await tx
     .update(topUpAttempts)
@@ -135,7 +154,7 @@ export async function applyChargeResult(tx: Executor, attempt: TopUpAttempt, cha
       failureMessage: declineMessage(charge.failureCode, charge.failureMessage),
       updatedAt: now,
     })
-    .where(and(eq(topUpAttempts.id, attempt.id), inArray(topUpAttempts.status, ["pending", "requires_action"])))
+    .where(inFlight)
     .returning();
   if (failed && attempt.kind === "auto") {
     await tx
@@ -150,9 +169,11 @@ export async function applyChargeResult(tx: Executor, attempt: TopUpAttempt, cha
       })
       .where(eq(autoTopUpSettings.accountId, attempt.accountId));
   }
+  return !!failed;
 }
 
-function outcomeOf(attempt: TopUpAttempt, charge: ChargeResult): TopUpOutcome {
+/** What an answer means for the admin who asked. */
+export function outcomeOf(attempt: TopUpAttempt, charge: ChargeAnswer): TopUpOutcome {
   switch (charge.status) {
     case "succeeded":
       return { status: "succeeded", attemptId: attempt.id, amount: attempt.amount };
@@ -165,6 +186,8 @@ function outcomeOf(attempt: TopUpAttempt, charge: ChargeResult): TopUpOutcome {
       };
     case "processing":
       return { status: "pending", attemptId: attempt.id, message: "The payment is being processed." };
+    case "canceled":
+      return { status: "failed", attemptId: attempt.id, message: declineMessage(charge.failureCode, charge.failureMessage) };
     default:
       return {
         status: "failed",
@@ -198,6 +221,7 @@ export async function chargeAttempt(
   try {
     const customerId = await customerFor(db, gateway, attempt.accountId);
     charge = await gateway.chargeOffSession({
+      accountId: attempt.accountId,
       customerId,
       paymentMethodId: method.providerPaymentMethodId,
       amount: attempt.amount,

@@ -1,6 +1,6 @@
 /** What the app needs from a payment provider; Stripe and the demo sandbox implement it. */
 
-export type ChargeStatus = "succeeded" | "requires_action" | "failed" | "processing";
+export type ChargeStatus = "succeeded" | "requires_action" | "failed" | "processing" | "canceled";
 
 export interface ChargeResult {
   paymentIntentId: string;
@@ -14,6 +14,8 @@ export interface ChargeResult {
 }
 
 export interface ChargeRequest {
+  /** The account paying: a provider answers about its own charges only. */
+  accountId: string;
   customerId: string;
   paymentMethodId: string;
   /** Minor units. */
@@ -23,6 +25,12 @@ export interface ChargeRequest {
   idempotencyKey: string;
   description: string;
   metadata: Record<string, string>;
+}
+
+/** One charge of one account, as the provider knows it. */
+export interface ChargeRef {
+  accountId: string;
+  paymentIntentId: string;
 }
 
 export interface SavedPaymentMethod {
@@ -56,7 +64,12 @@ export interface PaymentGateway {
   createCustomer(input: { accountId: string; name: string; email: string | null }): Promise<string>;
   /** Charges a saved payment method without the cardholder present. */
   chargeOffSession(request: ChargeRequest): Promise<ChargeResult>;
-  retrieveCharge(paymentIntentId: string): Promise<ChargeResult>;
+  retrieveCharge(charge: ChargeRef): Promise<ChargeResult>;
+  /**
+   * Cancels a charge still waiting for the cardholder, so that it can never be confirmed
+   * later; answers the charge's state (one that succeeded meanwhile stays succeeded).
+   */
+  cancelCharge(charge: ChargeRef): Promise<ChargeResult>;
   /** Starts saving a card or PayPal for future off-session charges. */
   createSetup(input: { customerId: string; accountId: string }): Promise<{ setupId: string; clientSecret: string }>;
   retrievePaymentMethod(providerPaymentMethodId: string): Promise<SavedPaymentMethod>;
@@ -97,6 +110,8 @@ export function declineMessage(code: string | null, fallback: string | null): st
     case "generic_decline":
     case "card_declined":
       return "The card was declined. Contact the bank or use another payment method.";
+    case "authentication_expired":
+      return "The payment was not confirmed with the bank within 24 hours, so it was canceled. Nothing was charged.";
     default:
       return fallback ?? "The payment was declined.";
   }

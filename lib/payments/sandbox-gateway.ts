@@ -1,9 +1,22 @@
 import { createHash } from "node:crypto";
-import { type ChargeRequest, type ChargeResult, type PaymentGateway, prorateSeatChange, type SavedPaymentMethod } from "./gateway";
+import { and, eq } from "drizzle-orm";
+import type { Executor } from "@/db/client";
+import { type SandboxPaymentIntent, sandboxPaymentIntents } from "@/db/schema";
+import {
+  type ChargeRef,
+  type ChargeRequest,
+  type ChargeResult,
+  GatewayRequestError,
+  type PaymentGateway,
+  prorateSeatChange,
+  type SavedPaymentMethod,
+} from "./gateway";
 
 /**
- * The demo's payment provider when no Stripe key is set: no money moves. Payment methods
- * saved in the sandbox carry the outcome of Stripe's test card they were saved with.
+ * The demo's payment provider when no Stripe key is set: no money moves. Cards behave as
+ * Stripe's test cards do: saving one confirms it as Stripe's SetupIntent does (the
+ * declined card is refused there; insufficient funds and 3-D Secure show only when
+ * charged), and a saved payment method carries the outcome of its charges.
  */
 export const SANDBOX_CARDS: Record<string, { outcome: SandboxOutcome; brand: string; last4: string }> = {
   "4242424242424242": { outcome: "succeeds", brand: "visa", last4: "4242" },
@@ -25,54 +38,82 @@ function outcomeOf(paymentMethodId: string): SandboxOutcome {
   return (match?.[1] as SandboxOutcome) ?? "succeeds";
 }
 
-export interface SandboxGateway extends PaymentGateway {
-  /** The sandbox's stand-in for the bank's 3-D Secure page. */
-  authenticate(paymentIntentId: string, approve: boolean): Promise<ChargeResult>;
+/** What confirming a card for later payments answers, as Stripe's SetupIntent does. */
+export type SandboxSetupResult =
+  | { status: "succeeded"; method: SavedPaymentMethod }
+  | { status: "requires_payment_method"; code: string; message: string };
+
+export interface SandboxCard {
+  number: string;
+  expMonth: number;
+  expYear: number;
 }
 
-export function createSandboxGateway(): SandboxGateway {
-  // Charges are kept in memory: the same idempotency key returns the same charge.
-  const charges = new Map<string, ChargeResult>();
-  const byIntent = new Map<string, ChargeResult>();
+export interface SandboxGateway extends PaymentGateway {
+  readonly name: "sandbox";
+  /** The sandbox's stand-in for the bank's 3-D Secure page. */
+  authenticate(charge: ChargeRef, approve: boolean): Promise<ChargeResult>;
+  /** Confirms a card for future off-session charges (Stripe's SetupIntent confirmation). */
+  confirmCardSetup(card: SandboxCard): SandboxSetupResult;
+}
 
-  function charge(request: ChargeRequest): ChargeResult {
-    const id = `pi_sandbox_${createHash("sha256").update(request.idempotencyKey).digest("hex").slice(0, 24)}`;
-    const outcome = outcomeOf(request.paymentMethodId);
-    const failed = (code: string, message: string): ChargeResult => ({
-      paymentIntentId: id,
-      status: "failed",
-      amount: request.amount,
-      currency: request.currency,
-      clientSecret: null,
-      failureCode: code,
-      failureMessage: message,
-    });
-    switch (outcome) {
-      case "declined":
-        return failed("generic_decline", "Your card was declined.");
-      case "insufficient_funds":
-        return failed("insufficient_funds", "Your card has insufficient funds.");
-      case "authentication_required":
-        return {
-          paymentIntentId: id,
-          status: "requires_action",
-          amount: request.amount,
-          currency: request.currency,
-          clientSecret: `${id}_secret_sandbox`,
-          failureCode: null,
-          failureMessage: null,
-        };
-      default:
-        return {
-          paymentIntentId: id,
-          status: "succeeded",
-          amount: request.amount,
-          currency: request.currency,
-          clientSecret: null,
-          failureCode: null,
-          failureMessage: null,
-        };
-    }
+/** The charge's id is derived from its idempotency key: the same key names the same charge. */
+function intentIdFor(idempotencyKey: string): string {
+  return `pi_sandbox_${createHash("sha256").update(idempotencyKey).digest("hex").slice(0, 24)}`;
+}
+
+type ChargeState = Pick<SandboxPaymentIntent, "status" | "failureCode" | "failureMessage">;
+
+function chargeState(paymentMethodId: string): ChargeState {
+  switch (outcomeOf(paymentMethodId)) {
+    case "declined":
+      return { status: "failed", failureCode: "generic_decline", failureMessage: "Your card was declined." };
+    case "insufficient_funds":
+      return { status: "failed", failureCode: "insufficient_funds", failureMessage: "Your card has insufficient funds." };
+    case "authentication_required":
+      return { status: "requires_action", failureCode: null, failureMessage: null };
+    default:
+      return { status: "succeeded", failureCode: null, failureMessage: null };
+  }
+}
+
+function toCharge(row: SandboxPaymentIntent): ChargeResult {
+  return {
+    paymentIntentId: row.id,
+    status: row.status,
+    amount: row.amount,
+    currency: row.currency,
+    clientSecret: row.status === "requires_action" ? `${row.id}_secret_sandbox` : null,
+    failureCode: row.failureCode,
+    failureMessage: row.failureMessage,
+  };
+}
+
+/** The sandbox's charges are rows of `sandbox_payment_intents`, in the app's database. */
+export function createSandboxGateway(db: Executor): SandboxGateway {
+  async function find({ accountId, paymentIntentId }: ChargeRef): Promise<SandboxPaymentIntent> {
+    const [row] = await db
+      .select()
+      .from(sandboxPaymentIntents)
+      .where(and(eq(sandboxPaymentIntents.accountId, accountId), eq(sandboxPaymentIntents.id, paymentIntentId)));
+    if (!row) throw new GatewayRequestError(`No such payment: ${paymentIntentId}`);
+    return row;
+  }
+
+  /** Moves a charge that waits for the cardholder on; a charge past that stays as it is. */
+  async function settleWaiting(ref: ChargeRef, next: ChargeState): Promise<ChargeResult> {
+    const [changed] = await db
+      .update(sandboxPaymentIntents)
+      .set({ ...next, updatedAt: new Date() })
+      .where(
+        and(
+          eq(sandboxPaymentIntents.accountId, ref.accountId),
+          eq(sandboxPaymentIntents.id, ref.paymentIntentId),
+          eq(sandboxPaymentIntents.status, "requires_action"),
+        ),
+      )
+      .returning();
+    return toCharge(changed ?? (await find(ref)));
   }
 
   return {
@@ -80,31 +121,67 @@ export function createSandboxGateway(): SandboxGateway {
     async createCustomer({ accountId }) {
       return `cus_sandbox_${accountId.replace(/-/g, "").slice(0, 24)}`;
     },
-    async chargeOffSession(request) {
-      const existing = charges.get(request.idempotencyKey);
-      if (existing) return existing;
-      const result = charge(request);
-      charges.set(request.idempotencyKey, result);
-      byIntent.set(result.paymentIntentId, result);
-      return result;
+    async chargeOffSession(request: ChargeRequest) {
+      const currency = request.currency.toUpperCase();
+      await db
+        .insert(sandboxPaymentIntents)
+        .values({
+          id: intentIdFor(request.idempotencyKey),
+          accountId: request.accountId,
+          idempotencyKey: request.idempotencyKey,
+          paymentMethodId: request.paymentMethodId,
+          amount: request.amount,
+          currency,
+          ...chargeState(request.paymentMethodId),
+        })
+        .onConflictDoNothing();
+      const [row] = await db
+        .select()
+        .from(sandboxPaymentIntents)
+        .where(
+          and(
+            eq(sandboxPaymentIntents.accountId, request.accountId),
+            eq(sandboxPaymentIntents.idempotencyKey, request.idempotencyKey),
+          ),
+        );
+      // As Stripe answers a key reused for another request: refused, nothing charged.
+      if (!row || row.amount !== request.amount || row.currency !== currency || row.paymentMethodId !== request.paymentMethodId) {
+        throw new GatewayRequestError("This idempotency key was already used for another payment.");
+      }
+      return toCharge(row);
     },
-    async authenticate(paymentIntentId, approve) {
-      const existing = byIntent.get(paymentIntentId);
-      const result: ChargeResult = existing
-        ? approve
-          ? { ...existing, status: "succeeded", clientSecret: null }
-          : { ...existing, status: "failed", failureCode: "authentication_failed", failureMessage: "The cardholder did not confirm the payment." }
-        : (() => {
-            throw new Error(`no sandbox charge ${paymentIntentId}`);
-          })();
-      byIntent.set(paymentIntentId, result);
-      for (const [key, value] of charges) if (value.paymentIntentId === paymentIntentId) charges.set(key, result);
-      return result;
+    async authenticate(ref, approve) {
+      return settleWaiting(
+        ref,
+        approve
+          ? { status: "succeeded", failureCode: null, failureMessage: null }
+          : { status: "failed", failureCode: "authentication_failed", failureMessage: "The cardholder did not confirm the payment." },
+      );
     },
-    async retrieveCharge(paymentIntentId) {
-      const result = byIntent.get(paymentIntentId);
-      if (!result) throw new Error(`no sandbox charge ${paymentIntentId}`);
-      return result;
+    async cancelCharge(ref) {
+      return settleWaiting(ref, { status: "canceled", failureCode: "canceled", failureMessage: "The payment was canceled." });
+    },
+    async retrieveCharge(ref) {
+      return toCharge(await find(ref));
+    },
+    confirmCardSetup(card) {
+      const known = SANDBOX_CARDS[card.number];
+      if (!known) {
+        return { status: "requires_payment_method", code: "test_mode_live_card", message: "In the sandbox, use one of Stripe's test card numbers." };
+      }
+      // Stripe's declined test card is refused when set up, not only when charged.
+      if (known.outcome === "declined") {
+        return { status: "requires_payment_method", code: "card_declined", message: "Your card was declined." };
+      }
+      return {
+        status: "succeeded",
+        method: {
+          providerPaymentMethodId: sandboxPaymentMethodId(known.outcome, crypto.randomUUID().slice(0, 8)),
+          type: "card",
+          card: { brand: known.brand, last4: known.last4, expMonth: card.expMonth, expYear: card.expYear },
+          paypalEmail: null,
+        },
+      };
     },
     async createSetup({ accountId }) {
       const id = `seti_sandbox_${Date.now().toString(36)}`;

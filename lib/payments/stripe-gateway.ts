@@ -1,5 +1,6 @@
 import Stripe from "stripe";
 import {
+  type ChargeRef,
   type ChargeRequest,
   type ChargeResult,
   GatewayRequestError,
@@ -21,23 +22,39 @@ export function toCharge(intent: Stripe.PaymentIntent): ChargeResult {
   // cardholder can still confirm the same payment in the browser.
   const needsCardholder = intent.status === "requires_payment_method" && error?.code === "authentication_required";
   const status: ChargeResult["status"] =
-    intent.status === "requires_action" || needsCardholder
-      ? "requires_action"
-      : intent.status === "succeeded"
-      ? "succeeded"
-      : intent.status === "processing"
-        ? "processing"
-        : "failed";
+    intent.status === "canceled"
+      ? "canceled"
+      : intent.status === "requires_action" || needsCardholder
+        ? "requires_action"
+        : intent.status === "succeeded"
+          ? "succeeded"
+          : intent.status === "processing"
+            ? "processing"
+            : "failed";
   return {
     paymentIntentId: intent.id,
     status,
     amount: intent.amount,
     currency: intent.currency.toUpperCase(),
     clientSecret: intent.client_secret,
-    failureCode: status === "failed" ? (error?.decline_code ?? error?.code ?? "payment_failed") : null,
-    failureMessage: status === "failed" ? (error?.message ?? "The payment was not completed.") : null,
+    failureCode:
+      status === "canceled" ? "canceled" : status === "failed" ? (error?.decline_code ?? error?.code ?? "payment_failed") : null,
+    failureMessage:
+      status === "canceled"
+        ? "The payment was canceled."
+        : status === "failed"
+          ? (error?.message ?? "The payment was not completed.")
+          : null,
   };
 }
+
+/** States in which Stripe still lets a payment intent be canceled. */
+const CANCELABLE: readonly Stripe.PaymentIntent.Status[] = [
+  "requires_payment_method",
+  "requires_confirmation",
+  "requires_action",
+  "requires_capture",
+];
 
 /** Card and API errors in Stripe's terms become the gateway's. */
 function translate(error: unknown): never {
@@ -67,6 +84,13 @@ export function createStripeGateway(options: StripeGatewayOptions): PaymentGatew
     appInfo: { name: "billing-console" },
   });
 
+  /** A payment intent of this account (its metadata names the account), or a refusal. */
+  async function retrieveOwn({ accountId, paymentIntentId }: ChargeRef): Promise<Stripe.PaymentIntent> {
+    const intent = await stripe.paymentIntents.retrieve(paymentIntentId);
+    if (intent.metadata?.accountId !== accountId) throw new GatewayRequestError(`No such payment: ${paymentIntentId}`);
+    return intent;
+  }
+
   return {
     name: "stripe",
     async createCustomer({ accountId, name, email }) {
@@ -91,7 +115,7 @@ export function createStripeGateway(options: StripeGatewayOptions): PaymentGatew
             off_session: true,
             confirm: true,
             description: request.description,
-            metadata: request.metadata,
+            metadata: { ...request.metadata, accountId: request.accountId },
           },
           { idempotencyKey: request.idempotencyKey },
         );
@@ -105,10 +129,29 @@ export function createStripeGateway(options: StripeGatewayOptions): PaymentGatew
         translate(error);
       }
     },
-    async retrieveCharge(paymentIntentId) {
+    async retrieveCharge(ref) {
       try {
-        return toCharge(await stripe.paymentIntents.retrieve(paymentIntentId));
+        return toCharge(await retrieveOwn(ref));
       } catch (error) {
+        if (error instanceof GatewayRequestError) throw error;
+        translate(error);
+      }
+    },
+    async cancelCharge(ref) {
+      try {
+        const intent = await retrieveOwn(ref);
+        if (!CANCELABLE.includes(intent.status)) return toCharge(intent);
+        try {
+          return toCharge(await stripe.paymentIntents.cancel(intent.id, { cancellation_reason: "abandoned" }));
+        } catch (error) {
+          // Confirmed (or canceled) in the meantime: what it is now is the answer.
+          if (error instanceof Stripe.errors.StripeInvalidRequestError && error.code === "payment_intent_unexpected_state") {
+            return toCharge(await retrieveOwn(ref));
+          }
+          throw error;
+        }
+      } catch (error) {
+        if (error instanceof GatewayRequestError) throw error;
         translate(error);
       }
     },

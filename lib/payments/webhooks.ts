@@ -32,9 +32,10 @@ export async function processStripeEvent(
   const accountId = await knownAccountId(db, object.metadata?.accountId);
   // Anything the provider must be asked about is fetched before the transaction opens.
   let saved: SavedPaymentMethod | null = null;
-  if (event.type === "setup_intent.succeeded" && accountId) {
-    const paymentMethod = (event.data.object as Stripe.SetupIntent).payment_method;
-    const id = typeof paymentMethod === "string" ? paymentMethod : paymentMethod?.id;
+  // Only a confirmed setup replaces the saved method: a card the bank refused never does.
+  const setup = event.type === "setup_intent.succeeded" ? (event.data.object as Stripe.SetupIntent) : null;
+  if (setup?.status === "succeeded" && accountId) {
+    const id = typeof setup.payment_method === "string" ? setup.payment_method : setup.payment_method?.id;
     if (id) saved = await gateway.retrievePaymentMethod(id);
   }
   return db.transaction(async (tx) => {

@@ -3,8 +3,10 @@ import { GatewayUnavailableError, prorateSeatChange, type SeatChange } from "@/l
 import { createSandboxGateway } from "@/lib/payments/sandbox-gateway";
 import { createStripeGateway } from "@/lib/payments/stripe-gateway";
 import { type FakeStripe, startFakeStripe } from "../support/fake-stripe/server";
+import { freshDatabase, type TestDatabase } from "../support/fresh-database";
 
 let fake: FakeStripe;
+let handle: TestDatabase;
 let stripe: ReturnType<typeof createStripeGateway>;
 
 const periodStart = new Date("2026-11-01T00:00:00Z");
@@ -18,6 +20,7 @@ const change = (quantity: number, at = new Date("2026-11-16T00:00:00Z")): SeatCh
 });
 
 beforeAll(async () => {
+  handle = await freshDatabase({ poolMax: 1 });
   fake = await startFakeStripe({ webhookSecret: "whsec_unused" });
   stripe = createStripeGateway({ secretKey: "sk_test_fake", apiBase: fake.url, timeoutMs: 400 });
   fake.addSubscription({ id: "sub_seats", itemId: "si_seats", customer: "cus_x", quantity: 30, unitAmount: 3_900, currency: "EUR", periodStart, periodEnd });
@@ -25,6 +28,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await fake?.close();
+  await handle?.close();
 });
 
 describe("seat changes through the gateway", () => {
@@ -32,7 +36,7 @@ describe("seat changes through the gateway", () => {
     // Half the period left: 5 more seats cost 5 x 39.00 / 2 now, 35 x 39.00 from the renewal.
     const expected = { prorationNow: 9_750, nextRenewal: 136_500, currency: "EUR" };
     expect(await stripe.previewSeatChange(change(35))).toEqual(expected);
-    expect(await createSandboxGateway().previewSeatChange(change(35))).toEqual(expected);
+    expect(await createSandboxGateway(handle.db).previewSeatChange(change(35))).toEqual(expected);
     expect(prorateSeatChange(change(28))).toEqual({ prorationNow: -3_900, nextRenewal: 109_200, currency: "EUR" });
     expect(prorateSeatChange(change(31, periodEnd)).prorationNow).toBe(0);
     expect(prorateSeatChange(change(31, periodStart)).prorationNow).toBe(3_900);

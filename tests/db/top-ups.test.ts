@@ -11,6 +11,7 @@ import {
   topUpAttempts,
 } from "@/db/schema";
 import { postMovement } from "@/lib/credit/ledger";
+import { expireUnconfirmedTopUps } from "@/lib/credit/authentication";
 import { chargeAttempt, chargeIdempotencyKey, reconcilePendingTopUps, startManualTopUp } from "@/lib/credit/top-ups";
 import { createStripeGateway } from "@/lib/payments/stripe-gateway";
 import { type FakeStripe, startFakeStripe } from "../support/fake-stripe/server";
@@ -217,6 +218,7 @@ describe("faults", () => {
         .returning();
       // The charge is made, and the process dies before recording the answer.
       await gateway.chargeOffSession({
+        accountId: account.id,
         customerId: await withCustomer(account),
         paymentMethodId: "pm_card_visa",
         amount: 7_000,
@@ -308,6 +310,76 @@ describe("webhook", () => {
     await settleWebhooks();
     const current = await db.select().from(paymentMethods).where(and(eq(paymentMethods.accountId, account.id), sql`${paymentMethods.replacedAt} is null`));
     expect(current).toEqual([expect.objectContaining({ type: "paypal", paypalEmail: "buyer@paypal.test", providerPaymentMethodId: "pm_paypal" })]);
+  });
+});
+
+describe("saving a payment method through a setup intent", () => {
+  it("never saves a card the bank declines at setup: the current method stays", async () => {
+    const { account } = await accountWithCard();
+    const customerId = await gateway.createCustomer({ accountId: account.id, name: account.name, email: null });
+    const setup = await gateway.createSetup({ customerId, accountId: account.id });
+    // What the Payment Element does in the browser, through the real SDK.
+    const browser = new Stripe("sk_test_fake", { host: "127.0.0.1", port: fake.port, protocol: "http", maxNetworkRetries: 0 });
+    const refused = await browser.setupIntents.confirm(setup.setupId, { payment_method: "pm_card_chargeDeclined" }).catch((error: unknown) => error);
+    expect(refused).toBeInstanceOf(Stripe.errors.StripeCardError);
+    expect(refused).toMatchObject({ code: "card_declined", raw: { setup_intent: { status: "requires_payment_method" } } });
+    await settleWebhooks();
+    const delivered = fake.sentEvents().filter((e) => (e.event.data.object as { id?: string }).id === setup.setupId);
+    expect(delivered.map((e) => [e.event.type, e.status])).toEqual([["setup_intent.setup_failed", 200]]);
+    const methods = await db.select().from(paymentMethods).where(eq(paymentMethods.accountId, account.id));
+    expect(methods).toEqual([expect.objectContaining({ providerPaymentMethodId: "pm_card_visa", replacedAt: null })]);
+    // The same setup with a card that works saves that one.
+    await browser.setupIntents.confirm(setup.setupId, { payment_method: "pm_card_mastercard" });
+    await settleWebhooks();
+    const current = await db.select().from(paymentMethods).where(and(eq(paymentMethods.accountId, account.id), sql`${paymentMethods.replacedAt} is null`));
+    expect(current).toEqual([expect.objectContaining({ providerPaymentMethodId: "pm_card_mastercard", cardLast4: "4444" })]);
+  });
+});
+
+describe("a payment left unconfirmed for 24 hours", () => {
+  const backdate = (attemptId: string, hours: number) =>
+    db.execute(sql`update top_up_attempts set updated_at = now() - make_interval(hours => ${hours}) where id = ${attemptId}`);
+
+  it("is canceled at Stripe, so that a late confirmation cannot charge it", async () => {
+    const { account, admin } = await accountWithCard("pm_card_authenticationRequired");
+    const outcome = await startManualTopUp(db, gateway, { accountId: account.id, userId: admin.id, amount: 4_000, idempotencyKey: "f" });
+    expect(outcome.status).toBe("requires_action");
+    await settleWebhooks();
+    await backdate(outcome.attemptId, 23);
+    expect(await expireUnconfirmedTopUps(db, gateway)).toEqual([]);
+    await backdate(outcome.attemptId, 25);
+    await expireUnconfirmedTopUps(db, gateway);
+    const [attempt] = await db.select().from(topUpAttempts).where(eq(topUpAttempts.id, outcome.attemptId));
+    expect(attempt).toMatchObject({
+      status: "canceled",
+      failureCode: "authentication_expired",
+      failureMessage: "The payment was not confirmed with the bank within 24 hours, so it was canceled. Nothing was charged.",
+    });
+    const intent = fake.paymentIntents().find((pi) => pi.id === attempt!.providerPaymentIntentId)!;
+    expect(intent).toMatchObject({ status: "canceled", cancellation_reason: "abandoned" });
+    expect(await fake.authenticate(String(intent.id))).toMatchObject({ error: { code: "payment_intent_unexpected_state" } });
+    await settleWebhooks();
+    expect(await balanceOf(account.id)).toBe(0);
+    expect(await expectMoneyConsistent(account.id)).toEqual([]);
+  });
+
+  it("is credited, not canceled, when the cardholder confirmed it before the sweep came", async () => {
+    const { account, admin } = await accountWithCard("pm_card_authenticationRequired");
+    const outcome = await startManualTopUp(db, gateway, { accountId: account.id, userId: admin.id, amount: 4_000, idempotencyKey: "f" });
+    await settleWebhooks();
+    const [waiting] = await db.select().from(topUpAttempts).where(eq(topUpAttempts.id, outcome.attemptId));
+    fake.setWebhookUrl(null); // the confirmation's webhook is late
+    try {
+      await fake.authenticate(waiting!.providerPaymentIntentId!);
+    } finally {
+      fake.setWebhookUrl(`${endpoint.url}/api/stripe/webhook`);
+    }
+    await backdate(outcome.attemptId, 25);
+    await expireUnconfirmedTopUps(db, gateway);
+    const [attempt] = await db.select().from(topUpAttempts).where(eq(topUpAttempts.id, outcome.attemptId));
+    expect(attempt!.status).toBe("succeeded");
+    expect(await balanceOf(account.id)).toBe(4_000);
+    expect(await expectMoneyConsistent(account.id)).toHaveLength(1);
   });
 });
 

@@ -119,6 +119,7 @@ describe.skipIf(!!skipReason)("bad input to every billing action gets a clear er
 
   it.each([
     ["a card that is not a test card", { cardNumber: "4242424242424241" }, "use one of Stripe's test card numbers"],
+    ["a card the bank declines", { cardNumber: "4000000000000002" }, "The card was declined. Contact the bank or use another payment method."],
     ["an expired card", { expiry: "01/20" }, "This card has expired."],
     ["a malformed expiry", { expiry: "13/99" }, "Enter the expiry as MM/YY."],
     ["an unknown method", { type: "bitcoin" }, "Choose card or PayPal."],

@@ -85,15 +85,40 @@ describe.skipIf(!!skipReason)("credit: add, decline, authenticate, auto top-up",
     expect(await balance(page)).toBe(before);
   });
 
-  it("shows a decline in words and adds nothing", async () => {
-    await useCard(page, "4000 0000 0000 0002");
-    expect(await page.getByTestId("payment-method").textContent()).toContain("ending in 0002");
+  it("refuses a card the bank declines when it is saved, at its field, and keeps the current method", async () => {
+    const methods = sql`
+      select p.provider_payment_method_id, p.card_last4, p.replaced_at,
+             (select count(*)::int from audit_log l where l.account_id = a.id) as audit
+      from payment_methods p join accounts a on a.id = p.account_id where a.slug = 'wallet' order by p.created_at`;
+    const before = await walletRows(methods);
+    await page.goto(appUrl(`${BILLING}/payment-method`));
+    await page.getByLabel("Card number").fill("4000 0000 0000 0002");
+    await page.getByLabel("Expiry (MM/YY)").fill("12/34");
+    await page.getByRole("button", { name: "Save payment method" }).click();
+    await expect.poll(() => page.locator("#cardNumber-error").textContent()).toBe(
+      "The card was declined. Contact the bank or use another payment method.",
+    );
+    expect(await page.getByLabel("Card number").getAttribute("aria-invalid")).toBe("true");
+    expect(await page.getByLabel("Card number").inputValue()).toBe("4000000000000002");
+    expect(await page.getByLabel("Expiry (MM/YY)").inputValue()).toBe("12/34");
+    expect(await page.locator("form").getByRole("alert").textContent()).toBe(
+      "The card was not saved. You still pay with the Visa card ending in 4242.",
+    );
+    expect(page.url()).toBe(appUrl(`${BILLING}/payment-method`));
+    await page.goto(appUrl(BILLING));
+    expect(await page.getByTestId("payment-method").textContent()).toContain("Visa card ending in 4242");
+    if (before) expect(await walletRows(methods)).toEqual(before);
+  });
+
+  it("saves a card without funds, and shows the decline of its charge in words, adding nothing", async () => {
+    await useCard(page, "4000 0000 0000 9995");
+    expect(await page.getByTestId("payment-method").textContent()).toContain("ending in 9995");
     const before = await balance(page);
     const form = await openAddCredit(page);
     await form.getByText("€25.00").click();
     await form.getByRole("button", { name: "Add credit" }).click();
     await expect.poll(() => form.getByRole("alert").textContent()).toBe(
-      "The card was declined. Contact the bank or use another payment method.",
+      "The card has insufficient funds. Use another card or try a smaller amount.",
     );
     await page.reload();
     expect(await balance(page)).toBe(before);
@@ -115,6 +140,38 @@ describe.skipIf(!!skipReason)("credit: add, decline, authenticate, auto top-up",
     await expect.poll(() => page.getByRole("status").first().textContent()).toMatch(/Payment confirmed: €100.00 was added to your credit./);
     await page.goto(appUrl(BILLING));
     expect(await balance(page)).toBe(before + 10_000);
+  });
+
+  it("confirms in the browser an automatic top-up that the worker started, and adds it once", async () => {
+    await useCard(page, "4000 0027 6000 3184");
+    const before = await balance(page);
+    await page.getByRole("link", { name: "Edit auto top-up settings" }).click();
+    await page.getByLabel("Top up automatically").check();
+    await page.getByLabel(/When the balance drops below/).fill("1000");
+    await page.getByLabel(/^Add/).fill("30");
+    await page.getByLabel(/At most per month/).fill("");
+    await page.getByRole("button", { name: "Save auto top-up" }).click();
+    await page.waitForURL(appUrl(BILLING));
+    // The worker (its own process on Postgres) charges the card; the bank wants the cardholder.
+    await expect
+      .poll(async () => {
+        await page.reload();
+        return page.getByTestId("auto-top-up").textContent();
+      }, { timeout: 20_000 })
+      .toContain("Waiting for card authentication: €30.00");
+    await page.getByTestId("top-up-in-flight").getByRole("link", { name: "Confirm with your bank" }).click();
+    await page.getByRole("button", { name: "Confirm payment" }).click();
+    await expect.poll(() => page.getByRole("status").first().textContent()).toMatch(/Payment confirmed: €30.00 was added to your credit./);
+    await page.goto(appUrl(BILLING));
+    expect(await balance(page)).toBe(before + 3_000);
+    expect(await page.getByTestId("auto-top-up").textContent()).toContain("Last top-up: €30.00 (automatic)");
+    const rows = await walletRows(sql`
+      select t.kind, t.status, i.status as provider_status,
+             (select count(*)::int from credit_movements m where m.account_id = a.id and m.interaction_id = t.provider_payment_intent_id) as credits
+      from top_up_attempts t join accounts a on a.id = t.account_id
+      join sandbox_payment_intents i on i.id = t.provider_payment_intent_id and i.account_id = t.account_id
+      where a.slug = 'wallet' and t.kind = 'auto'`);
+    if (rows) expect(rows).toEqual([{ kind: "auto", status: "succeeded", provider_status: "succeeded", credits: 1 }]);
   });
 
   it("tops up automatically when saved below the threshold, and says so", async () => {
@@ -168,6 +225,27 @@ describe.skipIf(!!skipReason)("credit: add, decline, authenticate, auto top-up",
     expect(await response.text()).toContain("Only admins can change billing.");
     await agent.close();
     await page.reload();
+    expect(await balance(page)).toBe(before);
+  });
+
+  // The app's database is only reachable from the test on Postgres (PGlite is the app's alone).
+  it.skipIf(!databaseUrl)("no longer offers to confirm a payment left unconfirmed for 24 hours", async () => {
+    await useCard(page, "4000 0027 6000 3184");
+    const before = await balance(page);
+    const form = await openAddCredit(page);
+    await form.getByText("€25.00").click();
+    await form.getByRole("button", { name: "Add credit" }).click();
+    const link = form.getByRole("link", { name: "Confirm with your bank" });
+    await link.waitFor();
+    const href = (await link.getAttribute("href"))!;
+    const attemptId = href.split("/").pop()!;
+    await walletRows(sql`update top_up_attempts set updated_at = now() - interval '25 hours' where id = ${attemptId}`);
+    await page.goto(appUrl(href));
+    expect(await page.locator("main").getByRole("status").textContent()).toBe(
+      "The payment of €25.00 was not confirmed with the bank within 24 hours, so it was canceled. Nothing was charged.",
+    );
+    expect(await page.getByRole("button", { name: "Confirm payment" }).count()).toBe(0);
+    await page.goto(appUrl(BILLING));
     expect(await balance(page)).toBe(before);
   });
 });

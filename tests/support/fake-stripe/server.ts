@@ -47,6 +47,9 @@ export interface FakeStripe {
 
 const newId = (prefix: string) => `${prefix}_${randomBytes(12).toString("hex")}`;
 
+/** The states in which Stripe lets a payment intent be canceled. */
+const CANCELABLE = ["requires_payment_method", "requires_capture", "requires_confirmation", "requires_action", "processing"];
+
 function stripeError(status: number, error: Json) {
   return { status, body: { error } };
 }
@@ -118,8 +121,18 @@ export async function startFakeStripe(options: FakeStripeOptions): Promise<FakeS
     };
   }
 
+  function unexpectedState(intent: Json, verb: string) {
+    return stripeError(400, {
+      type: "invalid_request_error",
+      code: "payment_intent_unexpected_state",
+      message: `You cannot ${verb} this PaymentIntent because it has a status of ${intent.status}.`,
+      payment_intent: structuredClone(intent),
+    });
+  }
+
   /** Charges a payment intent with its payment method's real test outcome. */
   function confirm(intent: Json, offSession: boolean): { status: number; body: unknown } {
+    if (intent.status === "succeeded" || intent.status === "canceled") return unexpectedState(intent, "confirm");
     const pm = TEST_PAYMENT_METHODS[String(intent.payment_method)];
     if (!pm) {
       return stripeError(400, { type: "invalid_request_error", code: "resource_missing", message: `No such PaymentMethod: '${intent.payment_method}'`, param: "payment_method" });
@@ -151,6 +164,38 @@ export async function startFakeStripe(options: FakeStripeOptions): Promise<FakeS
     return { status: 200, body: intent };
   }
 
+  /**
+   * Sets a card up for later payments with its real test outcome: the declined card is
+   * refused here already (card_declined), the 3-D Secure card needs the cardholder, and
+   * the others (insufficient funds included: nothing is charged) succeed.
+   */
+  function confirmSetup(intent: Json, pm: Json): { status: number; body: unknown } {
+    if (intent.status === "succeeded" || intent.status === "canceled") {
+      return stripeError(400, { type: "invalid_request_error", code: "setup_intent_unexpected_state", message: `You cannot confirm this SetupIntent because it has a status of ${intent.status}.`, setup_intent: structuredClone(intent) });
+    }
+    const outcome = TEST_PAYMENT_METHODS[String(pm.id)]!.outcome;
+    if (outcome === "declined") {
+      const error = { type: "card_error", code: "card_declined", decline_code: "generic_decline", message: "Your card was declined.", payment_method: pm };
+      intent.status = "requires_payment_method";
+      intent.payment_method = null;
+      intent.last_setup_error = error;
+      emit("setup_intent.setup_failed", intent);
+      return stripeError(402, { ...error, setup_intent: structuredClone(intent) });
+    }
+    intent.payment_method = pm.id;
+    intent.last_setup_error = null;
+    if (outcome === "authentication_required") {
+      intent.status = "requires_action";
+      intent.next_action = { type: "use_stripe_sdk" };
+      emit("setup_intent.requires_action", intent);
+      return { status: 200, body: intent };
+    }
+    intent.status = "succeeded";
+    intent.next_action = null;
+    emit("setup_intent.succeeded", intent);
+    return { status: 200, body: intent };
+  }
+
   function route(method: string, path: string, params: Json): { status: number; body: unknown } {
     let match: RegExpMatchArray | null;
     if (method === "POST" && path === "/v1/customers") {
@@ -174,10 +219,7 @@ export async function startFakeStripe(options: FakeStripeOptions): Promise<FakeS
       const intent = setupIntents.get(match[1]!);
       const pm = paymentMethodObject(String(params.payment_method), String(intent?.customer));
       if (!intent || !pm) return stripeError(400, { type: "invalid_request_error", code: "resource_missing", message: "No such setup intent or payment method" });
-      intent.payment_method = pm.id;
-      intent.status = "succeeded";
-      emit("setup_intent.succeeded", intent);
-      return { status: 200, body: intent };
+      return confirmSetup(intent, pm);
     }
     if (method === "GET" && (match = path.match(/^\/v1\/payment_methods\/([\w]+)$/))) {
       const pm = paymentMethodObject(match[1]!);
@@ -198,6 +240,17 @@ export async function startFakeStripe(options: FakeStripeOptions): Promise<FakeS
     if ((match = path.match(/^\/v1\/payment_intents\/([\w]+)$/)) && method === "GET") {
       const intent = paymentIntents.get(match[1]!);
       if (!intent) return stripeError(404, { type: "invalid_request_error", code: "resource_missing", message: `No such payment_intent: '${match[1]}'` });
+      return { status: 200, body: intent };
+    }
+    if (method === "POST" && (match = path.match(/^\/v1\/payment_intents\/([\w]+)\/cancel$/))) {
+      const intent = paymentIntents.get(match[1]!);
+      if (!intent) return stripeError(404, { type: "invalid_request_error", code: "resource_missing", message: "No such payment_intent" });
+      if (!CANCELABLE.includes(String(intent.status))) return unexpectedState(intent, "cancel");
+      intent.status = "canceled";
+      intent.canceled_at = Math.floor(Date.now() / 1000);
+      intent.cancellation_reason = params.cancellation_reason ?? null;
+      intent.next_action = null;
+      emit("payment_intent.canceled", intent);
       return { status: 200, body: intent };
     }
     if (method === "POST" && (match = path.match(/^\/v1\/payment_intents\/([\w]+)\/confirm$/))) {

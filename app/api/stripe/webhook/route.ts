@@ -22,7 +22,8 @@ export async function POST(request: Request) {
     return json(400, { error: `Invalid signature: ${error instanceof Error ? error.message : "rejected"}` });
   }
   try {
-    const outcome = await processStripeEvent(await getDb(), getGateway(), event);
+    const db = await getDb();
+    const outcome = await processStripeEvent(db, getGateway(db), event);
     return json(200, { received: true, outcome });
   } catch (error) {
     // Stripe retries non-2xx answers: nothing was applied, so a retry is safe.

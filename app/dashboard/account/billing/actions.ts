@@ -3,7 +3,7 @@
 import { eq } from "drizzle-orm";
 import { revalidatePath } from "next/cache";
 import { z } from "zod";
-import { auditLog, autoTopUpSettings, topUpAttempts } from "@/db/schema";
+import { auditLog, autoTopUpSettings } from "@/db/schema";
 import { type ActionResult, protectedAction } from "@/lib/auth/action";
 import { getAccount } from "@/lib/billing/account";
 import { companyDetailsSchema, saveCompanyDetails } from "@/lib/billing/company-details";
@@ -23,14 +23,14 @@ import {
   TOP_UP_MIN,
   TOP_UP_PRESETS,
 } from "@/lib/credit/limits";
-import { applyChargeResult, startManualTopUp } from "@/lib/credit/top-ups";
+import { completeSandboxAuthentication as completeAuthentication } from "@/lib/credit/authentication";
+import { startManualTopUp } from "@/lib/credit/top-ups";
 import { getDb } from "@/lib/db";
 import { getQueue } from "@/lib/jobs/app-queue";
 import { enqueueAutoTopUp } from "@/lib/jobs/queue";
 import { formatMoney, parseMajorAmount } from "@/lib/money";
-import { getGateway } from "@/lib/payments";
-import { replacePaymentMethod } from "@/lib/payments/payment-methods";
-import { SANDBOX_CARDS, type SandboxGateway, sandboxPaymentMethodId } from "@/lib/payments/sandbox-gateway";
+import { getGateway, getSandboxGateway } from "@/lib/payments";
+import { saveSandboxPaymentMethod as saveSandboxMethod } from "@/lib/payments/sandbox-payment-methods";
 
 const BILLING = "/dashboard/account/billing";
 
@@ -70,7 +70,7 @@ export const addCredit = protectedAction(
       amount = preset;
     }
     const db = await getDb();
-    const outcome = await startManualTopUp(db, getGateway(), {
+    const outcome = await startManualTopUp(db, getGateway(db), {
       accountId: user.accountId,
       userId: user.id,
       amount,
@@ -176,42 +176,29 @@ export const saveSandboxPaymentMethod = protectedAction(
     z.object({
       type: z.literal("card"),
       cardNumber: z.string().transform((v) => v.replace(/[\s-]/g, "")).pipe(z.string().regex(/^\d{12,19}$/, "Enter the card number.")),
-      expiry: z.string().regex(EXPIRY, "Enter the expiry as MM/YY."),
+      expiry: z
+        .string()
+        .regex(EXPIRY, "Enter the expiry as MM/YY.")
+        .transform((text) => {
+          const [, month, year] = text.match(EXPIRY)!;
+          return { text, month: Number(month), year: 2000 + Number(year) };
+        }),
     }),
     z.object({ type: z.literal("paypal"), paypalEmail: z.email("Enter the PayPal account's email.").max(254) }),
   ], { message: "Choose card or PayPal." }),
   async (input, user): Promise<ActionResult> => {
-    if (getGateway().name !== "sandbox") return { ok: false, error: "Payment methods are saved with Stripe here." };
     const db = await getDb();
-    const suffix = crypto.randomUUID().slice(0, 8);
-    if (input.type === "card") {
-      const card = SANDBOX_CARDS[input.cardNumber];
-      if (!card) {
-        return { ok: false, error: "Please correct the card.", fieldErrors: { cardNumber: "In the sandbox, use one of Stripe's test card numbers." } };
-      }
-      const [, month, year] = input.expiry.match(EXPIRY)!;
-      const expiry = { month: Number(month), year: 2000 + Number(year) };
-      const now = new Date();
-      if (expiry.year < now.getUTCFullYear() || (expiry.year === now.getUTCFullYear() && expiry.month < now.getUTCMonth() + 1)) {
-        return { ok: false, error: "Please correct the card.", fieldErrors: { expiry: "This card has expired." } };
-      }
-      await db.transaction((tx) =>
-        replacePaymentMethod(tx, user.accountId, "sandbox", {
-          providerPaymentMethodId: sandboxPaymentMethodId(card.outcome, suffix),
-          type: "card",
-          card: { brand: card.brand, last4: card.last4, expMonth: expiry.month, expYear: expiry.year },
-          paypalEmail: null,
-        }, user.id),
-      );
-    } else {
-      await db.transaction((tx) =>
-        replacePaymentMethod(tx, user.accountId, "sandbox", {
-          providerPaymentMethodId: sandboxPaymentMethodId("succeeds", suffix),
-          type: "paypal",
-          card: null,
-          paypalEmail: input.paypalEmail.toLowerCase(),
-        }, user.id),
-      );
+    const gateway = getSandboxGateway(db);
+    if (!gateway) return { ok: false, error: "Payment methods are saved with Stripe here." };
+    const method =
+      input.type === "card"
+        ? { type: "card" as const, cardNumber: input.cardNumber, expMonth: input.expiry.month, expYear: input.expiry.year }
+        : input;
+    const result = await saveSandboxMethod(db, gateway, { accountId: user.accountId, userId: user.id, method });
+    if (!result.ok) {
+      // Only cards are refused; the form shows the card as it was typed.
+      const values = input.type === "card" ? { type: "card", cardNumber: input.cardNumber, expiry: input.expiry.text } : undefined;
+      return { ok: false, error: result.error, fieldErrors: { [result.field]: result.message }, values };
     }
     revalidatePath(BILLING);
     return { ok: true, message: "Payment method saved.", href: BILLING };
@@ -222,19 +209,19 @@ export const completeSandboxAuthentication = protectedAction(
   "billing.manage",
   z.object({ attemptId: z.uuid("This payment link is not valid."), decision: z.enum(["approve", "decline"]) }),
   async (input, user): Promise<ActionResult> => {
-    const gateway = getGateway();
-    if (gateway.name !== "sandbox") return { ok: false, error: "Authentication happens on your bank's page." };
     const db = await getDb();
-    const [attempt] = await db.select().from(topUpAttempts).where(eq(topUpAttempts.id, input.attemptId));
-    if (!attempt || attempt.accountId !== user.accountId || attempt.status !== "requires_action" || !attempt.providerPaymentIntentId) {
-      return { ok: false, error: "This payment is not waiting for authentication." };
-    }
-    const charge = await (gateway as SandboxGateway).authenticate(attempt.providerPaymentIntentId, input.decision === "approve");
-    await db.transaction((tx) => applyChargeResult(tx, attempt, charge));
+    const gateway = getSandboxGateway(db);
+    if (!gateway) return { ok: false, error: "Authentication happens on your bank's page." };
+    const outcome = await completeAuthentication(db, gateway, {
+      accountId: user.accountId,
+      userId: user.id,
+      attemptId: input.attemptId,
+      approve: input.decision === "approve",
+    });
     revalidatePath(BILLING);
-    return input.decision === "approve"
+    return outcome.status === "confirmed"
       ? { ok: true, status: "succeeded", message: "Payment confirmed: your credit was added.", href: BILLING }
-      : { ok: false, error: "The payment was not confirmed, and nothing was charged." };
+      : { ok: false, error: outcome.message };
   },
 );
 
@@ -268,7 +255,7 @@ export const previewSeatChange = protectedAction("billing.manage", z.object({ qu
   seatOutcome(async () => {
     const db = await getDb();
     const account = await getAccount(db, user.accountId);
-    const preview = await previewSeats(db, getGateway(), user.accountId, input.quantity);
+    const preview = await previewSeats(db, getGateway(db), user.accountId, input.quantity);
     const money = (minor: number) => formatMoney(minor, account.currency);
     const renews = new Intl.DateTimeFormat("en-GB", { dateStyle: "medium", timeZone: account.timeZone }).format(preview.renewsAt);
     if (preview.to === preview.from) return { ok: false, error: `You already have ${preview.from} seats.` };
@@ -289,7 +276,8 @@ export const confirmSeatChange = protectedAction(
   z.object({ quantity: seatsField, idempotencyKey: z.uuid("This form has expired; reload the page.") }),
   async (input, user) =>
     seatOutcome(async () => {
-      const result = await changeSeats(await getDb(), getGateway(), {
+      const db = await getDb();
+      const result = await changeSeats(db, getGateway(db), {
         accountId: user.accountId,
         userId: user.id,
         quantity: input.quantity,

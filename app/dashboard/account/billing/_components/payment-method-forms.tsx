@@ -9,9 +9,11 @@ import { describedBy, FieldError, ResultMessage, SubmitButton } from "./form-par
 export function SandboxPaymentMethodForm() {
   const [result, action] = useActionState<ActionResult | null, FormData>(saveSandboxPaymentMethod, null);
   const [type, setType] = useState(result && !result.ok ? (result.values?.type ?? "card") : "card");
+  // A refused card stays in its fields, with the reason beside them.
+  const typed = (name: string) => (result && !result.ok ? (result.values?.[name] ?? "") : "");
   const input = "mt-1 w-full rounded-md border border-slate-300 px-3 py-1.5";
   return (
-    <form action={action} className="space-y-4">
+    <form action={action} className="space-y-4" key={JSON.stringify(result)}>
       <fieldset className="flex gap-4 text-sm">
         <legend className="mb-2 text-sm font-medium text-slate-900">Pay with</legend>
         {(["card", "paypal"] as const).map((option) => (
@@ -27,18 +29,18 @@ export function SandboxPaymentMethodForm() {
             <label htmlFor="cardNumber" className="block text-sm font-medium text-slate-900">
               Card number
             </label>
-            <input id="cardNumber" name="cardNumber" inputMode="numeric" autoComplete="off" className={input} {...describedBy(result, "cardNumber")} />
+            <input id="cardNumber" name="cardNumber" inputMode="numeric" autoComplete="off" defaultValue={typed("cardNumber")} className={input} {...describedBy(result, "cardNumber")} />
             <FieldError result={result} name="cardNumber" />
             <p className="mt-1 text-xs text-slate-500">
-              Sandbox: 4242 4242 4242 4242 pays; 4000 0000 0000 0002 is declined; 4000 0000 0000 9995 has
-              insufficient funds; 4000 0027 6000 3184 asks for authentication.
+              Sandbox: 4242 4242 4242 4242 pays; 4000 0000 0000 0002 is declined (and not saved); 4000 0000 0000
+              9995 is saved but has insufficient funds; 4000 0027 6000 3184 asks for authentication.
             </p>
           </div>
           <div>
             <label htmlFor="expiry" className="block text-sm font-medium text-slate-900">
               Expiry (MM/YY)
             </label>
-            <input id="expiry" name="expiry" placeholder="12/30" autoComplete="off" className="mt-1 w-28 rounded-md border border-slate-300 px-3 py-1.5" {...describedBy(result, "expiry")} />
+            <input id="expiry" name="expiry" placeholder="12/30" autoComplete="off" defaultValue={typed("expiry")} className="mt-1 w-28 rounded-md border border-slate-300 px-3 py-1.5" {...describedBy(result, "expiry")} />
             <FieldError result={result} name="expiry" />
           </div>
         </>
@@ -47,7 +49,7 @@ export function SandboxPaymentMethodForm() {
           <label htmlFor="paypalEmail" className="block text-sm font-medium text-slate-900">
             PayPal email
           </label>
-          <input id="paypalEmail" name="paypalEmail" type="email" className={input} {...describedBy(result, "paypalEmail")} />
+          <input id="paypalEmail" name="paypalEmail" type="email" defaultValue={typed("paypalEmail")} className={input} {...describedBy(result, "paypalEmail")} />
           <FieldError result={result} name="paypalEmail" />
         </div>
       )}

@@ -21,7 +21,7 @@ const MOVEMENT_TYPE_LABELS: Record<(typeof movementType.enumValues)[number], str
   refund: "Refunds",
 };
 import { TOP_UP_MAX, TOP_UP_MIN, TOP_UP_PRESETS } from "@/lib/credit/limits";
-import { getGateway } from "@/lib/payments";
+import { gatewayName } from "@/lib/payments";
 
 export const TREND_DAYS = [30, 90] as const;
 
@@ -110,7 +110,7 @@ export async function CreditSection({ accountId, trendDays }: { accountId: strin
     loadTrend(accountId, trendDays),
     loadPaymentMethod(accountId),
   ]);
-  const gatewayName = getGateway().name;
+  const provider = gatewayName();
   const f = accountFormat(account);
   return (
     <Section id="credit" title="Credit and auto top-up" action={<EditButton label="Edit auto top-up settings" href="/dashboard/account/billing/auto-top-up" />}>
@@ -140,7 +140,7 @@ export async function CreditSection({ accountId, trendDays }: { accountId: strin
               <>
                 <p className="mb-3 text-slate-600">
                   Charged to your {payment.type === "card" ? `card ending in ${payment.cardLast4}` : "PayPal account"}
-                  {gatewayName === "sandbox" ? " (sandbox: no money moves)" : ""}. Credit is not refundable.
+                  {provider === "sandbox" ? " (sandbox: no money moves)" : ""}. Credit is not refundable.
                 </p>
                 <AddCreditForm
                   presets={TOP_UP_PRESETS.map((value) => ({ value, label: f.money(value) }))}

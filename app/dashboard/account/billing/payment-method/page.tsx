@@ -3,7 +3,7 @@ import { requirePageAccess } from "@/lib/auth/access";
 import { getAccount } from "@/lib/billing/account";
 import { getDb } from "@/lib/db";
 import { getEnv } from "@/lib/env";
-import { getGateway } from "@/lib/payments";
+import { gatewayName, getGateway } from "@/lib/payments";
 import { customerFor } from "@/lib/credit/top-ups";
 import { SandboxPaymentMethodForm, StripePaymentMethodForm } from "../_components/payment-method-forms";
 import { SubPage } from "../_components/sub-page";
@@ -12,9 +12,8 @@ export const metadata: Metadata = { title: "Payment method" };
 
 export default async function PaymentMethodPage() {
   const user = await requirePageAccess("billing.manage", "/dashboard/account/billing/payment-method");
-  const gateway = getGateway();
   const intro = "Used for your subscription, for credit you add, and for automatic top-ups. It replaces the current one.";
-  if (gateway.name === "sandbox") {
+  if (gatewayName() === "sandbox") {
     return (
       <SubPage title="Payment method" intro={`${intro} Sandbox: no money moves.`}>
         <SandboxPaymentMethodForm />
@@ -23,6 +22,7 @@ export default async function PaymentMethodPage() {
   }
   const env = getEnv();
   const db = await getDb();
+  const gateway = getGateway(db);
   const account = await getAccount(db, user.accountId);
   const customerId = await customerFor(db, gateway, account.id);
   const setup = await gateway.createSetup({ customerId, accountId: account.id });

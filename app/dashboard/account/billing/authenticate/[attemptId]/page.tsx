@@ -5,7 +5,8 @@ import { topUpAttempts } from "@/db/schema";
 import { requirePageAccess } from "@/lib/auth/access";
 import { getDb } from "@/lib/db";
 import { formatMoney } from "@/lib/money";
-import { getGateway } from "@/lib/payments";
+import { authenticationExpired } from "@/lib/credit/authentication";
+import { gatewayName, getGateway } from "@/lib/payments";
 import { getEnv } from "@/lib/env";
 import { SandboxAuthenticateForm, StripeAuthenticate } from "../../_components/authenticate-form";
 import { SubPage } from "../../_components/sub-page";
@@ -18,15 +19,19 @@ export default async function AuthenticatePage({ params }: { params: Promise<{ a
   const { attemptId } = await params;
   const user = await requirePageAccess("billing.manage", `/dashboard/account/billing/authenticate/${attemptId}`);
   if (!UUID.test(attemptId)) notFound();
-  const [attempt] = await (await getDb())
+  const db = await getDb();
+  const [attempt] = await db
     .select()
     .from(topUpAttempts)
     .where(and(eq(topUpAttempts.id, attemptId), eq(topUpAttempts.accountId, user.accountId)));
   if (!attempt) notFound();
   const amount = formatMoney(attempt.amount, attempt.currency);
-  if (attempt.status !== "requires_action") {
-    const text =
-      attempt.status === "succeeded"
+  // Past its time a payment is no longer offered for confirmation, even before the sweep cancels it.
+  const expired = authenticationExpired(attempt) || (attempt.status === "canceled" && attempt.failureCode === "authentication_expired");
+  if (attempt.status !== "requires_action" || expired) {
+    const text = expired
+      ? `The payment of ${amount} was not confirmed with the bank within 24 hours, so it was canceled. Nothing was charged.`
+      : attempt.status === "succeeded"
         ? `Payment confirmed: ${amount} was added to your credit.`
         : attempt.status === "failed" || attempt.status === "canceled"
           ? `The payment of ${amount} was not confirmed, and nothing was charged.`
@@ -37,10 +42,11 @@ export default async function AuthenticatePage({ params }: { params: Promise<{ a
       </SubPage>
     );
   }
-  const gateway = getGateway();
-  if (gateway.name !== "sandbox") {
+  if (gatewayName() !== "sandbox") {
     const publishableKey = getEnv().STRIPE_PUBLISHABLE_KEY;
-    const charge = attempt.providerPaymentIntentId ? await gateway.retrieveCharge(attempt.providerPaymentIntentId) : null;
+    const charge = attempt.providerPaymentIntentId
+      ? await getGateway(db).retrieveCharge({ accountId: attempt.accountId, paymentIntentId: attempt.providerPaymentIntentId })
+      : null;
     return (
       <SubPage title="Confirm payment" intro={`Your bank asks you to confirm the payment of ${amount}.`}>
         {publishableKey && charge?.clientSecret ? (

@@ -1,0 +1,151 @@
+import { and, eq, sql } from "drizzle-orm";
+import type { Database } from "@/db/client";
+import { auditLog, type TopUpAttempt, topUpAttempts } from "@/db/schema";
+import { declineMessage, GatewayRequestError, GatewayUnavailableError, type PaymentGateway } from "@/lib/payments/gateway";
+import type { SandboxGateway } from "@/lib/payments/sandbox-gateway";
+import { applyChargeResult, type ChargeAnswer, outcomeOf, type TopUpOutcome } from "./top-ups";
+
+/**
+ * Payments waiting for the cardholder to confirm them with the bank (3-D Secure).
+ *
+ * A payment left unconfirmed for 24 hours is canceled at the provider, as a merchant
+ * does with an abandoned payment intent, and its attempt is closed as canceled. That is
+ * not counted as a failed payment: nothing was declined and the card may be fine, so
+ * auto top-up stays on; the account is free for its next automatic top-up, which the
+ * next threshold crossing (or saving the settings below the threshold) starts.
+ */
+
+/** How long a payment may wait for the cardholder; canceled at the provider after that. */
+export const AUTHENTICATION_WINDOW_MS = 24 * 60 * 60 * 1000;
+
+export function authenticationExpired(attempt: TopUpAttempt, now = new Date()): boolean {
+  return attempt.status === "requires_action" && now.getTime() - attempt.updatedAt.getTime() >= AUTHENTICATION_WINDOW_MS;
+}
+
+/** A cancellation we asked for is an expiry: say so, whichever process records it. */
+function expiredIfCanceled(charge: ChargeAnswer): ChargeAnswer {
+  return charge.status === "canceled" ? { ...charge, failureCode: "authentication_expired", failureMessage: null } : charge;
+}
+
+async function recordAnswer(db: Database, attempt: TopUpAttempt, charge: ChargeAnswer, audit: { action: string; actorUserId: string | null }) {
+  await db.transaction(async (tx) => {
+    if (!(await applyChargeResult(tx, attempt, charge))) return;
+    await tx.insert(auditLog).values({
+      accountId: attempt.accountId,
+      actorUserId: audit.actorUserId,
+      action: audit.action,
+      after: { attemptId: attempt.id, amount: attempt.amount, currency: attempt.currency, outcome: charge.status },
+    });
+  });
+}
+
+/** Cancels one attempt left unconfirmed, at the provider first, and records the provider's answer. */
+async function expireAttempt(db: Database, gateway: PaymentGateway, attempt: TopUpAttempt): Promise<TopUpOutcome> {
+  const charge = await cancelAtProvider(gateway, attempt);
+  await recordAnswer(db, attempt, charge, { action: "credit.top_up.expire", actorUserId: null });
+  return outcomeOf(attempt, charge);
+}
+
+async function cancelAtProvider(gateway: PaymentGateway, attempt: TopUpAttempt): Promise<ChargeAnswer> {
+  const unknownToProvider: ChargeAnswer = {
+    paymentIntentId: attempt.providerPaymentIntentId,
+    status: "canceled",
+    amount: attempt.amount,
+    currency: attempt.currency,
+    clientSecret: null,
+    failureCode: "authentication_expired",
+    failureMessage: null,
+  };
+  if (!attempt.providerPaymentIntentId) return unknownToProvider;
+  try {
+    return expiredIfCanceled(
+      await gateway.cancelCharge({ accountId: attempt.accountId, paymentIntentId: attempt.providerPaymentIntentId }),
+    );
+  } catch (error) {
+    // A payment the provider does not know (a sandbox charge from before the sandbox kept
+    // them in the database) can never be confirmed: close the attempt all the same.
+    if (!(error instanceof GatewayRequestError)) throw error;
+    console.error(`top-up ${attempt.id}: the provider refused to cancel its payment, closing it:`, error.message);
+    return unknownToProvider;
+  }
+}
+
+/** Attempts that waited for the cardholder longer than `olderThanMs` are canceled. */
+export async function expireUnconfirmedTopUps(db: Database, gateway: PaymentGateway, olderThanMs = AUTHENTICATION_WINDOW_MS) {
+  const expired = await db
+    .select()
+    .from(topUpAttempts)
+    .where(
+      and(
+        eq(topUpAttempts.status, "requires_action"),
+        sql`${topUpAttempts.updatedAt} <= now() - make_interval(secs => ${olderThanMs / 1000})`,
+      ),
+    );
+  const outcomes: TopUpOutcome[] = [];
+  for (const attempt of expired) {
+    try {
+      outcomes.push(await expireAttempt(db, gateway, attempt));
+    } catch (error) {
+      // The provider did not answer: the next sweep asks again.
+      if (!(error instanceof GatewayUnavailableError)) throw error;
+      console.error(`top-up ${attempt.id}: could not cancel the unconfirmed payment yet:`, error.message);
+    }
+  }
+  return outcomes;
+}
+
+export type AuthenticationOutcome =
+  | { status: "confirmed"; amount: number; currency: string }
+  | { status: "declined" | "expired" | "not_waiting"; message: string };
+
+const NOT_WAITING = "This payment is not waiting for authentication.";
+
+/**
+ * The cardholder's answer on the sandbox's 3-D Secure page. The payment lives in the
+ * database, so it does not matter which process started it; one left too long is
+ * canceled instead of confirmed.
+ */
+export async function completeSandboxAuthentication(
+  db: Database,
+  gateway: SandboxGateway,
+  request: { accountId: string; userId: string; attemptId: string; approve: boolean },
+): Promise<AuthenticationOutcome> {
+  const [attempt] = await db
+    .select()
+    .from(topUpAttempts)
+    .where(and(eq(topUpAttempts.id, request.attemptId), eq(topUpAttempts.accountId, request.accountId)));
+  if (attempt?.status === "canceled" && attempt.failureCode === "authentication_expired") {
+    return { status: "expired", message: declineMessage("authentication_expired", null) };
+  }
+  if (!attempt || attempt.status !== "requires_action" || !attempt.providerPaymentIntentId) {
+    return { status: "not_waiting", message: NOT_WAITING };
+  }
+  if (authenticationExpired(attempt)) {
+    // Past its time the payment is canceled, unless it was confirmed in the meantime.
+    const outcome = await expireAttempt(db, gateway, attempt);
+    return outcome.status === "succeeded"
+      ? { status: "confirmed", amount: attempt.amount, currency: attempt.currency }
+      : { status: "expired", message: declineMessage("authentication_expired", null) };
+  }
+  let charge: ChargeAnswer;
+  try {
+    charge = expiredIfCanceled(
+      await gateway.authenticate({ accountId: attempt.accountId, paymentIntentId: attempt.providerPaymentIntentId }, request.approve),
+    );
+  } catch (error) {
+    // A payment the sandbox does not know can never be confirmed; the sweep closes it.
+    if (!(error instanceof GatewayRequestError)) throw error;
+    return { status: "not_waiting", message: "This payment can no longer be confirmed, and nothing was charged." };
+  }
+  await recordAnswer(db, attempt, charge, { action: "credit.top_up.authenticate", actorUserId: request.userId });
+  switch (charge.status) {
+    case "succeeded":
+      return { status: "confirmed", amount: attempt.amount, currency: attempt.currency };
+    case "canceled":
+      return { status: "expired", message: declineMessage("authentication_expired", null) };
+    case "failed":
+      return { status: "declined", message: "The payment was not confirmed, and nothing was charged." };
+    default:
+      return { status: "not_waiting", message: NOT_WAITING };
+  }
+}

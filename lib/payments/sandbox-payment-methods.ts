@@ -1,0 +1,71 @@
+import { and, eq, isNull } from "drizzle-orm";
+import type { Database } from "@/db/client";
+import { paymentMethods } from "@/db/schema";
+import { declineMessage, type SavedPaymentMethod } from "./gateway";
+import { replacePaymentMethod } from "./payment-methods";
+import { type SandboxGateway, sandboxPaymentMethodId } from "./sandbox-gateway";
+
+export type SandboxMethodInput =
+  | { type: "card"; cardNumber: string; expMonth: number; expYear: number }
+  | { type: "paypal"; paypalEmail: string };
+
+export type SaveMethodResult =
+  | { ok: true }
+  | { ok: false; error: string; field: "cardNumber" | "expiry"; message: string };
+
+const BRANDS: Record<string, string> = { visa: "Visa", mastercard: "Mastercard", amex: "American Express", discover: "Discover" };
+
+/**
+ * Saves a card or PayPal in the sandbox, as the Payment Element saves one with Stripe: the
+ * card is confirmed first (Stripe's SetupIntent), and only a confirmed one replaces the
+ * current payment method. A refused card changes nothing.
+ */
+export async function saveSandboxPaymentMethod(
+  db: Database,
+  gateway: SandboxGateway,
+  request: { accountId: string; userId: string; method: SandboxMethodInput },
+  now = new Date(),
+): Promise<SaveMethodResult> {
+  const { method } = request;
+  let saved: SavedPaymentMethod;
+  if (method.type === "card") {
+    const year = now.getUTCFullYear();
+    if (method.expYear < year || (method.expYear === year && method.expMonth < now.getUTCMonth() + 1)) {
+      return { ok: false, error: "Please correct the card.", field: "expiry", message: "This card has expired." };
+    }
+    const setup = gateway.confirmCardSetup({ number: method.cardNumber, expMonth: method.expMonth, expYear: method.expYear });
+    if (setup.status !== "succeeded") {
+      if (setup.code === "test_mode_live_card") {
+        return { ok: false, error: "Please correct the card.", field: "cardNumber", message: setup.message };
+      }
+      const current = await currentMethodInWords(db, request.accountId);
+      return {
+        ok: false,
+        error: current ? `The card was not saved. You still pay with the ${current}.` : "The card was not saved.",
+        field: "cardNumber",
+        message: declineMessage(setup.code, setup.message),
+      };
+    }
+    saved = setup.method;
+  } else {
+    saved = {
+      providerPaymentMethodId: sandboxPaymentMethodId("succeeds", crypto.randomUUID().slice(0, 8)),
+      type: "paypal",
+      card: null,
+      paypalEmail: method.paypalEmail.toLowerCase(),
+    };
+  }
+  await db.transaction((tx) => replacePaymentMethod(tx, request.accountId, "sandbox", saved, request.userId));
+  return { ok: true };
+}
+
+async function currentMethodInWords(db: Database, accountId: string): Promise<string | null> {
+  const [current] = await db
+    .select()
+    .from(paymentMethods)
+    .where(and(eq(paymentMethods.accountId, accountId), isNull(paymentMethods.replacedAt)));
+  if (!current) return null;
+  return current.type === "card"
+    ? `${BRANDS[current.cardBrand ?? ""] ?? current.cardBrand} card ending in ${current.cardLast4}`
+    : `PayPal account ${current.paypalEmail}`;
+}
