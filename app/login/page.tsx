@@ -4,8 +4,8 @@ import { redirect } from "next/navigation";
 import { connection } from "next/server";
 import { SignInButton } from "@/app/_components/auth-buttons";
 import { CenteredCard } from "@/app/_components/centered-card";
-import { safeReturnPath } from "@/lib/auth/access";
 import { getAuthOptions } from "@/lib/auth/options";
+import { safeReturnPath } from "@/lib/auth/return-path";
 import { getEnv } from "@/lib/env";
 
 export const metadata: Metadata = { title: "Sign in" };

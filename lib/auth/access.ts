@@ -6,6 +6,7 @@ import type { Executor } from "@/db/client";
 import { getDb } from "@/lib/db";
 import { getAuthOptions } from "./options";
 import { can, type Permission } from "./permissions";
+import { safeReturnPath } from "./return-path";
 import { type AccountUser, findSessionUser } from "./users";
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -51,14 +52,6 @@ const currentSession = cache(async () => {
 /** The check behind every page, action and route handler. */
 export async function checkAccess(permission: Permission): Promise<Access> {
   return decideAccess(await getDb(), await currentSession(), permission);
-}
-
-/** A path of this app to come back to after sign-in; anything else becomes /dashboard. */
-export function safeReturnPath(value: string | null | undefined): string {
-  if (!value || !value.startsWith("/") || value.startsWith("//") || value.includes("\\")) {
-    return "/dashboard";
-  }
-  return value;
 }
 
 /** For pages: signed-out visitors go to /login and come back; others see 403 or no access. */

@@ -3,6 +3,7 @@ import type { OAuthConfig } from "next-auth/providers/oauth";
 import type { Executor } from "@/db/client";
 import { getDb } from "@/lib/db";
 import { getEnv } from "@/lib/env";
+import { safeRedirectUrl } from "./return-path";
 import { findUserByEmail } from "./users";
 
 /** Claims of the ID token that the sign-in uses. */
@@ -76,6 +77,8 @@ export function getAuthOptions(): AuthOptions {
     pages: { signIn: "/login", error: "/login" },
     providers: [oidcProvider()],
     callbacks: {
+      // next-auth's default accepts any URL of this origin, tabs and newlines included.
+      redirect: ({ url, baseUrl }) => safeRedirectUrl(url, baseUrl),
       async signIn({ profile }) {
         const decision = await decideSignIn(await getDb(), profile as OidcClaims | undefined, {
           issuer: env.OIDC_ISSUER,

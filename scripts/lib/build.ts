@@ -13,6 +13,7 @@ const INPUTS = [
   "tsconfig.json",
   "package-lock.json",
   "instrumentation.ts",
+  "proxy.ts",
 ];
 const STAMP = path.join(ROOT, ".next", "source-hash");
 

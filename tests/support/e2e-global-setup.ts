@@ -44,6 +44,7 @@ export const E2E_PEOPLE = [
   { email: "agent@team.test", name: "Team Agent", password: "demo" },
   { email: "agent@inputs.test", name: "Inputs Agent", password: "demo" },
   { email: "admin@calls.test", name: "Calls Admin", password: "demo" },
+  { email: "admin@guard.test", name: "Guard Admin", password: "demo" },
 ];
 
 /** A tenant whose credit a test file changes: an admin, an agent, a plan, a sandbox card that pays. */
@@ -102,8 +103,9 @@ async function readAcmeFigures(db: Database): Promise<AcmeFigures> {
 }
 
 /**
- * A brand-new tenant (nothing but its admin), one whose calls took the balance below
- * zero, and "wallet", "inputs", "team" and "calls", whose credit the money and usage tests change.
+ * Brand-new tenants (nothing but their admin: "fresh", and "guard", whose details the
+ * cross-site tests try to change), one whose calls took the balance below zero, and
+ * "wallet", "inputs", "team" and "calls", whose credit the money and usage tests change.
  */
 async function addEdgeTenants(db: Database) {
   await addMoneyTenant(db, "wallet");
@@ -111,6 +113,7 @@ async function addEdgeTenants(db: Database) {
   await addMoneyTenant(db, "team");
   await addMoneyTenant(db, "calls");
   await createAccount(db, { slug: "fresh", name: "Fresh Start Ltd" });
+  await createAccount(db, { slug: "guard", name: "Guard GmbH" });
   const { account } = await createAccount(db, { slug: "overdrawn", name: "Overdrawn AG" });
   await addMovements(db, account.id, [
     { type: "top_up_manual", amount: 1000, occurredAt: new Date(Date.now() - 3 * 86_400_000) },
