@@ -45,6 +45,7 @@ export const E2E_PEOPLE = [
   { email: "agent@inputs.test", name: "Inputs Agent", password: "demo" },
   { email: "admin@calls.test", name: "Calls Admin", password: "demo" },
   { email: "admin@cache.test", name: "Cache Admin", password: "demo" },
+  { email: "admin@retry.test", name: "Retry Admin", password: "demo" },
 ];
 
 /** A tenant whose credit a test file changes: an admin, an agent, a plan, a sandbox card that pays. */
@@ -104,7 +105,8 @@ async function readAcmeFigures(db: Database): Promise<AcmeFigures> {
 
 /**
  * A brand-new tenant (nothing but its admin), one whose calls took the balance below
- * zero, and "wallet", "inputs", "team", "calls" and "cache", whose credit the money, usage and page cache tests change.
+ * zero, and "wallet", "inputs", "team", "calls", "cache" and "retry", whose credit the money, usage, page cache
+ * and unknown-outcome tests change.
  */
 async function addEdgeTenants(db: Database) {
   await addMoneyTenant(db, "wallet");
@@ -112,6 +114,7 @@ async function addEdgeTenants(db: Database) {
   await addMoneyTenant(db, "team");
   await addMoneyTenant(db, "calls");
   await addMoneyTenant(db, "cache");
+  await addMoneyTenant(db, "retry");
   await createAccount(db, { slug: "fresh", name: "Fresh Start Ltd" });
   const { account } = await createAccount(db, { slug: "overdrawn", name: "Overdrawn AG" });
   await addMovements(db, account.id, [

@@ -3,7 +3,7 @@
 import { eq } from "drizzle-orm";
 import { revalidatePath } from "next/cache";
 import { z } from "zod";
-import { auditLog, autoTopUpSettings, topUpAttempts } from "@/db/schema";
+import { auditLog, autoTopUpSettings } from "@/db/schema";
 import { type ActionResult, protectedAction } from "@/lib/auth/action";
 import { getAccount } from "@/lib/billing/account";
 import { companyDetailsSchema, saveCompanyDetails } from "@/lib/billing/company-details";
@@ -23,7 +23,7 @@ import {
   TOP_UP_MIN,
   TOP_UP_PRESETS,
 } from "@/lib/credit/limits";
-import { applyChargeResult, startManualTopUp } from "@/lib/credit/top-ups";
+import { authenticateSandboxPayment, startManualTopUp } from "@/lib/credit/top-ups";
 import { getDb } from "@/lib/db";
 import { getQueue } from "@/lib/jobs/app-queue";
 import { enqueueAutoTopUp } from "@/lib/jobs/queue";
@@ -69,34 +69,34 @@ export const addCredit = protectedAction(
       }
       amount = preset;
     }
-    const db = await getDb();
-    const outcome = await startManualTopUp(db, getGateway(), {
+    const outcome = await startManualTopUp(await getDb(), getGateway(), {
       accountId: user.accountId,
       userId: user.id,
       amount,
       idempotencyKey: input.idempotencyKey,
     });
-    await db.insert(auditLog).values({
-      accountId: user.accountId,
-      actorUserId: user.id,
-      action: "credit.top_up",
-      after: { amount, currency: account.currency, outcome: outcome.status, attemptId: outcome.attemptId },
-    });
     revalidatePath(BILLING);
     switch (outcome.status) {
       case "succeeded":
-        return { ok: true, status: "succeeded", message: `${formatMoney(amount, account.currency)} added to your credit.` };
+        // The attempt's amount: a form sent again after an unknown outcome may show another.
+        return {
+          ok: true,
+          outcome: "known",
+          status: "succeeded",
+          message: `${formatMoney(outcome.amount, account.currency)} added to your credit.`,
+        };
       case "requires_action":
         return {
           ok: true,
+          outcome: "known",
           status: "requires_action",
           message: `${outcome.message} Nothing is charged until it is confirmed.`,
           href: `${BILLING}/authenticate/${outcome.attemptId}`,
         };
       case "pending":
-        return { ok: true, status: "pending", message: outcome.message };
+        return { ok: true, outcome: "unknown", status: "pending", message: outcome.message };
       default:
-        return { ok: false, error: outcome.message };
+        return { ok: false, outcome: "known", error: outcome.message };
     }
   },
 );
@@ -224,17 +224,21 @@ export const completeSandboxAuthentication = protectedAction(
   async (input, user): Promise<ActionResult> => {
     const gateway = getGateway();
     if (gateway.name !== "sandbox") return { ok: false, error: "Authentication happens on your bank's page." };
-    const db = await getDb();
-    const [attempt] = await db.select().from(topUpAttempts).where(eq(topUpAttempts.id, input.attemptId));
-    if (!attempt || attempt.accountId !== user.accountId || attempt.status !== "requires_action" || !attempt.providerPaymentIntentId) {
-      return { ok: false, error: "This payment is not waiting for authentication." };
-    }
-    const charge = await (gateway as SandboxGateway).authenticate(attempt.providerPaymentIntentId, input.decision === "approve");
-    await db.transaction((tx) => applyChargeResult(tx, attempt, charge));
+    const outcome = await authenticateSandboxPayment(await getDb(), gateway as SandboxGateway, {
+      accountId: user.accountId,
+      attemptId: input.attemptId,
+      approve: input.decision === "approve",
+    });
+    if (!outcome) return { ok: false, outcome: "known", error: "This payment is not waiting for authentication." };
     revalidatePath(BILLING);
-    return input.decision === "approve"
-      ? { ok: true, status: "succeeded", message: "Payment confirmed: your credit was added.", href: BILLING }
-      : { ok: false, error: "The payment was not confirmed, and nothing was charged." };
+    switch (outcome.status) {
+      case "succeeded":
+        return { ok: true, outcome: "known", status: "succeeded", message: "Payment confirmed: your credit was added.", href: BILLING };
+      case "pending":
+        return { ok: true, outcome: "unknown", status: "pending", message: outcome.message };
+      default:
+        return { ok: false, outcome: "known", error: "The payment was not confirmed, and nothing was charged." };
+    }
   },
 );
 
@@ -250,16 +254,26 @@ const seatsField = z.coerce
   .min(1, "Enter a whole number of seats, at least 1.")
   .max(100_000, "Enter a whole number of seats.");
 
-/** Seat changes answer refusals and provider trouble in words; nothing else escapes. */
+const SEATS_UNCONFIRMED =
+  "We could not confirm the seat change yet. Confirm it again to check; the change is made once and you will not be charged twice.";
+
+/**
+ * Seat changes answer refusals and provider trouble in words; nothing else escapes. The
+ * provider not answering reaches here only before a change was asked for (a preview).
+ */
 async function seatOutcome(run: () => Promise<ActionResult>): Promise<ActionResult> {
   try {
     return await run();
   } catch (error) {
-    if (error instanceof SeatChangeRefused) return { ok: false, error: error.message, fieldErrors: { quantity: error.message } };
-    if (error instanceof GatewayUnavailableError) {
-      return { ok: false, error: "The payment provider did not answer, so nothing was changed. Please try again." };
+    if (error instanceof SeatChangeRefused) {
+      return { ok: false, outcome: "known", error: error.message, fieldErrors: { quantity: error.message } };
     }
-    if (error instanceof GatewayRequestError) return { ok: false, error: `The payment provider refused the change: ${error.message}` };
+    if (error instanceof GatewayUnavailableError) {
+      return { ok: false, outcome: "known", error: "The payment provider did not answer, so nothing was changed. Please try again." };
+    }
+    if (error instanceof GatewayRequestError) {
+      return { ok: false, outcome: "known", error: `The payment provider refused the change: ${error.message}` };
+    }
     throw error;
   }
 }
@@ -296,7 +310,12 @@ export const confirmSeatChange = protectedAction(
         idempotencyKey: input.idempotencyKey,
       });
       revalidatePath(BILLING);
-      return { ok: true, message: `Seats changed from ${result.from} to ${result.to}.`, href: BILLING };
+      if (result.status === "unconfirmed") {
+        return { ok: true, outcome: "unknown", status: "pending", message: SEATS_UNCONFIRMED };
+      }
+      // The same request again after its answer was lost finds the change already made.
+      const message = result.from === result.to ? `You have ${result.to} seats.` : `Seats changed from ${result.from} to ${result.to}.`;
+      return { ok: true, outcome: "known", message, href: BILLING };
     }),
 );
 
