@@ -3,10 +3,18 @@ import { checkAccess } from "./access";
 import type { Permission } from "./permissions";
 import type { AccountUser } from "./users";
 
+/**
+ * Whether the request an answer is about is over. A form that sends an idempotency key
+ * makes a new one only after a "known" answer: the request was done, or refused for good.
+ * "unknown" (and no outcome at all) means it may have been done: the form sends the same
+ * key again, so a retry finds the same request instead of making a second one.
+ */
+export type ActionOutcome = "known" | "unknown";
+
 /** What every server action answers, for useActionState: a result, or errors and the typed values. */
 export type ActionResult =
-  | { ok: true; message: string; status?: string; href?: string }
-  | { ok: false; error: string; fieldErrors?: Record<string, string>; values?: Record<string, string> };
+  | { ok: true; message: string; status?: string; href?: string; outcome?: ActionOutcome }
+  | { ok: false; error: string; fieldErrors?: Record<string, string>; values?: Record<string, string>; outcome?: ActionOutcome };
 
 const MAX_FIELD_LENGTH = 2_000;
 
@@ -50,7 +58,13 @@ export function protectedAction<S extends z.ZodType>(
       return await handler(parsed.data, access.user);
     } catch (error) {
       console.error(`action for ${access.user.email} failed:`, error);
-      return { ok: false, error: "Something went wrong. Reload the page to see the current state, then try again.", values };
+      // Whatever the handler had done before it failed is not known here.
+      return {
+        ok: false,
+        outcome: "unknown",
+        error: "Something went wrong. Reload the page to see the current state, then try again.",
+        values,
+      };
     }
   };
 }

@@ -1,7 +1,8 @@
 import { and, asc, eq, sql } from "drizzle-orm";
 import type { Database, Executor } from "@/db/client";
-import { auditLog, plans, subscriptions, users } from "@/db/schema";
-import type { PaymentGateway, SeatChange, SeatChangePreview } from "@/lib/payments/gateway";
+import { plans, subscriptions, users } from "@/db/schema";
+import { recordAudit } from "@/lib/billing/audit";
+import { GatewayRequestError, type PaymentGateway, type SeatChange, type SeatChangePreview } from "@/lib/payments/gateway";
 
 /** A seat change the rules do not allow; the message says why, in words. */
 export class SeatChangeRefused extends Error {}
@@ -92,37 +93,54 @@ export async function previewSeats(
   };
 }
 
+export type SeatChangeOutcome =
+  | { status: "changed"; from: number; to: number }
+  /** The provider was asked and may have made the change, but it is not recorded. */
+  | { status: "unconfirmed"; from: number; requested: number };
+
 /**
  * Changes the seats at the provider (once per idempotency key), then records the quantity
  * the provider confirmed. A per-account lock serializes concurrent changes, so the
- * database and the provider cannot end up disagreeing; a provider error changes nothing.
+ * database and the provider cannot end up disagreeing; a refusal changes nothing. Once the
+ * provider has been asked, a failure leaves the outcome unconfirmed rather than failed:
+ * the provider may have changed the seats (and charged the proration), and asking again
+ * with the same key returns that change instead of making another.
  */
 export async function changeSeats(
   db: Database,
   gateway: PaymentGateway,
   request: { accountId: string; userId: string; quantity: number; idempotencyKey: string; at?: Date },
-): Promise<{ from: number; to: number }> {
-  return db.transaction(async (tx) => {
-    await tx.execute(sql`select pg_advisory_xact_lock(hashtext(${`seats:${request.accountId}`}))`);
-    const state = await seatState(tx, request.accountId);
-    checkBounds(state, request.quantity);
-    const from = state.subscription.seatsPurchased;
-    if (request.quantity === from) return { from, to: from };
-    const confirmed = await gateway.changeSeats({
-      ...seatChange(state, request.quantity, request.at ?? new Date()),
-      idempotencyKey: request.idempotencyKey,
+): Promise<SeatChangeOutcome> {
+  // Set once the provider is asked: from then on, a failure does not mean nothing changed.
+  const asked: { from: number | null } = { from: null };
+  try {
+    return await db.transaction(async (tx) => {
+      await tx.execute(sql`select pg_advisory_xact_lock(hashtext(${`seats:${request.accountId}`}))`);
+      const state = await seatState(tx, request.accountId);
+      checkBounds(state, request.quantity);
+      const from = state.subscription.seatsPurchased;
+      if (request.quantity === from) return { status: "changed", from, to: from } as const;
+      asked.from = from;
+      const confirmed = await gateway.changeSeats({
+        ...seatChange(state, request.quantity, request.at ?? new Date()),
+        idempotencyKey: request.idempotencyKey,
+      });
+      await tx
+        .update(subscriptions)
+        .set({ seatsPurchased: confirmed.quantity, updatedAt: new Date() })
+        .where(and(eq(subscriptions.id, state.subscription.id), eq(subscriptions.accountId, request.accountId)));
+      await recordAudit(tx, {
+        accountId: request.accountId,
+        actorUserId: request.userId,
+        action: "seats.change",
+        before: { seats: from },
+        after: { seats: confirmed.quantity },
+      });
+      return { status: "changed", from, to: confirmed.quantity } as const;
     });
-    await tx
-      .update(subscriptions)
-      .set({ seatsPurchased: confirmed.quantity, updatedAt: new Date() })
-      .where(and(eq(subscriptions.id, state.subscription.id), eq(subscriptions.accountId, request.accountId)));
-    await tx.insert(auditLog).values({
-      accountId: request.accountId,
-      actorUserId: request.userId,
-      action: "seats.change",
-      before: { seats: from },
-      after: { seats: confirmed.quantity },
-    });
-    return { from, to: confirmed.quantity };
-  });
+  } catch (error) {
+    if (asked.from === null || error instanceof GatewayRequestError) throw error;
+    console.error(`seat change of account ${request.accountId} to ${request.quantity}: outcome not known`, error);
+    return { status: "unconfirmed", from: asked.from, requested: request.quantity };
+  }
 }

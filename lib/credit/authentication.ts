@@ -1,9 +1,10 @@
 import { and, eq, sql } from "drizzle-orm";
 import type { Database } from "@/db/client";
-import { auditLog, type TopUpAttempt, topUpAttempts } from "@/db/schema";
+import { type TopUpAttempt, topUpAttempts } from "@/db/schema";
+import { recordAudit } from "@/lib/billing/audit";
 import { declineMessage, GatewayRequestError, GatewayUnavailableError, type PaymentGateway } from "@/lib/payments/gateway";
 import type { SandboxGateway } from "@/lib/payments/sandbox-gateway";
-import { applyChargeResult, type ChargeAnswer, outcomeOf, type TopUpOutcome } from "./top-ups";
+import { applyChargeResult, type ChargeAnswer, outcomeOf, type TopUpOutcome, unconfirmed } from "./top-ups";
 
 /**
  * Payments waiting for the cardholder to confirm them with the bank (3-D Secure).
@@ -29,8 +30,10 @@ function expiredIfCanceled(charge: ChargeAnswer): ChargeAnswer {
 
 async function recordAnswer(db: Database, attempt: TopUpAttempt, charge: ChargeAnswer, audit: { action: string; actorUserId: string | null }) {
   await db.transaction(async (tx) => {
-    if (!(await applyChargeResult(tx, attempt, charge))) return;
-    await tx.insert(auditLog).values({
+    // A manual top-up's outcomes are audited where they are recorded; an automatic one
+    // has no entry of its own, so the cardholder's answer (or its expiry) is the entry.
+    if (!(await applyChargeResult(tx, attempt, charge)) || attempt.kind === "manual") return;
+    await recordAudit(tx, {
       accountId: attempt.accountId,
       actorUserId: audit.actorUserId,
       action: audit.action,
@@ -96,7 +99,12 @@ export async function expireUnconfirmedTopUps(db: Database, gateway: PaymentGate
 
 export type AuthenticationOutcome =
   | { status: "confirmed"; amount: number; currency: string }
-  | { status: "declined" | "expired" | "not_waiting"; message: string };
+  | { status: "declined" | "expired" | "not_waiting"; message: string }
+  /** The bank's answer may have been given but is not recorded: the payment still waits. */
+  | { status: "unconfirmed"; message: string };
+
+export const UNCONFIRMED_AUTHENTICATION =
+  "We could not confirm the payment yet. Reload this page to check it; confirming again will not charge you twice.";
 
 const NOT_WAITING = "This payment is not waiting for authentication.";
 
@@ -132,12 +140,15 @@ export async function completeSandboxAuthentication(
     charge = expiredIfCanceled(
       await gateway.authenticate({ accountId: attempt.accountId, paymentIntentId: attempt.providerPaymentIntentId }, request.approve),
     );
+    await recordAnswer(db, attempt, charge, { action: "credit.top_up.authenticate", actorUserId: request.userId });
   } catch (error) {
     // A payment the sandbox does not know can never be confirmed; the sweep closes it.
-    if (!(error instanceof GatewayRequestError)) throw error;
-    return { status: "not_waiting", message: "This payment can no longer be confirmed, and nothing was charged." };
+    if (error instanceof GatewayRequestError) {
+      return { status: "not_waiting", message: "This payment can no longer be confirmed, and nothing was charged." };
+    }
+    // Anything else leaves the attempt waiting: confirming again asks about the same payment.
+    return { status: "unconfirmed", message: unconfirmed(attempt, error, UNCONFIRMED_AUTHENTICATION).message };
   }
-  await recordAnswer(db, attempt, charge, { action: "credit.top_up.authenticate", actorUserId: request.userId });
   switch (charge.status) {
     case "succeeded":
       return { status: "confirmed", amount: attempt.amount, currency: attempt.currency };

@@ -1,4 +1,4 @@
-import { and, eq, inArray, isNull, ne, sql } from "drizzle-orm";
+import { and, eq, isNull, sql } from "drizzle-orm";
 import type { Database, Executor } from "@/db/client";
 import {
   accounts,
@@ -9,13 +9,8 @@ import {
   type TopUpAttempt,
   topUpAttempts,
 } from "@/db/schema";
-import {
-  type ChargeResult,
-  declineMessage,
-  GatewayRequestError,
-  GatewayUnavailableError,
-  type PaymentGateway,
-} from "@/lib/payments/gateway";
+import { recordAudit } from "@/lib/billing/audit";
+import { type ChargeResult, declineMessage, GatewayRequestError, type PaymentGateway } from "@/lib/payments/gateway";
 import { lockBalance, postMovements } from "./ledger";
 
 /**
@@ -66,43 +61,81 @@ async function currentPaymentMethod(db: Executor, accountId: string) {
   return method ?? null;
 }
 
+/** What the provider answered about an attempt; a refusal before any payment has no payment id. */
 export type ChargeAnswer = Omit<ChargeResult, "paymentIntentId"> & { paymentIntentId: string | null };
+
+type AttemptStatus = TopUpAttempt["status"];
+
+/**
+ * The status an answer moves an attempt to, or null when it arrives late or twice. A
+ * cancellation (the cardholder never answered the bank) is not a decline: it does not
+ * count towards switching auto top-up off.
+ */
+function nextStatus(current: AttemptStatus, answer: ChargeAnswer["status"]): AttemptStatus | null {
+  if (answer === "succeeded") return current === "succeeded" ? null : "succeeded";
+  if (current !== "pending" && current !== "requires_action") return null;
+  if (answer === "requires_action") return "requires_action";
+  if (answer === "processing") return "pending";
+  if (answer === "canceled") return "canceled";
+  return "failed";
+}
 
 /**
  * Records the provider's answer about an attempt, in the caller's transaction: credit on
- * success (once), the reason on failure, the client secret when the bank wants the
- * cardholder. Answers arriving late or twice change nothing; answers whether this one did.
+ * success (once), the reason on failure, the payment id when the bank wants the
+ * cardholder. Answers arriving late or twice change nothing. A manual top-up's outcomes
+ * are audited here, each once, in the transaction that records them: whoever learns the
+ * answer first (the request, the webhook, the sweep) writes the entry. Answers whether
+ * this answer changed the attempt.
  */
 export async function applyChargeResult(tx: Executor, attempt: TopUpAttempt, charge: ChargeAnswer): Promise<boolean> {
   const now = new Date();
-  const thisAttempt = and(eq(topUpAttempts.id, attempt.id), eq(topUpAttempts.accountId, attempt.accountId));
   if (charge.status === "succeeded") {
     if (!charge.paymentIntentId) throw new TopUpError("a succeeded payment needs its payment id");
-    const paymentIntentId = charge.paymentIntentId;
     if (charge.amount !== attempt.amount || charge.currency.toUpperCase() !== attempt.currency) {
       throw new TopUpError(
         `payment ${charge.paymentIntentId} is for ${charge.amount} ${charge.currency}, attempt ${attempt.id} for ${attempt.amount} ${attempt.currency}`,
       );
     }
-    await lockBalance(tx, attempt.accountId);
-    const [settled] = await tx
-      .update(topUpAttempts)
-      .set({
-        status: "succeeded",
-        providerPaymentIntentId: charge.paymentIntentId,
-        failureCode: null,
-        failureMessage: null,
-        settledAt: now,
-        updatedAt: now,
-      })
-      .where(and(thisAttempt, ne(topUpAttempts.status, "succeeded")))
-      .returning();
-    if (!settled) return false;
+  }
+  // Balance before attempt, as everywhere (see lockBalance); the locked row says what the
+  // attempt is now, whatever the caller read before.
+  await lockBalance(tx, attempt.accountId);
+  const [current] = await tx
+    .select({ status: topUpAttempts.status })
+    .from(topUpAttempts)
+    .where(and(eq(topUpAttempts.id, attempt.id), eq(topUpAttempts.accountId, attempt.accountId)))
+    .for("update");
+  if (!current) throw new TopUpError(`top-up attempt ${attempt.id} not found`);
+  const status = nextStatus(current.status, charge.status);
+  if (!status) return false;
+  const closedUnpaid = status === "failed" || status === "canceled";
+  const failureMessage = closedUnpaid ? declineMessage(charge.failureCode, charge.failureMessage) : null;
+  await tx
+    .update(topUpAttempts)
+    .set({
+      status,
+      ...(charge.paymentIntentId ? { providerPaymentIntentId: charge.paymentIntentId } : {}),
+      failureCode: closedUnpaid ? charge.failureCode : null,
+      failureMessage,
+      ...(status === "succeeded" ? { settledAt: now } : {}),
+      updatedAt: now,
+    })
+    .where(and(eq(topUpAttempts.id, attempt.id), eq(topUpAttempts.accountId, attempt.accountId)));
+  if (attempt.kind === "manual" && status !== current.status && status !== "pending") {
+    await recordAudit(tx, {
+      accountId: attempt.accountId,
+      actorUserId: attempt.initiatedByUserId,
+      action: "credit.top_up",
+      after: { amount: attempt.amount, currency: attempt.currency, outcome: status, attemptId: attempt.id },
+    });
+  }
+  if (status === "succeeded" && charge.paymentIntentId) {
     await postMovements(tx, attempt.accountId, [
       {
         type: attempt.kind === "auto" ? "top_up_auto" : "top_up_manual",
         amount: attempt.amount,
-        interactionId: paymentIntentId,
+        interactionId: charge.paymentIntentId,
         description: attempt.kind === "auto" ? "Automatic top-up" : "Credit added",
         actorUserId: attempt.initiatedByUserId,
         actor: attempt.kind === "auto" ? "auto top-up" : "admin",
@@ -116,60 +149,32 @@ export async function applyChargeResult(tx: Executor, attempt: TopUpAttempt, cha
     }
     return true;
   }
-  const inFlight = and(thisAttempt, inArray(topUpAttempts.status, ["pending", "requires_action"]));
-  if (charge.status === "requires_action" || charge.status === "processing") {
-    const [waiting] = await tx
-      .update(topUpAttempts)
-      .set({
-        status: charge.status === "requires_action" ? "requires_action" : "pending",
-        providerPaymentIntentId: charge.paymentIntentId,
-        updatedAt: now,
-      })
-      .where(inFlight)
-      .returning({ id: topUpAttempts.id });
-    return !!waiting;
-  }
-  if (charge.status === "canceled") {
-    // Nobody declined anything: the cardholder never answered. It does not count towards
-    // switching auto top-up off, and frees the account for its next automatic top-up.
-    const [canceled] = await tx
-      .update(topUpAttempts)
-      .set({
-        status: "canceled",
-        providerPaymentIntentId: charge.paymentIntentId ?? attempt.providerPaymentIntentId,
-        failureCode: charge.failureCode,
-        failureMessage: declineMessage(charge.failureCode, charge.failureMessage),
-        updatedAt: now,
-      })
-      .where(inFlight)
-      .returning({ id: topUpAttempts.id });
-    return !!canceled;
-  }
-  const [failed] = await tx
-    .update(topUpAttempts)
-    .set({
-      status: "failed",
-      providerPaymentIntentId: charge.paymentIntentId,
-      failureCode: charge.failureCode,
-      failureMessage: declineMessage(charge.failureCode, charge.failureMessage),
-      updatedAt: now,
-    })
-    .where(inFlight)
-    .returning();
-  if (failed && attempt.kind === "auto") {
+  if (status === "failed" && attempt.kind === "auto") {
     await tx
       .update(autoTopUpSettings)
       .set({
         consecutiveFailures: sql`${autoTopUpSettings.consecutiveFailures} + 1`,
         enabled: sql`${autoTopUpSettings.consecutiveFailures} + 1 < ${AUTO_TOP_UP_MAX_FAILURES}`,
         disabledReason: sql`case when ${autoTopUpSettings.consecutiveFailures} + 1 >= ${AUTO_TOP_UP_MAX_FAILURES}
-          then ${`Switched off after ${AUTO_TOP_UP_MAX_FAILURES} failed payments in a row. Last: ${declineMessage(charge.failureCode, charge.failureMessage)}`}
+          then ${`Switched off after ${AUTO_TOP_UP_MAX_FAILURES} failed payments in a row. Last: ${failureMessage}`}
           else ${autoTopUpSettings.disabledReason} end`,
         updatedAt: now,
       })
       .where(eq(autoTopUpSettings.accountId, attempt.accountId));
   }
-  return !!failed;
+  return status !== current.status;
+}
+
+export const UNCONFIRMED_PAYMENT = "We could not confirm the payment yet; it is being checked. You will not be charged twice.";
+
+/**
+ * The provider may have taken the money, but its answer is not recorded: the attempt
+ * stays as it is (pending attempts are asked about again by the sweep, and by a retry of
+ * the same form, with the same idempotency key).
+ */
+export function unconfirmed(attempt: TopUpAttempt, error: unknown, message = UNCONFIRMED_PAYMENT): TopUpOutcome {
+  console.error(`top-up attempt ${attempt.id} of account ${attempt.accountId}: outcome not known`, error);
+  return { status: "pending", attemptId: attempt.id, message };
 }
 
 /** What an answer means for the admin who asked. */
@@ -197,30 +202,22 @@ export function outcomeOf(attempt: TopUpAttempt, charge: ChargeAnswer): TopUpOut
   }
 }
 
-/** Asks the provider about an attempt (charging it at most once) and records the answer. */
-export async function chargeAttempt(
-  db: Database,
-  gateway: PaymentGateway,
-  attempt: TopUpAttempt,
-): Promise<TopUpOutcome> {
+/** The provider's answer to charging an attempt; a refusal of the request is an answer too. */
+async function requestCharge(db: Database, gateway: PaymentGateway, attempt: TopUpAttempt): Promise<ChargeAnswer> {
+  const refused = (failureCode: string, failureMessage: string): ChargeAnswer => ({
+    paymentIntentId: null,
+    status: "failed",
+    amount: attempt.amount,
+    currency: attempt.currency,
+    clientSecret: null,
+    failureCode,
+    failureMessage,
+  });
   const method = await currentPaymentMethod(db, attempt.accountId);
-  if (!method) {
-    const charge: ChargeAnswer = {
-      paymentIntentId: null,
-      status: "failed",
-      amount: attempt.amount,
-      currency: attempt.currency,
-      clientSecret: null,
-      failureCode: "no_payment_method",
-      failureMessage: "No payment method is saved. Add a card or PayPal first.",
-    };
-    await db.transaction((tx) => applyChargeResult(tx, attempt, charge));
-    return { status: "failed", attemptId: attempt.id, message: charge.failureMessage! };
-  }
-  let charge: ChargeResult;
+  if (!method) return refused("no_payment_method", "No payment method is saved. Add a card or PayPal first.");
   try {
     const customerId = await customerFor(db, gateway, attempt.accountId);
-    charge = await gateway.chargeOffSession({
+    return await gateway.chargeOffSession({
       accountId: attempt.accountId,
       customerId,
       paymentMethodId: method.providerPaymentMethodId,
@@ -231,31 +228,29 @@ export async function chargeAttempt(
       metadata: { accountId: attempt.accountId, attemptId: attempt.id, kind: attempt.kind },
     });
   } catch (error) {
-    if (error instanceof GatewayUnavailableError) {
-      // Nothing is known: the attempt stays pending; asking again with its key is safe.
-      return {
-        status: "pending",
-        attemptId: attempt.id,
-        message: "The payment provider did not answer. The payment will be checked again; you will not be charged twice.",
-      };
-    }
-    if (error instanceof GatewayRequestError) {
-      const refused: ChargeAnswer = {
-        paymentIntentId: null,
-        status: "failed",
-        amount: attempt.amount,
-        currency: attempt.currency,
-        clientSecret: null,
-        failureCode: "provider_refused",
-        failureMessage: error.message,
-      };
-      await db.transaction((tx) => applyChargeResult(tx, attempt, refused));
-      return { status: "failed", attemptId: attempt.id, message: error.message };
-    }
+    if (error instanceof GatewayRequestError) return refused("provider_refused", error.message);
     throw error;
   }
-  await db.transaction((tx) => applyChargeResult(tx, attempt, charge));
-  return outcomeOf(attempt, charge);
+}
+
+/**
+ * Asks the provider about an attempt (charging it at most once) and records the answer.
+ * Once the attempt exists, anything that goes wrong leaves its outcome unknown, never
+ * failed: the provider may have the payment, and only asking again with the same key can
+ * tell.
+ */
+export async function chargeAttempt(
+  db: Database,
+  gateway: PaymentGateway,
+  attempt: TopUpAttempt,
+): Promise<TopUpOutcome> {
+  try {
+    const charge = await requestCharge(db, gateway, attempt);
+    await db.transaction((tx) => applyChargeResult(tx, attempt, charge));
+    return outcomeOf(attempt, charge);
+  } catch (error) {
+    return unconfirmed(attempt, error);
+  }
 }
 
 export interface ManualTopUpRequest {

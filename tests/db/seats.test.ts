@@ -3,8 +3,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Database } from "@/db/client";
 import { auditLog, subscriptions, users } from "@/db/schema";
 import { changeSeats, previewSeats, SeatChangeRefused } from "@/lib/billing/seats";
-import { GatewayUnavailableError } from "@/lib/payments/gateway";
 import { createStripeGateway } from "@/lib/payments/stripe-gateway";
+import { refuseUpdates } from "../support/db-fault";
 import { type FakeStripe, startFakeStripe } from "../support/fake-stripe/server";
 import { freshDatabase, type TestDatabase } from "../support/fresh-database";
 import { createAccount, subscribe } from "../support/fixtures";
@@ -72,7 +72,7 @@ describe("seats", () => {
 
   it("changes the provider first and records the quantity it confirmed, with an audit entry", async () => {
     const { account, admin, sub } = await seatAccount(10, 3);
-    expect(await changeSeats(db, gateway, { accountId: account.id, userId: admin.id, quantity: 12, idempotencyKey: "k1" })).toEqual({ from: 10, to: 12 });
+    expect(await changeSeats(db, gateway, { accountId: account.id, userId: admin.id, quantity: 12, idempotencyKey: "k1" })).toEqual({ status: "changed", from: 10, to: 12 });
     expect(providerQuantity(sub)).toBe(12);
     const [row] = await db.select().from(subscriptions).where(eq(subscriptions.accountId, account.id));
     expect(row!.seatsPurchased).toBe(12);
@@ -80,14 +80,41 @@ describe("seats", () => {
     expect(audit).toEqual([expect.objectContaining({ action: "seats.change", before: { seats: 10 }, after: { seats: 12 }, actorUserId: admin.id })]);
   });
 
-  it("changes nothing when the provider fails", async () => {
+  it("leaves the change unconfirmed when the provider does not answer, and makes it once when asked again with the same key", async () => {
     const { account, admin, sub } = await seatAccount(10, 3);
+    const request = { accountId: account.id, userId: admin.id, quantity: 15, idempotencyKey: "k1" };
     fake.failNext({ kind: "error500" }, 3);
-    await expect(changeSeats(db, gateway, { accountId: account.id, userId: admin.id, quantity: 15, idempotencyKey: "k1" })).rejects.toThrow(GatewayUnavailableError);
+    expect(await changeSeats(db, gateway, request)).toEqual({ status: "unconfirmed", from: 10, requested: 15 });
     expect(providerQuantity(sub)).toBe(10);
     const [row] = await db.select().from(subscriptions).where(eq(subscriptions.accountId, account.id));
     expect(row!.seatsPurchased).toBe(10);
     expect(await db.select().from(auditLog).where(eq(auditLog.accountId, account.id))).toEqual([]);
+    expect(await changeSeats(db, gateway, request)).toEqual({ status: "changed", from: 10, to: 15 });
+    expect(providerQuantity(sub)).toBe(15);
+  });
+
+  it("records a change the provider made but the database did not, once, when asked again with the same key", async () => {
+    const { account, admin, sub } = await seatAccount(10, 3);
+    const updatesAtProvider = () =>
+      fake.events().filter((e) => e.type === "customer.subscription.updated" && (e.data.object as { id: string }).id === sub);
+    const request = { accountId: account.id, userId: admin.id, quantity: 12, idempotencyKey: "k-unknown" };
+    const allowWrites = await refuseUpdates(db, "subscriptions", `new.seats_purchased <> old.seats_purchased and new.account_id = '${account.id}'`);
+    try {
+      expect(await changeSeats(db, gateway, request)).toEqual({ status: "unconfirmed", from: 10, requested: 12 });
+      expect(providerQuantity(sub), "the provider made the change").toBe(12);
+      const [row] = await db.select().from(subscriptions).where(eq(subscriptions.accountId, account.id));
+      expect(row!.seatsPurchased, "the database did not record it").toBe(10);
+      expect(await db.select().from(auditLog).where(eq(auditLog.accountId, account.id))).toEqual([]);
+      await allowWrites();
+      expect(await changeSeats(db, gateway, request)).toEqual({ status: "changed", from: 10, to: 12 });
+    } finally {
+      await allowWrites();
+    }
+    expect(updatesAtProvider(), "one change (and one proration) at the provider").toHaveLength(1);
+    const [row] = await db.select().from(subscriptions).where(eq(subscriptions.accountId, account.id));
+    expect(row!.seatsPurchased).toBe(12);
+    const audit = await db.select().from(auditLog).where(eq(auditLog.accountId, account.id));
+    expect(audit).toEqual([expect.objectContaining({ action: "seats.change", before: { seats: 10 }, after: { seats: 12 }, actorUserId: admin.id })]);
   });
 
   it("keeps the database and the provider in agreement when two admins change seats at once", async () => {

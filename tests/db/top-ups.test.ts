@@ -3,6 +3,7 @@ import Stripe from "stripe";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import type { Database } from "@/db/client";
 import {
+  auditLog,
   autoTopUpSettings,
   creditBalances,
   creditMovements,
@@ -11,13 +12,33 @@ import {
   topUpAttempts,
 } from "@/db/schema";
 import { postMovement } from "@/lib/credit/ledger";
-import { expireUnconfirmedTopUps } from "@/lib/credit/authentication";
-import { chargeAttempt, chargeIdempotencyKey, reconcilePendingTopUps, startManualTopUp } from "@/lib/credit/top-ups";
+import { completeSandboxAuthentication, expireUnconfirmedTopUps, UNCONFIRMED_AUTHENTICATION } from "@/lib/credit/authentication";
+import {
+  chargeAttempt,
+  chargeIdempotencyKey,
+  reconcilePendingTopUps,
+  startManualTopUp,
+  UNCONFIRMED_PAYMENT,
+} from "@/lib/credit/top-ups";
+import { createSandboxGateway } from "@/lib/payments/sandbox-gateway";
 import { createStripeGateway } from "@/lib/payments/stripe-gateway";
+import { refuseUpdates } from "../support/db-fault";
 import { type FakeStripe, startFakeStripe } from "../support/fake-stripe/server";
 import { freshDatabase, type TestDatabase } from "../support/fresh-database";
 import { createAccount, subscribe } from "../support/fixtures";
 import { serveRoute } from "../support/route-server";
+
+/** The fake's payment intents for an account, whatever their state. */
+const intentsOf = (accountId: string) =>
+  fake.paymentIntents().filter((pi) => (pi.metadata as Record<string, string>).accountId === accountId);
+
+async function auditOf(accountId: string) {
+  return db
+    .select({ action: auditLog.action, actorUserId: auditLog.actorUserId, after: auditLog.after })
+    .from(auditLog)
+    .where(eq(auditLog.accountId, accountId))
+    .orderBy(auditLog.createdAt);
+}
 
 const WEBHOOK_SECRET = "whsec_test_0123456789";
 
@@ -239,6 +260,151 @@ describe("faults", () => {
     }
     expect(await balanceOf(account.id)).toBe(7_000);
     expect(await expectMoneyConsistent(account.id)).toHaveLength(1);
+  });
+});
+
+describe("an outcome that is not known", () => {
+  it("keeps the attempt pending when the payment went through but recording it fails, and the same form sent again charges and credits once", async () => {
+    const { account, admin } = await accountWithCard();
+    await withCustomer(account);
+    fake.setWebhookUrl(null); // only the request itself learns the answer
+    const allowSettling = await refuseUpdates(db, "top_up_attempts", `new.status = 'succeeded' and new.account_id = '${account.id}'`);
+    try {
+      const request = { accountId: account.id, userId: admin.id, amount: 4_500, idempotencyKey: "form-unknown" };
+      const first = await startManualTopUp(db, gateway, request);
+      expect(first, "the answer while the payment is not recorded").toEqual({ status: "pending", attemptId: first.attemptId, message: UNCONFIRMED_PAYMENT });
+      expect(intentsOf(account.id).map((pi) => pi.status), "the provider took the money").toEqual(["succeeded"]);
+      const [pending] = await db.select().from(topUpAttempts).where(eq(topUpAttempts.accountId, account.id));
+      expect(pending, "the attempt, to be asked about again").toMatchObject({ id: first.attemptId, status: "pending" });
+      expect(await balanceOf(account.id)).toBe(0);
+      expect(await auditOf(account.id), "nothing recorded, nothing audited").toEqual([]);
+
+      await allowSettling();
+      const second = await startManualTopUp(db, gateway, request);
+      expect(second).toEqual({ status: "succeeded", attemptId: first.attemptId, amount: 4_500 });
+      expect(intentsOf(account.id), "one payment at the provider").toHaveLength(1);
+      expect(await balanceOf(account.id)).toBe(4_500);
+      const attempts = await db.select().from(topUpAttempts).where(eq(topUpAttempts.accountId, account.id));
+      expect(attempts.map((a) => a.status)).toEqual(["succeeded"]);
+      expect(await auditOf(account.id)).toEqual([
+        { action: "credit.top_up", actorUserId: admin.id, after: { amount: 4_500, currency: "EUR", outcome: "succeeded", attemptId: first.attemptId } },
+      ]);
+    } finally {
+      await allowSettling();
+      fake.setWebhookUrl(`${endpoint.url}/api/stripe/webhook`);
+    }
+    expect(await expectMoneyConsistent(account.id)).toHaveLength(1);
+  });
+
+  it("leaves an attempt whose recording failed to the sweep, which asks with the same key and credits once", async () => {
+    const { account, admin } = await accountWithCard();
+    await withCustomer(account);
+    fake.setWebhookUrl(null);
+    const allowSettling = await refuseUpdates(db, "top_up_attempts", `new.status = 'succeeded' and new.account_id = '${account.id}'`);
+    try {
+      const outcome = await startManualTopUp(db, gateway, { accountId: account.id, userId: admin.id, amount: 2_000, idempotencyKey: "f" });
+      expect(outcome.status).toBe("pending");
+      const swept = await reconcilePendingTopUps(db, gateway, 0);
+      expect(swept.filter((o) => o.attemptId === outcome.attemptId), "still refused: still not known").toEqual([
+        { status: "pending", attemptId: outcome.attemptId, message: UNCONFIRMED_PAYMENT },
+      ]);
+      await allowSettling();
+      await reconcilePendingTopUps(db, gateway, 0);
+    } finally {
+      await allowSettling();
+      fake.setWebhookUrl(`${endpoint.url}/api/stripe/webhook`);
+    }
+    expect(await balanceOf(account.id)).toBe(2_000);
+    expect(intentsOf(account.id)).toHaveLength(1);
+    expect(await expectMoneyConsistent(account.id)).toHaveLength(1);
+  });
+
+  it("keeps a 3-D Secure payment waiting when recording the bank's answer fails, and confirming again credits once", async () => {
+    const sandbox = createSandboxGateway(db);
+    const { account, admin } = await createAccount(db);
+    await db.insert(paymentMethods).values({
+      accountId: account.id,
+      provider: "sandbox",
+      type: "card",
+      providerPaymentMethodId: "pm_sandbox_authentication_required_x",
+      cardBrand: "visa",
+      cardLast4: "3184",
+      cardExpMonth: 12,
+      cardExpYear: 2034,
+    });
+    const started = await startManualTopUp(db, sandbox, { accountId: account.id, userId: admin.id, amount: 3_000, idempotencyKey: "f" });
+    expect(started.status).toBe("requires_action");
+    const confirm = { accountId: account.id, userId: admin.id, attemptId: started.attemptId, approve: true };
+    const allowSettling = await refuseUpdates(db, "top_up_attempts", `new.status = 'succeeded' and new.account_id = '${account.id}'`);
+    try {
+      expect(await completeSandboxAuthentication(db, sandbox, confirm)).toEqual({
+        status: "unconfirmed",
+        message: UNCONFIRMED_AUTHENTICATION,
+      });
+      const [waiting] = await db.select().from(topUpAttempts).where(eq(topUpAttempts.id, started.attemptId));
+      expect(waiting!.status, "still waiting, so it can be confirmed again").toBe("requires_action");
+      await allowSettling();
+      expect(await completeSandboxAuthentication(db, sandbox, confirm)).toEqual({ status: "confirmed", amount: 3_000, currency: "EUR" });
+      expect((await completeSandboxAuthentication(db, sandbox, confirm)).status, "nothing waits any more").toBe("not_waiting");
+    } finally {
+      await allowSettling();
+    }
+    expect(await balanceOf(account.id)).toBe(3_000);
+    const movements = await db.select().from(creditMovements).where(eq(creditMovements.accountId, account.id));
+    expect(movements.map((m) => m.amount)).toEqual([3_000]);
+    expect((await auditOf(account.id)).map((a) => (a.after as { outcome: string }).outcome)).toEqual(["requires_action", "succeeded"]);
+  });
+
+  it("refuses to confirm another account's payment, and changes nothing", async () => {
+    const sandbox = createSandboxGateway(db);
+    const { account, admin } = await createAccount(db);
+    const other = await createAccount(db);
+    await db.insert(paymentMethods).values({
+      accountId: account.id,
+      provider: "sandbox",
+      type: "card",
+      providerPaymentMethodId: "pm_sandbox_authentication_required_y",
+      cardBrand: "visa",
+      cardLast4: "3184",
+      cardExpMonth: 12,
+      cardExpYear: 2034,
+    });
+    const started = await startManualTopUp(db, sandbox, { accountId: account.id, userId: admin.id, amount: 3_000, idempotencyKey: "f" });
+    const elsewhere = { accountId: other.account.id, userId: other.admin.id, attemptId: started.attemptId, approve: true };
+    expect((await completeSandboxAuthentication(db, sandbox, elsewhere)).status).toBe("not_waiting");
+    const [attempt] = await db.select().from(topUpAttempts).where(eq(topUpAttempts.id, started.attemptId));
+    expect(attempt!.status).toBe("requires_action");
+    expect(await balanceOf(account.id)).toBe(0);
+  });
+});
+
+describe("audit of manual top-ups", () => {
+  it("records each outcome once, in the transaction that records it, whether the answer or the webhook comes first", async () => {
+    const { account, admin } = await accountWithCard("pm_card_authenticationRequired");
+    const outcome = await startManualTopUp(db, gateway, { accountId: account.id, userId: admin.id, amount: 4_000, idempotencyKey: "f" });
+    expect(outcome.status).toBe("requires_action");
+    await settleWebhooks();
+    const [attempt] = await db.select().from(topUpAttempts).where(eq(topUpAttempts.accountId, account.id));
+    await fake.authenticate(attempt!.providerPaymentIntentId!);
+    await settleWebhooks();
+    // Every event again: recorded answers are not audited twice.
+    for (const event of fake.events().filter((e) => (e.data.object as { metadata?: Record<string, string> }).metadata?.accountId === account.id)) {
+      await fake.deliver({ ...event, id: `${event.id}_again` } as Stripe.Event);
+    }
+    await startManualTopUp(db, gateway, { accountId: account.id, userId: admin.id, amount: 4_000, idempotencyKey: "f" });
+    expect(await auditOf(account.id)).toEqual([
+      { action: "credit.top_up", actorUserId: admin.id, after: { amount: 4_000, currency: "EUR", outcome: "requires_action", attemptId: attempt!.id } },
+      { action: "credit.top_up", actorUserId: admin.id, after: { amount: 4_000, currency: "EUR", outcome: "succeeded", attemptId: attempt!.id } },
+    ]);
+    expect(await balanceOf(account.id)).toBe(4_000);
+  });
+
+  it("records a decline once, however often the same form is sent", async () => {
+    const { account, admin } = await accountWithCard("pm_card_chargeDeclined");
+    await startManualTopUp(db, gateway, { accountId: account.id, userId: admin.id, amount: 1_000, idempotencyKey: "f" });
+    await settleWebhooks();
+    await startManualTopUp(db, gateway, { accountId: account.id, userId: admin.id, amount: 1_000, idempotencyKey: "f" });
+    expect((await auditOf(account.id)).map((a) => (a.after as { outcome: string }).outcome)).toEqual(["failed"]);
   });
 });
 

@@ -1,5 +1,18 @@
-import { describe, expect, it } from "vitest";
+import { sql } from "drizzle-orm";
+import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { type DatabaseHandle, openDatabase } from "@/db/client";
+import { refuseUpdates } from "../support/db-fault";
 import { appUrl, signIn, skipReason, useBrowser } from "./browser";
+
+const databaseUrl = skipReason ? null : inject("appDatabaseUrl");
+let handle: DatabaseHandle | undefined;
+
+beforeAll(async () => {
+  if (databaseUrl) handle = await openDatabase({ url: databaseUrl, poolMax: 2 });
+});
+afterAll(async () => {
+  await handle?.close();
+});
 
 describe.skipIf(!!skipReason)("changing seats", () => {
   const browser = useBrowser();
@@ -27,6 +40,54 @@ describe.skipIf(!!skipReason)("changing seats", () => {
     await page.getByRole("button", { name: "Confirm change" }).click();
     await page.waitForURL(appUrl("/dashboard/account/billing"));
     await expect.poll(() => page.getByTestId("seats").textContent()).toBe("2 of 8");
+    await context.close();
+  });
+});
+
+// The fault is made in the app's database, which the test can reach only on Postgres.
+describe.skipIf(!!skipReason || !databaseUrl)("changing seats when the outcome is not known", () => {
+  const browser = useBrowser();
+
+  async function retrySeats() {
+    const result = await handle!.db.execute(sql`
+      select a.id, s.seats_purchased as seats,
+             (select count(*)::int from audit_log l where l.account_id = a.id and l.action = 'seats.change') as audited
+      from accounts a join subscriptions s on s.account_id = a.id where a.slug = 'retry'`);
+    return (result as unknown as { rows: { id: string; seats: number; audited: number }[] }).rows[0]!;
+  }
+
+  it("says the change is not confirmed, keeps the form's key, and makes the change once when confirmed again", async () => {
+    const context = await browser().newContext();
+    const page = await signIn(context, "admin@retry.test", "/dashboard/account/billing/seats");
+    const before = await retrySeats();
+    const target = before.seats + 2;
+    // The provider makes the change, and then the database fails to record it.
+    const allowWrites = await refuseUpdates(handle!.db, "subscriptions", `new.seats_purchased <> old.seats_purchased and new.account_id = '${before.id}'`);
+    try {
+      const keys: string[] = [];
+      page.on("request", (request) => {
+        const key = request.method() === "POST" && request.postData()?.match(/name="[^"]*idempotencyKey"\r\n\r\n([0-9a-f-]{36})/);
+        if (key) keys.push(key[1]!);
+      });
+      await page.getByLabel(/^Seats/).fill(String(target));
+      await page.getByRole("button", { name: "Preview change" }).click();
+      await page.getByRole("button", { name: "Confirm change" }).click();
+      const main = page.locator("main");
+      await expect
+        .poll(() => main.getByRole("status").or(main.getByRole("alert")).textContent())
+        .toBe("We could not confirm the seat change yet. Confirm it again to check; the change is made once and you will not be charged twice.");
+      expect(await retrySeats()).toEqual(before);
+
+      await allowWrites();
+      await page.getByRole("button", { name: "Confirm change" }).click();
+      await page.waitForURL(appUrl("/dashboard/account/billing"));
+      expect(keys, "the form sent its first key again").toHaveLength(2);
+      expect(keys[1]).toBe(keys[0]);
+    } finally {
+      await allowWrites();
+    }
+    await expect.poll(() => page.getByTestId("seats").textContent()).toBe(`2 of ${target}`);
+    expect(await retrySeats(), "one change, one audit entry").toEqual({ ...before, seats: target, audited: before.audited + 1 });
     await context.close();
   });
 });

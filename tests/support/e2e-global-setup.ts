@@ -45,6 +45,7 @@ export const E2E_PEOPLE = [
   { email: "agent@inputs.test", name: "Inputs Agent", password: "demo" },
   { email: "admin@calls.test", name: "Calls Admin", password: "demo" },
   { email: "admin@guard.test", name: "Guard Admin", password: "demo" },
+  { email: "admin@retry.test", name: "Retry Admin", password: "demo" },
 ];
 
 /** A tenant whose credit a test file changes: an admin, an agent, a plan, a sandbox card that pays. */
@@ -105,13 +106,15 @@ async function readAcmeFigures(db: Database): Promise<AcmeFigures> {
 /**
  * Brand-new tenants (nothing but their admin: "fresh", and "guard", whose details the
  * cross-site tests try to change), one whose calls took the balance below zero, and
- * "wallet", "inputs", "team" and "calls", whose credit the money and usage tests change.
+ * "wallet", "inputs", "team", "calls" and "retry", whose credit the money, usage and
+ * unknown-outcome tests change.
  */
 async function addEdgeTenants(db: Database) {
   await addMoneyTenant(db, "wallet");
   await addMoneyTenant(db, "inputs");
   await addMoneyTenant(db, "team");
   await addMoneyTenant(db, "calls");
+  await addMoneyTenant(db, "retry");
   await createAccount(db, { slug: "fresh", name: "Fresh Start Ltd" });
   await createAccount(db, { slug: "guard", name: "Guard GmbH" });
   const { account } = await createAccount(db, { slug: "overdrawn", name: "Overdrawn AG" });

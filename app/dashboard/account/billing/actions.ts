@@ -76,27 +76,28 @@ export const addCredit = protectedAction(
       amount,
       idempotencyKey: input.idempotencyKey,
     });
-    await db.insert(auditLog).values({
-      accountId: user.accountId,
-      actorUserId: user.id,
-      action: "credit.top_up",
-      after: { amount, currency: account.currency, outcome: outcome.status, attemptId: outcome.attemptId },
-    });
     revalidatePath(BILLING);
     switch (outcome.status) {
       case "succeeded":
-        return { ok: true, status: "succeeded", message: `${formatMoney(amount, account.currency)} added to your credit.` };
+        // The attempt's amount: a form sent again after an unknown outcome may show another.
+        return {
+          ok: true,
+          outcome: "known",
+          status: "succeeded",
+          message: `${formatMoney(outcome.amount, account.currency)} added to your credit.`,
+        };
       case "requires_action":
         return {
           ok: true,
+          outcome: "known",
           status: "requires_action",
           message: `${outcome.message} Nothing is charged until it is confirmed.`,
           href: `${BILLING}/authenticate/${outcome.attemptId}`,
         };
       case "pending":
-        return { ok: true, status: "pending", message: outcome.message };
+        return { ok: true, outcome: "unknown", status: "pending", message: outcome.message };
       default:
-        return { ok: false, error: outcome.message };
+        return { ok: false, outcome: "known", error: outcome.message };
     }
   },
 );
@@ -219,9 +220,14 @@ export const completeSandboxAuthentication = protectedAction(
       approve: input.decision === "approve",
     });
     revalidatePath(BILLING);
-    return outcome.status === "confirmed"
-      ? { ok: true, status: "succeeded", message: "Payment confirmed: your credit was added.", href: BILLING }
-      : { ok: false, error: outcome.message };
+    switch (outcome.status) {
+      case "confirmed":
+        return { ok: true, outcome: "known", status: "succeeded", message: "Payment confirmed: your credit was added.", href: BILLING };
+      case "unconfirmed":
+        return { ok: true, outcome: "unknown", status: "pending", message: outcome.message };
+      default:
+        return { ok: false, outcome: "known", error: outcome.message };
+    }
   },
 );
 
@@ -237,16 +243,26 @@ const seatsField = z.coerce
   .min(1, "Enter a whole number of seats, at least 1.")
   .max(100_000, "Enter a whole number of seats.");
 
-/** Seat changes answer refusals and provider trouble in words; nothing else escapes. */
+const SEATS_UNCONFIRMED =
+  "We could not confirm the seat change yet. Confirm it again to check; the change is made once and you will not be charged twice.";
+
+/**
+ * Seat changes answer refusals and provider trouble in words; nothing else escapes. The
+ * provider not answering reaches here only before a change was asked for (a preview).
+ */
 async function seatOutcome(run: () => Promise<ActionResult>): Promise<ActionResult> {
   try {
     return await run();
   } catch (error) {
-    if (error instanceof SeatChangeRefused) return { ok: false, error: error.message, fieldErrors: { quantity: error.message } };
-    if (error instanceof GatewayUnavailableError) {
-      return { ok: false, error: "The payment provider did not answer, so nothing was changed. Please try again." };
+    if (error instanceof SeatChangeRefused) {
+      return { ok: false, outcome: "known", error: error.message, fieldErrors: { quantity: error.message } };
     }
-    if (error instanceof GatewayRequestError) return { ok: false, error: `The payment provider refused the change: ${error.message}` };
+    if (error instanceof GatewayUnavailableError) {
+      return { ok: false, outcome: "known", error: "The payment provider did not answer, so nothing was changed. Please try again." };
+    }
+    if (error instanceof GatewayRequestError) {
+      return { ok: false, outcome: "known", error: `The payment provider refused the change: ${error.message}` };
+    }
     throw error;
   }
 }
@@ -284,7 +300,12 @@ export const confirmSeatChange = protectedAction(
         idempotencyKey: input.idempotencyKey,
       });
       revalidatePath(BILLING);
-      return { ok: true, message: `Seats changed from ${result.from} to ${result.to}.`, href: BILLING };
+      if (result.status === "unconfirmed") {
+        return { ok: true, outcome: "unknown", status: "pending", message: SEATS_UNCONFIRMED };
+      }
+      // The same request again after its answer was lost finds the change already made.
+      const message = result.from === result.to ? `You have ${result.to} seats.` : `Seats changed from ${result.from} to ${result.to}.`;
+      return { ok: true, outcome: "known", message, href: BILLING };
     }),
 );
 

@@ -1,14 +1,15 @@
 "use client";
 
-import { useActionState, useEffect, useState } from "react";
+import { useActionState, useState } from "react";
 import type { ActionResult } from "@/lib/auth/action";
 import { addCredit } from "../actions";
-import { describedBy, FieldError, ResultMessage, SubmitButton } from "./form-parts";
+import { describedBy, FieldError, ResultMessage, SubmitButton, useIdempotencyKey } from "./form-parts";
 
 /**
  * Preset and custom amounts, charged to the saved payment method. Each form carries an
  * idempotency key: a double click or a resent request charges once. A new key is made
- * once an answer has come back, for the next top-up.
+ * only once an answer says how the top-up ended, for the next one; while that is not
+ * known, sending the form again asks about the same payment.
  */
 export function AddCreditForm({
   presets,
@@ -22,13 +23,8 @@ export function AddCreditForm({
   maxLabel: string;
 }) {
   const [result, action] = useActionState<ActionResult | null, FormData>(addCredit, null);
-  const [key, setKey] = useState(() => crypto.randomUUID());
+  const key = useIdempotencyKey(result);
   const [choice, setChoice] = useState(String(presets[1]?.value ?? presets[0]?.value ?? ""));
-  useEffect(() => {
-    // Keep the key while the outcome is unknown, so a retry cannot charge twice.
-    const settled = result && (result.ok ? result.status !== "pending" : !result.fieldErrors);
-    if (settled) setKey(crypto.randomUUID());
-  }, [result]);
   return (
     <form action={action} className="space-y-3" aria-label="Add credit">
       <input type="hidden" name="idempotencyKey" value={key} />

@@ -1,9 +1,22 @@
 "use client";
 
 import { useRouter } from "next/navigation";
-import { useEffect } from "react";
+import { useEffect, useState } from "react";
 import { useFormStatus } from "react-dom";
 import type { ActionResult } from "@/lib/auth/action";
+
+/**
+ * The idempotency key of a form that charges: made once, kept while the outcome of what was
+ * sent with it is unknown (a retry must find the same request), and renewed only when an
+ * answer says that request is over.
+ */
+export function useIdempotencyKey(result: ActionResult | null): string {
+  const [key, setKey] = useState(() => crypto.randomUUID());
+  useEffect(() => {
+    if (result?.outcome === "known") setKey(crypto.randomUUID());
+  }, [result]);
+  return key;
+}
 
 export function FieldError({ result, name }: { result: ActionResult | null; name: string }) {
   const message = result && !result.ok ? result.fieldErrors?.[name] : undefined;

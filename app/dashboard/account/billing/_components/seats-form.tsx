@@ -3,15 +3,19 @@
 import { useActionState, useState } from "react";
 import type { ActionResult } from "@/lib/auth/action";
 import { confirmSeatChange, previewSeatChange } from "../actions";
-import { describedBy, FieldError, ResultMessage, SubmitButton } from "./form-parts";
+import { describedBy, FieldError, ResultMessage, SubmitButton, useIdempotencyKey } from "./form-parts";
 
-/** Choose a number of seats, see what it costs (now and from the renewal), then confirm. */
+/**
+ * Choose a number of seats, see what it costs (now and from the renewal), then confirm.
+ * Confirming again after an unknown outcome sends the same key: the provider answers with
+ * the change it made, instead of making (and charging) another.
+ */
 export function SeatsForm({ current, used, max }: { current: number; used: number; max: number }) {
   const [preview, previewAction] = useActionState<ActionResult | null, FormData>(previewSeatChange, null);
   const [confirmed, confirmAction] = useActionState<ActionResult | null, FormData>(confirmSeatChange, null);
   const [quantity, setQuantity] = useState(String(current));
   const [previewed, setPreviewed] = useState<string | null>(null);
-  const [key] = useState(() => crypto.randomUUID());
+  const key = useIdempotencyKey(confirmed);
   const previewIsCurrent = preview?.ok && previewed === quantity;
   return (
     <div className="space-y-5">
