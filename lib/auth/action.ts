@@ -5,7 +5,7 @@ import type { AccountUser } from "./users";
 
 /** What every server action answers, for useActionState: a result, or errors and the typed values. */
 export type ActionResult =
-  | { ok: true; message: string; status?: string; href?: string }
+  | { ok: true; message: string; status?: string; href?: string; values?: Record<string, string> }
   | { ok: false; error: string; fieldErrors?: Record<string, string>; values?: Record<string, string> };
 
 const MAX_FIELD_LENGTH = 2_000;

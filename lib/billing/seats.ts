@@ -1,6 +1,6 @@
 import { and, asc, eq, sql } from "drizzle-orm";
 import type { Database, Executor } from "@/db/client";
-import { auditLog, plans, subscriptions, users } from "@/db/schema";
+import { auditLog, plans, subscriptionChanges, subscriptions, users } from "@/db/schema";
 import type { PaymentGateway, SeatChange, SeatChangePreview } from "@/lib/payments/gateway";
 
 /** A seat change the rules do not allow; the message says why, in words. */
@@ -94,35 +94,52 @@ export async function previewSeats(
 
 /**
  * Changes the seats at the provider (once per idempotency key), then records the quantity
- * the provider confirmed. A per-account lock serializes concurrent changes, so the
- * database and the provider cannot end up disagreeing; a provider error changes nothing.
+ * the provider confirmed and what it charged or credited for the rest of the period. A
+ * per-account lock serializes concurrent changes, so the database and the provider
+ * cannot end up disagreeing; a provider error changes nothing. `at` is the instant the
+ * change is priced at: the preview's, so that the charge is the price that was shown.
  */
 export async function changeSeats(
   db: Database,
   gateway: PaymentGateway,
   request: { accountId: string; userId: string; quantity: number; idempotencyKey: string; at?: Date },
-): Promise<{ from: number; to: number }> {
+): Promise<{ from: number; to: number; prorationAmount: number; currency: string }> {
   return db.transaction(async (tx) => {
     await tx.execute(sql`select pg_advisory_xact_lock(hashtext(${`seats:${request.accountId}`}))`);
     const state = await seatState(tx, request.accountId);
     checkBounds(state, request.quantity);
     const from = state.subscription.seatsPurchased;
-    if (request.quantity === from) return { from, to: from };
+    const currency = state.subscription.currency;
+    if (request.quantity === from) return { from, to: from, prorationAmount: 0, currency };
+    const at = request.at ?? new Date();
     const confirmed = await gateway.changeSeats({
-      ...seatChange(state, request.quantity, request.at ?? new Date()),
+      ...seatChange(state, request.quantity, at),
       idempotencyKey: request.idempotencyKey,
     });
     await tx
       .update(subscriptions)
       .set({ seatsPurchased: confirmed.quantity, updatedAt: new Date() })
       .where(and(eq(subscriptions.id, state.subscription.id), eq(subscriptions.accountId, request.accountId)));
+    if (confirmed.quantity !== from) {
+      await tx.insert(subscriptionChanges).values({
+        accountId: request.accountId,
+        kind: "seats",
+        fromQuantity: from,
+        toQuantity: confirmed.quantity,
+        effectiveAt: at,
+        prorationAmount: confirmed.prorationAmount,
+        currency: confirmed.currency,
+        providerInvoiceId: confirmed.invoiceId,
+        actorUserId: request.userId,
+      });
+    }
     await tx.insert(auditLog).values({
       accountId: request.accountId,
       actorUserId: request.userId,
       action: "seats.change",
       before: { seats: from },
-      after: { seats: confirmed.quantity },
+      after: { seats: confirmed.quantity, prorationAmount: confirmed.prorationAmount },
     });
-    return { from, to: confirmed.quantity };
+    return { from, to: confirmed.quantity, prorationAmount: confirmed.prorationAmount, currency: confirmed.currency };
   });
 }

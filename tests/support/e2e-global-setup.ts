@@ -6,7 +6,7 @@ import { eq, sql } from "drizzle-orm";
 import type { TestProject } from "vitest/node";
 import { type Database, openDatabase } from "../../db/client";
 import { migrateDatabase } from "../../db/migrate";
-import { accounts, creditBalances, paymentMethods, subscriptions, users } from "../../db/schema";
+import { accounts, autoTopUpSettings, creditBalances, paymentMethods, subscriptions, topUpAttempts, users } from "../../db/schema";
 import { seedBenchAccount } from "../../db/seed/bench";
 import { seedDemo } from "../../db/seed/demo";
 import { getStatement } from "../../lib/billing/statement";
@@ -45,6 +45,8 @@ export const E2E_PEOPLE = [
   { email: "agent@inputs.test", name: "Inputs Agent", password: "demo" },
   { email: "admin@calls.test", name: "Calls Admin", password: "demo" },
   { email: "admin@cache.test", name: "Cache Admin", password: "demo" },
+  { email: "admin@capped.test", name: "Capped Admin", password: "demo" },
+  { email: "admin@nearcap.test", name: "Nearcap Admin", password: "demo" },
 ];
 
 /** A tenant whose credit a test file changes: an admin, an agent, a plan, a sandbox card that pays. */
@@ -63,6 +65,34 @@ async function addMoneyTenant(db: Database, slug: string) {
     cardExpYear: 2034,
   });
   await addMovements(db, tenant.account.id, [{ type: "top_up_manual", amount: 5_000, interactionId: `pi_${slug}_opening` }]);
+}
+
+/**
+ * A tenant whose automatic top-ups this month leave the monthly cap no room for the next
+ * one, with a balance below its auto top-up threshold and its low-balance alert.
+ */
+async function addCappedTenant(db: Database, slug: string, topUps: number, monthlyCap: number) {
+  await addMoneyTenant(db, slug);
+  const [tenant] = await db.select().from(accounts).where(eq(accounts.slug, slug));
+  const id = tenant!.id;
+  await addMovements(db, id, [
+    ...Array.from({ length: topUps }, (_, i) => ({ type: "top_up_auto" as const, amount: 10_000, interactionId: `pi_${slug}_auto_${i}` })),
+    { type: "call" as const, amount: -(5_000 + topUps * 10_000 - 1_134) },
+  ]);
+  await db.update(creditBalances).set({ lowBalanceThreshold: 2_000 }).where(eq(creditBalances.accountId, id));
+  await db.insert(autoTopUpSettings).values({ accountId: id, enabled: true, threshold: 2_000, amount: 10_000, monthlyCap });
+  await db.insert(topUpAttempts).values(
+    Array.from({ length: topUps }, (_, i) => ({
+      accountId: id,
+      kind: "auto" as const,
+      status: "succeeded" as const,
+      amount: 10_000,
+      currency: "EUR",
+      idempotencyKey: `auto-${i}`,
+      providerPaymentIntentId: `pi_${slug}_auto_${i}`,
+      settledAt: new Date(),
+    })),
+  );
 }
 
 declare module "vitest" {
@@ -104,7 +134,8 @@ async function readAcmeFigures(db: Database): Promise<AcmeFigures> {
 
 /**
  * A brand-new tenant (nothing but its admin), one whose calls took the balance below
- * zero, and "wallet", "inputs", "team", "calls" and "cache", whose credit the money, usage and page cache tests change.
+ * zero, "wallet", "inputs", "team", "calls" and "cache", whose credit the money, usage and page cache tests change,
+ * and "capped" and "nearcap", whose auto top-up the monthly cap holds back.
  */
 async function addEdgeTenants(db: Database) {
   await addMoneyTenant(db, "wallet");
@@ -112,6 +143,8 @@ async function addEdgeTenants(db: Database) {
   await addMoneyTenant(db, "team");
   await addMoneyTenant(db, "calls");
   await addMoneyTenant(db, "cache");
+  await addCappedTenant(db, "capped", 5, 50_000);
+  await addCappedTenant(db, "nearcap", 4, 45_000);
   await createAccount(db, { slug: "fresh", name: "Fresh Start Ltd" });
   const { account } = await createAccount(db, { slug: "overdrawn", name: "Overdrawn AG" });
   await addMovements(db, account.id, [
