@@ -67,3 +67,5 @@ export const usageCategory = pgEnum("usage_category", [
   "toll_free_inbound",
   "sms",
 ]);
+/** What a recorded subscription change changed. */
+export const subscriptionChangeKind = pgEnum("subscription_change_kind", ["seats"]);

@@ -2,6 +2,7 @@ import { sql } from "drizzle-orm";
 import {
   bigint,
   check,
+  foreignKey,
   index,
   integer,
   pgTable,
@@ -10,9 +11,9 @@ import {
   uniqueIndex,
   uuid,
 } from "drizzle-orm/pg-core";
-import { accounts } from "./accounts";
+import { accounts, users } from "./accounts";
 import { addons, callingPackages, plans, rateCards } from "./catalog";
-import { billingInterval, subscriptionStatus } from "./enums";
+import { billingInterval, subscriptionChangeKind, subscriptionStatus } from "./enums";
 
 export const subscriptions = pgTable(
   "subscriptions",
@@ -124,7 +125,47 @@ export const accountAddons = pgTable(
   ],
 );
 
+/**
+ * Each change of the subscription within a period, with what the payment provider
+ * charged (positive) or credited (negative) for the rest of the period, as it answered:
+ * the period's summary shows these amounts rather than pricing the change again.
+ */
+export const subscriptionChanges = pgTable(
+  "subscription_changes",
+  {
+    id: uuid("id").primaryKey().defaultRandom(),
+    accountId: uuid("account_id")
+      .notNull()
+      .references(() => accounts.id),
+    kind: subscriptionChangeKind("kind").notNull(),
+    fromQuantity: integer("from_quantity").notNull(),
+    toQuantity: integer("to_quantity").notNull(),
+    /** The instant the provider prorated the change at. */
+    effectiveAt: timestamp("effective_at", { withTimezone: true }).notNull(),
+    /** Minor units, signed: charged now (positive) or credited (negative). */
+    prorationAmount: bigint("proration_amount", { mode: "number" }).notNull(),
+    currency: text("currency").notNull(),
+    /** The provider's proration invoice; null when it issued none (the sandbox). */
+    providerInvoiceId: text("provider_invoice_id"),
+    actorUserId: uuid("actor_user_id"),
+    createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [
+    index("subscription_changes_account_time_idx").on(t.accountId, t.effectiveAt),
+    uniqueIndex("subscription_changes_provider_invoice_key")
+      .on(t.accountId, t.providerInvoiceId)
+      .where(sql`${t.providerInvoiceId} is not null`),
+    foreignKey({
+      name: "subscription_changes_actor_same_account_fk",
+      columns: [t.accountId, t.actorUserId],
+      foreignColumns: [users.accountId, users.id],
+    }),
+    check("subscription_changes_quantities", sql`${t.fromQuantity} >= 0 and ${t.toQuantity} >= 0 and ${t.fromQuantity} <> ${t.toQuantity}`),
+  ],
+);
+
 export type Subscription = typeof subscriptions.$inferSelect;
 export type AccountPackage = typeof accountPackages.$inferSelect;
 export type PrepaidBundle = typeof prepaidBundles.$inferSelect;
 export type AccountAddon = typeof accountAddons.$inferSelect;
+export type SubscriptionChange = typeof subscriptionChanges.$inferSelect;

@@ -13,7 +13,7 @@ export type ActionOutcome = "known" | "unknown";
 
 /** What every server action answers, for useActionState: a result, or errors and the typed values. */
 export type ActionResult =
-  | { ok: true; message: string; status?: string; href?: string; outcome?: ActionOutcome }
+  | { ok: true; message: string; status?: string; href?: string; values?: Record<string, string>; outcome?: ActionOutcome }
   | { ok: false; error: string; fieldErrors?: Record<string, string>; values?: Record<string, string>; outcome?: ActionOutcome };
 
 const MAX_FIELD_LENGTH = 2_000;

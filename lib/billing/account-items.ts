@@ -35,6 +35,43 @@ export async function getActiveAddons(db: Executor, accountId: string, now = new
   return rows.map((r) => ({ ...r, monthlyTotal: r.quantity * r.monthlyPrice }));
 }
 
+export interface AddonHeld {
+  name: string;
+  quantity: number;
+  monthlyPrice: number;
+  startedAt: Date;
+  endedAt: Date | null;
+}
+
+/**
+ * Add-ons held at any time during the period, one row per quantity held (a change of
+ * quantity ends one row and starts another), for the period's charges.
+ */
+export async function getAddonsInPeriod(
+  db: Executor,
+  accountId: string,
+  period: { start: Date; end: Date },
+): Promise<AddonHeld[]> {
+  return db
+    .select({
+      name: addons.name,
+      quantity: accountAddons.quantity,
+      monthlyPrice: accountAddons.unitPrice,
+      startedAt: accountAddons.startedAt,
+      endedAt: accountAddons.endedAt,
+    })
+    .from(accountAddons)
+    .innerJoin(addons, eq(addons.id, accountAddons.addonId))
+    .where(
+      and(
+        eq(accountAddons.accountId, accountId),
+        lt(accountAddons.startedAt, period.end),
+        or(isNull(accountAddons.endedAt), gt(accountAddons.endedAt, period.start)),
+      ),
+    )
+    .orderBy(asc(addons.category), asc(addons.name), asc(accountAddons.startedAt));
+}
+
 export async function getBillingDetails(db: Executor, accountId: string) {
   const [row] = await db.select().from(billingDetails).where(eq(billingDetails.accountId, accountId));
   return row ?? null;

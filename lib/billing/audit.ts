@@ -40,8 +40,16 @@ const money = (value: unknown, currency: string) => (typeof value === "number" ?
 /** One audit entry in words, with before and after where they matter. */
 export function describeAudit(action: string, before: Json, after: Json, currency: string): string {
   switch (action) {
-    case "seats.change":
-      return `Seats changed from ${before?.seats} to ${after?.seats}`;
+    case "seats.change": {
+      const proration = after?.prorationAmount;
+      const charged =
+        typeof proration !== "number" || proration === 0
+          ? ""
+          : proration > 0
+            ? ` (${money(proration, currency)} charged for the rest of the period)`
+            : ` (${money(-proration, currency)} credited for the rest of the period)`;
+      return `Seats changed from ${before?.seats} to ${after?.seats}${charged}`;
+    }
     case "auto_top_up.update":
       return after?.enabled
         ? `Auto top-up on: add ${money(after.amount, currency)} below ${money(after.threshold, currency)}${after.monthlyCap ? `, at most ${money(after.monthlyCap, currency)} a month` : ""}`

@@ -1,20 +1,25 @@
 import { and, desc, eq, gte, inArray, lt, lte } from "drizzle-orm";
 import type { Executor } from "@/db/client";
-import { autoTopUpSettings, creditBalances, creditDailyBalances, topUpAttempts } from "@/db/schema";
+import { creditBalances, creditDailyBalances, topUpAttempts } from "@/db/schema";
+import { type AutoTopUpState, getAutoTopUpState } from "@/lib/credit/auto-top-up";
 import { addDays, zonedDateString } from "@/lib/time";
 
 export interface CreditOverview {
   balance: number;
   lowBalanceThreshold: number;
   state: "ok" | "low" | "out";
-  autoTopUp: {
-    enabled: boolean;
-    threshold: number;
-    amount: number;
-    monthlyCap: number | null;
-    consecutiveFailures: number;
-    disabledReason: string | null;
-  } | null;
+  autoTopUp: Pick<
+    AutoTopUpState,
+    | "enabled"
+    | "threshold"
+    | "amount"
+    | "monthlyCap"
+    | "consecutiveFailures"
+    | "disabledReason"
+    | "spentThisMonth"
+    | "capResetsAt"
+    | "capHolds"
+  > | null;
   lastTopUp: { amount: number; at: Date; kind: "manual" | "auto" } | null;
   lastFailure: { amount: number; at: Date; reason: string } | null;
   pending: { attemptId: string; amount: number; since: Date; status: "pending" | "requires_action" } | null;
@@ -39,9 +44,9 @@ export async function getCreditOverview(db: Executor, accountId: string): Promis
       )
       .orderBy(desc(topUpAttempts.updatedAt))
       .limit(1);
-  const [[balanceRow], [settings], [succeeded], [failed], [pending]] = await Promise.all([
+  const [[balanceRow], settings, [succeeded], [failed], [pending]] = await Promise.all([
     db.select().from(creditBalances).where(eq(creditBalances.accountId, accountId)),
-    db.select().from(autoTopUpSettings).where(eq(autoTopUpSettings.accountId, accountId)),
+    getAutoTopUpState(db, accountId),
     attempts("succeeded"),
     attempts("failed"),
     db
@@ -70,6 +75,9 @@ export async function getCreditOverview(db: Executor, accountId: string): Promis
           monthlyCap: settings.monthlyCap,
           consecutiveFailures: settings.consecutiveFailures,
           disabledReason: settings.disabledReason,
+          spentThisMonth: settings.spentThisMonth,
+          capResetsAt: settings.capResetsAt,
+          capHolds: settings.capHolds,
         }
       : null,
     lastTopUp: succeeded

@@ -1,6 +1,6 @@
 import { and, asc, eq, sql } from "drizzle-orm";
 import type { Database, Executor } from "@/db/client";
-import { plans, subscriptions, users } from "@/db/schema";
+import { plans, subscriptionChanges, subscriptions, users } from "@/db/schema";
 import { recordAudit } from "@/lib/billing/audit";
 import { GatewayRequestError, type PaymentGateway, type SeatChange, type SeatChangePreview } from "@/lib/payments/gateway";
 
@@ -100,8 +100,10 @@ export type SeatChangeOutcome =
 
 /**
  * Changes the seats at the provider (once per idempotency key), then records the quantity
- * the provider confirmed. A per-account lock serializes concurrent changes, so the
- * database and the provider cannot end up disagreeing; a refusal changes nothing. Once the
+ * the provider confirmed and what it charged or credited for the rest of the period. A
+ * per-account lock serializes concurrent changes, so the database and the provider
+ * cannot end up disagreeing; a refusal changes nothing. `at` is the instant the change is
+ * priced at: the preview's, so that the charge is the price that was shown. Once the
  * provider has been asked, a failure leaves the outcome unconfirmed rather than failed:
  * the provider may have changed the seats (and charged the proration), and asking again
  * with the same key returns that change instead of making another.
@@ -121,20 +123,34 @@ export async function changeSeats(
       const from = state.subscription.seatsPurchased;
       if (request.quantity === from) return { status: "changed", from, to: from } as const;
       asked.from = from;
+      const at = request.at ?? new Date();
       const confirmed = await gateway.changeSeats({
-        ...seatChange(state, request.quantity, request.at ?? new Date()),
+        ...seatChange(state, request.quantity, at),
         idempotencyKey: request.idempotencyKey,
       });
       await tx
         .update(subscriptions)
         .set({ seatsPurchased: confirmed.quantity, updatedAt: new Date() })
         .where(and(eq(subscriptions.id, state.subscription.id), eq(subscriptions.accountId, request.accountId)));
+      if (confirmed.quantity !== from) {
+        await tx.insert(subscriptionChanges).values({
+          accountId: request.accountId,
+          kind: "seats",
+          fromQuantity: from,
+          toQuantity: confirmed.quantity,
+          effectiveAt: at,
+          prorationAmount: confirmed.prorationAmount,
+          currency: confirmed.currency,
+          providerInvoiceId: confirmed.invoiceId,
+          actorUserId: request.userId,
+        });
+      }
       await recordAudit(tx, {
         accountId: request.accountId,
         actorUserId: request.userId,
         action: "seats.change",
         before: { seats: from },
-        after: { seats: confirmed.quantity },
+        after: { seats: confirmed.quantity, prorationAmount: confirmed.prorationAmount },
       });
       return { status: "changed", from, to: confirmed.quantity } as const;
     });

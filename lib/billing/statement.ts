@@ -1,7 +1,7 @@
 import type { Executor } from "@/db/client";
 import type { Account } from "@/db/schema";
-import { type AddonView, getActiveAddons, getNumberCharges } from "./account-items";
-import { getSubscription, monthsInPeriod, type SubscriptionView } from "./subscription";
+import { type AddonHeld, getAddonsInPeriod, getNumberCharges } from "./account-items";
+import { getSeatChanges, getSubscription, monthsInPeriod, type SeatChangeView, type SubscriptionView } from "./subscription";
 import { buildSummary, type Summary } from "./summary";
 import {
   type BundleView,
@@ -19,11 +19,14 @@ export interface Statement {
 
 export interface StatementParts {
   subscription: SubscriptionView | null;
+  /** Seat changes within the period, with what the provider charged for each. */
+  seatChanges: SeatChangeView[];
   numbers: Awaited<ReturnType<typeof getNumberCharges>>;
   packages: Pick<IncludedPackage, "name" | "quantity" | "monthlyPrice">[];
   bundles: BundleView[];
   usage: CategoryTotal[];
-  addons: AddonView[];
+  /** Add-ons held at any time during the period. */
+  addons: AddonHeld[];
 }
 
 /** The current period's plan and services summary from already loaded parts. */
@@ -39,6 +42,7 @@ export function statementFrom(parts: StatementParts): Statement | null {
       interval: subscription.interval,
       seats: subscription.seatsPurchased,
       seatPrice: subscription.seatPrice,
+      seatChanges: parts.seatChanges,
     },
     numberGroups: parts.numbers.groups,
     numbers: parts.numbers.changed,
@@ -47,7 +51,7 @@ export function statementFrom(parts: StatementParts): Statement | null {
       .filter((b) => b.purchasedAt >= period.start && b.purchasedAt < period.end)
       .map((b) => ({ name: b.name, price: b.price })),
     usage: parts.usage.map((u) => ({ category: u.category, records: u.records, amount: u.amount })),
-    addons: parts.addons.map((a) => ({ name: a.name, quantity: a.quantity, monthlyPrice: a.monthlyPrice })),
+    addons: parts.addons,
   });
   return { period, summary };
 }
@@ -57,12 +61,13 @@ export async function getStatement(db: Executor, account: Account, now = new Dat
   const subscription = await getSubscription(db, account.id);
   if (!subscription) return null;
   const period = { start: subscription.periodStart, end: subscription.periodEnd };
-  const [numbers, packages, bundles, usage, addons] = await Promise.all([
+  const [seatChanges, numbers, packages, bundles, usage, addons] = await Promise.all([
+    getSeatChanges(db, account.id, period),
     getNumberCharges(db, account.id, period),
     getIncludedPackages(db, account, now),
     getActiveBundles(db, account.id, now),
     getNotIncludedUsage(db, account, period),
-    getActiveAddons(db, account.id, now),
+    getAddonsInPeriod(db, account.id, period),
   ]);
-  return statementFrom({ subscription, numbers, packages, bundles, usage, addons });
+  return statementFrom({ subscription, seatChanges, numbers, packages, bundles, usage, addons });
 }

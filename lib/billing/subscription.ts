@@ -1,6 +1,6 @@
-import { and, eq, sql } from "drizzle-orm";
+import { and, asc, eq, gte, lt, sql } from "drizzle-orm";
 import type { Executor } from "@/db/client";
-import { plans, subscriptions, users } from "@/db/schema";
+import { plans, subscriptionChanges, subscriptions, users } from "@/db/schema";
 
 export interface SubscriptionView {
   planName: string;
@@ -39,4 +39,37 @@ export async function getSubscription(db: Executor, accountId: string): Promise<
 /** Monthly prices are charged once per month of the period. */
 export function monthsInPeriod(interval: "month" | "year"): number {
   return interval === "year" ? 12 : 1;
+}
+
+export interface SeatChangeView {
+  from: number;
+  to: number;
+  at: Date;
+  /** What the provider charged (positive) or credited (negative) for it, minor units. */
+  amount: number;
+}
+
+/** The seat changes made within the period, in the order they took effect. */
+export async function getSeatChanges(
+  db: Executor,
+  accountId: string,
+  period: { start: Date; end: Date },
+): Promise<SeatChangeView[]> {
+  return db
+    .select({
+      from: subscriptionChanges.fromQuantity,
+      to: subscriptionChanges.toQuantity,
+      at: subscriptionChanges.effectiveAt,
+      amount: subscriptionChanges.prorationAmount,
+    })
+    .from(subscriptionChanges)
+    .where(
+      and(
+        eq(subscriptionChanges.accountId, accountId),
+        eq(subscriptionChanges.kind, "seats"),
+        gte(subscriptionChanges.effectiveAt, period.start),
+        lt(subscriptionChanges.effectiveAt, period.end),
+      ),
+    )
+    .orderBy(asc(subscriptionChanges.effectiveAt), asc(subscriptionChanges.createdAt));
 }

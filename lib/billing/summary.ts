@@ -1,9 +1,15 @@
 import { divideRounded } from "@/lib/money";
 
 /**
- * The "Current plan and services summary": pure integer arithmetic on minor units. Every
- * line is item x quantity x unit price = total; subtotals and the grand total are sums
- * of the lines, so they agree to the minor unit.
+ * The "Current plan and services summary": pure integer arithmetic on minor units.
+ * Subtotals and the grand total are sums of the lines, so they agree to the minor unit.
+ *
+ * - A line held for the whole period is item x quantity x unit price = total.
+ * - Numbers and add-ons added, released or ended within the period are prorated by day
+ *   (daysHeld), rounded once per line.
+ * - Seats are charged as the payment provider invoices them: the seats at the period's
+ *   start for the whole period, then each change within it as its own line, with the
+ *   amount the provider charged or credited for it (never priced again here).
  */
 
 export type UsageCategory = "outside_packages" | "premium" | "forwarded" | "toll_free_inbound" | "sms";
@@ -12,7 +18,15 @@ export interface SummaryInput {
   period: { start: Date; end: Date };
   /** Monthly prices are charged this many times in the period: 1 (monthly plan) or 12 (yearly). */
   monthsInPeriod: number;
-  subscription: { planName: string; interval: "month" | "year"; seats: number; seatPrice: number } | null;
+  subscription: {
+    planName: string;
+    interval: "month" | "year";
+    /** Seats now; the period starts with the first change's `from` when there were changes. */
+    seats: number;
+    seatPrice: number;
+    /** Seat changes within the period, in order, with what the provider charged for each. */
+    seatChanges?: { from: number; to: number; at: Date; amount: number }[];
+  } | null;
   /** Numbers held for the whole period, already counted per type and price (by the query). */
   numberGroups?: { type: "local" | "mobile" | "toll_free"; monthlyPrice: number; count: number }[];
   /** Individual numbers; those held for the whole period are grouped like numberGroups. */
@@ -26,7 +40,8 @@ export interface SummaryInput {
   packages: { name: string; quantity: number; monthlyPrice: number }[];
   bundles: { name: string; price: number }[];
   usage: { category: UsageCategory; records: number; amount: number }[];
-  addons: { name: string; quantity: number; monthlyPrice: number }[];
+  /** Without startedAt, an add-on is held for the whole period. */
+  addons: { name: string; quantity: number; monthlyPrice: number; startedAt?: Date; endedAt?: Date | null }[];
 }
 
 export interface SummaryLine {
@@ -34,10 +49,13 @@ export interface SummaryLine {
   quantity: number;
   /** How the quantity reads, e.g. "12 of 30 days" or "312 calls". */
   quantityLabel?: string;
+  /** What else the line needs to be read, shown under the item (the days of a prorated add-on). */
+  detail?: string;
   /** Null when the unit price varies (usage rated per destination). */
   unitPrice: number | null;
   total: number;
-  change?: { kind: "added" | "released"; at: Date };
+  /** A change within the period: numbers are added or released, seats and add-ons added or removed. */
+  change?: { kind: "added" | "released" | "removed"; at: Date };
   paidFromCredit?: boolean;
 }
 
@@ -78,8 +96,8 @@ export function periodDays(period: { start: Date; end: Date }): number {
 }
 
 /**
- * Days a number is held within the period: from the day it was acquired (counted) to the
- * day it was released (not counted), at least one day if it was held at all.
+ * Days a number or an add-on is held within the period: from the day it was acquired
+ * (counted) to the day it was released (not counted), at least one day if it was held at all.
  */
 export function daysHeld(
   period: { start: Date; end: Date },
@@ -148,18 +166,60 @@ function numberLines(input: SummaryInput): SummaryLine[] {
   return [...whole.values(), ...changed];
 }
 
+function subscriptionLines(input: SummaryInput): SummaryLine[] {
+  const subscription = input.subscription;
+  if (!subscription) return [];
+  const changes = subscription.seatChanges ?? [];
+  const seatsAtStart = changes[0]?.from ?? subscription.seats;
+  return [
+    {
+      item: `${subscription.planName} plan (${subscription.interval === "year" ? "yearly" : "monthly"}), seats`,
+      quantity: seatsAtStart,
+      unitPrice: subscription.seatPrice,
+      total: seatsAtStart * subscription.seatPrice,
+    },
+    ...changes.map((change): SummaryLine => {
+      const seats = Math.abs(change.to - change.from);
+      const added = change.to > change.from;
+      return {
+        item: `${seats} ${seats === 1 ? "seat" : "seats"} ${added ? "added" : "removed"} (${change.from} to ${change.to}), prorated`,
+        quantity: seats,
+        unitPrice: subscription.seatPrice,
+        total: change.amount,
+        change: { kind: added ? "added" : "removed", at: change.at },
+      };
+    }),
+  ];
+}
+
+function addonLines(input: SummaryInput): SummaryLine[] {
+  const { period, monthsInPeriod: months } = input;
+  const totalDays = periodDays(period);
+  const lines: SummaryLine[] = [];
+  for (const addon of input.addons) {
+    const unitPrice = addon.monthlyPrice * months;
+    const addedInPeriod = !!addon.startedAt && addon.startedAt > period.start;
+    const endedInPeriod = !!addon.endedAt && addon.endedAt < period.end;
+    if (!addedInPeriod && !endedInPeriod) {
+      lines.push({ item: addon.name, quantity: addon.quantity, unitPrice, total: addon.quantity * unitPrice });
+      continue;
+    }
+    const days = daysHeld(period, addon.startedAt!, addon.endedAt ?? null);
+    if (days === 0) continue;
+    lines.push({
+      item: addon.name,
+      quantity: addon.quantity,
+      detail: `${days} of ${totalDays} days, prorated`,
+      unitPrice,
+      total: prorate(addon.quantity * addon.monthlyPrice, months, days, totalDays),
+      change: endedInPeriod ? { kind: "removed", at: addon.endedAt! } : { kind: "added", at: addon.startedAt! },
+    });
+  }
+  return lines;
+}
+
 export function buildSummary(input: SummaryInput): Summary {
   const months = input.monthsInPeriod;
-  const subscription: SummaryLine[] = input.subscription
-    ? [
-        {
-          item: `${input.subscription.planName} plan (${input.subscription.interval === "year" ? "yearly" : "monthly"}), seats`,
-          quantity: input.subscription.seats,
-          unitPrice: input.subscription.seatPrice,
-          total: input.subscription.seats * input.subscription.seatPrice,
-        },
-      ]
-    : [];
   const calls: SummaryLine[] = [
     ...input.packages.map((p) => ({
       item: `${p.name} calling package`,
@@ -179,17 +239,11 @@ export function buildSummary(input: SummaryInput): Summary {
         paidFromCredit: true,
       })),
   ];
-  const addons: SummaryLine[] = input.addons.map((a) => ({
-    item: a.name,
-    quantity: a.quantity,
-    unitPrice: a.monthlyPrice * months,
-    total: a.quantity * a.monthlyPrice * months,
-  }));
   const groups = [
-    group("subscription", "Subscription", subscription),
+    group("subscription", "Subscription", subscriptionLines(input)),
     group("numbers", "Numbers", numberLines(input)),
     group("calls", "Calls and SMS", calls),
-    group("addons", "Add-ons", addons),
+    group("addons", "Add-ons", addonLines(input)),
   ];
   const lines = groups.flatMap((g) => g.lines);
   return {

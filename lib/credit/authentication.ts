@@ -147,7 +147,8 @@ export async function completeSandboxAuthentication(
       return { status: "not_waiting", message: "This payment can no longer be confirmed, and nothing was charged." };
     }
     // Anything else leaves the attempt waiting: confirming again asks about the same payment.
-    return { status: "unconfirmed", message: unconfirmed(attempt, error, UNCONFIRMED_AUTHENTICATION).message };
+    unconfirmed(attempt, error);
+    return { status: "unconfirmed", message: UNCONFIRMED_AUTHENTICATION };
   }
   switch (charge.status) {
     case "succeeded":

@@ -26,14 +26,41 @@ export async function debitAndEnqueue(
   });
 }
 
-/** Whether an automatic top-up should be charged now: on, below the threshold, under the cap. */
-async function autoTopUpDue(tx: Executor, accountId: string) {
-  const [row] = await tx
+export interface AutoTopUpState {
+  enabled: boolean;
+  threshold: number;
+  amount: number;
+  monthlyCap: number | null;
+  consecutiveFailures: number;
+  disabledReason: string | null;
+  balance: number;
+  currency: string;
+  /** What automatic top-ups charged (or are charging) since the first of this month. */
+  spentThisMonth: number;
+  /** The first of next month, in the account's time zone: when the spending starts again from zero. */
+  capResetsAt: Date;
+  /**
+   * Why the monthly cap holds automatic top-ups back until capResetsAt: "reached" when
+   * nothing is left under it, "next_exceeds" when the next top-up would go over it.
+   */
+  capHolds: "reached" | "next_exceeds" | null;
+}
+
+/**
+ * The account's auto top-up settings and the monthly cap rule, for the job and the page
+ * alike: automatic top-ups pending, awaiting authentication or succeeded since the first
+ * of the month (in the account's time zone) count against the cap, and a top-up is
+ * charged only if it fits under what is left.
+ */
+export async function getAutoTopUpState(db: Executor, accountId: string): Promise<AutoTopUpState | null> {
+  const [row] = await db
     .select({
       enabled: autoTopUpSettings.enabled,
       threshold: autoTopUpSettings.threshold,
       amount: autoTopUpSettings.amount,
       monthlyCap: autoTopUpSettings.monthlyCap,
+      consecutiveFailures: autoTopUpSettings.consecutiveFailures,
+      disabledReason: autoTopUpSettings.disabledReason,
       balance: creditBalances.balance,
       currency: accounts.currency,
       spentThisMonth: sql<number>`(
@@ -41,15 +68,31 @@ async function autoTopUpDue(tx: Executor, accountId: string) {
         where t.account_id = ${accountId} and t.kind = 'auto'
           and t.status in ('pending', 'requires_action', 'succeeded')
           and t.created_at >= date_trunc('month', now() at time zone ${accounts.timeZone}) at time zone ${accounts.timeZone})`.mapWith(Number),
+      capResetsAt: sql<Date>`(date_trunc('month', now() at time zone ${accounts.timeZone}) + interval '1 month') at time zone ${accounts.timeZone}`.mapWith(
+        topUpAttempts.createdAt,
+      ),
     })
     .from(autoTopUpSettings)
     .innerJoin(accounts, eq(accounts.id, autoTopUpSettings.accountId))
     .leftJoin(creditBalances, eq(creditBalances.accountId, autoTopUpSettings.accountId))
     .where(eq(autoTopUpSettings.accountId, accountId));
-  if (!row || !row.enabled) return null;
-  if ((row.balance ?? 0) >= row.threshold) return null;
-  if (row.monthlyCap !== null && row.spentThisMonth + row.amount > row.monthlyCap) return null;
-  return row;
+  if (!row) return null;
+  const capHolds =
+    row.monthlyCap === null || row.spentThisMonth + row.amount <= row.monthlyCap
+      ? null
+      : row.spentThisMonth >= row.monthlyCap
+        ? "reached"
+        : "next_exceeds";
+  return { ...row, balance: row.balance ?? 0, capHolds };
+}
+
+/** Whether an automatic top-up should be charged now: on, below the threshold, under the cap. */
+async function autoTopUpDue(tx: Executor, accountId: string) {
+  const state = await getAutoTopUpState(tx, accountId);
+  if (!state || !state.enabled) return null;
+  if (state.balance >= state.threshold) return null;
+  if (state.capHolds) return null;
+  return state;
 }
 
 /**

@@ -58,6 +58,16 @@ export interface SeatChangePreview {
   currency: string;
 }
 
+export interface SeatChangeResult {
+  /** The quantity the provider confirmed. */
+  quantity: number;
+  /** What the provider charged (positive) or credited (negative) for the rest of the period, minor units. */
+  prorationAmount: number;
+  currency: string;
+  /** The provider's invoice of the proration, when it issued one. */
+  invoiceId: string | null;
+}
+
 export interface PaymentGateway {
   readonly name: "stripe" | "sandbox";
   /** Creates the provider's customer for an account (idempotent per account). */
@@ -75,8 +85,8 @@ export interface PaymentGateway {
   retrievePaymentMethod(providerPaymentMethodId: string): Promise<SavedPaymentMethod>;
   /** What changing the subscription's seats would cost now and from the next renewal. */
   previewSeatChange(change: SeatChange): Promise<SeatChangePreview>;
-  /** Changes the seats (once per idempotency key); answers the quantity the provider confirmed. */
-  changeSeats(change: SeatChange & { idempotencyKey: string }): Promise<{ quantity: number }>;
+  /** Changes the seats (once per idempotency key); answers what the provider confirmed and charged. */
+  changeSeats(change: SeatChange & { idempotencyKey: string }): Promise<SeatChangeResult>;
 }
 
 /** Proration by the second of the period left, rounded once: the sandbox's price of a seat change. */

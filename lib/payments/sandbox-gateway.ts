@@ -194,7 +194,8 @@ export function createSandboxGateway(db: Executor): SandboxGateway {
       return prorateSeatChange(change);
     },
     async changeSeats(change) {
-      return { quantity: change.quantity };
+      const { prorationNow, currency } = prorateSeatChange(change);
+      return { quantity: change.quantity, prorationAmount: prorationNow, currency, invoiceId: null };
     },
   };
 }

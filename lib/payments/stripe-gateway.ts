@@ -68,6 +68,25 @@ function translate(error: unknown): never {
   throw error;
 }
 
+/** What an invoice charges before tax: a credit (negative) when its prorations credit more than they charge. */
+function amountBeforeTax(invoice: Stripe.Invoice): number {
+  return invoice.total_excluding_tax ?? invoice.total;
+}
+
+/**
+ * The invoice that an update with always_invoice issued for its prorations: the
+ * subscription's latest invoice, if it is an update's and prorates from this change's
+ * instant. When the change prorated nothing, the latest invoice is an older one.
+ */
+function prorationInvoice(subscription: Stripe.Subscription, prorationDate: number): Stripe.Invoice | null {
+  const invoice = subscription.latest_invoice;
+  if (!invoice || typeof invoice === "string" || invoice.billing_reason !== "subscription_update") return null;
+  const fromThisChange = invoice.lines.data.some(
+    (line) => line.parent?.subscription_item_details?.proration && line.period.start === prorationDate,
+  );
+  return fromThisChange ? invoice : null;
+}
+
 export function createStripeGateway(options: StripeGatewayOptions): PaymentGateway {
   const base = options.apiBase ? new URL(options.apiBase) : null;
   const stripe = new Stripe(options.secretKey, {
@@ -186,7 +205,8 @@ export function createStripeGateway(options: StripeGatewayOptions): PaymentGatew
         const item = subscription.items.data.find((i) => i.id === change.subscriptionItemId);
         const unit = item?.price.unit_amount;
         if (unit === null || unit === undefined) throw new GatewayRequestError("the subscription item has no unit price");
-        return { prorationNow: preview.amount_due, nextRenewal: unit * change.quantity, currency: preview.currency.toUpperCase() };
+        // Not amount_due: a credit is never due, it goes to the customer's balance.
+        return { prorationNow: amountBeforeTax(preview), nextRenewal: unit * change.quantity, currency: preview.currency.toUpperCase() };
       } catch (error) {
         if (error instanceof GatewayRequestError) throw error;
         translate(error);
@@ -196,19 +216,27 @@ export function createStripeGateway(options: StripeGatewayOptions): PaymentGatew
       if (!change.subscriptionId || !change.subscriptionItemId) {
         throw new GatewayRequestError("the subscription is not linked to Stripe");
       }
+      const prorationDate = Math.floor(change.at.getTime() / 1000);
       try {
         const subscription = await stripe.subscriptions.update(
           change.subscriptionId,
           {
             items: [{ id: change.subscriptionItemId, quantity: change.quantity }],
             proration_behavior: "always_invoice",
-            proration_date: Math.floor(change.at.getTime() / 1000),
+            proration_date: prorationDate,
+            expand: ["latest_invoice"],
           },
           { idempotencyKey: change.idempotencyKey },
         );
         const item = subscription.items.data.find((i) => i.id === change.subscriptionItemId);
         if (!item?.quantity) throw new GatewayRequestError("the provider did not confirm a quantity");
-        return { quantity: item.quantity };
+        const invoice = prorationInvoice(subscription, prorationDate);
+        return {
+          quantity: item.quantity,
+          prorationAmount: invoice ? amountBeforeTax(invoice) : 0,
+          currency: (invoice?.currency ?? item.price.currency).toUpperCase(),
+          invoiceId: invoice?.id ?? null,
+        };
       } catch (error) {
         if (error instanceof GatewayRequestError) throw error;
         translate(error);

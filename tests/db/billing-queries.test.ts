@@ -26,6 +26,8 @@ import {
 import { getBalanceTrend, getCreditOverview, getRunway, runwayDays } from "@/lib/billing/credit";
 import { getStatement } from "@/lib/billing/statement";
 import { getSubscription } from "@/lib/billing/subscription";
+import { createDueAttempt } from "@/lib/credit/auto-top-up";
+import { zonedMidnight, zonedParts } from "@/lib/time";
 import { getActiveBundles, getIncludedPackages, getNotIncludedUsage } from "@/lib/billing/usage";
 import { freshDatabase, type TestDatabase } from "../support/fresh-database";
 import { addMovements, createAccount, subscribe } from "../support/fixtures";
@@ -110,6 +112,45 @@ describe("credit", () => {
     expect(credit.lastTopUp).toMatchObject({ amount: 2500, kind: "manual" });
     expect(credit.lastFailure).toMatchObject({ reason: "Your card has insufficient funds." });
     expect(credit.pending).toMatchObject({ status: "requires_action", amount: 10000 });
+  });
+
+  describe("the monthly cap of auto top-up", () => {
+    const TZ = "Pacific/Auckland"; // its month starts half a day before UTC's
+    const now = new Date();
+    const here = zonedParts(now, TZ);
+    const monthStart = zonedMidnight(here.year, here.month, 1, TZ);
+    const nextMonth = zonedMidnight(here.year, here.month + 1, 1, TZ);
+
+    const five = ["succeeded", "succeeded", "succeeded", "succeeded", "succeeded"] as const;
+    const four = ["succeeded", "succeeded", "succeeded", "succeeded"] as const;
+    it.each([
+      { name: "reached", cap: 50_000, counted: five, holds: "reached", spent: 50_000 },
+      { name: "reached, counting one awaiting authentication", cap: 50_000, counted: [...four, "requires_action"] as const, holds: "reached", spent: 50_000 },
+      { name: "the next one would exceed it", cap: 45_000, counted: four, holds: "next_exceeds", spent: 40_000 },
+      { name: "the next one would exceed it, counting one in flight", cap: 45_000, counted: ["succeeded", "succeeded", "succeeded", "pending"] as const, holds: "next_exceeds", spent: 40_000 },
+      { name: "room for the next one", cap: 50_000, counted: four, holds: null, spent: 40_000 },
+      { name: "no cap", cap: null, counted: [...five, "succeeded"] as const, holds: null, spent: 60_000 },
+    ])("says when it holds top-ups back, and when it resets: $name", async ({ cap, counted, holds, spent }) => {
+      const { account } = await createAccount(db, { timeZone: TZ });
+      await addMovements(db, account.id, [{ type: "top_up_manual", amount: 1_134 }]);
+      await db.insert(autoTopUpSettings).values({ accountId: account.id, enabled: true, threshold: 2_000, amount: 10_000, monthlyCap: cap });
+      const base = { accountId: account.id, kind: "auto" as const, currency: "EUR", amount: 10_000 };
+      await db.insert(topUpAttempts).values([
+        ...counted.map((status, i) => ({ ...base, status, idempotencyKey: `counted-${i}`, createdAt: new Date(monthStart.getTime() + i * 1000) })),
+        // Not counted: failed this month, succeeded last month (a second before this month in the account's zone), manual.
+        { ...base, status: "failed" as const, idempotencyKey: "failed", createdAt: now },
+        { ...base, status: "succeeded" as const, idempotencyKey: "last-month", createdAt: new Date(monthStart.getTime() - 1000) },
+        { ...base, kind: "manual" as const, status: "succeeded" as const, idempotencyKey: "manual", createdAt: now },
+      ]);
+      const credit = await getCreditOverview(db, account.id);
+      expect(credit.autoTopUp).toMatchObject({ enabled: true, monthlyCap: cap, spentThisMonth: spent, capHolds: holds });
+      expect(credit.autoTopUp!.capResetsAt, "the first of next month in the account's time zone").toEqual(nextMonth);
+      // The job follows the same rule: below the threshold, it tops up only when the cap leaves room.
+      if (!counted.some((status) => status !== "succeeded")) {
+        const attempt = await createDueAttempt(db, account.id, "due");
+        expect(attempt === null, "no top-up while the cap holds").toBe(holds !== null);
+      }
+    });
   });
 
   it("keeps a daily rollup whose closing balances and sums match the movements", async () => {
@@ -277,6 +318,42 @@ describe("statement", () => {
     expect(byKey.calls!.subtotal).toBe(Number(expected!.packages) + usage.reduce((s, u) => s + u.amount, 0));
     expect(byKey.numbers!.lines.filter((l) => l.change).map((l) => l.change!.kind).sort()).toEqual(["added", "released"]);
     expect(summary.total).toBe(summary.groups.reduce((s, g) => s + g.subtotal, 0));
+  });
+
+  it("prorates add-ons started or ended within the period by day, and keeps an ended one for its days", async () => {
+    const { account } = await createAccount(db);
+    await subscribe(db, account.id, PERIOD);
+    const catalogue = await db.select().from(addons).where(eq(addons.currency, "EUR"));
+    const id = (code: string) => catalogue.find((a) => a.code === code)!.id;
+    const change = new Date("2026-11-10T08:00:00Z");
+    await db.insert(accountAddons).values([
+      { accountId: account.id, addonId: id("conversation-intelligence"), quantity: 3, unitPrice: 1900, startedAt: new Date("2026-01-01") },
+      // A change of quantity: one row ends when the next starts.
+      { accountId: account.id, addonId: id("power-dialer"), quantity: 2, unitPrice: 1499, startedAt: new Date("2026-01-01"), endedAt: change },
+      { accountId: account.id, addonId: id("power-dialer"), quantity: 5, unitPrice: 1499, startedAt: change },
+      { accountId: account.id, addonId: id("smart-dialer"), quantity: 4, unitPrice: 3190, startedAt: new Date("2026-01-01"), endedAt: new Date("2026-10-15") },
+    ]);
+    const statement = await getStatement(db, account, NOW);
+    const group = statement!.summary.groups.find((g) => g.key === "addons")!;
+    expect(group.lines.map((l) => [l.item, l.quantity, l.change?.kind ?? null])).toEqual([
+      ["Conversation Intelligence", 3, null],
+      ["Power Dialer", 2, "removed"],
+      ["Power Dialer", 5, "added"],
+    ]);
+    // Independent SQL: whole days from the period's start, each line rounded once, half away from zero.
+    const [expected] = await rows<{ total: string }>(sql`
+      with p as (select ${PERIOD.start.toISOString()}::timestamptz as s, ${PERIOD.end.toISOString()}::timestamptz as e),
+      held as (
+        select a.quantity * a.unit_price as monthly,
+               a.started_at <= p.s and (a.ended_at is null or a.ended_at >= p.e) as whole,
+               greatest(1, floor(extract(epoch from least(coalesce(a.ended_at, p.e), p.e) - p.s) / 86400)
+                         - floor(extract(epoch from greatest(a.started_at, p.s) - p.s) / 86400)) as days,
+               round(extract(epoch from p.e - p.s) / 86400) as period_days
+        from account_addons a, p
+        where a.account_id = ${account.id} and a.started_at < p.e and (a.ended_at is null or a.ended_at > p.s))
+      select sum(case when whole then monthly else round(monthly * days / period_days) end)::text as total from held`);
+    expect(group.subtotal).toBe(Number(expected!.total));
+    expect(group.subtotal).not.toBe(3 * 1900 + 5 * 1499);
   });
 
   it("has no statement for an account without a plan", async () => {

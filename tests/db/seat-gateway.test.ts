@@ -1,3 +1,4 @@
+import Stripe from "stripe";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { GatewayUnavailableError, prorateSeatChange, type SeatChange } from "@/lib/payments/gateway";
 import { createSandboxGateway } from "@/lib/payments/sandbox-gateway";
@@ -42,12 +43,33 @@ describe("seat changes through the gateway", () => {
     expect(prorateSeatChange(change(31, periodStart)).prorationNow).toBe(3_900);
   });
 
-  it("changes the quantity once per idempotency key and answers what Stripe confirmed", async () => {
-    expect(await stripe.changeSeats({ ...change(33), idempotencyKey: "seats-1" })).toEqual({ quantity: 33 });
+  it("previews a removal as a credit through Stripe, not as nothing due", async () => {
+    // Stripe's amount due of a credit is zero; what the change credits is the invoice's total.
+    expect(await stripe.previewSeatChange(change(28))).toEqual({ prorationNow: -3_900, nextRenewal: 109_200, currency: "EUR" });
+  });
+
+  it("changes the quantity once per idempotency key and answers what Stripe confirmed and invoiced", async () => {
+    const first = await stripe.changeSeats({ ...change(33), idempotencyKey: "seats-1" });
     // A retry of the same request (same key) does not apply a later change twice.
-    expect(await stripe.changeSeats({ ...change(33), idempotencyKey: "seats-1" })).toEqual({ quantity: 33 });
+    expect(await stripe.changeSeats({ ...change(33), idempotencyKey: "seats-1" })).toEqual(first);
     const item = (fake.subscription("sub_seats")!.items as { data: { quantity: number }[] }).data[0]!;
     expect(item.quantity).toBe(33);
+    // The amount is the proration invoice's, as the provider itself reports it.
+    const sdk = new Stripe("sk_test_fake", { host: "127.0.0.1", port: fake.port, protocol: "http" });
+    const invoice = await sdk.invoices.retrieve(first.invoiceId!);
+    expect(invoice.billing_reason).toBe("subscription_update");
+    expect(first).toEqual({ quantity: 33, prorationAmount: invoice.total, currency: "EUR", invoiceId: invoice.id });
+    expect(invoice.total).not.toBe(0);
+  });
+
+  it("answers no proration and no invoice for a change that prorates nothing", async () => {
+    // Priced at the period's end: Stripe issues no invoice, and the latest one is the previous change's.
+    expect(await stripe.changeSeats({ ...change(34, periodEnd), pricing: { ...change(34).pricing, currentQuantity: 33 }, idempotencyKey: "seats-end" })).toEqual({
+      quantity: 34,
+      prorationAmount: 0,
+      currency: "EUR",
+      invoiceId: null,
+    });
   });
 
   it("reports an unreachable provider as unavailable", async () => {

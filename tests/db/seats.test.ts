@@ -1,8 +1,11 @@
-import { eq } from "drizzle-orm";
+import { eq, sql } from "drizzle-orm";
+import Stripe from "stripe";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Database } from "@/db/client";
-import { auditLog, subscriptions, users } from "@/db/schema";
+import { accounts, auditLog, subscriptionChanges, subscriptions, users } from "@/db/schema";
 import { changeSeats, previewSeats, SeatChangeRefused } from "@/lib/billing/seats";
+import { getStatement } from "@/lib/billing/statement";
+import { createSandboxGateway } from "@/lib/payments/sandbox-gateway";
 import { createStripeGateway } from "@/lib/payments/stripe-gateway";
 import { refuseUpdates } from "../support/db-fault";
 import { type FakeStripe, startFakeStripe } from "../support/fake-stripe/server";
@@ -77,7 +80,9 @@ describe("seats", () => {
     const [row] = await db.select().from(subscriptions).where(eq(subscriptions.accountId, account.id));
     expect(row!.seatsPurchased).toBe(12);
     const audit = await db.select().from(auditLog).where(eq(auditLog.accountId, account.id));
-    expect(audit).toEqual([expect.objectContaining({ action: "seats.change", before: { seats: 10 }, after: { seats: 12 }, actorUserId: admin.id })]);
+    expect(audit).toEqual([
+      expect.objectContaining({ action: "seats.change", before: { seats: 10 }, after: { seats: 12, prorationAmount: expect.any(Number) }, actorUserId: admin.id }),
+    ]);
   });
 
   it("leaves the change unconfirmed when the provider does not answer, and makes it once when asked again with the same key", async () => {
@@ -89,6 +94,7 @@ describe("seats", () => {
     const [row] = await db.select().from(subscriptions).where(eq(subscriptions.accountId, account.id));
     expect(row!.seatsPurchased).toBe(10);
     expect(await db.select().from(auditLog).where(eq(auditLog.accountId, account.id))).toEqual([]);
+    expect(await db.select().from(subscriptionChanges).where(eq(subscriptionChanges.accountId, account.id))).toEqual([]);
     expect(await changeSeats(db, gateway, request)).toEqual({ status: "changed", from: 10, to: 15 });
     expect(providerQuantity(sub)).toBe(15);
   });
@@ -114,7 +120,11 @@ describe("seats", () => {
     const [row] = await db.select().from(subscriptions).where(eq(subscriptions.accountId, account.id));
     expect(row!.seatsPurchased).toBe(12);
     const audit = await db.select().from(auditLog).where(eq(auditLog.accountId, account.id));
-    expect(audit).toEqual([expect.objectContaining({ action: "seats.change", before: { seats: 10 }, after: { seats: 12 }, actorUserId: admin.id })]);
+    expect(audit).toEqual([
+      expect.objectContaining({ action: "seats.change", before: { seats: 10 }, after: { seats: 12, prorationAmount: expect.any(Number) }, actorUserId: admin.id }),
+    ]);
+    const changes = await db.select().from(subscriptionChanges).where(eq(subscriptionChanges.accountId, account.id));
+    expect(changes.map((c) => [c.fromQuantity, c.toQuantity]), "the change recorded once").toEqual([[10, 12]]);
   });
 
   it("keeps the database and the provider in agreement when two admins change seats at once", async () => {
@@ -132,3 +142,88 @@ describe("seats", () => {
   });
 });
 
+
+describe("the period's summary is what the provider charged", () => {
+  async function accountRow(id: string) {
+    const [row] = await db.select().from(accounts).where(eq(accounts.id, id));
+    return row!;
+  }
+
+  it("makes the Subscription subtotal equal the provider's invoices for the period, to the cent", async () => {
+    const { account, admin, sub } = await seatAccount(30, 3);
+    const changes = [
+      { quantity: 32, at: new Date("2026-11-14T09:17:23Z") },
+      { quantity: 31, at: new Date("2026-11-20T15:41:07Z") },
+    ];
+    for (const [i, change] of changes.entries()) {
+      await changeSeats(db, gateway, { accountId: account.id, userId: admin.id, ...change, idempotencyKey: `period-${i}` });
+    }
+
+    // The oracle: the provider's own invoices for this subscription's period, read through the SDK.
+    const stripe = new Stripe("sk_test_fake", { host: "127.0.0.1", port: fake.port, protocol: "http" });
+    const invoices = (await stripe.invoices.list({ subscription: sub })).data.filter((invoice) =>
+      invoice.lines.data.some((line) => line.period.start >= periodStart.getTime() / 1000 && line.period.start < periodEnd.getTime() / 1000),
+    );
+    const prorations = invoices.filter((i) => i.billing_reason === "subscription_update").sort((a, b) => a.created - b.created || a.lines.data[0]!.period.start - b.lines.data[0]!.period.start);
+    expect(invoices.map((i) => i.billing_reason).sort(), "the period's invoice and one per change").toEqual(["subscription_create", "subscription_update", "subscription_update"]);
+    const invoiced = invoices.reduce((sum, invoice) => sum + invoice.total, 0);
+
+    const statement = await getStatement(db, await accountRow(account.id));
+    const subscription = statement!.summary.groups.find((g) => g.key === "subscription")!;
+    expect(subscription.subtotal, "Subscription subtotal").toBe(invoiced);
+    expect(subscription.lines.map((l) => l.total), "one line per invoice").toEqual([
+      invoices.find((i) => i.billing_reason === "subscription_create")!.total,
+      ...prorations.map((i) => i.total),
+    ]);
+    expect(subscription.lines.map((l) => [l.item, l.change?.kind, l.change?.at])).toEqual([
+      ["Test plan plan (monthly), seats", undefined, undefined],
+      ["2 seats added (30 to 32), prorated", "added", changes[0]!.at],
+      ["1 seat removed (32 to 31), prorated", "removed", changes[1]!.at],
+    ]);
+
+    const recorded = await db.select().from(subscriptionChanges).where(eq(subscriptionChanges.accountId, account.id));
+    expect(recorded.map((r) => [r.kind, r.fromQuantity, r.toQuantity, r.prorationAmount, r.currency, r.providerInvoiceId, r.actorUserId])).toEqual(
+      prorations.map((invoice, i) => ["seats", i === 0 ? 30 : 32, i === 0 ? 32 : 31, invoice.total, "EUR", invoice.id, admin.id]),
+    );
+  });
+
+  it("shows the previewed amount as the change's line after confirming (sandbox), with its audit entry", async () => {
+    const sandbox = createSandboxGateway(db);
+    const { account, admin } = await createAccount(db);
+    await subscribe(db, account.id, { start: periodStart, end: periodEnd }, 5);
+    const pricedAt = new Date("2026-11-09T10:00:01Z");
+    const statementBefore = await getStatement(db, await accountRow(account.id));
+    const preview = await previewSeats(db, sandbox, account.id, 8, pricedAt);
+    await changeSeats(db, sandbox, { accountId: account.id, userId: admin.id, quantity: 8, idempotencyKey: "sandbox-1", at: pricedAt });
+
+    const statement = await getStatement(db, await accountRow(account.id));
+    const lines = statement!.summary.groups.find((g) => g.key === "subscription")!.lines;
+    expect(lines.map((l) => [l.item, l.quantity, l.total])).toEqual([
+      ["Test plan plan (monthly), seats", 5, 5 * 2_500],
+      ["3 seats added (5 to 8), prorated", 3, preview.prorationNow],
+    ]);
+    expect(statement!.summary.total - statementBefore!.summary.total, "the total grew by the previewed amount").toBe(preview.prorationNow);
+    // Written in the same transaction as the change: both or neither.
+    const [written] = ((await db.execute(sql`
+      select (select count(*)::int from subscription_changes where account_id = ${account.id} and provider_invoice_id is null) as changes,
+             (select count(*)::int from audit_log where account_id = ${account.id} and action = 'seats.change') as audits`)) as unknown as {
+      rows: { changes: number; audits: number }[];
+    }).rows;
+    expect(written).toEqual({ changes: 1, audits: 1 });
+  });
+
+  it("starts the period with the seats left by the last period's changes, which it leaves out", async () => {
+    const sandbox = createSandboxGateway(db);
+    const { account, admin } = await createAccount(db);
+    await subscribe(db, account.id, { start: new Date("2026-10-01T00:00:00Z"), end: periodStart }, 5);
+    await changeSeats(db, sandbox, { accountId: account.id, userId: admin.id, quantity: 7, idempotencyKey: "october", at: new Date("2026-10-20T00:00:00Z") });
+    await db.update(subscriptions).set({ currentPeriodStart: periodStart, currentPeriodEnd: periodEnd }).where(eq(subscriptions.accountId, account.id));
+    await changeSeats(db, sandbox, { accountId: account.id, userId: admin.id, quantity: 9, idempotencyKey: "november", at: middle });
+    const statement = await getStatement(db, await accountRow(account.id));
+    const [recorded] = await db.select().from(subscriptionChanges).where(sql`${subscriptionChanges.accountId} = ${account.id} and ${subscriptionChanges.effectiveAt} = ${middle.toISOString()}`);
+    expect(statement!.summary.groups.find((g) => g.key === "subscription")!.lines.map((l) => [l.quantity, l.total])).toEqual([
+      [7, 7 * 2_500],
+      [2, recorded!.prorationAmount],
+    ]);
+  });
+});

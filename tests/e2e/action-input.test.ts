@@ -20,6 +20,7 @@ async function inputsState() {
            (select count(*) from audit_log l join accounts a on a.id = l.account_id where a.slug = 'inputs') as audit,
            (select row_to_json(d) from billing_details d join accounts a on a.id = d.account_id where a.slug = 'inputs') as details,
            (select seats_purchased from subscriptions s join accounts a on a.id = s.account_id where a.slug = 'inputs') as seats,
+           (select count(*) from subscription_changes c join accounts a on a.id = c.account_id where a.slug = 'inputs') as seat_changes,
            (select count(*) from users u join accounts a on a.id = u.account_id where a.slug = 'inputs' and u.active) as active_users`);
   return (result as unknown as { rows: unknown[] }).rows[0];
 }
@@ -189,6 +190,20 @@ describe.skipIf(!!skipReason)("bad input to every billing action gets a clear er
     expect(await inputsState()).toEqual(before);
   });
 
+  it("seats: a confirmation priced at another instant than the preview's recent one is refused", async () => {
+    const before = await inputsState();
+    // An earlier instant would price a removal as a larger credit: only the preview's, while fresh, is taken.
+    for (const pricedAt of [String(Date.now() - 60 * 60_000), String(Date.now() + 60 * 60_000), "", "soon"]) {
+      await page.goto(appUrl(`${BILLING}/seats`));
+      await page.getByLabel(/^Seats/).fill("6");
+      await page.getByRole("button", { name: "Preview change" }).click();
+      await page.getByRole("button", { name: "Confirm change" }).waitFor();
+      await submitTampered(page, () => page.getByRole("button", { name: "Confirm change" }).click(), { pricedAt });
+      expect([pricedAt, await pageShows(page, "This preview has expired; preview the change again.")]).toEqual([pricedAt, true]);
+    }
+    expect(await inputsState()).toEqual(before);
+  });
+
   it("confirming another tenant's payment is refused", async () => {
     // Make a payment wait for authentication on this tenant, then aim at another id.
     await page.goto(appUrl(`${BILLING}/payment-method`));
@@ -201,6 +216,9 @@ describe.skipIf(!!skipReason)("bad input to every billing action gets a clear er
     await form.getByText("€25.00").click();
     await form.getByRole("button", { name: "Add credit" }).click();
     await page.getByRole("link", { name: "Confirm with your bank" }).first().click();
+    // The link is a full page load: a click before the page is hydrated would post the form without the action's header.
+    await page.waitForURL((url) => url.pathname.includes("/authenticate/"));
+    await page.waitForLoadState("networkidle");
     const before = await inputsState();
     await submitTampered(page, () => page.getByRole("button", { name: "Confirm payment" }).click(), { attemptId: UUID });
     expect(await pageShows(page, "This payment is not waiting for authentication.")).toBe(true);

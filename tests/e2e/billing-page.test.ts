@@ -3,6 +3,7 @@ import { createRequire } from "node:module";
 import type { BrowserContext, Page } from "playwright-core";
 import { describe, expect, inject, it } from "vitest";
 import { formatMoney } from "@/lib/money";
+import { zonedParts } from "@/lib/time";
 import { appUrl, signIn, skipReason, useBrowser } from "./browser";
 
 const BILLING = "/dashboard/account/billing";
@@ -145,6 +146,28 @@ describe.skipIf(!!skipReason)("the billing page", () => {
     expect(await page.getByTestId("balance").textContent()).toBe("€0.00");
     expect(await page.getByTestId("credit-banner").textContent()).toContain("Your credit has run out");
     expect(await seriousViolations(page)).toEqual([]);
+    await context.close();
+  });
+
+  it.each([
+    ["capped", "Paused: the monthly cap of €500.00 is reached (€500.00 added automatically this month)."],
+    ["nearcap", "Paused: the next top-up of €100.00 would go over the monthly cap of €450.00 (€400.00 added automatically this month)."],
+  ])("says when the monthly cap holds auto top-up back, until when, and what it means for calls (%s)", async (slug, headline) => {
+    const context = await browser().newContext({ viewport: DESKTOP });
+    const page = await openBilling(context, `admin@${slug}.test`);
+    // The first of next month in the account's zone (Berlin), as the page writes dates.
+    const berlin = zonedParts(new Date(), "Europe/Berlin");
+    const resets = new Intl.DateTimeFormat("en-GB", { dateStyle: "medium", timeZone: "UTC" }).format(new Date(Date.UTC(berlin.year, berlin.month, 1)));
+    expect(await page.getByTestId("balance").textContent()).toBe("€11.34");
+    const status = await page.getByTestId("auto-top-up").textContent();
+    expect(status).toContain(headline);
+    expect(status).toContain(
+      `Auto top-up resumes when the cap resets on ${resets}. Outbound calls stop when the balance reaches zero until then, unless you add credit.`,
+    );
+    expect(status).not.toContain("On: adds");
+    const banner = await page.getByTestId("credit-banner").textContent();
+    expect(banner).toContain(`Auto top-up is paused by its monthly cap until ${resets}: add credit to keep calling.`);
+    expect(banner).not.toContain("Auto top-up adds");
     await context.close();
   });
 

@@ -1,4 +1,5 @@
 import { sql } from "drizzle-orm";
+import type { Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { type DatabaseHandle, openDatabase } from "@/db/client";
 import { refuseUpdates } from "../support/db-fault";
@@ -14,6 +15,17 @@ afterAll(async () => {
   await handle?.close();
 });
 
+/** Euro text to minor units ("€1,234.56" -> 123456). */
+function cents(text: string): number {
+  const match = text.match(/^(-?)€([\d,]+)\.(\d\d)$/);
+  if (!match) throw new Error(`not a euro amount: ${text}`);
+  return (match[1] ? -1 : 1) * (Number(match[2]!.replace(/,/g, "")) * 100 + Number(match[3]));
+}
+
+async function grandTotal(page: Page): Promise<number> {
+  return cents((await page.getByTestId("grand-total").textContent()) ?? "");
+}
+
 describe.skipIf(!!skipReason)("changing seats", () => {
   const browser = useBrowser();
 
@@ -21,6 +33,7 @@ describe.skipIf(!!skipReason)("changing seats", () => {
     const context = await browser().newContext();
     const page = await signIn(context, "admin@wallet.test");
     expect(await page.getByTestId("seats").textContent()).toBe("2 of 5");
+    const totalBefore = await grandTotal(page);
     await page.getByRole("link", { name: "Add or remove seats" }).click();
     const seats = page.getByLabel(/^Seats/);
     await seats.fill("1");
@@ -37,9 +50,25 @@ describe.skipIf(!!skipReason)("changing seats", () => {
     await expect.poll(() => preview.textContent()).toMatch(
       /^5 to 8 seats: €\d+\.\d\d is charged now for the rest of this period; from .+ each renewal costs €200\.00 \(now €125\.00\)\.$/,
     );
+    const previewed = cents((await preview.textContent())!.match(/: (€[\d,]+\.\d\d) is charged now/)![1]!);
     await page.getByRole("button", { name: "Confirm change" }).click();
     await page.waitForURL(appUrl("/dashboard/account/billing"));
     await expect.poll(() => page.getByTestId("seats").textContent()).toBe("2 of 8");
+
+    // The summary charges what was previewed: the seats of the period's start, and the change prorated.
+    const subscription = page.getByTestId("summary").locator('tbody[data-group="subscription"]');
+    const lines = await subscription.locator("tr[data-line]").evaluateAll((rows) =>
+      rows.map((row) => {
+        const item = row.querySelector("td")!;
+        return [item.firstChild?.textContent, item.querySelector("span")?.textContent ?? null, Number(row.querySelector("td[data-total]")!.getAttribute("data-total"))];
+      }),
+    );
+    const today = new Intl.DateTimeFormat("en-GB", { dateStyle: "medium", timeZone: "Europe/Berlin" }).format(new Date());
+    expect(lines).toEqual([
+      ["Test plan plan (monthly), seats", null, 5 * 2_500],
+      ["3 seats added (5 to 8), prorated", `Added ${today}`, previewed],
+    ]);
+    expect(await grandTotal(page), "the total grew by the previewed amount").toBe(totalBefore + previewed);
     await context.close();
   });
 });

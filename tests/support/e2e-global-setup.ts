@@ -6,7 +6,7 @@ import { eq, sql } from "drizzle-orm";
 import type { TestProject } from "vitest/node";
 import { type Database, openDatabase } from "../../db/client";
 import { migrateDatabase } from "../../db/migrate";
-import { accounts, creditBalances, paymentMethods, subscriptions, users } from "../../db/schema";
+import { accounts, autoTopUpSettings, creditBalances, paymentMethods, subscriptions, topUpAttempts, users } from "../../db/schema";
 import { seedBenchAccount } from "../../db/seed/bench";
 import { seedDemo } from "../../db/seed/demo";
 import { getStatement } from "../../lib/billing/statement";
@@ -46,6 +46,8 @@ export const E2E_PEOPLE = [
   { email: "admin@calls.test", name: "Calls Admin", password: "demo" },
   { email: "admin@guard.test", name: "Guard Admin", password: "demo" },
   { email: "admin@retry.test", name: "Retry Admin", password: "demo" },
+  { email: "admin@capped.test", name: "Capped Admin", password: "demo" },
+  { email: "admin@nearcap.test", name: "Nearcap Admin", password: "demo" },
 ];
 
 /** A tenant whose credit a test file changes: an admin, an agent, a plan, a sandbox card that pays. */
@@ -64,6 +66,34 @@ async function addMoneyTenant(db: Database, slug: string) {
     cardExpYear: 2034,
   });
   await addMovements(db, tenant.account.id, [{ type: "top_up_manual", amount: 5_000, interactionId: `pi_${slug}_opening` }]);
+}
+
+/**
+ * A tenant whose automatic top-ups this month leave the monthly cap no room for the next
+ * one, with a balance below its auto top-up threshold and its low-balance alert.
+ */
+async function addCappedTenant(db: Database, slug: string, topUps: number, monthlyCap: number) {
+  await addMoneyTenant(db, slug);
+  const [tenant] = await db.select().from(accounts).where(eq(accounts.slug, slug));
+  const id = tenant!.id;
+  await addMovements(db, id, [
+    ...Array.from({ length: topUps }, (_, i) => ({ type: "top_up_auto" as const, amount: 10_000, interactionId: `pi_${slug}_auto_${i}` })),
+    { type: "call" as const, amount: -(5_000 + topUps * 10_000 - 1_134) },
+  ]);
+  await db.update(creditBalances).set({ lowBalanceThreshold: 2_000 }).where(eq(creditBalances.accountId, id));
+  await db.insert(autoTopUpSettings).values({ accountId: id, enabled: true, threshold: 2_000, amount: 10_000, monthlyCap });
+  await db.insert(topUpAttempts).values(
+    Array.from({ length: topUps }, (_, i) => ({
+      accountId: id,
+      kind: "auto" as const,
+      status: "succeeded" as const,
+      amount: 10_000,
+      currency: "EUR",
+      idempotencyKey: `auto-${i}`,
+      providerPaymentIntentId: `pi_${slug}_auto_${i}`,
+      settledAt: new Date(),
+    })),
+  );
 }
 
 declare module "vitest" {
@@ -105,9 +135,10 @@ async function readAcmeFigures(db: Database): Promise<AcmeFigures> {
 
 /**
  * Brand-new tenants (nothing but their admin: "fresh", and "guard", whose details the
- * cross-site tests try to change), one whose calls took the balance below zero, and
+ * cross-site tests try to change), one whose calls took the balance below zero,
  * "wallet", "inputs", "team", "calls" and "retry", whose credit the money, usage and
- * unknown-outcome tests change.
+ * unknown-outcome tests change, and "capped" and "nearcap", whose auto top-up the monthly
+ * cap holds back.
  */
 async function addEdgeTenants(db: Database) {
   await addMoneyTenant(db, "wallet");
@@ -115,6 +146,8 @@ async function addEdgeTenants(db: Database) {
   await addMoneyTenant(db, "team");
   await addMoneyTenant(db, "calls");
   await addMoneyTenant(db, "retry");
+  await addCappedTenant(db, "capped", 5, 50_000);
+  await addCappedTenant(db, "nearcap", 4, 45_000);
   await createAccount(db, { slug: "fresh", name: "Fresh Start Ltd" });
   await createAccount(db, { slug: "guard", name: "Guard GmbH" });
   const { account } = await createAccount(db, { slug: "overdrawn", name: "Overdrawn AG" });

@@ -66,6 +66,80 @@ describe("plan and services summary", () => {
     });
   });
 
+  it.each([
+    {
+      name: "seats added: the seats at the start, and the change at the provider's amount",
+      seats: 32,
+      changes: [{ from: 30, to: 32, at: at("2026-11-14T09:17:23Z"), amount: 4_420 }],
+      lines: [
+        ["Expert plan (monthly), seats", 30, 3900, 117_000, undefined],
+        ["2 seats added (30 to 32), prorated", 2, 3900, 4_420, "added"],
+      ],
+    },
+    {
+      name: "added then removed: each change its own line, a removal credited",
+      seats: 31,
+      changes: [
+        { from: 30, to: 32, at: at("2026-11-14T09:17:23Z"), amount: 4_420 },
+        { from: 32, to: 31, at: at("2026-11-20T00:00:00Z"), amount: -1_301 },
+      ],
+      lines: [
+        ["Expert plan (monthly), seats", 30, 3900, 117_000, undefined],
+        ["2 seats added (30 to 32), prorated", 2, 3900, 4_420, "added"],
+        ["1 seat removed (32 to 31), prorated", 1, 3900, -1_301, "removed"],
+      ],
+    },
+  ])("seats: $name", ({ seats, changes, lines }) => {
+    const summary = buildSummary(input({ subscription: { planName: "Expert", interval: "month", seats, seatPrice: 3900, seatChanges: changes } }));
+    const subscription = summary.groups.find((g) => g.key === "subscription")!;
+    expect(subscription.lines.map((l) => [l.item, l.quantity, l.unitPrice, l.total, l.change?.kind])).toEqual(lines);
+    expect(subscription.subtotal, "subtotal").toBe(lines.reduce((sum, l) => sum + (l[3] as number), 0));
+    for (const [i, change] of changes.entries()) expect(subscription.lines[i + 1]!.change!.at).toEqual(change.at);
+  });
+
+  it.each([
+    // name, started, ended, expected [detail, total, change]; a prorated total is
+    // quantity x monthly price x days held / days of the period, rounded once.
+    ["ended before the period", "2025-01-01T00:00:00Z", "2026-10-20T00:00:00Z", null],
+    ["started after the period", "2026-12-03T00:00:00Z", null, null],
+    ["started on the 14th", "2026-11-14T09:00:00Z", null, ["17 of 30 days, prorated", 2_548, "added"]],
+    ["ended on the 9th", "2025-01-01T00:00:00Z", "2026-11-09T12:00:00Z", ["8 of 30 days, prorated", 1_199, "removed"]],
+    ["started and ended within", "2026-11-10T08:00:00Z", "2026-11-20T08:00:00Z", ["10 of 30 days, prorated", 1_499, "removed"]],
+  ] as const)("add-ons: %s", (_name, started, ended, expected) => {
+    const summary = buildSummary(
+      input({ addons: [{ name: "Power Dialer", quantity: 3, monthlyPrice: 1499, startedAt: at(started), endedAt: ended ? at(ended) : null }] }),
+    );
+    const addons = summary.groups.find((g) => g.key === "addons")!;
+    if (!expected) {
+      expect(addons.lines).toEqual([]);
+      return;
+    }
+    expect(addons.lines.map((l) => [l.detail, l.total, l.change?.kind])).toEqual([expected]);
+    expect(addons.lines[0]).toMatchObject({ item: "Power Dialer", quantity: 3, unitPrice: 1499 });
+  });
+
+  it("add-ons: a change of quantity is two prorated lines, beside whole-period ones", () => {
+    const change = at("2026-11-14T09:00:00Z");
+    const summary = buildSummary(
+      input({
+        addons: [
+          { name: "Conversation Intelligence", quantity: 2, monthlyPrice: 1900, startedAt: at("2025-01-01T00:00:00Z"), endedAt: null },
+          { name: "Power Dialer", quantity: 3, monthlyPrice: 1499, startedAt: period.start, endedAt: period.end },
+          { name: "Smart Dialer", quantity: 4, monthlyPrice: 3190, startedAt: at("2025-01-01T00:00:00Z"), endedAt: change },
+          { name: "Smart Dialer", quantity: 6, monthlyPrice: 3190, startedAt: change, endedAt: null },
+        ],
+      }),
+    );
+    const addons = summary.groups.find((g) => g.key === "addons")!;
+    expect(addons.lines.map((l) => [l.item, l.quantity, l.detail, l.total, l.change?.kind])).toEqual([
+      ["Conversation Intelligence", 2, undefined, 2 * 1900, undefined],
+      ["Power Dialer", 3, undefined, 3 * 1499, undefined], // started at the first instant, ended at the last: the whole period
+      ["Smart Dialer", 4, "13 of 30 days, prorated", 5_529, "removed"],
+      ["Smart Dialer", 6, "17 of 30 days, prorated", 10_846, "added"],
+    ]);
+    expect(addons.subtotal).toBe(2 * 1900 + 3 * 1499 + 5_529 + 10_846);
+  });
+
   it("groups numbers by type, and lists the ones added or released this period, prorated", () => {
     const old = at("2025-01-01T00:00:00Z");
     const summary = buildSummary(

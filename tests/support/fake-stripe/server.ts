@@ -8,8 +8,9 @@ import { TEST_PAYMENT_METHODS } from "./test-cards";
 /**
  * A Stripe-compatible HTTP server for tests: stateful for the endpoints the app calls,
  * driven by the real Stripe SDK. It honours idempotency keys, charges Stripe's test
- * payment methods with their real outcomes, sends signed webhooks, and can answer 500 or
- * stall on command.
+ * payment methods with their real outcomes, invoices subscriptions (the period at its
+ * start, and seat changes made with always_invoice, prorated by the second as Stripe
+ * does), sends signed webhooks, and can answer 500 or stall on command.
  */
 
 type Json = Record<string, unknown>;
@@ -37,7 +38,7 @@ export interface FakeStripe {
   /** Sends an event (again) to the webhook URL, signed; returns the HTTP status. */
   deliver(event: Stripe.Event, options?: { signWith?: string; tamper?: boolean }): Promise<number>;
   paymentIntents(): Json[];
-  /** A subscription as the app's seed knows it (the app never creates one). */
+  /** A subscription as the app's seed knows it (the app never creates one), invoiced for its period at its start. */
   addSubscription(subscription: { id: string; itemId: string; customer: string; quantity: number; unitAmount: number; currency: string; periodStart: Date; periodEnd: Date }): void;
   subscription(id: string): Json | undefined;
   /** Completes 3-D Secure for a payment intent, as the cardholder would in the browser. */
@@ -59,6 +60,7 @@ export async function startFakeStripe(options: FakeStripeOptions): Promise<FakeS
   const setupIntents = new Map<string, Json>();
   const paymentIntents = new Map<string, Json>();
   const subscriptions = new Map<string, Json>();
+  const invoices = new Map<string, Json>();
   const idempotent = new Map<string, { status: number; body: unknown }>();
   const generated: Stripe.Event[] = [];
   const sent: { event: Stripe.Event; status: number }[] = [];
@@ -196,6 +198,82 @@ export async function startFakeStripe(options: FakeStripeOptions): Promise<FakeS
     return { status: 200, body: intent };
   }
 
+  type Item = Json & { id: string; quantity: number; price: { id: string; unit_amount: number; currency: string } };
+
+  function lineItem(subscription: Json, item: Item, line: { amount: number; quantity: number; proration: boolean; start: number; end: number; description: string }): Json {
+    return {
+      id: newId("il"),
+      object: "line_item",
+      amount: line.amount,
+      subtotal: line.amount,
+      currency: item.price.currency,
+      description: line.description,
+      quantity: line.quantity,
+      period: { start: line.start, end: line.end },
+      parent: {
+        type: "subscription_item_details",
+        subscription_item_details: { subscription: subscription.id, subscription_item: item.id, proration: line.proration, invoice_item: null, proration_details: { credited_items: null } },
+        invoice_item_details: null,
+      },
+      pricing: { type: "price_details", price_details: { price: "price_seat", product: "prod_seat" }, unit_amount_decimal: String(item.price.unit_amount) },
+    };
+  }
+
+  /**
+   * Stripe's proration of a quantity change at `at` (seconds): a credit for the unused
+   * time of the old quantity and a charge for the remaining time of the new one, each
+   * priced by the second of the period left and rounded on its own.
+   */
+  function prorationLines(subscription: Json, item: Item, quantity: number, at: number): Json[] {
+    const start = Number(subscription.current_period_start);
+    const end = Number(subscription.current_period_end);
+    const left = Math.max(0, Math.min(end - at, end - start));
+    if (left === 0 || quantity === item.quantity) return [];
+    const remaining = (q: number) => Math.round((item.price.unit_amount * q * left) / (end - start));
+    const after = new Date(at * 1000).toISOString().slice(0, 10);
+    return [
+      lineItem(subscription, item, { amount: -remaining(item.quantity), quantity: item.quantity, proration: true, start: at, end, description: `Unused time on ${item.quantity} × Seat after ${after}` }),
+      lineItem(subscription, item, { amount: remaining(quantity), quantity, proration: true, start: at, end, description: `Remaining time on ${quantity} × Seat after ${after}` }),
+    ];
+  }
+
+  function invoiceObject(subscription: Json, lines: Json[], billingReason: string, created: number): Json {
+    const total = lines.reduce((sum, line) => sum + Number(line.amount), 0);
+    const id = newId("in");
+    return {
+      id,
+      object: "invoice",
+      customer: subscription.customer,
+      currency: (lines[0]?.currency as string | undefined) ?? "eur",
+      billing_reason: billingReason,
+      created,
+      status: "paid",
+      parent: { type: "subscription_details", subscription_details: { subscription: subscription.id, metadata: {} }, quote_details: null },
+      lines: { object: "list", data: lines, has_more: false, url: `/v1/invoices/${id}/lines` },
+      subtotal: total,
+      subtotal_excluding_tax: total,
+      total,
+      total_excluding_tax: total,
+      // A credit is never due: Stripe puts it on the customer's balance.
+      amount_due: Math.max(0, total),
+    };
+  }
+
+  function issueInvoice(subscription: Json, lines: Json[], billingReason: string, created: number) {
+    const invoice = invoiceObject(subscription, lines, billingReason, created);
+    invoices.set(String(invoice.id), invoice);
+    subscription.latest_invoice = invoice.id;
+    return invoice;
+  }
+
+  function withExpanded(subscription: Json, expand: unknown): Json {
+    const copy = structuredClone(subscription);
+    if (Array.isArray(expand) && expand.includes("latest_invoice") && copy.latest_invoice) {
+      copy.latest_invoice = structuredClone(invoices.get(String(copy.latest_invoice)) ?? null);
+    }
+    return copy;
+  }
+
   function route(method: string, path: string, params: Json): { status: number; body: unknown } {
     let match: RegExpMatchArray | null;
     if (method === "POST" && path === "/v1/customers") {
@@ -264,15 +342,32 @@ export async function startFakeStripe(options: FakeStripeOptions): Promise<FakeS
       if (!subscription) return stripeError(404, { type: "invalid_request_error", code: "resource_missing", message: "No such subscription" });
       if (method === "POST") {
         const wanted = (params.items as Json[] | undefined)?.[0];
-        const item = (subscription.items as { data: Json[] }).data.find((i) => i.id === wanted?.id);
+        const item = (subscription.items as { data: Item[] }).data.find((i) => i.id === wanted?.id);
         const quantity = Number(wanted?.quantity);
         if (!item || !Number.isInteger(quantity) || quantity < 0) {
           return stripeError(400, { type: "invalid_request_error", message: "Invalid items", param: "items" });
         }
+        const at = Number(params.proration_date ?? Math.floor(Date.now() / 1000));
+        const lines = prorationLines(subscription, item, quantity, at);
         item.quantity = quantity;
+        if (params.proration_behavior === "always_invoice" && lines.length > 0) {
+          issueInvoice(subscription, lines, "subscription_update", Math.floor(Date.now() / 1000));
+        }
         emit("customer.subscription.updated", subscription);
       }
-      return { status: 200, body: subscription };
+      return { status: 200, body: withExpanded(subscription, params.expand) };
+    }
+    if (method === "GET" && path === "/v1/invoices") {
+      const list = [...invoices.values()]
+        .filter((i) => !params.subscription || (i.parent as { subscription_details: { subscription: string } }).subscription_details.subscription === params.subscription)
+        .filter((i) => !params.customer || i.customer === params.customer)
+        .sort((a, b) => Number(b.created) - Number(a.created));
+      return { status: 200, body: { object: "list", data: list, has_more: false, url: "/v1/invoices" } };
+    }
+    if (method === "GET" && (match = path.match(/^\/v1\/invoices\/([\w]+)$/))) {
+      const invoice = invoices.get(match[1]!);
+      if (!invoice) return stripeError(404, { type: "invalid_request_error", code: "resource_missing", message: `No such invoice: '${match[1]}'` });
+      return { status: 200, body: invoice };
     }
     if (method === "POST" && path === "/v1/invoices/create_preview") {
       const subscription = subscriptions.get(String(params.subscription));
@@ -280,13 +375,10 @@ export async function startFakeStripe(options: FakeStripeOptions): Promise<FakeS
       const wanted = details?.items?.[0];
       const item = subscription && (subscription.items as { data: Json[] }).data.find((i) => i.id === wanted?.id);
       if (!subscription || !item) return stripeError(400, { type: "invalid_request_error", message: "No such subscription or item" });
-      const start = Number(subscription.current_period_start);
-      const end = Number(subscription.current_period_end);
       const at = Number(details?.proration_date ?? Math.floor(Date.now() / 1000));
-      const unit = Number((item.price as Json).unit_amount);
-      const delta = Number(wanted!.quantity) - Number(item.quantity);
-      const exact = (unit * delta * Math.max(0, Math.min(end - at, end - start))) / (end - start);
-      return { status: 200, body: { object: "invoice", amount_due: Math.sign(exact) * Math.round(Math.abs(exact)), currency: (item.price as Json).currency } };
+      const lines = prorationLines(subscription, item as Item, Number(wanted!.quantity), at);
+      const preview = invoiceObject(subscription, lines, "subscription_update", Math.floor(Date.now() / 1000));
+      return { status: 200, body: { ...preview, id: null, currency: (item.price as Json).currency } };
     }
     return stripeError(404, { type: "invalid_request_error", message: `Unrecognized request URL (${method}: ${path})` });
   }
@@ -344,15 +436,22 @@ export async function startFakeStripe(options: FakeStripeOptions): Promise<FakeS
     },
     paymentIntents: () => [...paymentIntents.values()],
     addSubscription(sub) {
-      subscriptions.set(sub.id, {
+      const start = Math.floor(sub.periodStart.getTime() / 1000);
+      const end = Math.floor(sub.periodEnd.getTime() / 1000);
+      const item: Item = { id: sub.itemId, object: "subscription_item", quantity: sub.quantity, current_period_start: start, current_period_end: end, price: { id: "price_seat", unit_amount: sub.unitAmount, currency: sub.currency.toLowerCase() } };
+      const subscription: Json = {
         id: sub.id,
         object: "subscription",
         customer: sub.customer,
         status: "active",
-        current_period_start: Math.floor(sub.periodStart.getTime() / 1000),
-        current_period_end: Math.floor(sub.periodEnd.getTime() / 1000),
-        items: { object: "list", data: [{ id: sub.itemId, object: "subscription_item", quantity: sub.quantity, price: { id: "price_seat", unit_amount: sub.unitAmount, currency: sub.currency.toLowerCase() } }] },
-      });
+        current_period_start: start,
+        current_period_end: end,
+        latest_invoice: null,
+        items: { object: "list", data: [item] },
+      };
+      subscriptions.set(sub.id, subscription);
+      const line = lineItem(subscription, item, { amount: sub.unitAmount * sub.quantity, quantity: sub.quantity, proration: false, start, end, description: `${sub.quantity} × Seat` });
+      issueInvoice(subscription, [line], "subscription_create", start);
     },
     subscription: (id) => subscriptions.get(id),
     async authenticate(id) {

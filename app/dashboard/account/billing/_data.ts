@@ -1,9 +1,9 @@
 import { cache } from "react";
-import { getActiveAddons, getBillingDetails, getNumberCharges, getPaymentMethod } from "@/lib/billing/account-items";
+import { getActiveAddons, getAddonsInPeriod, getBillingDetails, getNumberCharges, getPaymentMethod } from "@/lib/billing/account-items";
 import { getAccount } from "@/lib/billing/account";
 import { getBalanceTrend, getCreditOverview, getRunway } from "@/lib/billing/credit";
 import { statementFrom } from "@/lib/billing/statement";
-import { getSubscription } from "@/lib/billing/subscription";
+import { getSeatChanges, getSubscription } from "@/lib/billing/subscription";
 import { getActiveBundles, getIncludedPackages, getNotIncludedUsage } from "@/lib/billing/usage";
 import { getDb } from "@/lib/db";
 
@@ -45,17 +45,22 @@ export const loadBillingDetails = cache(async (accountId: string) => getBillingD
 
 export const loadPaymentMethod = cache(async (accountId: string) => getPaymentMethod(await getDb(), accountId));
 
-/** The summary reuses the other sections' loads; only the numbers are its own query. */
+/**
+ * The summary reuses the other sections' loads; the period's seat changes, numbers and
+ * add-ons (which include those ended within it) are its own queries.
+ */
 export const loadStatement = cache(async (accountId: string) => {
   const subscription = await loadSubscription(accountId);
   if (!subscription) return null;
   const period = { start: subscription.periodStart, end: subscription.periodEnd };
-  const [numbers, packages, bundles, usage, addons] = await Promise.all([
-    getNumberCharges(await getDb(), accountId, period),
+  const db = await getDb();
+  const [seatChanges, numbers, packages, bundles, usage, addons] = await Promise.all([
+    getSeatChanges(db, accountId, period),
+    getNumberCharges(db, accountId, period),
     loadIncludedPackages(accountId),
     loadBundles(accountId),
     loadNotIncluded(accountId),
-    loadAddons(accountId),
+    getAddonsInPeriod(db, accountId, period),
   ]);
-  return statementFrom({ subscription, numbers, packages, bundles, usage: usage ?? [], addons });
+  return statementFrom({ subscription, seatChanges, numbers, packages, bundles, usage: usage ?? [], addons });
 });

@@ -267,11 +267,24 @@ async function seatOutcome(run: () => Promise<ActionResult>): Promise<ActionResu
   }
 }
 
+/**
+ * How long a previewed price holds: the change is made at the preview's instant, so that
+ * what is charged is what was shown; an older preview (or a forged instant) is refused.
+ */
+const PREVIEW_VALID_MS = 15 * 60_000;
+
+const pricedAtField = z.coerce
+  .number({ message: "This preview has expired; preview the change again." })
+  .int("This preview has expired; preview the change again.")
+  .refine((ms) => ms <= Date.now() + 60_000 && Date.now() - ms <= PREVIEW_VALID_MS, "This preview has expired; preview the change again.")
+  .transform((ms) => new Date(ms));
+
 export const previewSeatChange = protectedAction("billing.manage", z.object({ quantity: seatsField }), async (input, user) =>
   seatOutcome(async () => {
     const db = await getDb();
     const account = await getAccount(db, user.accountId);
-    const preview = await previewSeats(db, getGateway(db), user.accountId, input.quantity);
+    const pricedAt = new Date();
+    const preview = await previewSeats(db, getGateway(db), user.accountId, input.quantity, pricedAt);
     const money = (minor: number) => formatMoney(minor, account.currency);
     const renews = new Intl.DateTimeFormat("en-GB", { dateStyle: "medium", timeZone: account.timeZone }).format(preview.renewsAt);
     if (preview.to === preview.from) return { ok: false, error: `You already have ${preview.from} seats.` };
@@ -283,13 +296,14 @@ export const previewSeatChange = protectedAction("billing.manage", z.object({ qu
       ok: true,
       status: "preview",
       message: `${preview.from} to ${preview.to} seats: ${now}; from ${renews} each renewal costs ${money(preview.nextRenewal)} (now ${money(preview.currentRenewal)}).`,
+      values: { pricedAt: String(pricedAt.getTime()) },
     };
   }),
 );
 
 export const confirmSeatChange = protectedAction(
   "billing.manage",
-  z.object({ quantity: seatsField, idempotencyKey: z.uuid("This form has expired; reload the page.") }),
+  z.object({ quantity: seatsField, idempotencyKey: z.uuid("This form has expired; reload the page."), pricedAt: pricedAtField }),
   async (input, user) =>
     seatOutcome(async () => {
       const db = await getDb();
@@ -298,6 +312,7 @@ export const confirmSeatChange = protectedAction(
         userId: user.id,
         quantity: input.quantity,
         idempotencyKey: input.idempotencyKey,
+        at: input.pricedAt,
       });
       revalidatePath(BILLING);
       if (result.status === "unconfirmed") {

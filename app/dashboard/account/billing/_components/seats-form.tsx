@@ -51,6 +51,7 @@ export function SeatsForm({ current, used, max }: { current: number; used: numbe
           </p>
           <input type="hidden" name="quantity" value={quantity} />
           <input type="hidden" name="idempotencyKey" value={key} />
+          <input type="hidden" name="pricedAt" value={preview.values?.pricedAt ?? ""} />
           <SubmitButton pendingLabel="Changing seats…">Confirm change</SubmitButton>
           <ResultMessage result={confirmed} follow />
         </form>

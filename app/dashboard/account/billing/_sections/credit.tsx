@@ -41,9 +41,35 @@ function Banner({ credit, format }: { credit: CreditOverview; format: AccountFor
         {out
           ? "Outbound calls and inbound calls to toll-free numbers are blocked. Other inbound calls still work."
           : "At zero, outbound calls and inbound calls to toll-free numbers will be blocked."}{" "}
-        {credit.autoTopUp?.enabled
-          ? `Auto top-up adds ${format.money(credit.autoTopUp.amount)} when the balance drops below ${format.money(credit.autoTopUp.threshold)}.`
-          : "Add credit, or turn on auto top-up."}
+        {!credit.autoTopUp?.enabled
+          ? "Add credit, or turn on auto top-up."
+          : credit.autoTopUp.capHolds
+            ? `Auto top-up is paused by its monthly cap until ${format.date(credit.autoTopUp.capResetsAt)}: add credit to keep calling.`
+            : `Auto top-up adds ${format.money(credit.autoTopUp.amount)} when the balance drops below ${format.money(credit.autoTopUp.threshold)}.`}
+      </p>
+    </div>
+  );
+}
+
+/** Auto top-up is on, but the monthly cap holds it back until the first of next month. */
+function CapHolds({
+  settings,
+  format,
+}: {
+  settings: NonNullable<CreditOverview["autoTopUp"]> & { monthlyCap: number };
+  format: AccountFormat;
+}) {
+  const spent = `${format.money(settings.spentThisMonth)} added automatically this month`;
+  return (
+    <div data-testid="auto-top-up-cap" className="rounded-md bg-amber-50 p-3 text-amber-900 ring-1 ring-amber-200">
+      <p className="font-semibold">
+        {settings.capHolds === "reached"
+          ? `Paused: the monthly cap of ${format.money(settings.monthlyCap)} is reached (${spent}).`
+          : `Paused: the next top-up of ${format.money(settings.amount)} would go over the monthly cap of ${format.money(settings.monthlyCap)} (${spent}).`}
+      </p>
+      <p className="mt-1">
+        Auto top-up resumes when the cap resets on {format.date(settings.capResetsAt)}. Outbound calls stop when the
+        balance reaches zero until then, unless you add credit.
       </p>
     </div>
   );
@@ -56,10 +82,15 @@ function AutoTopUpStatus({ credit, format }: { credit: CreditOverview; format: A
       <h3 className="font-medium text-slate-900">Auto top-up</h3>
       {!settings || (!settings.enabled && !settings.disabledReason) ? (
         <p>Off. Turn it on to add credit automatically when the balance runs low.</p>
+      ) : settings.enabled && settings.capHolds && settings.monthlyCap !== null ? (
+        <CapHolds settings={{ ...settings, monthlyCap: settings.monthlyCap }} format={format} />
       ) : settings.enabled ? (
         <p>
           On: adds {format.money(settings.amount)} when the balance drops below {format.money(settings.threshold)}
-          {settings.monthlyCap !== null ? `, at most ${format.money(settings.monthlyCap)} a month` : ""}.
+          {settings.monthlyCap !== null
+            ? `, at most ${format.money(settings.monthlyCap)} a month (${format.money(settings.spentThisMonth)} so far this month)`
+            : ""}
+          .
         </p>
       ) : (
         <p className="text-red-800">Switched off: {settings.disabledReason}</p>

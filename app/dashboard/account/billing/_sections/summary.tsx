@@ -2,6 +2,8 @@ import { accountFormat } from "@/lib/billing/format";
 import { Section } from "../_components/section";
 import { loadAccount, loadStatement } from "../_data";
 
+const CHANGE_LABELS = { added: "Added", released: "Released", removed: "Removed" } as const;
+
 export async function SummarySection({ accountId }: { accountId: string }) {
   const [account, statement] = await Promise.all([loadAccount(accountId), loadStatement(accountId)]);
   const f = accountFormat(account);
@@ -25,13 +27,13 @@ export async function SummarySection({ accountId }: { accountId: string }) {
             <th scope="col" className="py-1 font-medium">
               Item
             </th>
-            <th scope="col" className="py-1 text-right font-medium">
+            <th scope="col" className="py-1 pl-2 text-right font-medium">
               Quantity
             </th>
-            <th scope="col" className="py-1 text-right font-medium">
+            <th scope="col" className="py-1 pl-2 text-right font-medium">
               Unit price
             </th>
-            <th scope="col" className="py-1 text-right font-medium">
+            <th scope="col" className="py-1 pl-2 text-right font-medium">
               Total
             </th>
           </tr>
@@ -58,16 +60,17 @@ export async function SummarySection({ accountId }: { accountId: string }) {
                     <span
                       className={`ml-2 inline-block rounded px-1.5 text-xs ${line.change.kind === "added" ? "bg-emerald-100 text-emerald-900" : "bg-slate-200 text-slate-800"}`}
                     >
-                      {line.change.kind === "added" ? "Added" : "Released"} {f.date(line.change.at)}
+                      {CHANGE_LABELS[line.change.kind]} {f.date(line.change.at)}
                     </span>
                   ) : null}
+                  {line.detail ? <span className="block text-xs text-slate-500">{line.detail}</span> : null}
                   {line.paidFromCredit ? <span className="block text-xs text-slate-500">Paid from credit</span> : null}
                 </td>
-                <td className="py-1 text-right tabular-nums">{line.quantityLabel ?? f.number(line.quantity)}</td>
-                <td className="py-1 text-right tabular-nums">
+                <td className="py-1 pl-2 text-right tabular-nums">{line.quantityLabel ?? f.number(line.quantity)}</td>
+                <td className="py-1 pl-2 text-right whitespace-nowrap tabular-nums">
                   {line.unitPrice === null ? "Varies" : f.money(line.unitPrice)}
                 </td>
-                <td className="py-1 text-right tabular-nums" data-total={line.total}>
+                <td className="py-1 pl-2 text-right whitespace-nowrap tabular-nums" data-total={line.total}>
                   {f.money(line.total)}
                 </td>
               </tr>
