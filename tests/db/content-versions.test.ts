@@ -21,7 +21,7 @@ import {
 } from "@/db/schema";
 import { readPageState } from "@/lib/billing/page-cache";
 import { freshDatabase, type TestDatabase } from "../support/fresh-database";
-import { addMovements, createAccount, createRateCard, subscribe } from "../support/fixtures";
+import { addMovements, addNumber, createAccount, createRateCard, subscribe } from "../support/fixtures";
 import { ingestUsage } from "@/lib/usage/ingest";
 
 /** PGlite has one connection: a second reader waits for the transaction to end. */
@@ -181,6 +181,7 @@ describe("content versions", () => {
     const card = await createRateCard(db);
     await subscribe(db, account.id, { start: new Date(Date.now() - 86_400_000), end: new Date(Date.now() + 86_400_000) });
     await db.update(subscriptions).set({ rateCardId: card.id }).where(eq(subscriptions.accountId, account.id));
+    await addNumber(db, account.id, "+4930123456");
     const inbound = {
       id: `cv-${Date.now()}`,
       account: account.slug,
