@@ -1,6 +1,6 @@
 import { sql } from "drizzle-orm";
 import pg from "pg";
-import { accounts } from "../db/schema";
+import { accounts, phoneNumbers } from "../db/schema";
 import { postMovement } from "../lib/credit/ledger";
 import { benchDatabase, inFlight, report, startApp } from "./support";
 
@@ -8,6 +8,8 @@ const TOKEN = "bench-platform-token-0123456789";
 const BATCH = 1_000;
 const BATCHES = Number(process.env.BENCH_USAGE_BATCHES ?? 30);
 const SPREAD_ACCOUNTS = 1_000;
+/** The hot account's lines: its records come from these (each spread account has one). */
+const HOT_LINES = 50;
 const IN_FLIGHT = 2;
 
 const DESTINATIONS = [
@@ -18,12 +20,22 @@ const DESTINATIONS = [
   ["+447700900123", "sms"],
 ] as const;
 
-/** A batch of records: one hot account, or one record per account over `slugs`. */
-function batch(run: string, b: number, slugs: string[]) {
+/** The benchmark accounts' own numbers, by slug: the hot account's lines, one per spread account. */
+function linesOf(slugs: string[]): Map<string, string[]> {
+  const lines = new Map<string, string[]>();
+  lines.set("usage-hot", Array.from({ length: HOT_LINES }, (_, i) => `+4930100${String(i).padStart(4, "0")}`));
+  slugs.forEach((slug, i) => lines.set(slug, [`+4930200${String(i).padStart(4, "0")}`]));
+  return lines;
+}
+
+/** A batch of records: one hot account, or one record per account over `slugs`; each from one of its account's numbers. */
+function batch(run: string, b: number, slugs: string[], lines: Map<string, string[]>) {
   const startedAt = new Date(Date.now() - 3_600_000).toISOString();
   return Array.from({ length: BATCH }, (_, i) => {
     const [to, kind] = DESTINATIONS[i % DESTINATIONS.length]!;
-    const common = { id: `${run}-${b}-${i}`, account: slugs[i % slugs.length]!, direction: "outbound", from: "+4930111111", to, startedAt };
+    const account = slugs[i % slugs.length]!;
+    const own = lines.get(account)!;
+    const common = { id: `${run}-${b}-${i}`, account, direction: "outbound", from: own[i % own.length]!, to, startedAt };
     return kind === "call" ? { ...common, kind, durationSeconds: 30 + (i % 300) } : { ...common, kind, fragments: 1 + (i % 3) };
   });
 }
@@ -77,6 +89,11 @@ export async function benchUsage() {
     .values(["usage-hot", ...slugs].map((slug) => ({ slug, name: slug, country: "DE", currency: "EUR", timeZone: "Europe/Berlin" })))
     .onConflictDoNothing();
   const ids = await handle.db.select({ id: accounts.id, slug: accounts.slug }).from(accounts);
+  const lines = linesOf(slugs);
+  const numbers = ids.flatMap(({ id, slug }) =>
+    (lines.get(slug) ?? []).map((e164) => ({ accountId: id, e164, country: "DE", type: "local" as const, monthlyPrice: 300, acquiredAt: new Date("2020-01-01T00:00:00Z") })),
+  );
+  await handle.db.insert(phoneNumbers).values(numbers).onConflictDoNothing();
   // Enough credit that no run reaches an auto top-up threshold.
   for (const { id, slug } of ids.filter((a) => a.slug === "usage-hot" || a.slug.startsWith("usage-bench-"))) {
     await postMovement(handle.db, id, { type: "adjustment", amount: 1_000_000, interactionId: `bench-credit-${Date.now()}`, description: "Benchmark credit", actor: "bench" });
@@ -91,9 +108,9 @@ export async function benchUsage() {
   const app = await startApp(url);
   try {
     const run = Date.now().toString(36);
-    await ingest(app.url, [batch(`${run}-warm`, 0, ["usage-hot"]), batch(`${run}-warm`, 1, slugs)]);
-    const hotBatches = Array.from({ length: BATCHES }, (_, b) => batch(`${run}-hot`, b, ["usage-hot"]));
-    const spreadBatches = Array.from({ length: BATCHES }, (_, b) => batch(`${run}-spread`, b, slugs));
+    await ingest(app.url, [batch(`${run}-warm`, 0, ["usage-hot"], lines), batch(`${run}-warm`, 1, slugs, lines)]);
+    const hotBatches = Array.from({ length: BATCHES }, (_, b) => batch(`${run}-hot`, b, ["usage-hot"], lines));
+    const spreadBatches = Array.from({ length: BATCHES }, (_, b) => batch(`${run}-spread`, b, slugs, lines));
     const hot = await ingest(app.url, hotBatches);
     const spread = await ingest(app.url, spreadBatches);
     const ceiling = await plainInsert(url, spreadBatches);

@@ -108,7 +108,7 @@ async function main() {
   Platform API token     ${platformToken}
   Report a call          curl -X POST ${appUrl}/api/usage/events \\
                            -H "Authorization: Bearer ${platformToken}" -H "Content-Type: application/json" \\
-                           -d '{"records":[{"id":"call-1","account":"acme","kind":"call","direction":"outbound","from":"+493012345678","to":"+4990012345","startedAt":"'$(date -u +%Y-%m-%dT%H:%M:%SZ)'","durationSeconds":125}]}'
+                           -d '{"records":[{"id":"call-1","account":"acme","kind":"call","direction":"outbound","from":"+493012340100","to":"+4990012345","startedAt":"'$(date -u +%Y-%m-%dT%H:%M:%SZ)'","durationSeconds":125}]}'
 
   Press Ctrl-C to stop.
 `);

@@ -30,6 +30,8 @@ export const phoneNumbers = pgTable(
   },
   (t) => [
     index("phone_numbers_account_id_idx").on(t.accountId, t.acquiredAt),
+    // Usage and call authorization check that a record's number is the account's.
+    index("phone_numbers_account_id_e164_idx").on(t.accountId, t.e164),
     // A number belongs to at most one account at a time.
     uniqueIndex("phone_numbers_e164_held_key").on(t.e164).where(sql`${t.releasedAt} is null`),
     check("phone_numbers_e164_format", sql`${t.e164} ~ '^\\+[1-9][0-9]{6,14}$'`),

@@ -82,7 +82,8 @@ function rateRows(currencyFactor: number): NewRate[] {
       prefix,
       country,
       destinationType: "mobile" as const,
-      description: `SMS to ${country}`,
+      // The destination, as for calls: the rating says "SMS to AU".
+      description: country,
       rateMicros: scale(micros),
     })),
     ...TOLL_FREE_INBOUND.map(([prefix, country, micros]) => ({

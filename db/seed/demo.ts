@@ -191,7 +191,10 @@ async function seedTenant(tx: Executor, spec: TenantSpec, catalog: CatalogIds, n
     accountId,
     adminId: admin.id,
     callerIds: callers.map((u) => u.id),
-    ownNumbers: numbers.filter((n) => !n.releasedAt && n.type !== "toll_free").map((n) => n.e164),
+    // Held through the whole period, so every record of the period comes from one the account held then.
+    ownNumbers: numbers
+      .filter((n) => n.type !== "toll_free" && !n.releasedAt && n.acquiredAt.getTime() <= period.start.getTime())
+      .map((n) => ({ e164: n.e164, country: n.country })),
     periodStart: period.start,
     now,
     random,

@@ -14,8 +14,8 @@ export interface HistoryContext {
   accountId: string;
   adminId: string;
   callerIds: string[];
-  /** The account's own numbers, used as the caller id of usage records. */
-  ownNumbers: string[];
+  /** The account's own numbers (and their countries), used as the caller id of usage records. */
+  ownNumbers: { e164: string; country: string }[];
   periodStart: Date;
   now: Date;
   random: Random;
@@ -41,7 +41,7 @@ export function creditHistory(ctx: HistoryContext) {
   };
   const rated = (record: Omit<NewUsage, "accountId" | "fromNumber"> & { fromNumber?: string }) => {
     if (record.startedAt < ctx.periodStart) return;
-    usage.push({ fromNumber: random.pick(ctx.ownNumbers), ...record, accountId });
+    usage.push({ fromNumber: random.pick(ctx.ownNumbers).e164, ...record, accountId });
   };
   const topUp = (at: Date, kind: "manual" | "auto", amount: number) => {
     sequence++;
@@ -196,7 +196,7 @@ export function creditHistory(ctx: HistoryContext) {
       } else if (roll < 0.995) {
         const seconds = random.int(30, 1200);
         const tollFree = spec.numbers.find((n) => n.type === "toll_free");
-        const ourNumber = tollFree ? `${tollFree.prefix}0100` : random.pick(ctx.ownNumbers);
+        const ourNumber = tollFree ? `${tollFree.prefix}0100` : random.pick(ctx.ownNumbers).e164;
         const amount = Math.max(1, chargeForSeconds(seconds, spec.tollFreeInboundMicros, spec.currency));
         const interactionId = `call-${spec.slug}-${sequence}-in`;
         push({
@@ -254,8 +254,9 @@ export function creditHistory(ctx: HistoryContext) {
 }
 
 /**
- * Calls inside the account's packages this month: free, but counted against each user's
- * fair-use (or included) minutes. One heavy caller sits just under the fair-use limit.
+ * Calls inside the account's packages this month, made from the account's numbers in each
+ * package's region: free, but counted against each user's fair-use (or included) minutes.
+ * One heavy caller sits just under the fair-use limit.
  */
 export function includedUsage(
   ctx: HistoryContext,
@@ -268,7 +269,9 @@ export function includedUsage(
   let sequence = 0;
   packages.forEach((pkg, packageIndex) => {
     const destinations = spec.includedDestinations.filter((d) => pkg.coveredCountries.includes(d.country));
-    if (destinations.length === 0) return;
+    // A package covers only calls made from a number in its region.
+    const callingNumbers = ctx.ownNumbers.filter((n) => pkg.coveredCountries.includes(n.country));
+    if (destinations.length === 0 || callingNumbers.length === 0) return;
     // A package is bought for `quantity` users: those users' calls are the covered ones.
     ctx.callerIds.slice(0, pkg.quantity).forEach((userId, userIndex) => {
       const share = userIndex === 0 && packageIndex === 0 ? 0.98 : random.int(5, 75) / 100;
@@ -283,7 +286,7 @@ export function includedUsage(
           externalId: `call-${spec.slug}-inc-${packageIndex}-${sequence}`,
           kind: "call",
           direction: "outbound",
-          fromNumber: random.pick(ctx.ownNumbers),
+          fromNumber: random.pick(callingNumbers).e164,
           toNumber: `${destination.e164}${random.int(1000, 9999)}`,
           startedAt: new Date(monthStart.getTime() + Math.floor(random.next() * (elapsed - seconds * 1000))),
           durationSeconds: seconds,

@@ -66,6 +66,8 @@ export const TENANTS: TenantSpec[] = [
       { type: "local", prefix: "+49301234", count: 9, monthlyPrice: 300, country: "DE", label: "Berlin office" },
       { type: "local", prefix: "+49895550", count: 5, monthlyPrice: 300, country: "DE", label: "Munich office" },
       { type: "mobile", prefix: "+49151234", count: 6, monthlyPrice: 900, country: "DE", label: "Sales mobile" },
+      // Calls to Asia are in the Asia package only from a number in Asia.
+      { type: "local", prefix: "+81355501", count: 2, monthlyPrice: 500, country: "JP", label: "Tokyo office" },
       { type: "toll_free", prefix: "+49800123", count: 4, monthlyPrice: 1500, country: "DE", label: "Hotline" },
     ],
     paymentMethod: { type: "card", brand: "visa", last4: "4242", expMonth: 12, expYear: 2028 },

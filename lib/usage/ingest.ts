@@ -4,6 +4,7 @@ import type { Database, Executor, Transaction } from "@/db/client";
 import { pgArray } from "@/db/sql-array";
 import { minorToDecimal } from "@/lib/money";
 import { zonedMonthStart } from "@/lib/time";
+import { type HeldNumber, heldAt, notOwnNumber, ownSide } from "./ownership";
 import { billableSeconds, type BundleState, type PackageRule, type Rated, rateUsage, type RatingState, usageKey } from "./rating";
 import { rateTables } from "./tables";
 
@@ -95,6 +96,14 @@ interface AccountRow {
   rate_card_id: string | null;
 }
 
+/** An account, and one period in which it held one of the batch's numbers (null columns: none). */
+interface AccountNumberRow extends AccountRow {
+  e164: string | null;
+  number_country: string | null;
+  acquired_ms: number | string | null;
+  released_ms: number | string | null;
+}
+
 interface Accepted {
   index: number;
   record: UsageRecordInput;
@@ -102,6 +111,8 @@ interface Accepted {
   startedAt: Date;
   userId: string | null;
   month: string;
+  /** Country of the account's number an outbound call comes from (null for inbound records). */
+  fromCountry: string | null;
 }
 
 const rowsOf = <T>(result: unknown): T[] => (result as { rows: T[] }).rows;
@@ -142,16 +153,48 @@ export async function ingestUsage(db: Database, records: unknown[], options: Ing
   });
   if (parsed.length === 0) return results;
 
-  // Accounts by slug (with the rate card: the subscription's, else the currency's standard).
+  // Accounts by slug (with the rate card: the subscription's, else the currency's standard),
+  // and in the same read, when each held the numbers the batch's records name as theirs.
   const slugs = [...new Set(parsed.map((p) => p.record.account))];
-  const accountRows = rowsOf<AccountRow>(
+  const pairs = new Map<string, [string, string]>();
+  for (const { record } of parsed) {
+    const number = record[ownSide(record)];
+    pairs.set(`${record.account}|${number}`, [record.account, number]);
+  }
+  const rows = rowsOf<AccountNumberRow>(
     await db.execute(sql`
+      with wanted (slug, e164) as (
+        select * from unnest(${pgArray([...pairs.values()].map(([slug]) => slug))}::text[],
+                             ${pgArray([...pairs.values()].map(([, number]) => number))}::text[]))
       select a.id, a.slug, a.country, a.currency, a.time_zone,
-             coalesce(s.rate_card_id, (select c.id from rate_cards c where c.currency = a.currency order by c.code limit 1)) as rate_card_id
-      from accounts a left join subscriptions s on s.account_id = a.id
+             coalesce(s.rate_card_id, (select c.id from rate_cards c where c.currency = a.currency order by c.code limit 1)) as rate_card_id,
+             n.e164, n.country as number_country,
+             (extract(epoch from n.acquired_at) * 1000)::float8 as acquired_ms,
+             (extract(epoch from n.released_at) * 1000)::float8 as released_ms
+      from accounts a
+      left join subscriptions s on s.account_id = a.id
+      left join wanted w on w.slug = a.slug
+      left join phone_numbers n on n.account_id = a.id and n.e164 = w.e164
       where a.slug = any(${pgArray(slugs)}::text[])`),
   );
-  const accountsBySlug = new Map(accountRows.map((a) => [a.slug, a]));
+  const accountsBySlug = new Map<string, AccountRow>();
+  const heldNumbers = new Map<string, HeldNumber[]>();
+  for (const row of rows) {
+    if (!accountsBySlug.has(row.slug)) {
+      const { id, slug, country, currency, time_zone, rate_card_id } = row;
+      accountsBySlug.set(slug, { id, slug, country, currency, time_zone, rate_card_id });
+    }
+    if (row.e164 === null) continue;
+    const key = `${row.id}|${row.e164}`;
+    const periods = heldNumbers.get(key) ?? [];
+    periods.push({
+      country: row.number_country!,
+      acquiredAt: Number(row.acquired_ms),
+      releasedAt: row.released_ms === null ? null : Number(row.released_ms),
+    });
+    heldNumbers.set(key, periods);
+  }
+  const accountRows = [...accountsBySlug.values()];
 
   // Users by email, within their own account only.
   const emails = [...new Set(parsed.flatMap((p) => (p.record.user ? [p.record.user.toLowerCase()] : [])))];
@@ -174,16 +217,27 @@ export async function ingestUsage(db: Database, records: unknown[], options: Ing
       continue;
     }
     const userId = record.user ? (userIds.get(`${account.id}|${record.user.toLowerCase()}`) ?? null) : null;
+    const startedAt = new Date(record.startedAt);
+    const side = ownSide(record);
+    const held = heldAt(heldNumbers.get(`${account.id}|${record[side]}`), startedAt.getTime());
     const reason =
       problem ??
       (!account.rate_card_id ? `account ${record.account} has no rate card` : null) ??
+      (!held ? notOwnNumber(record, record.account, "started") : null) ??
       (record.user && !userId ? `unknown user ${record.user} in account ${record.account}` : null);
     if (reason) {
       refused.push({ index, record, accountId: account.id, reason });
       continue;
     }
-    const startedAt = new Date(record.startedAt);
-    accepted.push({ index, record, account, startedAt, userId, month: zonedMonthStart(startedAt, account.time_zone) });
+    accepted.push({
+      index,
+      record,
+      account,
+      startedAt,
+      userId,
+      month: zonedMonthStart(startedAt, account.time_zone),
+      fromCountry: side === "from" ? held!.country : null,
+    });
   }
   // A record rated before is a duplicate, even if it could not be rated today (too old by
   // now, its user since removed): the platform must learn it was billed, not refused.
@@ -237,6 +291,7 @@ export async function ingestUsage(db: Database, records: unknown[], options: Ing
           kind: record.kind,
           direction: record.direction,
           to: record.to,
+          fromCountry: item.fromCountry,
           startedAt: item.startedAt,
           durationSeconds: record.kind === "call" ? record.durationSeconds : undefined,
           fragments: record.kind === "sms" ? record.fragments : undefined,

@@ -18,7 +18,10 @@ import { chargeForSeconds, chargeForUnits } from "@/lib/money";
  *   3. Premium destinations: never included, never from a bundle.
  *   4. A calling package that covers the destination (domestic-only packages cover only
  *      the account's country; fixed and mobile destinations only), within its minutes per
- *      user per month (fair use for unlimited packages, included minutes otherwise).
+ *      user per month (fair use for unlimited packages, included minutes otherwise). A
+ *      package covers only calls made from a number in its region: one of its countries
+ *      (for a domestic package, the account's country). A call from elsewhere is not
+ *      included and does not count against the package's minutes.
  *   5. Prepaid minute bundles, the one expiring first first.
  *   6. Credit, at the rate of the destination's longest matching prefix.
  * An SMS is charged per fragment at its destination country's rate.
@@ -113,6 +116,8 @@ export interface UsageToRate {
   kind: "call" | "sms";
   direction: "outbound" | "inbound";
   to: string;
+  /** Country of the account's number an outbound call is made from; null when not known. */
+  fromCountry: string | null;
   startedAt: Date;
   durationSeconds?: number;
   fragments?: number;
@@ -165,11 +170,20 @@ function activeAt(startedAt: Date, endedAt: Date | null, at: Date): boolean {
   return startedAt.getTime() <= at.getTime() && (endedAt === null || endedAt.getTime() > at.getTime());
 }
 
-function covers(pkg: PackageRule, destination: RateEntry, accountCountry: string): boolean {
+/** The countries a package covers: the destinations it includes and the numbers it may be used from. */
+function region(pkg: PackageRule, accountCountry: string): readonly string[] {
+  return pkg.scope === "domestic" ? [accountCountry] : pkg.coveredCountries;
+}
+
+function coversDestination(pkg: PackageRule, destination: RateEntry, accountCountry: string): boolean {
   if (destination.destinationType !== "fixed" && destination.destinationType !== "mobile") return false;
-  return pkg.scope === "domestic"
-    ? destination.country === accountCountry
-    : pkg.coveredCountries.includes(destination.country);
+  return region(pkg, accountCountry).includes(destination.country);
+}
+
+function outsideRegions(packages: readonly PackageRule[]): string {
+  if (packages.length === 1) return `from a number outside the ${packages[0]!.name} package's region`;
+  const names = packages.map((p) => p.name);
+  return `from a number outside the regions of the ${names.slice(0, -1).join(", ")} and ${names.at(-1)} packages`;
 }
 
 const minutes = (seconds: number) => `${Math.floor(seconds / 60)}:${String(seconds % 60).padStart(2, "0")}`;
@@ -202,9 +216,12 @@ export function rateUsage(usage: UsageToRate, tables: RateTables, state: RatingS
   let coveredBy: PackageRule | null = null;
   let coveredSeconds = 0;
   const notes: string[] = [];
-  const candidates = state.packages.filter(
-    (p) => activeAt(p.startedAt, p.endedAt, usage.startedAt) && covers(p, destination, state.country),
+  const covering = state.packages.filter(
+    (p) => activeAt(p.startedAt, p.endedAt, usage.startedAt) && coversDestination(p, destination, state.country),
   );
+  const from = usage.fromCountry;
+  const candidates = covering.filter((p) => from !== null && region(p, state.country).includes(from));
+  if (covering.length > 0 && candidates.length === 0) notes.push(outsideRegions(covering));
   if (candidates.length > 0 && usage.userId) {
     const remaining = (p: PackageRule) =>
       Math.max(0, p.minutesPerUser * 60 - (state.usedSeconds.get(usageKey(usage.month, usage.userId!, p.id)) ?? 0));

@@ -116,6 +116,37 @@ describe("demo seed", () => {
     expect(broken!.n).toBe(0);
   });
 
+  it("rates every usage record of the demo against a number its account held when it started", async () => {
+    const rows = async (query: ReturnType<typeof sql>) => (await db.execute(query)) as unknown as { rows: Record<string, number>[] };
+    const { rows: [owned] } = await rows(sql`
+      select count(*)::int as records,
+             count(*) filter (where not exists (
+               select 1 from phone_numbers n
+               where n.account_id = r.account_id
+                 and n.e164 = case when r.direction = 'inbound' and not r.forwarded then r.to_number else r.from_number end
+                 and n.acquired_at <= r.started_at and (n.released_at is null or n.released_at > r.started_at)))::int as foreign
+      from usage_records r`);
+    expect(owned!.records, "records").toBeGreaterThan(100);
+    expect(owned!.foreign, "records on numbers the account did not hold").toBe(0);
+    // A call a package included came from a number in the package's region.
+    const { rows: included } = await rows(sql`
+      select p.code, count(*)::int as records,
+             count(*) filter (where not (case when p.scope = 'domestic' then n.country = a.country
+                                              else n.country = any(p.covered_countries) end))::int as outside
+      from usage_records r
+      join accounts a on a.id = r.account_id
+      join calling_packages p on p.id = r.covered_by_package_id
+      join phone_numbers n on n.account_id = r.account_id and n.e164 = r.from_number
+      where r.category = 'included'
+      group by p.code order by p.code`);
+    expect(included.map((r) => [r.code, r.outside])).toEqual([
+      ["asia", 0],
+      ["europe", 0],
+      ["north-america", 0],
+    ]);
+    expect(included.every((r) => r.records! > 0), "every package has included calls").toBe(true);
+  });
+
   it("changes nothing when run a second time", async () => {
     const count = async () => {
       const [row] = await db.select({ n: sql<number>`count(*)::int` }).from(creditMovements);

@@ -17,8 +17,9 @@ import { getIncludedPackages, getNotIncludedUsage } from "@/lib/billing/usage";
 import { postMovement } from "@/lib/credit/ledger";
 import { ingestUsage, type UsageResult } from "@/lib/usage/ingest";
 import { authorizeCall } from "@/lib/usage/authorize";
+import { seedCatalog } from "@/db/seed/catalog";
 import { freshDatabase, type TestDatabase } from "../support/fresh-database";
-import { createAccount, createRateCard, subscribe } from "../support/fixtures";
+import { addNumber, createAccount, createRateCard, subscribe } from "../support/fixtures";
 
 let handle: TestDatabase;
 let db: Database;
@@ -43,7 +44,12 @@ afterAll(async () => {
   await handle?.close();
 });
 
-/** A German tenant on the test rates, with the domestic package, an agent and an opening balance. */
+let numberSequence = 0;
+
+/**
+ * A German tenant on the test rates, with the domestic package, an agent, an opening
+ * balance, and two numbers of its own: an office line and a toll-free hotline.
+ */
 async function tenant(opening = 10_000) {
   const { account, admin } = await createAccount(db);
   await subscribe(db, account.id, { start: new Date("2026-11-01T00:00:00Z"), end: new Date("2026-12-01T00:00:00Z") });
@@ -56,7 +62,10 @@ async function tenant(opening = 10_000) {
   if (opening) {
     await postMovement(db, account.id, { type: "top_up_manual", amount: opening, interactionId: `pi_open_${account.slug}`, description: "Opening", actor: "test" });
   }
-  return { account, admin, agent: agent! };
+  const n = String(++numberSequence).padStart(6, "0");
+  const office = (await addNumber(db, account.id, `+49302${n}`)).e164;
+  const tollFree = (await addNumber(db, account.id, `+49800${n}`, { type: "toll_free" })).e164;
+  return { account, admin, agent: agent!, office, tollFree };
 }
 
 type Tenant = Awaited<ReturnType<typeof tenant>>;
@@ -68,7 +77,7 @@ function callRecord(t: Tenant, to: string, durationSeconds: number, extra: Recor
     account: t.account.slug,
     kind: "call",
     direction: "outbound",
-    from: "+4930111111",
+    from: t.office,
     to,
     startedAt: AT,
     durationSeconds,
@@ -78,7 +87,11 @@ function callRecord(t: Tenant, to: string, durationSeconds: number, extra: Recor
   };
 }
 function smsRecord(t: Tenant, to: string, fragments: number, extra: Record<string, unknown> = {}) {
-  return { id: `sms-${++sequence}`, account: t.account.slug, kind: "sms", direction: "outbound", from: "+4930111111", to, startedAt: AT, fragments, user: t.agent.email, ...extra };
+  return { id: `sms-${++sequence}`, account: t.account.slug, kind: "sms", direction: "outbound", from: t.office, to, startedAt: AT, fragments, user: t.agent.email, ...extra };
+}
+/** A call from outside to one of the account's numbers. */
+function inboundCall(t: Tenant, to: string, durationSeconds: number, extra: Record<string, unknown> = {}) {
+  return callRecord(t, to, durationSeconds, { direction: "inbound", from: "+33123456789", ...extra });
 }
 
 async function balanceOf(accountId: string) {
@@ -108,8 +121,8 @@ describe("usage ingestion", () => {
       callRecord(t, "+81312345678", 125), // Japan at 0.06/min: 12.5 -> 13 cents
       callRecord(t, "+4990012345", 60), // premium: 99 cents
       callRecord(t, "+4930123456", 61, { forwarded: true }), // forwarded: 1.22 -> 1 cent
-      callRecord(t, "+4980012345", 30, { direction: "inbound" }), // toll-free inbound, first minute: 6 cents
-      callRecord(t, "+4930999999", 300, { direction: "inbound" }), // inbound: free
+      inboundCall(t, t.tollFree, 30), // toll-free inbound, first minute: 6 cents
+      inboundCall(t, t.office, 300), // inbound: free
       smsRecord(t, "+447700900123", 2), // 2 fragments at 0.04: 8 cents
     ];
     const results = await ingest(batch);
@@ -294,6 +307,139 @@ describe("usage ingestion", () => {
     expect(foreign).toMatchObject({ status: "rejected", reason: `unknown user ${b.agent.email} in account ${a.account.slug}` });
   });
 
+  describe("a record belongs to the account whose number it uses", () => {
+    /** What a record could change: its usage row, the ledger, the bundle and the package minutes. */
+    async function footprint(accountId: string) {
+      const result = await db.execute(sql`select
+        (select count(*)::int from usage_records where account_id = ${accountId}) as usage,
+        (select count(*)::int from credit_movements where account_id = ${accountId}) as movements,
+        (select balance::text from credit_balances where account_id = ${accountId}) as balance,
+        (select coalesce(sum(seconds_used), 0)::int from prepaid_bundles where account_id = ${accountId}) as bundle_seconds,
+        (select coalesce(sum(seconds), 0)::int from usage_user_monthly where account_id = ${accountId}) as package_seconds`);
+      return (result as unknown as { rows: Record<string, unknown>[] }).rows[0]!;
+    }
+
+    /** Acme with a bundle it could spend, and Globex, whose numbers Acme's records name. */
+    async function acmeAndGlobex() {
+      const acme = await tenant();
+      const globex = await tenant();
+      await db.insert(prepaidBundles).values({ accountId: acme.account.id, name: "World 1000", secondsIncluded: 60_000, price: 500, purchasedAt: new Date("2026-11-01"), expiresAt: new Date("2026-12-31") });
+      return { acme, globex };
+    }
+
+    it.each<[string, (acme: Tenant, globex: Tenant) => Record<string, unknown>, string]>([
+      ["an outbound call from another account's number", (a, g) => callRecord(a, "+81312345678", 60, { from: g.office }), "from {globex.office} is not a number of account {acme} when the call started: an outbound call must come from one of the account's numbers"],
+      ["a call into a package from another account's number", (a, g) => callRecord(a, "+4930123456", 60, { from: g.office }), "from {globex.office} is not a number of account {acme} when the call started: an outbound call must come from one of the account's numbers"],
+      ["a premium call from another account's number", (a, g) => callRecord(a, "+4990012345", 60, { from: g.office }), "from {globex.office} is not a number of account {acme} when the call started: an outbound call must come from one of the account's numbers"],
+      ["an inbound call to another account's toll-free number", (a, g) => inboundCall(a, g.tollFree, 60), "to {globex.tollFree} is not a number of account {acme} when the call started: an inbound call must go to one of the account's numbers"],
+      ["an inbound call to another account's office line", (a, g) => inboundCall(a, g.office, 60), "to {globex.office} is not a number of account {acme} when the call started: an inbound call must go to one of the account's numbers"],
+      ["an SMS from another account's number", (a, g) => smsRecord(a, "+447700900123", 2, { from: g.office }), "from {globex.office} is not a number of account {acme} when the SMS was sent: an outbound SMS must come from one of the account's numbers"],
+      ["an inbound SMS to another account's number", (a, g) => smsRecord(a, g.office, 1, { direction: "inbound", from: "+447700900123" }), "to {globex.office} is not a number of account {acme} when the SMS was sent: an inbound SMS must go to one of the account's numbers"],
+      ["a forwarded leg from another account's number", (a, g) => callRecord(a, "+4930123456", 60, { from: g.office, forwarded: true }), "from {globex.office} is not a number of account {acme} when the call started: a forwarded leg must come from one of the account's numbers"],
+      ["an outbound call from a number nobody holds", (a) => callRecord(a, "+81312345678", 60, { from: "+4930999999" }), "from +4930999999 is not a number of account {acme} when the call started: an outbound call must come from one of the account's numbers"],
+      ["an outbound call whose own number is only its destination", (a) => callRecord(a, a.office, 60, { from: "+4930999999" }), "from +4930999999 is not a number of account {acme} when the call started: an outbound call must come from one of the account's numbers"],
+      ["an inbound call whose own number is only its caller", (a) => inboundCall(a, "+4930999999", 60, { from: a.office }), "to +4930999999 is not a number of account {acme} when the call started: an inbound call must go to one of the account's numbers"],
+    ])("rejects %s and charges nothing", async (_name, make, reason) => {
+      const { acme, globex } = await acmeAndGlobex();
+      const before = [await footprint(acme.account.id), await footprint(globex.account.id)];
+      const [result] = await ingest([make(acme, globex)]);
+      expect(result).toMatchObject({ status: "rejected", amount: null, covered: null });
+      const expected = reason
+        .replace("{acme}", acme.account.slug)
+        .replace("{globex.office}", globex.office)
+        .replace("{globex.tollFree}", globex.tollFree);
+      expect(result!.reason).toBe(expected);
+      expect([await footprint(acme.account.id), await footprint(globex.account.id)]).toEqual(before);
+    });
+
+    it("takes the numbers the account held when the record started", async () => {
+      const acme = await tenant();
+      const globex = await tenant();
+      // Globex used the line until Nov 20, Acme from then on; Acme's old line was released on Nov 25.
+      const line = "+4930555000123";
+      await addNumber(db, globex.account.id, line, { acquiredAt: new Date("2026-01-01T00:00:00Z"), releasedAt: new Date("2026-11-20T00:00:00Z") });
+      await addNumber(db, acme.account.id, line, { acquiredAt: new Date("2026-11-20T00:00:00Z") });
+      const old = "+4930555000124";
+      await addNumber(db, acme.account.id, old, { acquiredAt: new Date("2026-01-01T00:00:00Z"), releasedAt: new Date("2026-11-25T00:00:00Z") });
+      // Released the day the call ended: it was still Acme's when it started.
+      const lastDay = "+4930555000125";
+      await addNumber(db, acme.account.id, lastDay, { acquiredAt: new Date("2026-01-01T00:00:00Z"), releasedAt: new Date("2026-11-26T10:00:30Z") });
+      const later = "+4930555000126";
+      await addNumber(db, acme.account.id, later, { acquiredAt: new Date("2026-11-26T10:00:01Z") });
+
+      const results = await ingest([
+        callRecord(acme, "+81312345678", 60, { from: line }),
+        callRecord(globex, "+81312345678", 60, { from: line }),
+        callRecord(globex, "+81312345678", 60, { from: line, startedAt: "2026-11-10T10:00:00Z" }),
+        callRecord(acme, "+81312345678", 60, { from: line, startedAt: "2026-11-10T10:00:00Z" }),
+        callRecord(acme, "+81312345678", 60, { from: old }),
+        callRecord(acme, "+81312345678", 60, { from: lastDay }),
+        callRecord(acme, "+81312345678", 60, { from: later }),
+      ]);
+      expect(results.map((r) => r.status)).toEqual(["rated", "rejected", "rated", "rejected", "rejected", "rated", "rejected"]);
+      expect(results[1]!.reason).toBe(`from ${line} is not a number of account ${globex.account.slug} when the call started: an outbound call must come from one of the account's numbers`);
+      expect(await balanceOf(acme.account.id)).toBe(10_000 - 2 * 6);
+      expect(await balanceOf(globex.account.id)).toBe(10_000 - 6);
+    });
+
+    it("rates the account's own records of a batch that also holds another account's", async () => {
+      const { acme, globex } = await acmeAndGlobex();
+      const results = await ingest([
+        callRecord(acme, "+81312345678", 60),
+        callRecord(acme, "+81312345678", 60, { from: globex.office }),
+        inboundCall(acme, acme.tollFree, 60),
+        inboundCall(acme, globex.tollFree, 60),
+      ]);
+      expect(results.map((r) => [r.status, r.amount])).toEqual([
+        ["rated", "0.00"],
+        ["rejected", null],
+        ["rated", "0.06"],
+        ["rejected", null],
+      ]);
+      // The first call came from the bundle; the toll-free minute from credit.
+      expect(await footprint(acme.account.id)).toMatchObject({ usage: 2, bundle_seconds: 60, balance: String(10_000 - 6) });
+    });
+  });
+
+  it("a package covers a call only when it is made from a number in the package's region", async () => {
+    const t = await tenant();
+    const [europe] = await db
+      .insert(callingPackages)
+      .values({ code: `europe-${t.account.slug}`, name: "Europe", currency: "EUR", scope: "international", coveredCountries: ["DE", "FR"], unlimited: true, fairUseMinutesPerUser: 100, monthlyPrice: 900 })
+      .returning();
+    await db.insert(accountPackages).values({ accountId: t.account.id, packageId: europe!.id, quantity: 2, unitPrice: 900, startedAt: new Date("2026-01-01T00:00:00Z") });
+    const newYork = (await addNumber(db, t.account.id, `+1212555${String(numberSequence).padStart(4, "0")}`, { country: "US" })).e164;
+    const results = await ingest([
+      callRecord(t, "+33123456789", 120),
+      callRecord(t, "+33123456789", 120, { from: newYork }),
+      callRecord(t, "+4930123456", 120, { from: newYork }),
+    ]);
+    expect(results.map((r) => [r.status, r.category, r.covered, r.amount])).toEqual([
+      ["rated", "included", "Europe", "0.00"],
+      // 120 s at 0.014 per minute = 2.8 -> 3 cents; at 0.012 = 2.4 -> 2 cents.
+      ["rated", "outside_packages", null, "0.03"],
+      ["rated", "outside_packages", null, "0.02"],
+    ]);
+    expect(results[1]!.reason).toBe("from a number outside the Europe package's region; 120 s charged from credit to FR fixed");
+    expect(results[2]!.reason).toBe("from a number outside the regions of the Europe and Unlimited Germany packages; 120 s charged from credit to DE fixed");
+    // Only the call from the region counts against the package's minutes.
+    const used = await db.execute(sql`select coalesce(sum(seconds), 0)::int as seconds from usage_user_monthly where account_id = ${t.account.id}`);
+    expect((used as unknown as { rows: { seconds: number }[] }).rows[0]!.seconds).toBe(120);
+    expect(await balanceOf(t.account.id)).toBe(10_000 - 5);
+  });
+
+  it("describes an SMS by its destination once, on the standard rate card", async () => {
+    const catalog = await seedCatalog(db);
+    const t = await tenant();
+    await db.update(subscriptions).set({ rateCardId: catalog.rateCard.EUR! }).where(eq(subscriptions.accountId, t.account.id));
+    const record = smsRecord(t, "+61412345678", 2);
+    const [result] = await ingest([record]);
+    // 2 fragments at 0.05 to Australia.
+    expect(result).toMatchObject({ status: "rated", amount: "0.10", reason: "SMS to AU: 2 fragments charged" });
+    const [movement] = await db.select().from(creditMovements).where(eq(creditMovements.interactionId, record.id));
+    expect(movement!.description).toBe("SMS to AU, 2 fragments");
+  });
+
   describe("bad records are rejected one by one with reasons, and nothing of them is written", () => {
     it.each<[string, (t: Tenant) => Record<string, unknown>, RegExp]>([
       ["negative duration", (t) => callRecord(t, "+81312345678", -5), /durationSeconds must not be negative/],
@@ -311,6 +457,15 @@ describe("usage ingestion", () => {
       ["an id with a NUL character", (t) => callRecord(t, "+81312345678", 60, { id: "x\u0000y" }), /id must be printable ASCII/],
       ["an id with a lone surrogate", (t) => callRecord(t, "+81312345678", 60, { id: "x\ud800" }), /id must be printable ASCII/],
       ["not an object", () => ({ toString: null }) as never, /.+/],
+      ["an infinite duration", (t) => callRecord(t, "+81312345678", Infinity), /durationSeconds must be a whole number of seconds/],
+      ["a NaN duration", (t) => callRecord(t, "+81312345678", NaN), /durationSeconds must be a whole number of seconds/],
+      ["a duration given as a string", (t) => callRecord(t, "+81312345678", "60" as never), /durationSeconds must be a whole number of seconds/],
+      ["fractional fragments", (t) => smsRecord(t, "+447700900123", 1.5), /fragments must be a whole number of fragments/],
+      ["a slug with a Cyrillic look-alike letter", (t) => callRecord(t, "+81312345678", 60, { account: "\u0430cme" }), /account must be an account slug/],
+      ["a slug with a Unicode hyphen", (t) => callRecord(t, "+81312345678", 60, { account: t.account.slug.replace("-", "\u2010") }), /account must be an account slug/],
+      ["a slug in fullwidth letters", (t) => callRecord(t, "+81312345678", 60, { account: t.account.slug.replace(/^t/, "\uff54") }), /account must be an account slug/],
+      ["a from number without +", (t) => callRecord(t, "+81312345678", 60, { from: t.office.slice(1) }), /from must be an E.164 number/],
+      ["a to number without +", (t) => callRecord(t, "81312345678", 60), /to must be an E.164 number/],
     ])("%s", async (_name, make, reason) => {
       const t = await tenant();
       const before = await counts(t.account.id);
@@ -331,8 +486,9 @@ describe("usage ingestion", () => {
 });
 
 describe("call authorization", () => {
+  // Outbound calls and forwarded legs come from the account's office line; inbound ones from outside.
   const ask = (t: Tenant, direction: "outbound" | "inbound", to: string, forwarded = false) =>
-    authorizeCall(db, { account: t.account.slug, direction, from: "+4930111111", to, forwarded });
+    authorizeCall(db, { account: t.account.slug, direction, from: direction === "outbound" || forwarded ? t.office : "+33123456789", to, forwarded });
 
   it("allows outbound calls above zero and blocks them at or below zero, saying why", async () => {
     const t = await tenant(1);
@@ -348,10 +504,35 @@ describe("call authorization", () => {
 
   it("lets other inbound calls through at zero, but not inbound calls to toll-free numbers", async () => {
     const t = await tenant(0);
-    expect(await ask(t, "inbound", "+4930123456")).toMatchObject({ allowed: true, reason: "inbound calls are free" });
-    const tollFree = await ask(t, "inbound", "+4980012345");
+    expect(await ask(t, "inbound", t.office)).toMatchObject({ allowed: true, reason: "inbound calls are free" });
+    const tollFree = await ask(t, "inbound", t.tollFree);
     expect(tollFree).toMatchObject({ allowed: false });
     expect((tollFree as { reason: string }).reason).toMatch(/^inbound calls to toll-free numbers need a balance above zero/);
+  });
+
+  it("never allows a call on a number the account does not hold now, whatever its balance", async () => {
+    const acme = await tenant();
+    const globex = await tenant();
+    const released = (await addNumber(db, acme.account.id, "+4930555000201", { acquiredAt: new Date(Date.now() - 86_400_000 * 10), releasedAt: new Date(Date.now() - 60_000) })).e164;
+    const tomorrow = (await addNumber(db, acme.account.id, "+4930555000202", { acquiredAt: new Date(Date.now() + 86_400_000) })).e164;
+    const from = (number: string, forwarded = false) =>
+      authorizeCall(db, { account: acme.account.slug, direction: "outbound", from: number, to: "+81312345678", forwarded });
+    const to = (number: string) =>
+      authorizeCall(db, { account: acme.account.slug, direction: "inbound", from: "+33123456789", to: number, forwarded: false });
+    const outboundReason = (n: string) => `from ${n} is not a number of account ${acme.account.slug}: an outbound call must come from one of the account's numbers`;
+    const inboundReason = (n: string) => `to ${n} is not a number of account ${acme.account.slug}: an inbound call must go to one of the account's numbers`;
+    expect(await from(globex.office)).toMatchObject({ found: true, allowed: false, reason: outboundReason(globex.office), balance: 10_000 });
+    expect(await from(globex.office, true)).toMatchObject({
+      allowed: false,
+      reason: `from ${globex.office} is not a number of account ${acme.account.slug}: a forwarded leg must come from one of the account's numbers`,
+    });
+    expect(await from(released)).toMatchObject({ allowed: false, reason: outboundReason(released) });
+    expect(await from(tomorrow)).toMatchObject({ allowed: false, reason: outboundReason(tomorrow) });
+    expect(await to(globex.tollFree)).toMatchObject({ allowed: false, reason: inboundReason(globex.tollFree) });
+    expect(await to(globex.office)).toMatchObject({ allowed: false, reason: inboundReason(globex.office) });
+    // Its own numbers, the other way round.
+    expect(await from(acme.office)).toMatchObject({ allowed: true });
+    expect(await to(acme.office)).toMatchObject({ allowed: true, reason: "inbound calls are free" });
   });
 
   it("blocks destinations without a rate and does not know other slugs", async () => {

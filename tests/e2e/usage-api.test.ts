@@ -9,6 +9,17 @@ const auth = { authorization: `Bearer ${TOKEN}`, "content-type": "application/js
 
 const post = (path: string, body: unknown, headers: Record<string, string> = auth) =>
   fetch(appUrl(path), { method: "POST", headers, body: typeof body === "string" ? body : JSON.stringify(body) });
+/** A JSON body with no Content-Type at all (fetch adds text/plain to a string body). */
+const postUntyped = (path: string, body: unknown) =>
+  fetch(appUrl(path), { method: "POST", headers: { authorization: auth.authorization }, body: new TextEncoder().encode(JSON.stringify(body)) });
+
+// The "calls" tenant's office line and hotline (tests/support/e2e-global-setup.ts); an Acme
+// line, and a Globex line and hotline, from the demo seed.
+const OFFICE = "+4930222222";
+const HOTLINE = "+4980022222";
+const ACME_LINE = "+493012340100";
+const GLOBEX_LINE = "+12125550100";
+const GLOBEX_HOTLINE = "+18005550100";
 
 const recentStart = () => new Date(Date.now() - 3_600_000).toISOString();
 let n = 0;
@@ -17,7 +28,7 @@ const call = (to: string, durationSeconds: number, extra: Record<string, unknown
   account: "calls",
   kind: "call",
   direction: "outbound",
-  from: "+4930111111",
+  from: OFFICE,
   to,
   startedAt: recentStart(),
   durationSeconds,
@@ -28,7 +39,7 @@ const call = (to: string, durationSeconds: number, extra: Record<string, unknown
 
 /** The balance as the platform sees it, through call authorization. */
 async function balance(account = "calls"): Promise<string> {
-  const response = await post("/api/calls/authorize", { account, direction: "outbound", from: "+4930111111", to: "+4930123456" });
+  const response = await post("/api/calls/authorize", { account, direction: "outbound", from: OFFICE, to: "+4930123456" });
   expect(response.status).toBe(200);
   return ((await response.json()) as { balance: string }).balance;
 }
@@ -49,6 +60,7 @@ describe.skipIf(!!skipReason)("usage ingestion API", () => {
       [batch[0]!.id, "rated", "0.13", "EUR"],
       [batch[1]!.id, "rated", "0.04", "EUR"],
     ]);
+    expect(results[1]!.reason).toBe("SMS to GB: 1 fragment charged");
     expect(await balance()).toBe("49.83");
 
     const replay = await post("/api/usage/events", { records: batch });
@@ -71,6 +83,28 @@ describe.skipIf(!!skipReason)("usage ingestion API", () => {
     expect(Number(await balance())).toBeCloseTo(Number(before) - 0.06, 2);
   });
 
+  it("takes application/json with parameters, and rates an id twice in one batch once", async () => {
+    const before = Number(await balance());
+    const twice = call("+81312345678", 60);
+    const response = await post("/api/usage/events", { records: [twice, { ...twice, durationSeconds: 600 }] }, { ...auth, "content-type": "Application/JSON; charset=UTF-8" });
+    expect(response.status).toBe(200);
+    const { results } = (await response.json()) as { results: { status: string; amount: string }[] };
+    expect(results.map((r) => [r.status, r.amount])).toEqual([
+      ["rated", "0.06"],
+      ["duplicate", "0.06"],
+    ]);
+    expect(Number(await balance())).toBeCloseTo(before - 0.06, 2);
+  });
+
+  it("charges an inbound call to the account's own toll-free number", async () => {
+    const before = Number(await balance());
+    const response = await post("/api/usage/events", { records: [call(HOTLINE, 30, { direction: "inbound", from: "+33612345678" })] });
+    expect(response.status).toBe(200);
+    // The first minute at 0.06 per minute.
+    expect(((await response.json()) as { results: { amount: string }[] }).results[0]!.amount).toBe("0.06");
+    expect(Number(await balance())).toBeCloseTo(before - 0.06, 2);
+  });
+
   describe("bad requests get a 4xx with a reason and change nothing", () => {
     it.each<[string, () => Promise<Response>, number, RegExp]>([
       ["no token", () => post("/api/usage/events", { records: [call("+81312345678", 60)] }, { "content-type": "application/json" }), 401, /missing bearer token/],
@@ -80,7 +114,18 @@ describe.skipIf(!!skipReason)("usage ingestion API", () => {
       ["an empty batch", () => post("/api/usage/events", { records: [] }), 400, /must not be empty/],
       ["a body over 2 MB", () => post("/api/usage/events", { records: [call("+81312345678", 60, { padding: "x".repeat(2_200_000) })] }), 413, /at most 2097152 bytes/],
       ["1,001 records", () => post("/api/usage/events", { records: Array.from({ length: 1_001 }, () => call("+81312345678", 60)) }), 400, /at most 1000 records/],
-      ["a form body", () => post("/api/usage/events", "records=1", { authorization: auth.authorization, "content-type": "application/x-www-form-urlencoded" }), 400, /not valid JSON/],
+      ["a form body", () => post("/api/usage/events", "records=1", { authorization: auth.authorization, "content-type": "application/x-www-form-urlencoded" }), 415, /Content-Type: application\/json \(not application\/x-www-form-urlencoded\)/],
+      ["a JSON batch sent as text/plain", () => post("/api/usage/events", { records: [call("+81312345678", 60)] }, { authorization: auth.authorization, "content-type": "text/plain" }), 415, /Content-Type: application\/json \(not text\/plain\)/],
+      ["a JSON batch without a Content-Type", () => postUntyped("/api/usage/events", { records: [call("+81312345678", 60)] }), 415, /Content-Type: application\/json \(none was given\)/],
+      ["a JSON batch sent as application/json-seq", () => post("/api/usage/events", { records: [call("+81312345678", 60)] }, { ...auth, "content-type": "application/json-seq" }), 415, /not application\/json-seq/],
+      ["a JSON batch in another charset", () => post("/api/usage/events", { records: [call("+81312345678", 60)] }, { ...auth, "content-type": "application/json; charset=iso-8859-1" }), 415, /must be UTF-8 JSON/],
+      ["only an infinite duration", () => post("/api/usage/events", `{"records": [${JSON.stringify(call("+81312345678", 60)).replace('"durationSeconds":60', '"durationSeconds":1e999')}]}`), 422, /durationSeconds must be a whole number of seconds/],
+      ["only a fractional duration", () => post("/api/usage/events", { records: [call("+81312345678", 60.5)] }), 422, /durationSeconds must be a whole number of seconds/],
+      ["only a look-alike Unicode slug", () => post("/api/usage/events", { records: [call("+81312345678", 60, { account: "c\u0430lls" })] }), 422, /account must be an account slug/],
+      ["only a number without +", () => post("/api/usage/events", { records: [call("+81312345678", 60, { from: OFFICE.slice(1) })] }), 422, /from must be an E.164 number/],
+      ["only a call from an Acme number", () => post("/api/usage/events", { records: [call("+81312345678", 60, { from: ACME_LINE })] }), 422, /from \+493012340100 is not a number of account calls when the call started: an outbound call must come from one of the account's numbers/],
+      ["only an inbound call to a Globex toll-free number", () => post("/api/usage/events", { records: [call(GLOBEX_HOTLINE, 60, { direction: "inbound", from: "+33612345678" })] }), 422, /to \+18005550100 is not a number of account calls when the call started: an inbound call must go to one of the account's numbers/],
+      ["only an SMS from a Globex number", () => post("/api/usage/events", { records: [{ ...call("+447700900123", 0, { from: GLOBEX_LINE }), kind: "sms", durationSeconds: undefined, fragments: 1 }] }), 422, /from \+12125550100 is not a number of account calls when the SMS was sent/],
       ["an id with a control character", () => post("/api/usage/events", { records: [call("+81312345678", 60, { id: "bad\u0000id" })] }), 422, /id must be printable ASCII/],
       ["only an unknown account", () => post("/api/usage/events", { records: [call("+81312345678", 60, { account: "nobody" })] }), 422, /unknown account nobody/],
       ["only a future call", () => post("/api/usage/events", { records: [call("+81312345678", 60, { startedAt: new Date(Date.now() + 3_600_000).toISOString() })] }), 422, /in the future/],
@@ -98,9 +143,9 @@ describe.skipIf(!!skipReason)("usage ingestion API", () => {
 
 describe.skipIf(!!skipReason)("call authorization API", () => {
   it("allows outbound calls with credit, blocks them when overdrawn, lets inbound calls through", async () => {
-    const allowed = await post("/api/calls/authorize", { account: "calls", direction: "outbound", from: "+4930111111", to: "+33612345678" });
+    const allowed = await post("/api/calls/authorize", { account: "calls", direction: "outbound", from: OFFICE, to: "+33612345678" });
     expect(await allowed.json()).toMatchObject({ allowed: true, currency: "EUR" });
-    const blocked = await post("/api/calls/authorize", { account: "overdrawn", direction: "outbound", from: "+4930111111", to: "+33612345678" });
+    const blocked = await post("/api/calls/authorize", { account: "overdrawn", direction: "outbound", from: "+4930333333", to: "+33612345678" });
     expect(blocked.status).toBe(200);
     expect(await blocked.json()).toEqual({
       allowed: false,
@@ -108,19 +153,35 @@ describe.skipIf(!!skipReason)("call authorization API", () => {
       balance: "-3.10",
       currency: "EUR",
     });
-    const inbound = await post("/api/calls/authorize", { account: "overdrawn", direction: "inbound", from: "+33612345678", to: "+4930111111" });
+    const inbound = await post("/api/calls/authorize", { account: "overdrawn", direction: "inbound", from: "+33612345678", to: "+4930333333" });
     expect(await inbound.json()).toMatchObject({ allowed: true, reason: "inbound calls are free" });
     const tollFree = await post("/api/calls/authorize", { account: "overdrawn", direction: "inbound", from: "+33612345678", to: "+4980012345" });
     expect(await tollFree.json()).toMatchObject({ allowed: false });
   });
 
+  it("never allows a call on another account's number, whatever the balance", async () => {
+    const fromAcme = await post("/api/calls/authorize", { account: "calls", direction: "outbound", from: ACME_LINE, to: "+33612345678" });
+    expect(fromAcme.status).toBe(200);
+    expect(await fromAcme.json()).toMatchObject({
+      allowed: false,
+      reason: "from +493012340100 is not a number of account calls: an outbound call must come from one of the account's numbers",
+    });
+    const toGlobex = await post("/api/calls/authorize", { account: "calls", direction: "inbound", from: "+33612345678", to: GLOBEX_HOTLINE });
+    expect(await toGlobex.json()).toMatchObject({
+      allowed: false,
+      reason: "to +18005550100 is not a number of account calls: an inbound call must go to one of the account's numbers",
+    });
+  });
+
   it.each<[string, () => Promise<Response>, number, RegExp]>([
-    ["no token", () => post("/api/calls/authorize", { account: "calls", direction: "outbound", from: "+4930111111", to: "+4930123456" }, { "content-type": "application/json" }), 401, /missing bearer token/],
+    ["no token", () => post("/api/calls/authorize", { account: "calls", direction: "outbound", from: OFFICE, to: "+4930123456" }, { "content-type": "application/json" }), 401, /missing bearer token/],
+    ["text/plain", () => post("/api/calls/authorize", { account: "calls", direction: "outbound", from: OFFICE, to: "+4930123456" }, { authorization: auth.authorization, "content-type": "text/plain" }), 415, /Content-Type: application\/json/],
+    ["a look-alike Unicode slug", () => post("/api/calls/authorize", { account: "c\u0430lls", direction: "outbound", from: OFFICE, to: "+4930123456" }), 400, /account must be an account slug/],
     ["not JSON", () => post("/api/calls/authorize", "{", auth), 400, /not valid JSON/],
-    ["a bad direction", () => post("/api/calls/authorize", { account: "calls", direction: "sideways", from: "+4930111111", to: "+4930123456" }), 400, /direction must be outbound or inbound/],
-    ["a bad number", () => post("/api/calls/authorize", { account: "calls", direction: "outbound", from: "+4930111111", to: "12" }), 400, /to must be an E.164 number/],
-    ["an unknown account", () => post("/api/calls/authorize", { account: "nobody", direction: "outbound", from: "+4930111111", to: "+4930123456" }), 404, /unknown account nobody/],
-  ])("answers %s with %i and a reason", async (_name, send, status, reason) => {
+    ["a bad direction", () => post("/api/calls/authorize", { account: "calls", direction: "sideways", from: OFFICE, to: "+4930123456" }), 400, /direction must be outbound or inbound/],
+    ["a bad number", () => post("/api/calls/authorize", { account: "calls", direction: "outbound", from: OFFICE, to: "12" }), 400, /to must be an E.164 number/],
+    ["an unknown account", () => post("/api/calls/authorize", { account: "nobody", direction: "outbound", from: OFFICE, to: "+4930123456" }), 404, /unknown account nobody/],
+  ])("answers %s with its status and a reason", async (_name, send, status, reason) => {
     const response = await send();
     expect(response.status).toBe(status);
     expect(JSON.stringify(await response.json())).toMatch(reason);

@@ -15,7 +15,7 @@ import { startDevIdp } from "../../scripts/dev-idp/server";
 import { ensureBuild } from "../../scripts/lib/build";
 import { waitForOk } from "../../scripts/lib/wait";
 import { findChromium } from "./chromium";
-import { addMovements, createAccount, subscribe } from "./fixtures";
+import { addMovements, addNumber, createAccount, subscribe } from "./fixtures";
 import { freePort } from "./free-port";
 import { createDatabase, dropDatabase } from "./local-database";
 
@@ -66,6 +66,7 @@ async function addMoneyTenant(db: Database, slug: string) {
     cardExpYear: 2034,
   });
   await addMovements(db, tenant.account.id, [{ type: "top_up_manual", amount: 5_000, interactionId: `pi_${slug}_opening` }]);
+  return tenant;
 }
 
 /**
@@ -144,13 +145,18 @@ async function addEdgeTenants(db: Database) {
   await addMoneyTenant(db, "wallet");
   await addMoneyTenant(db, "inputs");
   await addMoneyTenant(db, "team");
-  await addMoneyTenant(db, "calls");
+  const calls = await addMoneyTenant(db, "calls");
   await addMoneyTenant(db, "retry");
   await addCappedTenant(db, "capped", 5, 50_000);
   await addCappedTenant(db, "nearcap", 4, 45_000);
+  // The numbers the platform's records name as theirs (see tests/e2e/usage-api.test.ts).
+  await addNumber(db, calls.account.id, "+4930222222");
+  await addNumber(db, calls.account.id, "+4980022222", { type: "toll_free" });
   await createAccount(db, { slug: "fresh", name: "Fresh Start Ltd" });
   await createAccount(db, { slug: "guard", name: "Guard GmbH" });
   const { account } = await createAccount(db, { slug: "overdrawn", name: "Overdrawn AG" });
+  await addNumber(db, account.id, "+4930333333");
+  await addNumber(db, account.id, "+4980012345", { type: "toll_free" });
   await addMovements(db, account.id, [
     { type: "top_up_manual", amount: 1000, occurredAt: new Date(Date.now() - 3 * 86_400_000) },
     { type: "call", amount: -1310, occurredAt: new Date(Date.now() - 86_400_000) },

@@ -1,5 +1,5 @@
 import type { Database } from "../../db/client";
-import { accounts, plans, rateCards, rates, subscriptions, users } from "../../db/schema";
+import { accounts, phoneNumbers, plans, rateCards, rates, subscriptions, users } from "../../db/schema";
 import { type MovementInput, postMovements } from "../../lib/credit/ledger";
 
 let counter = 0;
@@ -92,4 +92,26 @@ export async function createRateCard(db: Database, currency = "EUR") {
     { ...call("49", "DE", "mobile", 75_000), kind: "sms" as const },
   ]);
   return card!;
+}
+
+/** A phone number the account holds: from `acquiredAt` (long ago by default) until `releasedAt`. */
+export async function addNumber(
+  db: Database,
+  accountId: string,
+  e164: string,
+  options: { country?: string; type?: "local" | "mobile" | "toll_free"; acquiredAt?: Date; releasedAt?: Date | null } = {},
+) {
+  const [number] = await db
+    .insert(phoneNumbers)
+    .values({
+      accountId,
+      e164,
+      country: options.country ?? "DE",
+      type: options.type ?? "local",
+      monthlyPrice: 300,
+      acquiredAt: options.acquiredAt ?? new Date("2020-01-01T00:00:00Z"),
+      releasedAt: options.releasedAt ?? null,
+    })
+    .returning();
+  return number!;
 }

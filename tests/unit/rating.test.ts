@@ -53,19 +53,21 @@ const europe50: PackageRule = {
   id: "pkg-eu",
   name: "Europe 50",
   scope: "international",
-  coveredCountries: ["FR"],
+  coveredCountries: ["DE", "FR"],
   unlimited: false,
   minutesPerUser: 50,
   startedAt: new Date("2026-01-01T00:00:00Z"),
   endedAt: null,
 };
 
-function state(overrides: Partial<RatingState> = {}): RatingState {
+function baseState(overrides: Partial<RatingState> = {}): RatingState {
   return { country: "DE", currency: "EUR", packages: [unlimitedDe, europe50], bundles: [], usedSeconds: new Map(), ...overrides };
 }
 
+const state = baseState;
+
 function call(to: string, durationSeconds: number, overrides: Partial<UsageToRate> = {}): UsageToRate {
-  return { kind: "call", direction: "outbound", to, startedAt: AT, durationSeconds, forwarded: false, userId: USER, month: MONTH, ...overrides };
+  return { kind: "call", direction: "outbound", to, fromCountry: "DE", startedAt: AT, durationSeconds, forwarded: false, userId: USER, month: MONTH, ...overrides };
 }
 
 function rated(usage: UsageToRate, s = state()) {
@@ -137,7 +139,8 @@ describe("packages", () => {
 
   it("a domestic package does not cover another country, nor Germany for an Austrian account", () => {
     expect(rated(call("+12125550100", 60))).toMatchObject({ category: "outside_packages", amount: 1, coveredByPackage: null });
-    expect(rated(call("+4930123456", 60), state({ country: "AT" }))).toMatchObject({ category: "outside_packages", amount: 1 });
+    const austrian = state({ country: "AT", packages: [unlimitedDe] });
+    expect(rated(call("+4930123456", 60, { fromCountry: "AT" }), austrian)).toMatchObject({ category: "outside_packages", amount: 1 });
   });
 
   it("an international package covers only its countries", () => {
@@ -164,9 +167,56 @@ describe("packages", () => {
   });
 });
 
+describe("a package covers a call only from a number in its region", () => {
+  const europe: PackageRule = { ...europe50, id: "pkg-europe", name: "Europe", coveredCountries: ["DE", "FR", "GB"], unlimited: true, minutesPerUser: 3000 };
+  const asia: PackageRule = { ...europe50, id: "pkg-asia", name: "Asia", coveredCountries: ["JP", "SG"], minutesPerUser: 300 };
+  const outside = (name: string) => `from a number outside the ${name} package's region`;
+
+  // [case, destination, country of the calling number, packages, package that includes it, why it is charged]
+  it.each<[string, string, string | null, PackageRule[], string | null, string]>([
+    ["Europe: a German number calls France", "+33123456789", "DE", [europe], "Europe", "included in Europe"],
+    ["Europe: a French number calls Germany", "+4930123456", "FR", [europe], "Europe", "included in Europe"],
+    ["Europe: a US number calls France", "+33123456789", "US", [europe], null, `${outside("Europe")}; 60 s charged from credit to FR fixed`],
+    ["Europe: a Japanese number calls Germany", "+4930123456", "JP", [europe], null, `${outside("Europe")}; 60 s charged from credit to DE fixed`],
+    ["Asia: a Japanese number calls Japan", "+81312345678", "JP", [asia], "Asia", "included in Asia"],
+    ["Asia: a German number calls Japan", "+81312345678", "DE", [asia], null, `${outside("Asia")}; 60 s charged from credit to JP fixed`],
+    ["domestic: a German number calls Germany", "+4930123456", "DE", [unlimitedDe], "Unlimited Germany", "included in Unlimited Germany"],
+    ["domestic: a French number of the German account calls Germany", "+4930123456", "FR", [unlimitedDe], null, `${outside("Unlimited Germany")}; 60 s charged from credit to DE fixed`],
+    ["domestic: a US number calls the US (no package covers it)", "+12125550100", "US", [unlimitedDe], null, "60 s charged from credit to US fixed"],
+    ["two packages, the number in the region of one", "+4930123456", "FR", [unlimitedDe, europe], "Europe", "included in Europe"],
+    ["two packages, the number in the region of neither", "+4930123456", "US", [unlimitedDe, europe], null, "from a number outside the regions of the Unlimited Germany and Europe packages; 60 s charged from credit to DE fixed"],
+    ["a calling number of unknown country", "+33123456789", null, [europe], null, `${outside("Europe")}; 60 s charged from credit to FR fixed`],
+  ])("%s", (_name, to, fromCountry, packages, coveredBy, reason) => {
+    const s = state({ packages });
+    const result = rated(call(to, 60, { fromCountry }), s);
+    expect(result.coveredByPackage?.name ?? null, "package").toBe(coveredBy);
+    expect(result.category, "category").toBe(coveredBy ? "included" : "outside_packages");
+    expect(result.amount > 0, "charged").toBe(!coveredBy);
+    expect(result.reason, "reason").toBe(reason);
+    // Only a call the package includes counts against its minutes.
+    expect([...s.usedSeconds.values()], "package minutes").toEqual(coveredBy ? [60] : []);
+  });
+
+  it("takes a call from outside the region from a bundle before credit", () => {
+    const s = state({ packages: [europe], bundles: [bundle("b1", 100)] });
+    const result = rated(call("+33123456789", 90, { fromCountry: "US" }), s);
+    expect(result).toMatchObject({ category: "bundle", amount: 0, bundleUse: [{ id: "b1", seconds: 90 }], coveredByPackage: null });
+    expect(result.reason).toBe(`${outside("Europe")}; 90 s from Bundle b1`);
+  });
+
+  it("does not apply the region to forwarded legs, premium numbers, inbound calls or SMS", () => {
+    const s = state({ packages: [europe] });
+    expect(rated(call("+33123456789", 60, { fromCountry: "US", forwarded: true }), s).reason).not.toContain("region");
+    expect(rated(call("+4990012345", 60, { fromCountry: "US" }), s).reason).not.toContain("region");
+    expect(rated(call("+4930123456", 60, { fromCountry: null, direction: "inbound" }), s)).toMatchObject({ amount: 0, reason: "inbound call: free" });
+  });
+});
+
 describe("fair use and included minutes, per user per month", () => {
   const limit = 100 * 60;
   const used = (seconds: number, user = USER, month = MONTH) => new Map([[usageKey(month, user, "pkg-de"), seconds]]);
+  // Germany only: Europe 50 would take German calls once the domestic package has less left.
+  const state = (overrides: Partial<RatingState>) => baseState({ packages: [unlimitedDe], ...overrides });
 
   it("includes a call that ends exactly at the limit", () => {
     const s = state({ usedSeconds: used(limit - 30) });
@@ -211,7 +261,7 @@ describe("fair use and included minutes, per user per month", () => {
   });
 
   it("limited packages stop at their included minutes", () => {
-    const s = state({ usedSeconds: new Map([[usageKey(MONTH, USER, "pkg-eu"), 50 * 60]]) });
+    const s = state({ packages: [europe50], usedSeconds: new Map([[usageKey(MONTH, USER, "pkg-eu"), 50 * 60]]) });
     expect(rated(call("+33123456789", 60), s)).toMatchObject({ category: "outside_packages", amount: 1 });
   });
 });
@@ -279,6 +329,7 @@ describe("forwarded legs, inbound calls and SMS", () => {
       kind: "sms",
       direction,
       to,
+      fromCountry: "DE",
       startedAt: AT,
       fragments,
       forwarded: false,

@@ -3,8 +3,12 @@ import { getEnv } from "@/lib/env";
 import { minorToDecimal } from "@/lib/money";
 import { authorizeCall, authorizeSchema } from "@/lib/usage/authorize";
 import { checkPlatformToken, refusal } from "@/lib/usage/platform-auth";
+import { readJsonBody } from "@/lib/usage/platform-request";
 
 export const dynamic = "force-dynamic";
+
+/** Four fields; anything much larger is not a request of ours. */
+const MAX_BODY_BYTES = 16 * 1024;
 
 const error = (status: number, message: string) => Response.json({ error: message }, { status });
 
@@ -12,13 +16,9 @@ const error = (status: number, message: string) => Response.json({ error: messag
 export async function POST(request: Request) {
   const auth = checkPlatformToken(request.headers.get("authorization"), getEnv().PLATFORM_API_TOKEN);
   if (!auth.ok) return refusal(auth);
-  let body: unknown;
-  try {
-    body = await request.json();
-  } catch {
-    return error(400, "the body is not valid JSON");
-  }
-  const parsed = authorizeSchema.safeParse(body);
+  const body = await readJsonBody(request, MAX_BODY_BYTES);
+  if (!body.ok) return error(body.status, body.error);
+  const parsed = authorizeSchema.safeParse(body.body);
   if (!parsed.success) {
     return error(400, parsed.error.issues.map((i) => `${i.path.join(".") || "body"} ${i.message}`).join("; "));
   }

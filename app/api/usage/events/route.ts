@@ -4,6 +4,7 @@ import { enqueueAutoTopUp } from "@/lib/jobs/queue";
 import { getQueue } from "@/lib/jobs/app-queue";
 import { ingestUsage, usageBatchSchema } from "@/lib/usage/ingest";
 import { checkPlatformToken, refusal } from "@/lib/usage/platform-auth";
+import { readJsonBody } from "@/lib/usage/platform-request";
 
 export const dynamic = "force-dynamic";
 
@@ -15,22 +16,15 @@ const error = (status: number, message: string) => Response.json({ error: messag
 /**
  * Call and SMS records from the telephony platform: each rated once and charged from
  * credit. 200 with one result per record when any was accepted (rated or duplicate);
- * 422 with the same results when none was; 400 when the body as a whole is not a batch.
+ * 422 with the same results when none was; 400 when the body as a whole is not a batch;
+ * 415 when it is not application/json.
  */
 export async function POST(request: Request) {
   const auth = checkPlatformToken(request.headers.get("authorization"), getEnv().PLATFORM_API_TOKEN);
   if (!auth.ok) return refusal(auth);
-  const declared = Number(request.headers.get("content-length") ?? 0);
-  if (declared > MAX_BODY_BYTES) return error(413, `the body may be at most ${MAX_BODY_BYTES} bytes`);
-  const text = await request.text();
-  if (Buffer.byteLength(text) > MAX_BODY_BYTES) return error(413, `the body may be at most ${MAX_BODY_BYTES} bytes`);
-  let body: unknown;
-  try {
-    body = JSON.parse(text);
-  } catch {
-    return error(400, "the body is not valid JSON");
-  }
-  const batch = usageBatchSchema.safeParse(body);
+  const body = await readJsonBody(request, MAX_BODY_BYTES);
+  if (!body.ok) return error(body.status, body.error);
+  const batch = usageBatchSchema.safeParse(body.body);
   if (!batch.success) return error(400, batch.error.issues.map((i) => i.message).join("; "));
 
   const db = await getDb();

@@ -1,0 +1,1 @@
+CREATE INDEX "phone_numbers_account_id_e164_idx" ON "phone_numbers" USING btree ("account_id","e164");
