@@ -90,11 +90,12 @@ async function main() {
   };
   process.on("SIGINT", () => void stop(0));
   process.on("SIGTERM", () => void stop(0));
-  app.once("exit", (code) => {
-    if (!stopping) {
-      console.error(`The app stopped (exit code ${code}).`);
-      void stop(code ?? 1);
-    }
+  app.once("exit", (code, signal) => {
+    if (stopping) return;
+    // Ctrl-C in a terminal signals the app too, which may stop before this process hears it.
+    const interrupted = signal === "SIGINT" || signal === "SIGTERM" || code === 130 || code === 143;
+    if (!interrupted) console.error(`The app stopped (exit code ${code}).`);
+    void stop(interrupted ? 0 : (code ?? 1));
   });
 
   await waitForOk(`${appUrl}/api/health`);
