@@ -95,7 +95,7 @@ export async function benchUsage() {
   );
   await handle.db.insert(phoneNumbers).values(numbers).onConflictDoNothing();
   // Enough credit that no run reaches an auto top-up threshold.
-  for (const { id, slug } of ids.filter((a) => a.slug === "usage-hot" || a.slug.startsWith("usage-bench-"))) {
+  for (const { id } of ids.filter((a) => a.slug === "usage-hot" || a.slug.startsWith("usage-bench-"))) {
     await postMovement(handle.db, id, { type: "adjustment", amount: 1_000_000, interactionId: `bench-credit-${Date.now()}`, description: "Benchmark credit", actor: "bench" });
   }
   await handle.db.execute(sql`

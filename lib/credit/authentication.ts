@@ -1,7 +1,7 @@
 import { and, eq, sql } from "drizzle-orm";
 import type { Database } from "@/db/client";
 import { type TopUpAttempt, topUpAttempts } from "@/db/schema";
-import { recordAudit } from "@/lib/billing/audit";
+import { recordAudit } from "@/lib/audit/record";
 import { declineMessage, GatewayRequestError, GatewayUnavailableError, type PaymentGateway } from "@/lib/payments/gateway";
 import type { SandboxGateway } from "@/lib/payments/sandbox-gateway";
 import { applyChargeResult, type ChargeAnswer, outcomeOf, type TopUpOutcome, unconfirmed } from "./top-ups";

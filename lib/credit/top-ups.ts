@@ -4,13 +4,13 @@ import {
   accounts,
   autoTopUpSettings,
   billingDetails,
-  paymentMethods,
   subscriptions,
   type TopUpAttempt,
   topUpAttempts,
 } from "@/db/schema";
-import { recordAudit } from "@/lib/billing/audit";
+import { recordAudit } from "@/lib/audit/record";
 import { type ChargeResult, declineMessage, GatewayRequestError, type PaymentGateway } from "@/lib/payments/gateway";
+import { getPaymentMethod } from "@/lib/payments/payment-methods";
 import { lockBalance, postMovements } from "./ledger";
 
 /**
@@ -51,14 +51,6 @@ export async function customerFor(db: Database, gateway: PaymentGateway, account
     .set({ providerCustomerId: customerId })
     .where(and(eq(subscriptions.accountId, accountId), isNull(subscriptions.providerCustomerId)));
   return customerId;
-}
-
-async function currentPaymentMethod(db: Executor, accountId: string) {
-  const [method] = await db
-    .select()
-    .from(paymentMethods)
-    .where(and(eq(paymentMethods.accountId, accountId), isNull(paymentMethods.replacedAt)));
-  return method ?? null;
 }
 
 /** What the provider answered about an attempt; a refusal before any payment has no payment id. */
@@ -213,7 +205,7 @@ async function requestCharge(db: Database, gateway: PaymentGateway, attempt: Top
     failureCode,
     failureMessage,
   });
-  const method = await currentPaymentMethod(db, attempt.accountId);
+  const method = await getPaymentMethod(db, attempt.accountId);
   if (!method) return refused("no_payment_method", "No payment method is saved. Add a card or PayPal first.");
   try {
     const customerId = await customerFor(db, gateway, attempt.accountId);

@@ -3,6 +3,16 @@ import type { Executor } from "@/db/client";
 import { auditLog, paymentMethods } from "@/db/schema";
 import type { SavedPaymentMethod } from "./gateway";
 
+/** The account's current payment method (null when none); `lock` holds it until the transaction ends. */
+export async function getPaymentMethod(db: Executor, accountId: string, options: { lock?: boolean } = {}) {
+  const query = db
+    .select()
+    .from(paymentMethods)
+    .where(and(eq(paymentMethods.accountId, accountId), isNull(paymentMethods.replacedAt)));
+  const [row] = await (options.lock ? query.for("update") : query);
+  return row ?? null;
+}
+
 /**
  * Makes a saved card or PayPal the account's payment method, replacing the current one
  * (kept, marked replaced). Saving the method that is already current changes nothing.
@@ -14,11 +24,7 @@ export async function replacePaymentMethod(
   saved: SavedPaymentMethod,
   actorUserId: string | null,
 ): Promise<"replaced" | "unchanged"> {
-  const [current] = await tx
-    .select()
-    .from(paymentMethods)
-    .where(and(eq(paymentMethods.accountId, accountId), isNull(paymentMethods.replacedAt)))
-    .for("update");
+  const current = await getPaymentMethod(tx, accountId, { lock: true });
   if (current?.provider === provider && current.providerPaymentMethodId === saved.providerPaymentMethodId) {
     return "unchanged";
   }

@@ -1,8 +1,6 @@
-import { and, eq, isNull } from "drizzle-orm";
 import type { Database } from "@/db/client";
-import { paymentMethods } from "@/db/schema";
 import { declineMessage, type SavedPaymentMethod } from "./gateway";
-import { replacePaymentMethod } from "./payment-methods";
+import { getPaymentMethod, replacePaymentMethod } from "./payment-methods";
 import { type SandboxGateway, sandboxPaymentMethodId } from "./sandbox-gateway";
 
 export type SandboxMethodInput =
@@ -60,10 +58,7 @@ export async function saveSandboxPaymentMethod(
 }
 
 async function currentMethodInWords(db: Database, accountId: string): Promise<string | null> {
-  const [current] = await db
-    .select()
-    .from(paymentMethods)
-    .where(and(eq(paymentMethods.accountId, accountId), isNull(paymentMethods.replacedAt)));
+  const current = await getPaymentMethod(db, accountId);
   if (!current) return null;
   return current.type === "card"
     ? `${BRANDS[current.cardBrand ?? ""] ?? current.cardBrand} card ending in ${current.cardLast4}`

@@ -16,19 +16,15 @@ import {
   users,
 } from "@/db/schema";
 import { seedDemo } from "@/db/seed/demo";
-import {
-  getActiveAddons,
-  getBillingDetails,
-  getNumberCharges,
-  getNumbersInPeriod,
-  getPaymentMethod,
-} from "@/lib/billing/account-items";
-import { getBalanceTrend, getCreditOverview, getRunway, runwayDays } from "@/lib/billing/credit";
-import { getStatement } from "@/lib/billing/statement";
-import { getSubscription } from "@/lib/billing/subscription";
+import { getBillingDetails } from "@/lib/company/queries";
+import { getPaymentMethod } from "@/lib/payments/payment-methods";
+import { getActiveAddons, getNumberCharges, getNumbersInPeriod } from "@/lib/subscription/items";
+import { getBalanceTrend, getCreditOverview, getRunway, runwayDays } from "@/lib/credit/queries";
+import { getStatement } from "@/lib/subscription/statement";
+import { getSubscription } from "@/lib/subscription/queries";
 import { createDueAttempt } from "@/lib/credit/auto-top-up";
 import { zonedMidnight, zonedParts } from "@/lib/time";
-import { getActiveBundles, getIncludedPackages, getNotIncludedUsage } from "@/lib/billing/usage";
+import { getActiveBundles, getIncludedPackages, getNotIncludedUsage } from "@/lib/usage/queries";
 import { freshDatabase, type TestDatabase } from "../support/fresh-database";
 import { addMovements, createAccount, subscribe } from "../support/fixtures";
 

@@ -4,8 +4,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Database } from "@/db/client";
 import { accounts } from "@/db/schema";
 import { seedDemo } from "@/db/seed/demo";
-import { creditMovementsCsv, exportParamsSchema, neutralize } from "@/lib/csv/credit-movements";
-import { linkQuery, signLink, verifyLink } from "@/lib/csv/signed-link";
+import { creditMovementsCsv, exportParamsSchema, neutralize } from "@/lib/exports/credit-movements";
+import { linkQuery, signLink, verifyLink } from "@/lib/exports/signed-link";
 import { freshDatabase, type TestDatabase } from "../support/fresh-database";
 import { addMovements, createAccount } from "../support/fixtures";
 

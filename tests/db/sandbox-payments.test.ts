@@ -11,7 +11,7 @@ import {
   sandboxPaymentIntents,
   topUpAttempts,
 } from "@/db/schema";
-import { getCreditOverview } from "@/lib/billing/credit";
+import { getCreditOverview } from "@/lib/credit/queries";
 import { completeSandboxAuthentication, expireUnconfirmedTopUps } from "@/lib/credit/authentication";
 import { runAutoTopUp, sweepTopUps } from "@/lib/credit/auto-top-up";
 import { postMovement } from "@/lib/credit/ledger";

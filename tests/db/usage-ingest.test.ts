@@ -13,7 +13,7 @@ import {
   usageRecords,
   users,
 } from "@/db/schema";
-import { getIncludedPackages, getNotIncludedUsage } from "@/lib/billing/usage";
+import { getIncludedPackages, getNotIncludedUsage } from "@/lib/usage/queries";
 import { postMovement } from "@/lib/credit/ledger";
 import { ingestUsage, type UsageResult } from "@/lib/usage/ingest";
 import { authorizeCall } from "@/lib/usage/authorize";

@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Database } from "@/db/client";
 import { auditLog, users } from "@/db/schema";
 import { deactivateUser } from "@/lib/auth/user-admin";
-import { getSubscription } from "@/lib/billing/subscription";
+import { getSubscription } from "@/lib/subscription/queries";
 import { freshDatabase, type TestDatabase } from "../support/fresh-database";
 import { createAccount, subscribe } from "../support/fixtures";
 

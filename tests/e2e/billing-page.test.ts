@@ -4,7 +4,7 @@ import type { BrowserContext, Page } from "playwright-core";
 import { describe, expect, inject, it } from "vitest";
 import { formatMoney } from "@/lib/money";
 import { zonedParts } from "@/lib/time";
-import { appUrl, signIn, skipReason, useBrowser } from "./browser";
+import { signIn, skipReason, useBrowser } from "./browser";
 
 const BILLING = "/dashboard/account/billing";
 const DESKTOP = { width: 1280, height: 900 };

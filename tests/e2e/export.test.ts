@@ -3,7 +3,7 @@ import { sql } from "drizzle-orm";
 import type { BrowserContext } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { type DatabaseHandle, openDatabase } from "@/db/client";
-import { linkQuery, signLink } from "@/lib/csv/signed-link";
+import { linkQuery, signLink } from "@/lib/exports/signed-link";
 import { E2E_SECRET } from "../support/e2e-global-setup";
 import { appUrl, signIn, skipReason, useBrowser } from "./browser";
 

@@ -9,7 +9,7 @@ import { migrateDatabase } from "../../db/migrate";
 import { accounts, autoTopUpSettings, creditBalances, paymentMethods, subscriptions, topUpAttempts, users } from "../../db/schema";
 import { seedBenchAccount } from "../../db/seed/bench";
 import { seedDemo } from "../../db/seed/demo";
-import { getStatement } from "../../lib/billing/statement";
+import { getStatement } from "../../lib/subscription/statement";
 import { demoDirectory } from "../../scripts/dev-idp/directory";
 import { startDevIdp } from "../../scripts/dev-idp/server";
 import { ensureBuild } from "../../scripts/lib/build";

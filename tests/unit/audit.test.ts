@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { describeAudit } from "@/lib/billing/audit";
+import { describeAudit } from "@/lib/audit/queries";
 
 describe("billing changes in words", () => {
   it.each([

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { companyDetailsSchema, normalizeVatNumber, reverseChargeApplies } from "@/lib/billing/company-details";
+import { companyDetailsSchema, normalizeVatNumber, reverseChargeApplies } from "@/lib/company/details";
 
 const valid = {
   companyName: "Acme GmbH",

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { accountFormat, countryName } from "@/lib/billing/format";
+import { accountFormat, countryName } from "@/lib/format";
 
 describe("account formatting", () => {
   const acme = accountFormat({ currency: "EUR", timeZone: "Europe/Berlin" });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { buildSummary, daysHeld, periodDays, prorate, type SummaryInput } from "@/lib/billing/summary";
+import { buildSummary, daysHeld, periodDays, prorate, type SummaryInput } from "@/lib/subscription/summary";
 
 const period = { start: new Date("2026-11-01T00:00:00Z"), end: new Date("2026-12-01T00:00:00Z") };
 const at = (iso: string) => new Date(iso);

@@ -2,9 +2,9 @@ import { z } from "zod";
 import { checkAccess } from "@/lib/auth/access";
 import { findSessionUser } from "@/lib/auth/users";
 import { can } from "@/lib/auth/permissions";
-import { getAccount } from "@/lib/billing/account";
-import { creditMovementsCsv, exportFileName, exportParamsSchema } from "@/lib/csv/credit-movements";
-import { verifyLink } from "@/lib/csv/signed-link";
+import { getAccount } from "@/lib/auth/account";
+import { creditMovementsCsv, exportFileName, exportParamsSchema } from "@/lib/exports/credit-movements";
+import { verifyLink } from "@/lib/exports/signed-link";
 import { getDb } from "@/lib/db";
 import { getEnv } from "@/lib/env";
 

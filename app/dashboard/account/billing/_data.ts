@@ -1,10 +1,12 @@
 import { cache } from "react";
-import { getActiveAddons, getAddonsInPeriod, getBillingDetails, getNumberCharges, getPaymentMethod } from "@/lib/billing/account-items";
-import { getAccount } from "@/lib/billing/account";
-import { getBalanceTrend, getCreditOverview, getRunway } from "@/lib/billing/credit";
-import { statementFrom } from "@/lib/billing/statement";
-import { getSeatChanges, getSubscription } from "@/lib/billing/subscription";
-import { getActiveBundles, getIncludedPackages, getNotIncludedUsage } from "@/lib/billing/usage";
+import { getBillingDetails } from "@/lib/company/queries";
+import { getPaymentMethod } from "@/lib/payments/payment-methods";
+import { getActiveAddons, getAddonsInPeriod, getNumberCharges } from "@/lib/subscription/items";
+import { getAccount } from "@/lib/auth/account";
+import { getBalanceTrend, getCreditOverview, getRunway } from "@/lib/credit/queries";
+import { statementFrom } from "@/lib/subscription/statement";
+import { getSeatChanges, getSubscription } from "@/lib/subscription/queries";
+import { getActiveBundles, getIncludedPackages, getNotIncludedUsage } from "@/lib/usage/queries";
 import { getDb } from "@/lib/db";
 
 /**

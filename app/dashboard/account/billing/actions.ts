@@ -5,12 +5,12 @@ import { revalidatePath } from "next/cache";
 import { z } from "zod";
 import { auditLog, autoTopUpSettings } from "@/db/schema";
 import { type ActionResult, protectedAction } from "@/lib/auth/action";
-import { getAccount } from "@/lib/billing/account";
-import { companyDetailsSchema, saveCompanyDetails } from "@/lib/billing/company-details";
-import { exportParamsSchema } from "@/lib/csv/credit-movements";
-import { LINK_LIFETIME_SECONDS, linkQuery, signLink } from "@/lib/csv/signed-link";
+import { getAccount } from "@/lib/auth/account";
+import { companyDetailsSchema, saveCompanyDetails } from "@/lib/company/details";
+import { exportParamsSchema } from "@/lib/exports/credit-movements";
+import { LINK_LIFETIME_SECONDS, linkQuery, signLink } from "@/lib/exports/signed-link";
 import { getEnv } from "@/lib/env";
-import { changeSeats, previewSeats, SeatChangeRefused } from "@/lib/billing/seats";
+import { changeSeats, previewSeats, SeatChangeRefused } from "@/lib/subscription/seats";
 import { GatewayRequestError, GatewayUnavailableError } from "@/lib/payments/gateway";
 import { createDueAttempt } from "@/lib/credit/auto-top-up";
 import {

@@ -2,7 +2,7 @@ import type { Metadata } from "next";
 import Link from "next/link";
 import { requirePageAccess } from "@/lib/auth/access";
 import { listUsers } from "@/lib/auth/user-admin";
-import { getSubscription } from "@/lib/billing/subscription";
+import { getSubscription } from "@/lib/subscription/queries";
 import { getDb } from "@/lib/db";
 import { DeactivateButton } from "./deactivate-button";
 

@@ -1,5 +1,5 @@
-import type { TrendPoint } from "@/lib/billing/credit";
-import type { AccountFormat } from "@/lib/billing/format";
+import type { TrendPoint } from "@/lib/credit/queries";
+import type { AccountFormat } from "@/lib/format";
 
 const WIDTH = 600;
 const HEIGHT = 160;

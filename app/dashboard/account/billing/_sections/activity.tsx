@@ -1,5 +1,5 @@
-import { getRecentAudit } from "@/lib/billing/audit";
-import { accountFormat } from "@/lib/billing/format";
+import { getRecentAudit } from "@/lib/audit/queries";
+import { accountFormat } from "@/lib/format";
 import { getDb } from "@/lib/db";
 import { Section } from "../_components/section";
 import { loadAccount } from "../_data";

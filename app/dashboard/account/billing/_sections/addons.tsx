@@ -1,4 +1,4 @@
-import { accountFormat } from "@/lib/billing/format";
+import { accountFormat } from "@/lib/format";
 import { Section } from "../_components/section";
 import { loadAccount, loadAddons } from "../_data";
 

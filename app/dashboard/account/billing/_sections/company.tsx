@@ -1,5 +1,5 @@
-import { reverseChargeApplies } from "@/lib/billing/company-details";
-import { countryName } from "@/lib/billing/format";
+import { reverseChargeApplies } from "@/lib/company/details";
+import { countryName } from "@/lib/format";
 import { EditButton, Section } from "../_components/section";
 import { loadBillingDetails } from "../_data";
 

@@ -1,6 +1,6 @@
 import Link from "next/link";
-import type { CreditOverview } from "@/lib/billing/credit";
-import { accountFormat, type AccountFormat } from "@/lib/billing/format";
+import type { CreditOverview } from "@/lib/credit/queries";
+import { accountFormat, type AccountFormat } from "@/lib/format";
 import { BalanceChart } from "../_components/balance-chart";
 import { EditButton, Section } from "../_components/section";
 import { loadAccount, loadCredit, loadPaymentMethod, loadRunway, loadTrend } from "../_data";

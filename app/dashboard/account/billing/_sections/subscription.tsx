@@ -1,4 +1,4 @@
-import { accountFormat } from "@/lib/billing/format";
+import { accountFormat } from "@/lib/format";
 import { EditButton, Section, UsageBar } from "../_components/section";
 import { loadAccount, loadSubscription } from "../_data";
 

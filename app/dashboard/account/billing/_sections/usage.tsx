@@ -1,6 +1,6 @@
-import { accountFormat, countryName } from "@/lib/billing/format";
-import { USAGE_CATEGORY_LABELS } from "@/lib/billing/summary";
-import type { IncludedPackage } from "@/lib/billing/usage";
+import { accountFormat, countryName } from "@/lib/format";
+import { USAGE_CATEGORY_LABELS } from "@/lib/subscription/summary";
+import type { IncludedPackage } from "@/lib/usage/queries";
 import { Section, UsageBar } from "../_components/section";
 import { loadAccount, loadBundles, loadIncludedPackages, loadNotIncluded } from "../_data";
 

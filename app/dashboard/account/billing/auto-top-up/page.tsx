@@ -2,7 +2,7 @@ import type { Metadata } from "next";
 import { eq } from "drizzle-orm";
 import { autoTopUpSettings } from "@/db/schema";
 import { requirePageAccess } from "@/lib/auth/access";
-import { getAccount } from "@/lib/billing/account";
+import { getAccount } from "@/lib/auth/account";
 import {
   AUTO_TOP_UP_AMOUNT_MAX,
   AUTO_TOP_UP_AMOUNT_MIN,

@@ -1,8 +1,8 @@
 import type { Metadata } from "next";
 import { requirePageAccess } from "@/lib/auth/access";
-import { getBillingDetails } from "@/lib/billing/account-items";
-import { getAccount } from "@/lib/billing/account";
-import { COUNTRY_CODES, countryLabel } from "@/lib/billing/company-details";
+import { getBillingDetails } from "@/lib/company/queries";
+import { getAccount } from "@/lib/auth/account";
+import { COUNTRY_CODES, countryLabel } from "@/lib/company/details";
 import { getDb } from "@/lib/db";
 import { CompanyDetailsForm } from "../_components/company-details-form";
 import { SubPage } from "../_components/sub-page";

@@ -1,6 +1,6 @@
 import type { Metadata } from "next";
 import { requirePageAccess } from "@/lib/auth/access";
-import { getAccount } from "@/lib/billing/account";
+import { getAccount } from "@/lib/auth/account";
 import { getDb } from "@/lib/db";
 import { getEnv } from "@/lib/env";
 import { gatewayName, getGateway } from "@/lib/payments";

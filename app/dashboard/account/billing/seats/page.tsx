@@ -1,6 +1,6 @@
 import type { Metadata } from "next";
 import { requirePageAccess } from "@/lib/auth/access";
-import { getSubscription } from "@/lib/billing/subscription";
+import { getSubscription } from "@/lib/subscription/queries";
 import { getDb } from "@/lib/db";
 import { SeatsForm } from "../_components/seats-form";
 import { SubPage } from "../_components/sub-page";

@@ -1,7 +1,7 @@
 import { and, asc, eq, sql } from "drizzle-orm";
 import type { Database, Executor } from "@/db/client";
 import { plans, subscriptionChanges, subscriptions, users } from "@/db/schema";
-import { recordAudit } from "@/lib/billing/audit";
+import { recordAudit } from "@/lib/audit/record";
 import { GatewayRequestError, type PaymentGateway, type SeatChange, type SeatChangePreview } from "@/lib/payments/gateway";
 
 /** A seat change the rules do not allow; the message says why, in words. */

@@ -1,6 +1,6 @@
 import { and, asc, eq, gt, gte, isNull, lt, lte, not, or, type SQL, sql } from "drizzle-orm";
 import type { Executor } from "@/db/client";
-import { accountAddons, addons, billingDetails, paymentMethods, phoneNumbers } from "@/db/schema";
+import { accountAddons, addons, phoneNumbers } from "@/db/schema";
 
 export interface AddonView {
   name: string;
@@ -70,19 +70,6 @@ export async function getAddonsInPeriod(
       ),
     )
     .orderBy(asc(addons.category), asc(addons.name), asc(accountAddons.startedAt));
-}
-
-export async function getBillingDetails(db: Executor, accountId: string) {
-  const [row] = await db.select().from(billingDetails).where(eq(billingDetails.accountId, accountId));
-  return row ?? null;
-}
-
-export async function getPaymentMethod(db: Executor, accountId: string) {
-  const [row] = await db
-    .select()
-    .from(paymentMethods)
-    .where(and(eq(paymentMethods.accountId, accountId), isNull(paymentMethods.replacedAt)));
-  return row ?? null;
 }
 
 /**

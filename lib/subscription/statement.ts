@@ -1,7 +1,7 @@
 import type { Executor } from "@/db/client";
 import type { Account } from "@/db/schema";
-import { type AddonHeld, getAddonsInPeriod, getNumberCharges } from "./account-items";
-import { getSeatChanges, getSubscription, monthsInPeriod, type SeatChangeView, type SubscriptionView } from "./subscription";
+import { type AddonHeld, getAddonsInPeriod, getNumberCharges } from "./items";
+import { getSeatChanges, getSubscription, monthsInPeriod, type SeatChangeView, type SubscriptionView } from "./queries";
 import { buildSummary, type Summary } from "./summary";
 import {
   type BundleView,
@@ -10,7 +10,7 @@ import {
   getIncludedPackages,
   getNotIncludedUsage,
   type IncludedPackage,
-} from "./usage";
+} from "@/lib/usage/queries";
 
 export interface Statement {
   period: { start: Date; end: Date };

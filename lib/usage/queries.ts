@@ -9,7 +9,7 @@ import {
   users,
 } from "@/db/schema";
 import { zonedDateString, zonedMonthStart } from "@/lib/time";
-import type { UsageCategory } from "./summary";
+import type { UsageCategory } from "@/lib/subscription/summary";
 
 export interface IncludedPackage {
   id: string;
