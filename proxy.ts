@@ -3,10 +3,13 @@ import { getEnv } from "@/lib/env";
 import { isServedOverHttps, newNonce, securityHeaders } from "@/lib/security/headers";
 import { isCrossOriginPageWrite } from "@/lib/security/origin";
 
-/** Security headers on every page and route handler; cross-site server actions refused with 403. */
+/**
+ * Security headers on every page, with a nonce per response; cross-site server actions
+ * refused with 403. Route handlers get fixed headers from next.config.ts instead.
+ */
 export function proxy(request: NextRequest) {
   const env = getEnv();
-  const headers = securityHeaders(request.nextUrl.pathname, {
+  const headers = securityHeaders({
     nonce: newNonce(),
     https: isServedOverHttps(env.NEXTAUTH_URL, request.headers.get("x-forwarded-proto")),
     stripe: !!env.STRIPE_PUBLISHABLE_KEY,
@@ -34,6 +37,6 @@ export function proxy(request: NextRequest) {
 }
 
 export const config = {
-  // Built files carry no page and change only with a deployment.
-  matcher: ["/((?!_next/static|_next/image).*)"],
+  // Built files carry no page and change only with a deployment; route handlers run no script.
+  matcher: ["/((?!_next/static|_next/image|api/).*)"],
 };
