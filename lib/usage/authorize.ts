@@ -1,6 +1,7 @@
-import { sql } from "drizzle-orm";
+import { and, eq, gt, isNull, lte, or, sql } from "drizzle-orm";
 import { z } from "zod";
-import type { Executor } from "@/db/client";
+import type { Database } from "@/db/client";
+import { accounts, creditBalances, phoneNumbers, rateCards, subscriptions } from "@/db/schema";
 import { formatMoney } from "@/lib/money";
 import { notOwnNumber, ownSide } from "./ownership";
 import { rateTables } from "./tables";
@@ -28,34 +29,50 @@ export type Authorization =
   | { found: false }
   | { found: true; allowed: boolean; reason: string; balance: number; currency: string };
 
-interface Row {
-  id: string;
-  currency: string;
-  balance: string | number | null;
-  rate_card_id: string | null;
-  holds_number: boolean;
+/**
+ * The one read, prepared once per connection: planning it cost more than running it (an
+ * account, its balance, its rate card and a probe of its numbers by index).
+ */
+function accountLookup(db: Database) {
+  const held = db
+    .select({ number: phoneNumbers.e164 })
+    .from(phoneNumbers)
+    .where(
+      and(
+        eq(phoneNumbers.accountId, accounts.id),
+        eq(phoneNumbers.e164, sql.placeholder("number")),
+        lte(phoneNumbers.acquiredAt, sql`now()`),
+        or(isNull(phoneNumbers.releasedAt), gt(phoneNumbers.releasedAt, sql`now()`)),
+      ),
+    )
+    .limit(1)
+    .as("held");
+  return db
+    .select({
+      currency: accounts.currency,
+      balance: creditBalances.balance,
+      rateCardId: sql<string | null>`coalesce(${subscriptions.rateCardId},
+        (select c.id from ${rateCards} c where c.currency = ${accounts.currency} order by c.code limit 1))`,
+      holdsNumber: sql<boolean>`${held.number} is not null`,
+    })
+    .from(accounts)
+    .leftJoin(creditBalances, eq(creditBalances.accountId, accounts.id))
+    .leftJoin(subscriptions, eq(subscriptions.accountId, accounts.id))
+    // A lateral probe keeps the number an index lookup (an EXISTS may be planned as a scan).
+    .leftJoinLateral(held, sql`true`)
+    .where(eq(accounts.slug, sql.placeholder("slug")))
+    .prepare("authorize_account_lookup");
 }
 
-export async function authorizeCall(db: Executor, request: AuthorizeRequest): Promise<Authorization> {
+const lookups = new WeakMap<Database, ReturnType<typeof accountLookup>>();
+
+export async function authorizeCall(db: Database, request: AuthorizeRequest): Promise<Authorization> {
   const usage = { ...request, kind: "call" as const };
-  const ownNumber = usage[ownSide(usage)];
-  const result = await db.execute(sql`
-    select a.id, a.currency, b.balance,
-           coalesce(s.rate_card_id, (select c.id from rate_cards c where c.currency = a.currency order by c.code limit 1)) as rate_card_id,
-           held.number is not null as holds_number
-    from accounts a
-    left join credit_balances b on b.account_id = a.id
-    left join subscriptions s on s.account_id = a.id
-    -- A lateral probe keeps this an index lookup (an EXISTS may be planned as a scan of every number).
-    left join lateral (
-      select n.e164 as number from phone_numbers n
-      where n.account_id = a.id and n.e164 = ${ownNumber}
-        and n.acquired_at <= now() and (n.released_at is null or n.released_at > now())
-      limit 1) held on true
-    where a.slug = ${request.account}`);
-  const row = (result as unknown as { rows: Row[] }).rows[0];
+  let lookup = lookups.get(db);
+  if (!lookup) lookups.set(db, (lookup = accountLookup(db)));
+  const [row] = await lookup.execute({ slug: request.account, number: usage[ownSide(usage)] });
   if (!row) return { found: false };
-  const balance = Number(row.balance ?? 0);
+  const balance = row.balance ?? 0;
   const money = formatMoney(balance, row.currency);
   const verdict = (allowed: boolean, reason: string): Authorization => ({
     found: true,
@@ -65,9 +82,9 @@ export async function authorizeCall(db: Executor, request: AuthorizeRequest): Pr
     currency: row.currency,
   });
 
-  if (!row.holds_number) return verdict(false, notOwnNumber(usage, request.account, "now"));
+  if (!row.holdsNumber) return verdict(false, notOwnNumber(usage, request.account, "now"));
 
-  const tables = row.rate_card_id ? await rateTables(db, row.rate_card_id) : null;
+  const tables = row.rateCardId ? await rateTables(db, row.rateCardId) : null;
   let needsCredit: string | null;
   if (request.direction === "inbound" && !request.forwarded) {
     if (!tables?.callInboundTollFree.match(request.to)) return verdict(true, "inbound calls are free");
