@@ -3,7 +3,8 @@
  * maps a failure to what its user sees (a form's message, an HTTP status). Exceptions are
  * for bugs and for what nobody can act on.
  *
- * - `invalid`: the request itself is wrong (a field, a body); `field` names the field.
+ * - `invalid`: the request itself is wrong (a field, a body); `fields` says what is wrong
+ *   with each field, where the request names fields.
  * - `not_found`: nothing of that id in this account.
  * - `refused`: the rules do not allow it now (seats in use, a card the bank declines).
  * - `unavailable`: a provider did not answer; nothing changed, trying again is safe.
@@ -16,7 +17,8 @@ export interface Failure {
   kind: FailureKind;
   /** Words the user can act on. */
   message: string;
-  field?: string;
+  /** A message per field of the request that is wrong, when the failure is about fields. */
+  fields?: Record<string, string>;
 }
 
 export type Result<T = void> = { ok: true; value: T } | { ok: false; failure: Failure };
@@ -27,6 +29,6 @@ export function ok<T>(value?: T): Result<T | undefined> {
   return { ok: true, value };
 }
 
-export function fail(kind: FailureKind, message: string, field?: string): { ok: false; failure: Failure } {
-  return { ok: false, failure: field ? { kind, message, field } : { kind, message } };
+export function fail(kind: FailureKind, message: string, fields?: Record<string, string>): { ok: false; failure: Failure } {
+  return { ok: false, failure: fields ? { kind, message, fields } : { kind, message } };
 }

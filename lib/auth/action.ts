@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { checkAccess } from "./access";
 import type { Permission } from "./permissions";
+import type { Result } from "@/lib/result";
 import type { AccountUser } from "./users";
 
 /**
@@ -17,6 +18,27 @@ export type ActionResult =
   | { ok: false; error: string; fieldErrors?: Record<string, string>; values?: Record<string, string>; outcome?: ActionOutcome };
 
 const MAX_FIELD_LENGTH = 2_000;
+
+/**
+ * A domain answer as the form's answer. A failure's message is the form's message and its
+ * fields the field messages. Whether the request is over: an invalid request was never
+ * made (the form keeps its key and the typed `values`), an "unknown" one may have been
+ * made, any other failure is final.
+ */
+export function fromResult<T>(
+  result: Result<T>,
+  onOk: (value: T) => ActionResult,
+  values?: Record<string, string>,
+): ActionResult {
+  if (result.ok) return onOk(result.value);
+  const { kind, message, fields } = result.failure;
+  return {
+    ok: false,
+    error: message,
+    ...(fields ? { fieldErrors: fields } : {}),
+    ...(kind === "invalid" ? (values ? { values } : {}) : { outcome: kind === "unknown" ? "unknown" : "known" }),
+  };
+}
 
 /**
  * The common part of every action: the signed-in user's current role (from the

@@ -1,6 +1,7 @@
 import { and, asc, eq, sql } from "drizzle-orm";
 import type { Database, Executor } from "@/db/client";
-import { auditLog, users } from "@/db/schema";
+import { users } from "@/db/schema";
+import { recordAudit } from "@/lib/audit/record";
 
 export class UserChangeRefused extends Error {}
 
@@ -37,7 +38,7 @@ export async function deactivateUser(db: Database, accountId: string, actorId: s
       .update(users)
       .set({ active: false, deactivatedAt: new Date() })
       .where(and(eq(users.id, userId), eq(users.accountId, accountId)));
-    await tx.insert(auditLog).values({
+    await recordAudit(tx, {
       accountId,
       actorUserId: actorId,
       action: "user.deactivate",

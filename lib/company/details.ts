@@ -3,7 +3,8 @@ import isoCountries from "i18n-iso-countries";
 import { postcodeValidator, postcodeValidatorExistsForCountry } from "postcode-validator";
 import { z } from "zod";
 import type { Database } from "@/db/client";
-import { auditLog, billingDetails } from "@/db/schema";
+import { billingDetails } from "@/db/schema";
+import { recordAudit } from "@/lib/audit/record";
 import { checkVatNumber, type VatCheck } from "./vat-number";
 
 /** Where the seller is established: EU businesses elsewhere are invoiced with reverse charge. */
@@ -126,7 +127,7 @@ export async function saveCompanyDetails(db: Database, accountId: string, userId
         postalCode: d.postalCode,
         country: d.country,
       };
-    await tx.insert(auditLog).values({
+    await recordAudit(tx, {
       accountId,
       actorUserId: userId,
       action: "billing_details.update",

@@ -1,5 +1,5 @@
 import { and, eq, sql } from "drizzle-orm";
-import type { Database } from "@/db/client";
+import type { Database, Executor } from "@/db/client";
 import { type TopUpAttempt, topUpAttempts } from "@/db/schema";
 import { recordAudit } from "@/lib/audit/record";
 import { declineMessage, GatewayRequestError, GatewayUnavailableError, type PaymentGateway } from "@/lib/payments/gateway";
@@ -97,6 +97,15 @@ export async function expireUnconfirmedTopUps(db: Database, gateway: PaymentGate
   return outcomes;
 }
 
+/** One top-up attempt of the account, for the page where the cardholder confirms it. */
+export async function findTopUpAttempt(db: Executor, accountId: string, attemptId: string): Promise<TopUpAttempt | null> {
+  const [attempt] = await db
+    .select()
+    .from(topUpAttempts)
+    .where(and(eq(topUpAttempts.id, attemptId), eq(topUpAttempts.accountId, accountId)));
+  return attempt ?? null;
+}
+
 export type AuthenticationOutcome =
   | { status: "confirmed"; amount: number; currency: string }
   | { status: "declined" | "expired" | "not_waiting"; message: string }
@@ -118,10 +127,7 @@ export async function completeSandboxAuthentication(
   gateway: SandboxGateway,
   request: { accountId: string; userId: string; attemptId: string; approve: boolean },
 ): Promise<AuthenticationOutcome> {
-  const [attempt] = await db
-    .select()
-    .from(topUpAttempts)
-    .where(and(eq(topUpAttempts.id, request.attemptId), eq(topUpAttempts.accountId, request.accountId)));
+  const attempt = await findTopUpAttempt(db, request.accountId, request.attemptId);
   if (attempt?.status === "canceled" && attempt.failureCode === "authentication_expired") {
     return { status: "expired", message: declineMessage("authentication_expired", null) };
   }

@@ -11,7 +11,10 @@ import {
 import { recordAudit } from "@/lib/audit/record";
 import { type ChargeResult, declineMessage, GatewayRequestError, type PaymentGateway } from "@/lib/payments/gateway";
 import { getPaymentMethod } from "@/lib/payments/payment-methods";
+import { getAccount } from "@/lib/auth/account";
+import { fail, ok, type Result } from "@/lib/result";
 import { lockBalance, postMovements } from "./ledger";
+import { amountInBounds, TOP_UP_MAX, TOP_UP_MIN, TOP_UP_PRESETS } from "./limits";
 
 /**
  * Top-ups: a payment first, credit only once the payment has succeeded. An attempt row
@@ -322,4 +325,41 @@ export async function reconcilePendingTopUps(db: Database, gateway: PaymentGatew
   const outcomes: TopUpOutcome[] = [];
   for (const attempt of stale) outcomes.push(await chargeAttempt(db, gateway, attempt));
   return outcomes;
+}
+
+export interface AddCreditRequest {
+  accountId: string;
+  userId: string;
+  /** One of the preset amounts in minor units, or "custom" for the typed amount. */
+  choice: string;
+  /** Typed in major units of the account's currency. */
+  customAmount?: string;
+  idempotencyKey: string;
+}
+
+/** A top-up under way or done; a declined payment is a refusal. */
+export type AddedCredit = Exclude<TopUpOutcome, { status: "failed" }> & { currency: string };
+
+/** A manual top-up of the amount an admin chose or typed, within the bounds. */
+export async function addCredit(db: Database, gateway: PaymentGateway, request: AddCreditRequest): Promise<Result<AddedCredit>> {
+  const { currency } = await getAccount(db, request.accountId);
+  let amount: number;
+  if (request.choice === "custom") {
+    const typed = amountInBounds(request.customAmount ?? "", currency, TOP_UP_MIN, TOP_UP_MAX);
+    if (!typed.ok) return fail("invalid", "Please correct the amount.", { customAmount: typed.failure.message });
+    amount = typed.value;
+  } else {
+    amount = Number(request.choice);
+    if (!(TOP_UP_PRESETS as readonly number[]).includes(amount)) {
+      return fail("invalid", "Choose one of the amounts shown.", { amount: "Unknown amount." });
+    }
+  }
+  const outcome = await startManualTopUp(db, gateway, {
+    accountId: request.accountId,
+    userId: request.userId,
+    amount,
+    idempotencyKey: request.idempotencyKey,
+  });
+  if (outcome.status === "failed") return fail("refused", outcome.message);
+  return ok({ ...outcome, currency });
 }

@@ -1,6 +1,7 @@
 import { and, eq, isNull } from "drizzle-orm";
 import type { Executor } from "@/db/client";
-import { auditLog, paymentMethods } from "@/db/schema";
+import { paymentMethods } from "@/db/schema";
+import { recordAudit } from "@/lib/audit/record";
 import type { SavedPaymentMethod } from "./gateway";
 
 /** The account's current payment method (null when none); `lock` holds it until the transaction ends. */
@@ -54,7 +55,7 @@ export async function replacePaymentMethod(
     });
   const describe = (m: { type: string; cardBrand?: string | null; cardLast4?: string | null; paypalEmail?: string | null } | undefined) =>
     m ? (m.type === "card" ? `${m.cardBrand} ending in ${m.cardLast4}` : `PayPal ${m.paypalEmail}`) : null;
-  await tx.insert(auditLog).values({
+  await recordAudit(tx, {
     accountId,
     actorUserId,
     action: "payment_method.replace",

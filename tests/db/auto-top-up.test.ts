@@ -2,7 +2,8 @@ import { and, eq, sql } from "drizzle-orm";
 import type PgBoss from "pg-boss";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Database } from "@/db/client";
-import { autoTopUpSettings, creditBalances, creditMovements, paymentMethods, topUpAttempts } from "@/db/schema";
+import { auditLog, autoTopUpSettings, creditBalances, creditMovements, paymentMethods, topUpAttempts, users } from "@/db/schema";
+import { saveAutoTopUpSettings } from "@/lib/credit/auto-top-up-settings";
 import { createDueAttempt, debitAndEnqueue, RetryLater, runAutoTopUp, startTopUpWorker, sweepTopUps } from "@/lib/credit/auto-top-up";
 import { postMovement, postMovements } from "@/lib/credit/ledger";
 import { enqueueAutoTopUp, startQueue } from "@/lib/jobs/queue";
@@ -172,5 +173,42 @@ describe("the auto top-up job", () => {
     expect(await jobState(autoTopUpAttemptId!)).toBeNull();
     await sweepTopUps(db, boss, gateway);
     expect(await jobState(autoTopUpAttemptId!)).toBe("created");
+  });
+});
+
+describe("saving the auto top-up settings", () => {
+  it.each([
+    [{ threshold: "abc", amount: "100" }, { threshold: "Enter an amount such as 50 or 49.90." }],
+    [{ threshold: "1", amount: "100" }, { threshold: "Enter an amount from €5.00 to €1,000.00." }],
+    [{ threshold: "20", amount: "100", monthlyCap: "50" }, { monthlyCap: "The monthly cap must be at least the top-up amount." }],
+  ])("refuses %o field by field, changing nothing", async (typed, fields) => {
+    const { account, admin } = await createAccount(db);
+    const result = await saveAutoTopUpSettings(db, boss, { accountId: account.id, userId: admin.id, enabled: true, ...typed });
+    expect(result, "answer").toEqual({ ok: false, failure: { kind: "invalid", message: "Please correct the highlighted fields.", fields } });
+    expect(await db.select().from(autoTopUpSettings).where(eq(autoTopUpSettings.accountId, account.id)), "settings").toEqual([]);
+    expect(await db.select().from(auditLog).where(eq(auditLog.accountId, account.id)), "audit").toEqual([]);
+  });
+
+  it("saves, audits the change, and starts one top-up when the balance is already below the threshold", async () => {
+    const account = await accountWithAutoTopUp("pm_card_visa", { enabled: false });
+    const [admin] = await db.select().from(users).where(eq(users.accountId, account.id));
+    const result = await saveAutoTopUpSettings(db, boss, {
+      accountId: account.id,
+      userId: admin!.id,
+      enabled: true,
+      threshold: "30",
+      amount: "100.50",
+      monthlyCap: "",
+    });
+    expect(result, "answer").toEqual({ ok: true, value: { enabled: true, amount: 10_050, currency: account.currency, triggered: true } });
+    const [saved] = await db.select().from(autoTopUpSettings).where(eq(autoTopUpSettings.accountId, account.id));
+    expect(saved, "settings").toMatchObject({ enabled: true, threshold: 3_000, amount: 10_050, monthlyCap: null, updatedByUserId: admin!.id });
+    const entries = await db.select().from(auditLog).where(eq(auditLog.accountId, account.id));
+    expect(entries.map((e) => [e.action, e.actorUserId, e.after]), "audit").toEqual([
+      ["auto_top_up.update", admin!.id, { enabled: true, threshold: 3_000, amount: 10_050, monthlyCap: null }],
+    ]);
+    const attempts = await db.select().from(topUpAttempts).where(eq(topUpAttempts.accountId, account.id));
+    expect(attempts.map((a) => [a.kind, a.status, a.amount]), "attempts").toEqual([["auto", "pending", 10_050]]);
+    expect(await jobState(attempts[0]!.id) !== null, "job enqueued").toBe(true);
   });
 });

@@ -1,10 +1,8 @@
 "use server";
 
-import { eq } from "drizzle-orm";
 import { revalidatePath } from "next/cache";
 import { z } from "zod";
-import { auditLog, autoTopUpSettings } from "@/db/schema";
-import { type ActionResult, protectedAction } from "@/lib/auth/action";
+import { type ActionResult, fromResult, protectedAction } from "@/lib/auth/action";
 import { getAccount } from "@/lib/auth/account";
 import { companyDetailsSchema, saveCompanyDetails } from "@/lib/company/details";
 import { exportParamsSchema } from "@/lib/exports/credit-movements";
@@ -12,39 +10,17 @@ import { LINK_LIFETIME_SECONDS, linkQuery, signLink } from "@/lib/exports/signed
 import { getEnv } from "@/lib/env";
 import { changeSeats, previewSeats, SeatChangeRefused } from "@/lib/subscription/seats";
 import { GatewayRequestError, GatewayUnavailableError } from "@/lib/payments/gateway";
-import { createDueAttempt } from "@/lib/credit/auto-top-up";
-import {
-  AUTO_TOP_UP_AMOUNT_MAX,
-  AUTO_TOP_UP_AMOUNT_MIN,
-  AUTO_TOP_UP_CAP_MAX,
-  AUTO_TOP_UP_THRESHOLD_MAX,
-  AUTO_TOP_UP_THRESHOLD_MIN,
-  TOP_UP_MAX,
-  TOP_UP_MIN,
-  TOP_UP_PRESETS,
-} from "@/lib/credit/limits";
+import { saveAutoTopUpSettings } from "@/lib/credit/auto-top-up-settings";
+import { AMOUNT_HINT } from "@/lib/credit/limits";
 import { completeSandboxAuthentication as completeAuthentication } from "@/lib/credit/authentication";
-import { startManualTopUp } from "@/lib/credit/top-ups";
+import { type AddedCredit, addCredit as addCreditToAccount } from "@/lib/credit/top-ups";
 import { getDb } from "@/lib/db";
 import { getQueue } from "@/lib/jobs/app-queue";
-import { enqueueAutoTopUp } from "@/lib/jobs/queue";
-import { formatMoney, parseMajorAmount } from "@/lib/money";
+import { formatMoney } from "@/lib/money";
 import { getGateway, getSandboxGateway } from "@/lib/payments";
 import { saveSandboxPaymentMethod as saveSandboxMethod } from "@/lib/payments/sandbox-payment-methods";
 
 const BILLING = "/dashboard/account/billing";
-
-const AMOUNT_HINT = "Enter an amount such as 50 or 49.90.";
-
-/** An amount typed in major units, within bounds; a message for the field otherwise. */
-function amountField(text: string, currency: string, min: number, max: number): number | string {
-  const minor = parseMajorAmount(text, currency);
-  if (minor === null) return AMOUNT_HINT;
-  if (minor < min || minor > max) {
-    return `Enter an amount from ${formatMoney(min, currency)} to ${formatMoney(max, currency)}.`;
-  }
-  return minor;
-}
 
 export const addCredit = protectedAction(
   "billing.manage",
@@ -54,53 +30,42 @@ export const addCredit = protectedAction(
     idempotencyKey: z.uuid("This form has expired; reload the page."),
   }),
   async (input, user): Promise<ActionResult> => {
-    const account = await getAccount(await getDb(), user.accountId);
-    let amount: number;
-    if (input.amount === "custom") {
-      const parsed = amountField(input.customAmount ?? "", account.currency, TOP_UP_MIN, TOP_UP_MAX);
-      if (typeof parsed === "string") {
-        return { ok: false, error: "Please correct the amount.", fieldErrors: { customAmount: parsed }, values: { ...input } as Record<string, string> };
-      }
-      amount = parsed;
-    } else {
-      const preset = Number(input.amount);
-      if (!(TOP_UP_PRESETS as readonly number[]).includes(preset)) {
-        return { ok: false, error: "Choose one of the amounts shown.", fieldErrors: { amount: "Unknown amount." } };
-      }
-      amount = preset;
-    }
     const db = await getDb();
-    const outcome = await startManualTopUp(db, getGateway(db), {
+    const result = await addCreditToAccount(db, getGateway(db), {
       accountId: user.accountId,
       userId: user.id,
-      amount,
+      choice: input.amount,
+      customAmount: input.customAmount,
       idempotencyKey: input.idempotencyKey,
     });
-    revalidatePath(BILLING);
-    switch (outcome.status) {
-      case "succeeded":
-        // The attempt's amount: a form sent again after an unknown outcome may show another.
-        return {
-          ok: true,
-          outcome: "known",
-          status: "succeeded",
-          message: `${formatMoney(outcome.amount, account.currency)} added to your credit.`,
-        };
-      case "requires_action":
-        return {
-          ok: true,
-          outcome: "known",
-          status: "requires_action",
-          message: `${outcome.message} Nothing is charged until it is confirmed.`,
-          href: `${BILLING}/authenticate/${outcome.attemptId}`,
-        };
-      case "pending":
-        return { ok: true, outcome: "unknown", status: "pending", message: outcome.message };
-      default:
-        return { ok: false, outcome: "known", error: outcome.message };
-    }
+    // A refused payment is recorded too; only a form that was not valid changed nothing.
+    if (result.ok || result.failure.kind !== "invalid") revalidatePath(BILLING);
+    return fromResult(result, creditAdded, formValues(input));
   },
 );
+
+function creditAdded(outcome: AddedCredit): ActionResult {
+  switch (outcome.status) {
+    case "succeeded":
+      // The attempt's amount: a form sent again after an unknown outcome may show another.
+      return {
+        ok: true,
+        outcome: "known",
+        status: "succeeded",
+        message: `${formatMoney(outcome.amount, outcome.currency)} added to your credit.`,
+      };
+    case "requires_action":
+      return {
+        ok: true,
+        outcome: "known",
+        status: "requires_action",
+        message: `${outcome.message} Nothing is charged until it is confirmed.`,
+        href: `${BILLING}/authenticate/${outcome.attemptId}`,
+      };
+    case "pending":
+      return { ok: true, outcome: "unknown", status: "pending", message: outcome.message };
+  }
+}
 
 export const saveAutoTopUp = protectedAction(
   "billing.manage",
@@ -111,63 +76,33 @@ export const saveAutoTopUp = protectedAction(
     monthlyCap: z.string().max(20, AMOUNT_HINT).optional(),
   }),
   async (input, user): Promise<ActionResult> => {
-    const db = await getDb();
-    const account = await getAccount(db, user.accountId);
-    const fieldErrors: Record<string, string> = {};
-    const threshold = amountField(input.threshold, account.currency, AUTO_TOP_UP_THRESHOLD_MIN, AUTO_TOP_UP_THRESHOLD_MAX);
-    const amount = amountField(input.amount, account.currency, AUTO_TOP_UP_AMOUNT_MIN, AUTO_TOP_UP_AMOUNT_MAX);
-    if (typeof threshold === "string") fieldErrors.threshold = threshold;
-    if (typeof amount === "string") fieldErrors.amount = amount;
-    let monthlyCap: number | null = null;
-    if (input.monthlyCap?.trim()) {
-      const cap = amountField(input.monthlyCap, account.currency, AUTO_TOP_UP_AMOUNT_MIN, AUTO_TOP_UP_CAP_MAX);
-      if (typeof cap === "string") fieldErrors.monthlyCap = cap;
-      else if (typeof amount === "number" && cap < amount) fieldErrors.monthlyCap = "The monthly cap must be at least the top-up amount.";
-      else monthlyCap = cap;
-    }
-    if (Object.keys(fieldErrors).length > 0 || typeof threshold === "string" || typeof amount === "string") {
-      return { ok: false, error: "Please correct the highlighted fields.", fieldErrors, values: { ...input } as Record<string, string> };
-    }
-    const enabled = input.enabled === "on";
-    const boss = await getQueue();
-    const triggered = await db.transaction(async (tx) => {
-      const [before] = await tx.select().from(autoTopUpSettings).where(eq(autoTopUpSettings.accountId, user.accountId)).for("update");
-      const values = {
-        enabled,
-        threshold,
-        amount,
-        monthlyCap,
-        updatedAt: new Date(),
-        updatedByUserId: user.id,
-        // Turning it on again starts a new count of failures.
-        ...(enabled && !before?.enabled ? { consecutiveFailures: 0, disabledReason: null } : {}),
-      };
-      await tx
-        .insert(autoTopUpSettings)
-        .values({ accountId: user.accountId, ...values })
-        .onConflictDoUpdate({ target: autoTopUpSettings.accountId, set: values });
-      await tx.insert(auditLog).values({
-        accountId: user.accountId,
-        actorUserId: user.id,
-        action: "auto_top_up.update",
-        before: before ? { enabled: before.enabled, threshold: before.threshold, amount: before.amount, monthlyCap: before.monthlyCap } : null,
-        after: { enabled, threshold, amount, monthlyCap },
-      });
-      // Saved while already below the threshold: one top-up at once.
-      const attempt = enabled ? await createDueAttempt(tx, user.accountId, `auto-on-save:${crypto.randomUUID()}`) : null;
-      if (attempt) await enqueueAutoTopUp(boss, tx, attempt.id);
-      return attempt;
+    const result = await saveAutoTopUpSettings(await getDb(), await getQueue(), {
+      accountId: user.accountId,
+      userId: user.id,
+      enabled: input.enabled === "on",
+      threshold: input.threshold,
+      amount: input.amount,
+      monthlyCap: input.monthlyCap,
     });
-    revalidatePath(BILLING);
-    return {
-      ok: true,
-      message: enabled
-        ? `Auto top-up is on.${triggered ? ` Your balance is below the threshold, so ${formatMoney(amount, account.currency)} is being added now.` : ""}`
-        : "Auto top-up is off.",
-      href: BILLING,
-    };
+    if (result.ok) revalidatePath(BILLING);
+    return fromResult(
+      result,
+      (saved) => ({
+        ok: true,
+        message: saved.enabled
+          ? `Auto top-up is on.${saved.triggered ? ` Your balance is below the threshold, so ${formatMoney(saved.amount, saved.currency)} is being added now.` : ""}`
+          : "Auto top-up is off.",
+        href: BILLING,
+      }),
+      formValues(input),
+    );
   },
 );
+
+/** What the admin typed, for the form to show again with its errors. */
+function formValues(input: Record<string, string | undefined>): Record<string, string> {
+  return { ...input } as Record<string, string>;
+}
 
 const EXPIRY = /^(0[1-9]|1[0-2])\/(\d{2})$/;
 

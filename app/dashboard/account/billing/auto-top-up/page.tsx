@@ -1,8 +1,7 @@
 import type { Metadata } from "next";
-import { eq } from "drizzle-orm";
-import { autoTopUpSettings } from "@/db/schema";
 import { requirePageAccess } from "@/lib/auth/access";
 import { getAccount } from "@/lib/auth/account";
+import { getAutoTopUpSettings } from "@/lib/credit/auto-top-up-settings";
 import {
   AUTO_TOP_UP_AMOUNT_MAX,
   AUTO_TOP_UP_AMOUNT_MIN,
@@ -29,7 +28,7 @@ export default async function AutoTopUpPage() {
   const user = await requirePageAccess("billing.manage", "/dashboard/account/billing/auto-top-up");
   const db = await getDb();
   const account = await getAccount(db, user.accountId);
-  const [settings] = await db.select().from(autoTopUpSettings).where(eq(autoTopUpSettings.accountId, user.accountId));
+  const settings = await getAutoTopUpSettings(db, user.accountId);
   const c = account.currency;
   return (
     <SubPage

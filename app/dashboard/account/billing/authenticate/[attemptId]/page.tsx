@@ -1,11 +1,10 @@
-import { and, eq } from "drizzle-orm";
 import type { Metadata } from "next";
 import { notFound } from "next/navigation";
-import { topUpAttempts } from "@/db/schema";
+import { z } from "zod";
 import { requirePageAccess } from "@/lib/auth/access";
 import { getDb } from "@/lib/db";
 import { formatMoney } from "@/lib/money";
-import { authenticationExpired } from "@/lib/credit/authentication";
+import { authenticationExpired, findTopUpAttempt } from "@/lib/credit/authentication";
 import { gatewayName, getGateway } from "@/lib/payments";
 import { getEnv } from "@/lib/env";
 import { SandboxAuthenticateForm, StripeAuthenticate } from "../../_components/authenticate-form";
@@ -13,17 +12,14 @@ import { SubPage } from "../../_components/sub-page";
 
 export const metadata: Metadata = { title: "Confirm payment" };
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+const attemptIdSchema = z.uuid();
 
 export default async function AuthenticatePage({ params }: { params: Promise<{ attemptId: string }> }) {
   const { attemptId } = await params;
   const user = await requirePageAccess("billing.manage", `/dashboard/account/billing/authenticate/${attemptId}`);
-  if (!UUID.test(attemptId)) notFound();
+  if (!attemptIdSchema.safeParse(attemptId).success) notFound();
   const db = await getDb();
-  const [attempt] = await db
-    .select()
-    .from(topUpAttempts)
-    .where(and(eq(topUpAttempts.id, attemptId), eq(topUpAttempts.accountId, user.accountId)));
+  const attempt = await findTopUpAttempt(db, user.accountId, attemptId);
   if (!attempt) notFound();
   const amount = formatMoney(attempt.amount, attempt.currency);
   // Past its time a payment is no longer offered for confirmation, even before the sweep cancels it.
