@@ -2,6 +2,7 @@ import { getServerSession } from "next-auth";
 import { cache } from "react";
 import { forbidden, redirect } from "next/navigation";
 import { connection } from "next/server";
+import { z } from "zod";
 import type { Executor } from "@/db/client";
 import { getDb } from "@/lib/db";
 import { getAuthOptions } from "./options";
@@ -9,7 +10,8 @@ import { can, type Permission } from "./permissions";
 import { safeReturnPath } from "./return-path";
 import { type AccountUser, findSessionUser } from "./users";
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+const uuid = z.uuid();
+const isUuid = (value: string) => uuid.safeParse(value).success;
 
 export type Access =
   | { status: "signed-out" }
@@ -33,7 +35,7 @@ export async function decideAccess(
   permission: Permission,
 ): Promise<Access> {
   const { userId, accountId } = identity ?? {};
-  if (!userId || !accountId || !UUID.test(userId) || !UUID.test(accountId)) {
+  if (!userId || !accountId || !isUuid(userId) || !isUuid(accountId)) {
     return { status: "signed-out" };
   }
   const user = await findSessionUser(db, userId, accountId);

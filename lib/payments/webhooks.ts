@@ -1,5 +1,6 @@
 import { and, eq } from "drizzle-orm";
 import type Stripe from "stripe";
+import { z } from "zod";
 import type { Database } from "@/db/client";
 import { accounts, paymentProviderEvents, topUpAttempts } from "@/db/schema";
 import { lockBalance } from "@/lib/credit/ledger";
@@ -8,12 +9,13 @@ import type { PaymentGateway, SavedPaymentMethod } from "./gateway";
 import { replacePaymentMethod } from "./payment-methods";
 import { toCharge } from "./stripe-gateway";
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+const uuid = z.uuid();
+const isUuid = (value: string) => uuid.safeParse(value).success;
 
 export type WebhookOutcome = "processed" | "duplicate" | "ignored";
 
 async function knownAccountId(db: Database, value: unknown): Promise<string | null> {
-  if (typeof value !== "string" || !UUID.test(value)) return null;
+  if (typeof value !== "string" || !isUuid(value)) return null;
   const [account] = await db.select({ id: accounts.id }).from(accounts).where(eq(accounts.id, value));
   return account?.id ?? null;
 }
@@ -52,7 +54,7 @@ export async function processStripeEvent(
       case "payment_intent.processing": {
         const intent = event.data.object as Stripe.PaymentIntent;
         const attemptId = intent.metadata?.attemptId;
-        if (!accountId || typeof attemptId !== "string" || !UUID.test(attemptId)) return "ignored";
+        if (!accountId || typeof attemptId !== "string" || !isUuid(attemptId)) return "ignored";
         // Balance before attempt, as everywhere (see lockBalance).
         await lockBalance(tx, accountId);
         const [attempt] = await tx

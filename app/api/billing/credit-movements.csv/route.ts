@@ -10,13 +10,12 @@ import { getEnv } from "@/lib/env";
 
 export const dynamic = "force-dynamic";
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const refuse = (status: number, error: string) =>
   Response.json({ error }, { status, headers: { "Cache-Control": "no-store", "Referrer-Policy": "no-referrer" } });
 
 const linkSchema = z.object({
-  account: z.string().regex(UUID, "account must be an account id"),
-  by: z.string().regex(UUID, "by must be a user id"),
+  account: z.uuid("account must be an account id"),
+  by: z.uuid("by must be a user id"),
   expires: z.coerce.number().int().positive("expires must be a time"),
   sig: z.string().min(1).max(200),
 });
