@@ -2,10 +2,31 @@ import { and, asc, eq, sql } from "drizzle-orm";
 import type { Database, Executor } from "@/db/client";
 import { plans, subscriptionChanges, subscriptions, users } from "@/db/schema";
 import { recordAudit } from "@/lib/audit/record";
-import { GatewayRequestError, type PaymentGateway, type SeatChange, type SeatChangePreview } from "@/lib/payments/gateway";
+import {
+  GatewayRequestError,
+  GatewayUnavailableError,
+  type PaymentGateway,
+  type SeatChange,
+  type SeatChangePreview,
+} from "@/lib/payments/gateway";
+import { type Failure, fail, ok, type Result } from "@/lib/result";
 
-/** A seat change the rules do not allow; the message says why, in words. */
-export class SeatChangeRefused extends Error {}
+/** A seat change the rules do not allow: the message says why, in words, about the quantity. */
+function refused(message: string): { ok: false; failure: Failure } {
+  return fail("refused", message, { quantity: message });
+}
+
+/**
+ * The provider's trouble in words. It does not answer: reached only before a change was
+ * asked for, so nothing changed. It refuses: nothing changed either.
+ */
+function providerFailure(error: unknown): { ok: false; failure: Failure } {
+  if (error instanceof GatewayUnavailableError) {
+    return fail("unavailable", "The payment provider did not answer, so nothing was changed. Please try again.");
+  }
+  if (error instanceof GatewayRequestError) return fail("refused", `The payment provider refused the change: ${error.message}`);
+  throw error;
+}
 
 async function seatState(db: Executor, accountId: string) {
   const [subscription] = await db
@@ -23,7 +44,7 @@ async function seatState(db: Executor, accountId: string) {
     .from(subscriptions)
     .innerJoin(plans, eq(plans.id, subscriptions.planId))
     .where(eq(subscriptions.accountId, accountId));
-  if (!subscription) throw new SeatChangeRefused("This account has no plan yet.");
+  if (!subscription) return null;
   const active = await db
     .select({ name: users.name, email: users.email })
     .from(users)
@@ -32,20 +53,25 @@ async function seatState(db: Executor, accountId: string) {
   return { subscription, active };
 }
 
-type SeatState = Awaited<ReturnType<typeof seatState>>;
+type SeatState = NonNullable<Awaited<ReturnType<typeof seatState>>>;
 
-/** Not below the seats in use (naming who holds them), not above the plan's maximum. */
-function checkBounds({ subscription, active }: SeatState, quantity: number) {
-  if (!Number.isInteger(quantity) || quantity < 1) throw new SeatChangeRefused("Enter a whole number of seats, at least 1.");
-  if (quantity > subscription.maxSeats) {
-    throw new SeatChangeRefused(`The plan allows up to ${subscription.maxSeats} seats.`);
-  }
+/**
+ * The account's seats, when it has a plan and the quantity is allowed: not below the
+ * seats in use (naming who holds them), not above the plan's maximum.
+ */
+async function allowedChange(db: Executor, accountId: string, quantity: number): Promise<Result<SeatState>> {
+  const state = await seatState(db, accountId);
+  if (!state) return refused("This account has no plan yet.");
+  const { subscription, active } = state;
+  if (!Number.isInteger(quantity) || quantity < 1) return refused("Enter a whole number of seats, at least 1.");
+  if (quantity > subscription.maxSeats) return refused(`The plan allows up to ${subscription.maxSeats} seats.`);
   if (quantity < active.length) {
     const holders = active.map((u) => `${u.name} (${u.email})`).join(", ");
-    throw new SeatChangeRefused(
+    return refused(
       `${active.length} seats are in use, so you can go down to ${active.length} at the least. Deactivate users first to free seats. Seats are held by: ${holders}.`,
     );
   }
+  return ok(state);
 }
 
 function seatChange(state: SeatState, quantity: number, at: Date): SeatChange {
@@ -80,17 +106,23 @@ export async function previewSeats(
   accountId: string,
   quantity: number,
   at = new Date(),
-): Promise<SeatPreview> {
-  const state = await seatState(db, accountId);
-  checkBounds(state, quantity);
-  const preview = await gateway.previewSeatChange(seatChange(state, quantity, at));
-  return {
+): Promise<Result<SeatPreview>> {
+  const allowed = await allowedChange(db, accountId, quantity);
+  if (!allowed.ok) return allowed;
+  const state = allowed.value;
+  let preview: SeatChangePreview;
+  try {
+    preview = await gateway.previewSeatChange(seatChange(state, quantity, at));
+  } catch (error) {
+    return providerFailure(error);
+  }
+  return ok({
     ...preview,
     from: state.subscription.seatsPurchased,
     to: quantity,
     renewsAt: state.subscription.periodEnd,
     currentRenewal: state.subscription.seatsPurchased * state.subscription.seatPrice,
-  };
+  });
 }
 
 export type SeatChangeOutcome =
@@ -112,16 +144,17 @@ export async function changeSeats(
   db: Database,
   gateway: PaymentGateway,
   request: { accountId: string; userId: string; quantity: number; idempotencyKey: string; at?: Date },
-): Promise<SeatChangeOutcome> {
+): Promise<Result<SeatChangeOutcome>> {
   // Set once the provider is asked: from then on, a failure does not mean nothing changed.
   const asked: { from: number | null } = { from: null };
   try {
-    return await db.transaction(async (tx) => {
+    return await db.transaction(async (tx): Promise<Result<SeatChangeOutcome>> => {
       await tx.execute(sql`select pg_advisory_xact_lock(hashtext(${`seats:${request.accountId}`}))`);
-      const state = await seatState(tx, request.accountId);
-      checkBounds(state, request.quantity);
+      const allowed = await allowedChange(tx, request.accountId, request.quantity);
+      if (!allowed.ok) return allowed;
+      const state = allowed.value;
       const from = state.subscription.seatsPurchased;
-      if (request.quantity === from) return { status: "changed", from, to: from } as const;
+      if (request.quantity === from) return ok({ status: "changed", from, to: from });
       asked.from = from;
       const at = request.at ?? new Date();
       const confirmed = await gateway.changeSeats({
@@ -152,11 +185,11 @@ export async function changeSeats(
         before: { seats: from },
         after: { seats: confirmed.quantity, prorationAmount: confirmed.prorationAmount },
       });
-      return { status: "changed", from, to: confirmed.quantity } as const;
+      return ok({ status: "changed", from, to: confirmed.quantity });
     });
   } catch (error) {
-    if (asked.from === null || error instanceof GatewayRequestError) throw error;
+    if (asked.from === null || error instanceof GatewayRequestError) return providerFailure(error);
     console.error(`seat change of account ${request.accountId} to ${request.quantity}: outcome not known`, error);
-    return { status: "unconfirmed", from: asked.from, requested: request.quantity };
+    return ok({ status: "unconfirmed", from: asked.from, requested: request.quantity });
   }
 }

@@ -3,7 +3,7 @@ import Stripe from "stripe";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Database } from "@/db/client";
 import { accounts, auditLog, subscriptionChanges, subscriptions, users } from "@/db/schema";
-import { changeSeats, previewSeats, SeatChangeRefused } from "@/lib/subscription/seats";
+import { changeSeats, previewSeats } from "@/lib/subscription/seats";
 import { getStatement } from "@/lib/subscription/statement";
 import { createSandboxGateway } from "@/lib/payments/sandbox-gateway";
 import { createStripeGateway } from "@/lib/payments/stripe-gateway";
@@ -54,28 +54,37 @@ describe("seats", () => {
   it("previews the cost now and from the next renewal", async () => {
     const { account } = await seatAccount(10, 3);
     expect(await previewSeats(db, gateway, account.id, 14, middle)).toMatchObject({
-      from: 10,
-      to: 14,
-      prorationNow: 5_000, // 4 seats x 25.00 x half the period
-      nextRenewal: 35_000,
-      currentRenewal: 25_000,
-      currency: "EUR",
+      ok: true,
+      value: {
+        from: 10,
+        to: 14,
+        prorationNow: 5_000, // 4 seats x 25.00 x half the period
+        nextRenewal: 35_000,
+        currentRenewal: 25_000,
+        currency: "EUR",
+      },
     });
   });
 
   it("refuses to go below the seats in use, naming who holds them, and above the plan's maximum", async () => {
     const { account } = await seatAccount(10, 3);
-    await expect(previewSeats(db, gateway, account.id, 2)).rejects.toThrow(SeatChangeRefused);
-    await expect(changeSeats(db, gateway, { accountId: account.id, userId: "x", quantity: 2, idempotencyKey: "k" })).rejects.toThrow(
-      /3 seats are in use.*Seats are held by: Admin \(admin@.*\), User 1 \(u1@.*\), User 2 \(u2@.*\)\./,
-    );
-    await expect(previewSeats(db, gateway, account.id, 51)).rejects.toThrow("The plan allows up to 50 seats.");
-    await expect(previewSeats(db, gateway, account.id, 0)).rejects.toThrow("Enter a whole number of seats, at least 1.");
+    const inUse = /^3 seats are in use.*Seats are held by: Admin \(admin@.*\), User 1 \(u1@.*\), User 2 \(u2@.*\)\.$/;
+    const refusedWith = (message: string | RegExp) => ({
+      ok: false,
+      failure: { kind: "refused", message: expect.stringMatching(message), fields: { quantity: expect.stringMatching(message) } },
+    });
+    expect(await previewSeats(db, gateway, account.id, 2), "preview below the seats in use").toEqual(refusedWith(inUse));
+    expect(
+      await changeSeats(db, gateway, { accountId: account.id, userId: "x", quantity: 2, idempotencyKey: "k" }),
+      "change below the seats in use",
+    ).toEqual(refusedWith(inUse));
+    expect(await previewSeats(db, gateway, account.id, 51), "above the maximum").toEqual(refusedWith(/^The plan allows up to 50 seats\.$/));
+    expect(await previewSeats(db, gateway, account.id, 0), "zero").toEqual(refusedWith(/^Enter a whole number of seats, at least 1\.$/));
   });
 
   it("changes the provider first and records the quantity it confirmed, with an audit entry", async () => {
     const { account, admin, sub } = await seatAccount(10, 3);
-    expect(await changeSeats(db, gateway, { accountId: account.id, userId: admin.id, quantity: 12, idempotencyKey: "k1" })).toEqual({ status: "changed", from: 10, to: 12 });
+    expect(await changeSeats(db, gateway, { accountId: account.id, userId: admin.id, quantity: 12, idempotencyKey: "k1" })).toEqual({ ok: true, value: { status: "changed", from: 10, to: 12 } });
     expect(providerQuantity(sub)).toBe(12);
     const [row] = await db.select().from(subscriptions).where(eq(subscriptions.accountId, account.id));
     expect(row!.seatsPurchased).toBe(12);
@@ -89,13 +98,13 @@ describe("seats", () => {
     const { account, admin, sub } = await seatAccount(10, 3);
     const request = { accountId: account.id, userId: admin.id, quantity: 15, idempotencyKey: "k1" };
     fake.failNext({ kind: "error500" }, 3);
-    expect(await changeSeats(db, gateway, request)).toEqual({ status: "unconfirmed", from: 10, requested: 15 });
+    expect(await changeSeats(db, gateway, request)).toEqual({ ok: true, value: { status: "unconfirmed", from: 10, requested: 15 } });
     expect(providerQuantity(sub)).toBe(10);
     const [row] = await db.select().from(subscriptions).where(eq(subscriptions.accountId, account.id));
     expect(row!.seatsPurchased).toBe(10);
     expect(await db.select().from(auditLog).where(eq(auditLog.accountId, account.id))).toEqual([]);
     expect(await db.select().from(subscriptionChanges).where(eq(subscriptionChanges.accountId, account.id))).toEqual([]);
-    expect(await changeSeats(db, gateway, request)).toEqual({ status: "changed", from: 10, to: 15 });
+    expect(await changeSeats(db, gateway, request)).toEqual({ ok: true, value: { status: "changed", from: 10, to: 15 } });
     expect(providerQuantity(sub)).toBe(15);
   });
 
@@ -106,13 +115,13 @@ describe("seats", () => {
     const request = { accountId: account.id, userId: admin.id, quantity: 12, idempotencyKey: "k-unknown" };
     const allowWrites = await refuseUpdates(db, "subscriptions", `new.seats_purchased <> old.seats_purchased and new.account_id = '${account.id}'`);
     try {
-      expect(await changeSeats(db, gateway, request)).toEqual({ status: "unconfirmed", from: 10, requested: 12 });
+      expect(await changeSeats(db, gateway, request)).toEqual({ ok: true, value: { status: "unconfirmed", from: 10, requested: 12 } });
       expect(providerQuantity(sub), "the provider made the change").toBe(12);
       const [row] = await db.select().from(subscriptions).where(eq(subscriptions.accountId, account.id));
       expect(row!.seatsPurchased, "the database did not record it").toBe(10);
       expect(await db.select().from(auditLog).where(eq(auditLog.accountId, account.id))).toEqual([]);
       await allowWrites();
-      expect(await changeSeats(db, gateway, request)).toEqual({ status: "changed", from: 10, to: 12 });
+      expect(await changeSeats(db, gateway, request)).toEqual({ ok: true, value: { status: "changed", from: 10, to: 12 } });
     } finally {
       await allowWrites();
     }
@@ -135,7 +144,7 @@ describe("seats", () => {
           changeSeats(db, gateway, { accountId: account.id, userId: admin.id, quantity, idempotencyKey: `r${round}-${i}` }),
         ),
       );
-      expect(results.every((r) => r.status === "fulfilled")).toBe(true);
+      expect(results.every((r) => r.status === "fulfilled" && r.value.ok)).toBe(true);
       const [row] = await db.select().from(subscriptions).where(eq(subscriptions.accountId, account.id));
       expect(row!.seatsPurchased).toBe(providerQuantity(sub));
     }
@@ -193,7 +202,9 @@ describe("the period's summary is what the provider charged", () => {
     await subscribe(db, account.id, { start: periodStart, end: periodEnd }, 5);
     const pricedAt = new Date("2026-11-09T10:00:01Z");
     const statementBefore = await getStatement(db, await accountRow(account.id));
-    const preview = await previewSeats(db, sandbox, account.id, 8, pricedAt);
+    const previewed = await previewSeats(db, sandbox, account.id, 8, pricedAt);
+    if (!previewed.ok) throw new Error(`preview refused: ${previewed.failure.message}`);
+    const preview = previewed.value;
     await changeSeats(db, sandbox, { accountId: account.id, userId: admin.id, quantity: 8, idempotencyKey: "sandbox-1", at: pricedAt });
 
     const statement = await getStatement(db, await accountRow(account.id));

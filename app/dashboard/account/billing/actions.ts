@@ -8,8 +8,7 @@ import { companyDetailsSchema, saveCompanyDetails } from "@/lib/company/details"
 import { exportParamsSchema } from "@/lib/exports/credit-movements";
 import { LINK_LIFETIME_SECONDS, linkQuery, signLink } from "@/lib/exports/signed-link";
 import { getEnv } from "@/lib/env";
-import { changeSeats, previewSeats, SeatChangeRefused } from "@/lib/subscription/seats";
-import { GatewayRequestError, GatewayUnavailableError } from "@/lib/payments/gateway";
+import { changeSeats, previewSeats } from "@/lib/subscription/seats";
 import { saveAutoTopUpSettings } from "@/lib/credit/auto-top-up-settings";
 import { AMOUNT_HINT } from "@/lib/credit/limits";
 import { completeSandboxAuthentication as completeAuthentication } from "@/lib/credit/authentication";
@@ -182,27 +181,6 @@ const SEATS_UNCONFIRMED =
   "We could not confirm the seat change yet. Confirm it again to check; the change is made once and you will not be charged twice.";
 
 /**
- * Seat changes answer refusals and provider trouble in words; nothing else escapes. The
- * provider not answering reaches here only before a change was asked for (a preview).
- */
-async function seatOutcome(run: () => Promise<ActionResult>): Promise<ActionResult> {
-  try {
-    return await run();
-  } catch (error) {
-    if (error instanceof SeatChangeRefused) {
-      return { ok: false, outcome: "known", error: error.message, fieldErrors: { quantity: error.message } };
-    }
-    if (error instanceof GatewayUnavailableError) {
-      return { ok: false, outcome: "known", error: "The payment provider did not answer, so nothing was changed. Please try again." };
-    }
-    if (error instanceof GatewayRequestError) {
-      return { ok: false, outcome: "known", error: `The payment provider refused the change: ${error.message}` };
-    }
-    throw error;
-  }
-}
-
-/**
  * How long a previewed price holds: the change is made at the preview's instant, so that
  * what is charged is what was shown; an older preview (or a forged instant) is refused.
  */
@@ -214,12 +192,12 @@ const pricedAtField = z.coerce
   .refine((ms) => ms <= Date.now() + 60_000 && Date.now() - ms <= PREVIEW_VALID_MS, "This preview has expired; preview the change again.")
   .transform((ms) => new Date(ms));
 
-export const previewSeatChange = protectedAction("billing.manage", z.object({ quantity: seatsField }), async (input, user) =>
-  seatOutcome(async () => {
-    const db = await getDb();
-    const account = await getAccount(db, user.accountId);
-    const pricedAt = new Date();
-    const preview = await previewSeats(db, getGateway(db), user.accountId, input.quantity, pricedAt);
+export const previewSeatChange = protectedAction("billing.manage", z.object({ quantity: seatsField }), async (input, user) => {
+  const db = await getDb();
+  const account = await getAccount(db, user.accountId);
+  const pricedAt = new Date();
+  const result = await previewSeats(db, getGateway(db), user.accountId, input.quantity, pricedAt);
+  return fromResult(result, (preview): ActionResult => {
     const money = (minor: number) => formatMoney(minor, account.currency);
     const renews = new Intl.DateTimeFormat("en-GB", { dateStyle: "medium", timeZone: account.timeZone }).format(preview.renewsAt);
     if (preview.to === preview.from) return { ok: false, error: `You already have ${preview.from} seats.` };
@@ -233,30 +211,31 @@ export const previewSeatChange = protectedAction("billing.manage", z.object({ qu
       message: `${preview.from} to ${preview.to} seats: ${now}; from ${renews} each renewal costs ${money(preview.nextRenewal)} (now ${money(preview.currentRenewal)}).`,
       values: { pricedAt: String(pricedAt.getTime()) },
     };
-  }),
-);
+  });
+});
 
 export const confirmSeatChange = protectedAction(
   "billing.manage",
   z.object({ quantity: seatsField, idempotencyKey: z.uuid("This form has expired; reload the page."), pricedAt: pricedAtField }),
-  async (input, user) =>
-    seatOutcome(async () => {
-      const db = await getDb();
-      const result = await changeSeats(db, getGateway(db), {
-        accountId: user.accountId,
-        userId: user.id,
-        quantity: input.quantity,
-        idempotencyKey: input.idempotencyKey,
-        at: input.pricedAt,
-      });
-      revalidatePath(BILLING);
-      if (result.status === "unconfirmed") {
+  async (input, user) => {
+    const db = await getDb();
+    const result = await changeSeats(db, getGateway(db), {
+      accountId: user.accountId,
+      userId: user.id,
+      quantity: input.quantity,
+      idempotencyKey: input.idempotencyKey,
+      at: input.pricedAt,
+    });
+    if (result.ok) revalidatePath(BILLING);
+    return fromResult(result, (change): ActionResult => {
+      if (change.status === "unconfirmed") {
         return { ok: true, outcome: "unknown", status: "pending", message: SEATS_UNCONFIRMED };
       }
       // The same request again after its answer was lost finds the change already made.
-      const message = result.from === result.to ? `You have ${result.to} seats.` : `Seats changed from ${result.from} to ${result.to}.`;
+      const message = change.from === change.to ? `You have ${change.to} seats.` : `Seats changed from ${change.from} to ${change.to}.`;
       return { ok: true, outcome: "known", message, href: BILLING };
-    }),
+    });
+  },
 );
 
 /** A signed direct link to the export, valid for 24 hours, for finance people without a login. */
