@@ -18,7 +18,7 @@ const server = http.createServer(async (request, response) => {
   }
   const answer = await authorizeCall(db, parsed.data);
   response.writeHead(200, { "content-type": "application/json" });
-  response.end(JSON.stringify(answer.found ? { allowed: answer.allowed, reason: answer.reason } : { allowed: false }));
+  response.end(JSON.stringify(answer.ok ? { allowed: answer.value.allowed, reason: answer.value.reason } : { allowed: false }));
 });
 server.listen(0, "127.0.0.1", () => {
   console.log((server.address() as { port: number }).port);

@@ -2,8 +2,7 @@ import { and, asc, eq, sql } from "drizzle-orm";
 import type { Database, Executor } from "@/db/client";
 import { users } from "@/db/schema";
 import { recordAudit } from "@/lib/audit/record";
-
-export class UserChangeRefused extends Error {}
+import { fail, ok, type Result } from "@/lib/result";
 
 export async function listUsers(db: Executor, accountId: string) {
   return db
@@ -17,22 +16,22 @@ export async function listUsers(db: Executor, accountId: string) {
  * Deactivates a user of the account, which frees their seat. Not yourself, and never the
  * last active admin (the account would have nobody to manage billing).
  */
-export async function deactivateUser(db: Database, accountId: string, actorId: string, userId: string) {
-  if (userId === actorId) throw new UserChangeRefused("You cannot deactivate yourself.");
-  await db.transaction(async (tx) => {
+export async function deactivateUser(db: Database, accountId: string, actorId: string, userId: string): Promise<Result> {
+  if (userId === actorId) return fail("refused", "You cannot deactivate yourself.");
+  return db.transaction(async (tx): Promise<Result> => {
     const [target] = await tx
       .select()
       .from(users)
       .where(and(eq(users.id, userId), eq(users.accountId, accountId)))
       .for("update");
-    if (!target) throw new UserChangeRefused("This user is not in your account.");
-    if (!target.active) throw new UserChangeRefused(`${target.name} is already deactivated.`);
+    if (!target) return fail("not_found", "This user is not in your account.");
+    if (!target.active) return fail("refused", `${target.name} is already deactivated.`);
     if (target.role === "admin") {
       const [admins] = await tx
         .select({ n: sql<number>`count(*)`.mapWith(Number) })
         .from(users)
         .where(and(eq(users.accountId, accountId), eq(users.role, "admin"), eq(users.active, true)));
-      if ((admins?.n ?? 0) <= 1) throw new UserChangeRefused("The last admin cannot be deactivated.");
+      if ((admins?.n ?? 0) <= 1) return fail("refused", "The last admin cannot be deactivated.");
     }
     await tx
       .update(users)
@@ -45,5 +44,6 @@ export async function deactivateUser(db: Database, accountId: string, actorId: s
       before: { active: true },
       after: { name: target.name, email: target.email, active: false },
     });
+    return ok();
   });
 }

@@ -3,6 +3,7 @@ import { z } from "zod";
 import type { Database } from "@/db/client";
 import { accounts, creditBalances, phoneNumbers, rateCards, subscriptions } from "@/db/schema";
 import { formatMoney } from "@/lib/money";
+import { fail, ok, type Result } from "@/lib/result";
 import { notOwnNumber, ownSide } from "./ownership";
 import { rateTables } from "./tables";
 
@@ -25,9 +26,13 @@ export const authorizeSchema = z.object({
 });
 export type AuthorizeRequest = z.output<typeof authorizeSchema>;
 
-export type Authorization =
-  | { found: false }
-  | { found: true; allowed: boolean; reason: string; balance: number; currency: string };
+/** The answer for a known account; a call that may not start is an answer too, not a failure. */
+export interface Authorization {
+  allowed: boolean;
+  reason: string;
+  balance: number;
+  currency: string;
+}
 
 /**
  * The one read, prepared once per connection: planning it cost more than running it (an
@@ -66,21 +71,16 @@ function accountLookup(db: Database) {
 
 const lookups = new WeakMap<Database, ReturnType<typeof accountLookup>>();
 
-export async function authorizeCall(db: Database, request: AuthorizeRequest): Promise<Authorization> {
+/** May this call start? Fails only for an account slug that is not known. */
+export async function authorizeCall(db: Database, request: AuthorizeRequest): Promise<Result<Authorization>> {
   const usage = { ...request, kind: "call" as const };
   let lookup = lookups.get(db);
   if (!lookup) lookups.set(db, (lookup = accountLookup(db)));
   const [row] = await lookup.execute({ slug: request.account, number: usage[ownSide(usage)] });
-  if (!row) return { found: false };
+  if (!row) return fail("not_found", `unknown account ${request.account}`);
   const balance = row.balance ?? 0;
   const money = formatMoney(balance, row.currency);
-  const verdict = (allowed: boolean, reason: string): Authorization => ({
-    found: true,
-    allowed,
-    reason,
-    balance,
-    currency: row.currency,
-  });
+  const verdict = (allowed: boolean, reason: string): Result<Authorization> => ok({ allowed, reason, balance, currency: row.currency });
 
   if (!row.holdsNumber) return verdict(false, notOwnNumber(usage, request.account, "now"));
 

@@ -1,4 +1,5 @@
 import { createHash, timingSafeEqual } from "node:crypto";
+import { errorResponse } from "@/lib/http/respond";
 
 /**
  * The telephony platform's bearer token (env PLATFORM_API_TOKEN), compared in constant
@@ -18,8 +19,5 @@ export function checkPlatformToken(authorization: string | null, expected: strin
 
 /** The JSON answer of a refused request, with the challenge a 401 needs. */
 export function refusal(auth: Exclude<PlatformAuth, { ok: true }>): Response {
-  return Response.json(
-    { error: auth.reason },
-    { status: auth.status, headers: auth.status === 401 ? { "WWW-Authenticate": 'Bearer realm="platform"' } : {} },
-  );
+  return errorResponse(auth.status, auth.reason, auth.status === 401 ? { "WWW-Authenticate": 'Bearer realm="platform"' } : {});
 }

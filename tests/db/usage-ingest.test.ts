@@ -16,7 +16,8 @@ import {
 import { getIncludedPackages, getNotIncludedUsage } from "@/lib/usage/queries";
 import { postMovement } from "@/lib/credit/ledger";
 import { ingestUsage, type UsageResult } from "@/lib/usage/ingest";
-import { authorizeCall } from "@/lib/usage/authorize";
+import { type Authorization, authorizeCall } from "@/lib/usage/authorize";
+import type { Result } from "@/lib/result";
 import { seedCatalog } from "@/db/seed/catalog";
 import { freshDatabase, type TestDatabase } from "../support/fresh-database";
 import { addNumber, createAccount, createRateCard, subscribe } from "../support/fixtures";
@@ -486,13 +487,19 @@ describe("usage ingestion", () => {
 });
 
 describe("call authorization", () => {
+  /** The verdict for a known account; the unknown one is asked on its own below. */
+  const verdict = async (answer: Promise<Result<Authorization>>) => {
+    const result = await answer;
+    if (!result.ok) throw new Error(`no verdict: ${result.failure.message}`);
+    return result.value;
+  };
   // Outbound calls and forwarded legs come from the account's office line; inbound ones from outside.
   const ask = (t: Tenant, direction: "outbound" | "inbound", to: string, forwarded = false) =>
-    authorizeCall(db, { account: t.account.slug, direction, from: direction === "outbound" || forwarded ? t.office : "+33123456789", to, forwarded });
+    verdict(authorizeCall(db, { account: t.account.slug, direction, from: direction === "outbound" || forwarded ? t.office : "+33123456789", to, forwarded }));
 
   it("allows outbound calls above zero and blocks them at or below zero, saying why", async () => {
     const t = await tenant(1);
-    expect(await ask(t, "outbound", "+81312345678")).toMatchObject({ found: true, allowed: true, reason: "balance €0.01 is above zero" });
+    expect(await ask(t, "outbound", "+81312345678")).toMatchObject({ allowed: true, reason: "balance €0.01 is above zero" });
     await postMovement(db, t.account.id, { type: "adjustment", amount: -1, description: "to zero", actor: "test" });
     const atZero = await ask(t, "outbound", "+81312345678");
     expect(atZero).toMatchObject({ allowed: false });
@@ -516,12 +523,12 @@ describe("call authorization", () => {
     const released = (await addNumber(db, acme.account.id, "+4930555000201", { acquiredAt: new Date(Date.now() - 86_400_000 * 10), releasedAt: new Date(Date.now() - 60_000) })).e164;
     const tomorrow = (await addNumber(db, acme.account.id, "+4930555000202", { acquiredAt: new Date(Date.now() + 86_400_000) })).e164;
     const from = (number: string, forwarded = false) =>
-      authorizeCall(db, { account: acme.account.slug, direction: "outbound", from: number, to: "+81312345678", forwarded });
+      verdict(authorizeCall(db, { account: acme.account.slug, direction: "outbound", from: number, to: "+81312345678", forwarded }));
     const to = (number: string) =>
-      authorizeCall(db, { account: acme.account.slug, direction: "inbound", from: "+33123456789", to: number, forwarded: false });
+      verdict(authorizeCall(db, { account: acme.account.slug, direction: "inbound", from: "+33123456789", to: number, forwarded: false }));
     const outboundReason = (n: string) => `from ${n} is not a number of account ${acme.account.slug}: an outbound call must come from one of the account's numbers`;
     const inboundReason = (n: string) => `to ${n} is not a number of account ${acme.account.slug}: an inbound call must go to one of the account's numbers`;
-    expect(await from(globex.office)).toMatchObject({ found: true, allowed: false, reason: outboundReason(globex.office), balance: 10_000 });
+    expect(await from(globex.office)).toMatchObject({ allowed: false, reason: outboundReason(globex.office), balance: 10_000 });
     expect(await from(globex.office, true)).toMatchObject({
       allowed: false,
       reason: `from ${globex.office} is not a number of account ${acme.account.slug}: a forwarded leg must come from one of the account's numbers`,
@@ -538,6 +545,9 @@ describe("call authorization", () => {
   it("blocks destinations without a rate and does not know other slugs", async () => {
     const t = await tenant();
     expect(await ask(t, "outbound", "+8613812345678")).toMatchObject({ allowed: false, reason: "no rate for destination +8613812345678" });
-    expect(await authorizeCall(db, { account: "no-such-tenant", direction: "outbound", from: "+4930111111", to: "+4930123456", forwarded: false })).toEqual({ found: false });
+    expect(await authorizeCall(db, { account: "no-such-tenant", direction: "outbound", from: "+4930111111", to: "+4930123456", forwarded: false })).toEqual({
+      ok: false,
+      failure: { kind: "not_found", message: "unknown account no-such-tenant" },
+    });
   });
 });

@@ -23,7 +23,7 @@ describe("deactivating users", () => {
     await subscribe(db, account.id, { start: new Date("2026-11-01"), end: new Date("2026-12-01") }, 5);
     const [agent] = await db.insert(users).values({ accountId: account.id, email: `a@${account.slug}.test`, name: "Agent" }).returning();
     expect((await getSubscription(db, account.id))!.seatsUsed).toBe(2);
-    await deactivateUser(db, account.id, admin.id, agent!.id);
+    expect(await deactivateUser(db, account.id, admin.id, agent!.id), "deactivated").toEqual({ ok: true, value: undefined });
     expect((await getSubscription(db, account.id))!.seatsUsed).toBe(1);
     const [entry] = await db.select().from(auditLog).where(eq(auditLog.accountId, account.id));
     expect(entry).toMatchObject({ action: "user.deactivate", actorUserId: admin.id });
@@ -33,13 +33,13 @@ describe("deactivating users", () => {
     const { account, admin } = await createAccount(db);
     const other = await createAccount(db);
     const [second] = await db.insert(users).values({ accountId: account.id, email: `s@${account.slug}.test`, name: "Second", role: "admin" }).returning();
-    await expect(deactivateUser(db, account.id, admin.id, admin.id)).rejects.toThrow("You cannot deactivate yourself.");
-    await expect(deactivateUser(db, account.id, admin.id, other.admin.id)).rejects.toThrow("This user is not in your account.");
+    expect(await deactivateUser(db, account.id, admin.id, admin.id), "you cannot deactivate yourself").toEqual({ ok: false, failure: { kind: "refused", message: "You cannot deactivate yourself." } });
+    expect(await deactivateUser(db, account.id, admin.id, other.admin.id), "this user is not in your account").toEqual({ ok: false, failure: { kind: "not_found", message: "This user is not in your account." } });
     await deactivateUser(db, account.id, admin.id, second!.id);
-    await expect(deactivateUser(db, account.id, admin.id, second!.id)).rejects.toThrow("Second is already deactivated.");
+    expect(await deactivateUser(db, account.id, admin.id, second!.id), "second is already deactivated").toEqual({ ok: false, failure: { kind: "refused", message: "Second is already deactivated." } });
     // The other tenant's only admin cannot be removed by its own admin's colleague either.
     const [helper] = await db.insert(users).values({ accountId: other.account.id, email: `h@${other.account.slug}.test`, name: "Helper", role: "supervisor" }).returning();
-    await expect(deactivateUser(db, other.account.id, helper!.id, other.admin.id)).rejects.toThrow("The last admin cannot be deactivated.");
+    expect(await deactivateUser(db, other.account.id, helper!.id, other.admin.id), "the last admin cannot be deactivated").toEqual({ ok: false, failure: { kind: "refused", message: "The last admin cannot be deactivated." } });
     const [still] = await db.select().from(users).where(eq(users.id, other.admin.id));
     expect(still!.active).toBe(true);
   });

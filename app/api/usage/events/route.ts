@@ -1,9 +1,9 @@
+import { withPlatformToken } from "@/lib/auth/route";
 import { getDb } from "@/lib/db";
-import { getEnv } from "@/lib/env";
+import { errorResponse } from "@/lib/http/respond";
 import { enqueueAutoTopUp } from "@/lib/jobs/queue";
 import { getQueue } from "@/lib/jobs/app-queue";
 import { ingestUsage, usageBatchSchema } from "@/lib/usage/ingest";
-import { checkPlatformToken, refusal } from "@/lib/usage/platform-auth";
 import { readJsonBody } from "@/lib/usage/platform-request";
 
 export const dynamic = "force-dynamic";
@@ -11,21 +11,17 @@ export const dynamic = "force-dynamic";
 /** A batch of 1,000 records is well under this; anything larger is not a batch of ours. */
 const MAX_BODY_BYTES = 2 * 1024 * 1024;
 
-const error = (status: number, message: string) => Response.json({ error: message }, { status });
-
 /**
  * Call and SMS records from the telephony platform: each rated once and charged from
  * credit. 200 with one result per record when any was accepted (rated or duplicate);
  * 422 with the same results when none was; 400 when the body as a whole is not a batch;
  * 415 when it is not application/json.
  */
-export async function POST(request: Request) {
-  const auth = checkPlatformToken(request.headers.get("authorization"), getEnv().PLATFORM_API_TOKEN);
-  if (!auth.ok) return refusal(auth);
+export const POST = withPlatformToken(async (request) => {
   const body = await readJsonBody(request, MAX_BODY_BYTES);
-  if (!body.ok) return error(body.status, body.error);
+  if (!body.ok) return errorResponse(body.status, body.error);
   const batch = usageBatchSchema.safeParse(body.body);
-  if (!batch.success) return error(400, batch.error.issues.map((i) => i.message).join("; "));
+  if (!batch.success) return errorResponse(400, batch.error.issues.map((i) => i.message).join("; "));
 
   const db = await getDb();
   const queue = await getQueue().catch(() => null);
@@ -37,8 +33,8 @@ export async function POST(request: Request) {
     });
   } catch (failure) {
     console.error("usage batch failed:", failure);
-    return error(500, "the batch could not be rated; nothing was applied, so it is safe to send it again");
+    return errorResponse(500, "the batch could not be rated; nothing was applied, so it is safe to send it again");
   }
   const anyAccepted = results.some((r) => r.status !== "rejected");
   return Response.json({ results }, { status: anyAccepted ? 200 : 422 });
-}
+});
