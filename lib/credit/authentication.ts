@@ -4,6 +4,7 @@ import { type TopUpAttempt, topUpAttempts } from "@/db/schema";
 import { recordAudit } from "@/lib/audit/record";
 import { declineMessage, GatewayRequestError, GatewayUnavailableError, type PaymentGateway } from "@/lib/payments/gateway";
 import type { SandboxGateway } from "@/lib/payments/sandbox-gateway";
+import { fail, ok, type Result } from "@/lib/result";
 import { applyChargeResult, type ChargeAnswer, outcomeOf, type TopUpOutcome, unconfirmed } from "./top-ups";
 
 /**
@@ -106,9 +107,12 @@ export async function findTopUpAttempt(db: Executor, accountId: string, attemptI
   return attempt ?? null;
 }
 
+/**
+ * A payment confirmed, or still waiting. A decline, a payment past its time and one that
+ * is not waiting (any more, or in this account) are refusals, each said in words.
+ */
 export type AuthenticationOutcome =
   | { status: "confirmed"; amount: number; currency: string }
-  | { status: "declined" | "expired" | "not_waiting"; message: string }
   /** The bank's answer may have been given but is not recorded: the payment still waits. */
   | { status: "unconfirmed"; message: string };
 
@@ -126,20 +130,20 @@ export async function completeSandboxAuthentication(
   db: Database,
   gateway: SandboxGateway,
   request: { accountId: string; userId: string; attemptId: string; approve: boolean },
-): Promise<AuthenticationOutcome> {
+): Promise<Result<AuthenticationOutcome>> {
   const attempt = await findTopUpAttempt(db, request.accountId, request.attemptId);
   if (attempt?.status === "canceled" && attempt.failureCode === "authentication_expired") {
-    return { status: "expired", message: declineMessage("authentication_expired", null) };
+    return fail("refused", declineMessage("authentication_expired", null));
   }
   if (!attempt || attempt.status !== "requires_action" || !attempt.providerPaymentIntentId) {
-    return { status: "not_waiting", message: NOT_WAITING };
+    return fail("refused", NOT_WAITING);
   }
   if (authenticationExpired(attempt)) {
     // Past its time the payment is canceled, unless it was confirmed in the meantime.
     const outcome = await expireAttempt(db, gateway, attempt);
     return outcome.status === "succeeded"
-      ? { status: "confirmed", amount: attempt.amount, currency: attempt.currency }
-      : { status: "expired", message: declineMessage("authentication_expired", null) };
+      ? ok({ status: "confirmed", amount: attempt.amount, currency: attempt.currency })
+      : fail("refused", declineMessage("authentication_expired", null));
   }
   let charge: ChargeAnswer;
   try {
@@ -150,20 +154,20 @@ export async function completeSandboxAuthentication(
   } catch (error) {
     // A payment the sandbox does not know can never be confirmed; the sweep closes it.
     if (error instanceof GatewayRequestError) {
-      return { status: "not_waiting", message: "This payment can no longer be confirmed, and nothing was charged." };
+      return fail("refused", "This payment can no longer be confirmed, and nothing was charged.");
     }
     // Anything else leaves the attempt waiting: confirming again asks about the same payment.
     unconfirmed(attempt, error);
-    return { status: "unconfirmed", message: UNCONFIRMED_AUTHENTICATION };
+    return ok({ status: "unconfirmed", message: UNCONFIRMED_AUTHENTICATION });
   }
   switch (charge.status) {
     case "succeeded":
-      return { status: "confirmed", amount: attempt.amount, currency: attempt.currency };
+      return ok({ status: "confirmed", amount: attempt.amount, currency: attempt.currency });
     case "canceled":
-      return { status: "expired", message: declineMessage("authentication_expired", null) };
+      return fail("refused", declineMessage("authentication_expired", null));
     case "failed":
-      return { status: "declined", message: "The payment was not confirmed, and nothing was charged." };
+      return fail("refused", "The payment was not confirmed, and nothing was charged.");
     default:
-      return { status: "not_waiting", message: NOT_WAITING };
+      return fail("refused", NOT_WAITING);
   }
 }

@@ -1,4 +1,5 @@
 import type { Database } from "@/db/client";
+import { fail, ok, type Result } from "@/lib/result";
 import { declineMessage, type SavedPaymentMethod } from "./gateway";
 import { getPaymentMethod, replacePaymentMethod } from "./payment-methods";
 import { type SandboxGateway, sandboxPaymentMethodId } from "./sandbox-gateway";
@@ -7,9 +8,6 @@ export type SandboxMethodInput =
   | { type: "card"; cardNumber: string; expMonth: number; expYear: number }
   | { type: "paypal"; paypalEmail: string };
 
-export type SaveMethodResult =
-  | { ok: true }
-  | { ok: false; error: string; field: "cardNumber" | "expiry"; message: string };
 
 const BRANDS: Record<string, string> = { visa: "Visa", mastercard: "Mastercard", amex: "American Express", discover: "Discover" };
 
@@ -23,26 +21,23 @@ export async function saveSandboxPaymentMethod(
   gateway: SandboxGateway,
   request: { accountId: string; userId: string; method: SandboxMethodInput },
   now = new Date(),
-): Promise<SaveMethodResult> {
+): Promise<Result> {
   const { method } = request;
   let saved: SavedPaymentMethod;
   if (method.type === "card") {
     const year = now.getUTCFullYear();
     if (method.expYear < year || (method.expYear === year && method.expMonth < now.getUTCMonth() + 1)) {
-      return { ok: false, error: "Please correct the card.", field: "expiry", message: "This card has expired." };
+      return fail("invalid", "Please correct the card.", { expiry: "This card has expired." });
     }
     const setup = gateway.confirmCardSetup({ number: method.cardNumber, expMonth: method.expMonth, expYear: method.expYear });
     if (setup.status !== "succeeded") {
       if (setup.code === "test_mode_live_card") {
-        return { ok: false, error: "Please correct the card.", field: "cardNumber", message: setup.message };
+        return fail("invalid", "Please correct the card.", { cardNumber: setup.message });
       }
       const current = await currentMethodInWords(db, request.accountId);
-      return {
-        ok: false,
-        error: current ? `The card was not saved. You still pay with the ${current}.` : "The card was not saved.",
-        field: "cardNumber",
-        message: declineMessage(setup.code, setup.message),
-      };
+      return fail("refused", current ? `The card was not saved. You still pay with the ${current}.` : "The card was not saved.", {
+        cardNumber: declineMessage(setup.code, setup.message),
+      });
     }
     saved = setup.method;
   } else {
@@ -54,7 +49,7 @@ export async function saveSandboxPaymentMethod(
     };
   }
   await db.transaction((tx) => replacePaymentMethod(tx, request.accountId, "sandbox", saved, request.userId));
-  return { ok: true };
+  return ok();
 }
 
 async function currentMethodInWords(db: Database, accountId: string): Promise<string | null> {

@@ -125,7 +125,7 @@ describe("sandbox payments outlive the process that started them", () => {
     expect(await balanceOf(account.id)).toBe(1_900);
 
     const answer = await completeSandboxAuthentication(appDb, app, { accountId: account.id, userId: admin.id, attemptId, approve: true });
-    expect(answer).toEqual({ status: "confirmed", amount: 10_000, currency: "EUR" });
+    expect(answer).toEqual({ ok: true, value: { status: "confirmed", amount: 10_000, currency: "EUR" } });
     expect(await balanceOf(account.id)).toBe(11_900);
     expect(await autoCredits(account.id)).toEqual([expect.objectContaining({ amount: 10_000, interactionId: waiting.providerPaymentIntentId })]);
     expect((await attemptRow(attemptId)).status).toBe("succeeded");
@@ -134,7 +134,7 @@ describe("sandbox payments outlive the process that started them", () => {
 
     // Confirming again (a second tab, a replayed form) adds nothing.
     const again = await completeSandboxAuthentication(appDb, app, { accountId: account.id, userId: admin.id, attemptId, approve: true });
-    expect(again).toEqual({ status: "not_waiting", message: "This payment is not waiting for authentication." });
+    expect(again).toEqual({ ok: false, failure: { kind: "refused", message: "This payment is not waiting for authentication." } });
     expect(await balanceOf(account.id)).toBe(11_900);
     const audit = await db.select().from(auditLog).where(and(eq(auditLog.accountId, account.id), eq(auditLog.action, "credit.top_up.authenticate")));
     expect(audit).toEqual([expect.objectContaining({ actorUserId: admin.id, after: expect.objectContaining({ attemptId, outcome: "succeeded" }) })]);
@@ -184,8 +184,8 @@ describe("sandbox payments outlive the process that started them", () => {
       { accountId: account.id, userId: admin.id, attemptId: crypto.randomUUID(), approve: true },
     ]) {
       expect(await completeSandboxAuthentication(appDb, gateway, request)).toEqual({
-        status: "not_waiting",
-        message: "This payment is not waiting for authentication.",
+        ok: false,
+        failure: { kind: "refused", message: "This payment is not waiting for authentication." },
       });
     }
     expect(await tenantState(account.id)).toEqual(before);
@@ -196,7 +196,7 @@ describe("sandbox payments outlive the process that started them", () => {
     const { account, admin, attemptId } = await crossedWithAuthenticationCard();
     await runAutoTopUp(db, createSandboxGateway(db), attemptId);
     const answer = await completeSandboxAuthentication(appDb, createSandboxGateway(appDb), { accountId: account.id, userId: admin.id, attemptId, approve: false });
-    expect(answer).toEqual({ status: "declined", message: "The payment was not confirmed, and nothing was charged." });
+    expect(answer).toEqual({ ok: false, failure: { kind: "refused", message: "The payment was not confirmed, and nothing was charged." } });
     expect(await attemptRow(attemptId)).toMatchObject({ status: "failed", failureMessage: "The cardholder did not confirm the payment." });
     expect(await balanceOf(account.id)).toBe(1_900);
   });
@@ -228,7 +228,7 @@ describe("a payment left unconfirmed for 24 hours", () => {
     // A late confirmation charges nothing, and the page's action says why.
     const balance = await balanceOf(account.id);
     const late = await completeSandboxAuthentication(appDb, createSandboxGateway(appDb), { accountId: account.id, userId: admin.id, attemptId, approve: true });
-    expect(late).toEqual({ status: "expired", message: EXPIRED });
+    expect(late).toEqual({ ok: false, failure: { kind: "refused", message: EXPIRED } });
     expect(await createSandboxGateway(appDb).authenticate({ accountId: account.id, paymentIntentId }, true)).toMatchObject({ status: "canceled" });
     expect(await balanceOf(account.id)).toBe(balance);
     expect(await autoCredits(account.id)).toEqual([]);
@@ -245,7 +245,7 @@ describe("a payment left unconfirmed for 24 hours", () => {
     expect(started.status).toBe("requires_action");
     await backdate(started.attemptId, 25);
     const answer = await completeSandboxAuthentication(appDb, createSandboxGateway(appDb), { accountId: account.id, userId: admin.id, attemptId: started.attemptId, approve: true });
-    expect(answer).toEqual({ status: "expired", message: EXPIRED });
+    expect(answer).toEqual({ ok: false, failure: { kind: "refused", message: EXPIRED } });
     const attempt = await attemptRow(started.attemptId);
     expect(attempt).toMatchObject({ status: "canceled", failureCode: "authentication_expired" });
     expect((await sandboxIntent(attempt.providerPaymentIntentId!))?.status).toBe("canceled");
@@ -258,8 +258,8 @@ describe("a payment left unconfirmed for 24 hours", () => {
     await db.update(topUpAttempts).set({ status: "requires_action", providerPaymentIntentId: lost }).where(eq(topUpAttempts.id, attemptId));
     const gateway = createSandboxGateway(appDb);
     expect(await completeSandboxAuthentication(appDb, gateway, { accountId: account.id, userId: admin.id, attemptId, approve: true })).toEqual({
-      status: "not_waiting",
-      message: "This payment can no longer be confirmed, and nothing was charged.",
+      ok: false,
+      failure: { kind: "refused", message: "This payment can no longer be confirmed, and nothing was charged." },
     });
     await backdate(attemptId, 25);
     await sweepTopUps(db, boss, gateway);
@@ -279,10 +279,10 @@ describe("a payment left unconfirmed for 24 hours", () => {
       const attempt = await attemptRow(started.attemptId);
       const intent = await sandboxIntent(attempt.providerPaymentIntentId!);
       const credited = await balanceOf(account.id);
-      if (answer.status === "confirmed") {
+      if (answer.ok && answer.value.status === "confirmed") {
         expect([attempt.status, intent?.status, credited]).toEqual(["succeeded", "succeeded", 3_000]);
       } else {
-        expect(answer.status).toBe("expired");
+        expect(answer).toEqual({ ok: false, failure: { kind: "refused", message: EXPIRED } });
         expect([attempt.status, intent?.status, credited]).toEqual(["canceled", "canceled", 0]);
       }
     }
@@ -293,14 +293,14 @@ describe("saving a sandbox card confirms it first, as Stripe's SetupIntent does"
   const card = (cardNumber: string, expMonth = 12, expYear = 2034) => ({ type: "card" as const, cardNumber, expMonth, expYear });
 
   it.each([
-    ["the declined card", card("4000000000000002"), "cardNumber", "The card was declined. Contact the bank or use another payment method.", "The card was not saved. You still pay with the Visa card ending in 4242."],
-    ["a number that is not a test card", card("4242424242424241"), "cardNumber", "In the sandbox, use one of Stripe's test card numbers.", "Please correct the card."],
-    ["an expired card", card("4242424242424242", 1, 2020), "expiry", "This card has expired.", "Please correct the card."],
-  ])("refuses %s at its field and keeps the current method", async (_, method, field, message, error) => {
+    ["the declined card", card("4000000000000002"), "refused", "cardNumber", "The card was declined. Contact the bank or use another payment method.", "The card was not saved. You still pay with the Visa card ending in 4242."],
+    ["a number that is not a test card", card("4242424242424241"), "invalid", "cardNumber", "In the sandbox, use one of Stripe's test card numbers.", "Please correct the card."],
+    ["an expired card", card("4242424242424242", 1, 2020), "invalid", "expiry", "This card has expired.", "Please correct the card."],
+  ])("refuses %s at its field and keeps the current method", async (_, method, kind, field, message, error) => {
     const { account, admin } = await sandboxAccount("pm_sandbox_succeeds_k", "4242");
     const before = await tenantState(account.id);
     const result = await saveSandboxPaymentMethod(db, createSandboxGateway(db), { accountId: account.id, userId: admin.id, method });
-    expect(result).toEqual({ ok: false, field, message, error });
+    expect(result).toEqual({ ok: false, failure: { kind, message: error, fields: { [field]: message } } });
     expect(await tenantState(account.id)).toEqual(before);
   });
 
@@ -311,7 +311,7 @@ describe("saving a sandbox card confirms it first, as Stripe's SetupIntent does"
   ])("saves the card with %s in place of the current one", async (_, number, last4) => {
     const { account, admin } = await sandboxAccount("pm_sandbox_succeeds_k", "4242");
     const result = await saveSandboxPaymentMethod(db, createSandboxGateway(db), { accountId: account.id, userId: admin.id, method: card(number) });
-    expect(result).toEqual({ ok: true });
+    expect(result).toEqual({ ok: true, value: undefined });
     const current = await db.select().from(paymentMethods).where(and(eq(paymentMethods.accountId, account.id), sql`${paymentMethods.replacedAt} is null`));
     expect(current).toEqual([expect.objectContaining({ provider: "sandbox", cardLast4: last4 })]);
   });

@@ -338,14 +338,14 @@ describe("an outcome that is not known", () => {
     const allowSettling = await refuseUpdates(db, "top_up_attempts", `new.status = 'succeeded' and new.account_id = '${account.id}'`);
     try {
       expect(await completeSandboxAuthentication(db, sandbox, confirm)).toEqual({
-        status: "unconfirmed",
-        message: UNCONFIRMED_AUTHENTICATION,
+        ok: true,
+        value: { status: "unconfirmed", message: UNCONFIRMED_AUTHENTICATION },
       });
       const [waiting] = await db.select().from(topUpAttempts).where(eq(topUpAttempts.id, started.attemptId));
       expect(waiting!.status, "still waiting, so it can be confirmed again").toBe("requires_action");
       await allowSettling();
-      expect(await completeSandboxAuthentication(db, sandbox, confirm)).toEqual({ status: "confirmed", amount: 3_000, currency: "EUR" });
-      expect((await completeSandboxAuthentication(db, sandbox, confirm)).status, "nothing waits any more").toBe("not_waiting");
+      expect(await completeSandboxAuthentication(db, sandbox, confirm)).toEqual({ ok: true, value: { status: "confirmed", amount: 3_000, currency: "EUR" } });
+      expect(await completeSandboxAuthentication(db, sandbox, confirm), "nothing waits any more").toEqual({ ok: false, failure: { kind: "refused", message: "This payment is not waiting for authentication." } });
     } finally {
       await allowSettling();
     }
@@ -371,7 +371,7 @@ describe("an outcome that is not known", () => {
     });
     const started = await startManualTopUp(db, sandbox, { accountId: account.id, userId: admin.id, amount: 3_000, idempotencyKey: "f" });
     const elsewhere = { accountId: other.account.id, userId: other.admin.id, attemptId: started.attemptId, approve: true };
-    expect((await completeSandboxAuthentication(db, sandbox, elsewhere)).status).toBe("not_waiting");
+    expect(await completeSandboxAuthentication(db, sandbox, elsewhere)).toEqual({ ok: false, failure: { kind: "refused", message: "This payment is not waiting for authentication." } });
     const [attempt] = await db.select().from(topUpAttempts).where(eq(topUpAttempts.id, started.attemptId));
     expect(attempt!.status).toBe("requires_action");
     expect(await balanceOf(account.id)).toBe(0);

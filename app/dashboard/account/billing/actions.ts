@@ -130,13 +130,12 @@ export const saveSandboxPaymentMethod = protectedAction(
         ? { type: "card" as const, cardNumber: input.cardNumber, expMonth: input.expiry.month, expYear: input.expiry.year }
         : input;
     const result = await saveSandboxMethod(db, gateway, { accountId: user.accountId, userId: user.id, method });
-    if (!result.ok) {
-      // Only cards are refused; the form shows the card as it was typed.
-      const values = input.type === "card" ? { type: "card", cardNumber: input.cardNumber, expiry: input.expiry.text } : undefined;
-      return { ok: false, error: result.error, fieldErrors: { [result.field]: result.message }, values };
-    }
-    revalidatePath(BILLING);
-    return { ok: true, message: "Payment method saved.", href: BILLING };
+    if (result.ok) revalidatePath(BILLING);
+    const answer = fromResult(result, () => ({ ok: true, message: "Payment method saved.", href: BILLING }));
+    // Only cards are refused, declined ones too: the form shows the card as it was typed.
+    return !answer.ok && input.type === "card"
+      ? { ...answer, values: { type: "card", cardNumber: input.cardNumber, expiry: input.expiry.text } }
+      : answer;
   },
 );
 
@@ -147,21 +146,18 @@ export const completeSandboxAuthentication = protectedAction(
     const db = await getDb();
     const gateway = getSandboxGateway(db);
     if (!gateway) return { ok: false, error: "Authentication happens on your bank's page." };
-    const outcome = await completeAuthentication(db, gateway, {
+    const result = await completeAuthentication(db, gateway, {
       accountId: user.accountId,
       userId: user.id,
       attemptId: input.attemptId,
       approve: input.decision === "approve",
     });
     revalidatePath(BILLING);
-    switch (outcome.status) {
-      case "confirmed":
-        return { ok: true, outcome: "known", status: "succeeded", message: "Payment confirmed: your credit was added.", href: BILLING };
-      case "unconfirmed":
-        return { ok: true, outcome: "unknown", status: "pending", message: outcome.message };
-      default:
-        return { ok: false, outcome: "known", error: outcome.message };
-    }
+    return fromResult(result, (outcome): ActionResult =>
+      outcome.status === "confirmed"
+        ? { ok: true, outcome: "known", status: "succeeded", message: "Payment confirmed: your credit was added.", href: BILLING }
+        : { ok: true, outcome: "unknown", status: "pending", message: outcome.message },
+    );
   },
 );
 
