@@ -1,4 +1,5 @@
 import { createHmac, hkdfSync, timingSafeEqual } from "node:crypto";
+import { fail, ok, type Result } from "@/lib/result";
 import type { ExportParams } from "./credit-movements";
 
 /**
@@ -30,16 +31,15 @@ export function signLink(claims: LinkClaims, secret: string): string {
   return createHmac("sha256", key(secret)).update(canonical(claims)).digest("base64url");
 }
 
-export type LinkCheck = { ok: true } | { ok: false; reason: string };
 
-export function verifyLink(claims: LinkClaims, signature: string, secret: string, now = Date.now()): LinkCheck {
+export function verifyLink(claims: LinkClaims, signature: string, secret: string, now = Date.now()): Result {
   const expected = Buffer.from(signLink(claims, secret));
   const given = Buffer.from(signature);
   if (expected.length !== given.length || !timingSafeEqual(expected, given)) {
-    return { ok: false, reason: "This link is not valid: it was changed or not made by this console." };
+    return fail("refused", "This link is not valid: it was changed or not made by this console.");
   }
-  if (claims.expires * 1000 <= now) return { ok: false, reason: "This link has expired. Ask an admin for a new one." };
-  return { ok: true };
+  if (claims.expires * 1000 <= now) return fail("refused", "This link has expired. Ask an admin for a new one.");
+  return ok();
 }
 
 /** The query string of a signed link (the route reads the same names). */

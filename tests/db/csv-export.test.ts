@@ -180,13 +180,16 @@ describe("signed links", () => {
 
   it("accepts the link it made and refuses any change, another secret, or expiry", () => {
     const sig = signLink(claims, secret);
-    expect(verifyLink(claims, sig, secret)).toEqual({ ok: true });
+    expect(verifyLink(claims, sig, secret)).toEqual({ ok: true, value: undefined });
     expect(verifyLink({ ...claims, params: { ...claims.params, to: "2026-12-31" } }, sig, secret).ok).toBe(false);
     expect(verifyLink({ ...claims, accountId: claims.creatorId }, sig, secret).ok).toBe(false);
     expect(verifyLink({ ...claims, expires: claims.expires + 1 }, sig, secret).ok).toBe(false);
     expect(verifyLink(claims, sig, "y".repeat(40)).ok).toBe(false);
     expect(verifyLink(claims, `${sig}x`, secret).ok).toBe(false);
-    expect(verifyLink(claims, sig, secret, (claims.expires + 1) * 1000)).toEqual({ ok: false, reason: "This link has expired. Ask an admin for a new one." });
+    expect(verifyLink(claims, sig, secret, (claims.expires + 1) * 1000)).toEqual({
+      ok: false,
+      failure: { kind: "refused", message: "This link has expired. Ask an admin for a new one." },
+    });
     expect(linkQuery(claims, sig)).toContain(`sig=${sig}`);
   });
 });

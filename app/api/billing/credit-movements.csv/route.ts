@@ -46,7 +46,7 @@ export async function GET(request: Request) {
     link.data.sig,
     getEnv().NEXTAUTH_SECRET,
   );
-  if (!check.ok) return refuse(403, check.reason);
+  if (!check.ok) return refuse(403, check.failure.message);
   const db = await getDb();
   const creator = await findSessionUser(db, link.data.by, link.data.account);
   if (!creator || !creator.active || !can(creator.role, "billing.export")) {
