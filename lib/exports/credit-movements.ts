@@ -4,7 +4,7 @@ import { sql } from "drizzle-orm";
 import { z } from "zod";
 import type { Executor } from "@/db/client";
 import { creditMovements, movementType, users } from "@/db/schema";
-import { minorUnitsPerMajor } from "@/lib/money";
+import { decimalString, minorUnitsPerMajor } from "@/lib/money";
 import { addDays, daysBetween, zoneOffsetMs, zonedMidnight } from "@/lib/time";
 
 /**
@@ -45,12 +45,7 @@ class Decimal {
 }
 
 function decimal(units: number, scale: number): Decimal {
-  const negative = units < 0;
-  const abs = Math.abs(units);
-  const digits = Math.round(Math.log10(scale));
-  const whole = Math.floor(abs / scale);
-  const fraction = String(abs % scale).padStart(digits, "0");
-  return new Decimal(`${negative ? "-" : ""}${whole}${digits > 0 ? `.${fraction}` : ""}`);
+  return new Decimal(decimalString(units, scale));
 }
 
 /** OWASP: a cell starting with = + - @ tab or CR is prefixed with ' so it is not a formula. */

@@ -41,7 +41,3 @@ export function rateTables(db: Executor, rateCardId: string, now = Date.now()): 
   return tables;
 }
 
-/** Forgets the loaded tables (after a rate change). */
-export function clearRateTables(): void {
-  cache.clear();
-}
