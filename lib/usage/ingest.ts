@@ -222,31 +222,29 @@ async function readAccountsAndNumbers(db: Executor, parsed: Parsed[]) {
     const number = record[ownSide(record)];
     pairs.set(`${record.account}|${number}`, [record.account, number]);
   }
-  const a = accounts;
-  const n = phoneNumbers;
   const rows = await queryRows(
     db,
     {
-      id: a.id,
-      slug: a.slug,
-      country: a.country,
-      currency: a.currency,
-      timeZone: a.timeZone,
+      id: accounts.id,
+      slug: accounts.slug,
+      country: accounts.country,
+      currency: accounts.currency,
+      timeZone: accounts.timeZone,
       rateCardId: sql<string | null>`coalesce(${subscriptions.rateCardId},
-        (select ${rateCards.id} from ${rateCards} where ${rateCards.currency} = ${a.currency} order by ${rateCards.code} limit 1))`,
-      e164: sql<string | null>`${n.e164}`,
-      numberCountry: sql<string | null>`${n.country}`,
-      acquiredMs: sql<number | string | null>`(extract(epoch from ${n.acquiredAt}) * 1000)::float8`,
-      releasedMs: sql<number | string | null>`(extract(epoch from ${n.releasedAt}) * 1000)::float8`,
+        (select ${rateCards.id} from ${rateCards} where ${rateCards.currency} = ${accounts.currency} order by ${rateCards.code} limit 1))`,
+      e164: sql<string | null>`${phoneNumbers.e164}`,
+      numberCountry: sql<string | null>`${phoneNumbers.country}`,
+      acquiredMs: sql<number | string | null>`(extract(epoch from ${phoneNumbers.acquiredAt}) * 1000)::float8`,
+      releasedMs: sql<number | string | null>`(extract(epoch from ${phoneNumbers.releasedAt}) * 1000)::float8`,
     },
     sql`
-      from ${a}
-      left join ${subscriptions} on ${subscriptions.accountId} = ${a.id}
+      from ${accounts}
+      left join ${subscriptions} on ${subscriptions.accountId} = ${accounts.id}
       left join unnest(${pgArray([...pairs.values()].map(([slug]) => slug))}::text[],
                        ${pgArray([...pairs.values()].map(([, number]) => number))}::text[]) as wanted (slug, e164)
-        on wanted.slug = ${a.slug}
-      left join ${n} on ${n.accountId} = ${a.id} and ${n.e164} = wanted.e164
-      where ${a.slug} = any(${pgArray(slugs)}::text[])`,
+        on wanted.slug = ${accounts.slug}
+      left join ${phoneNumbers} on ${phoneNumbers.accountId} = ${accounts.id} and ${phoneNumbers.e164} = wanted.e164
+      where ${accounts.slug} = any(${pgArray(slugs)}::text[])`,
   );
   const found = new Map<string, Account>();
   const heldNumbers = new Map<string, HeldNumber[]>();
@@ -541,25 +539,24 @@ function describe(record: UsageRecordInput, rating: Rated): string {
 
 /** Records of these accounts already rated, by `${accountId}|${externalId}`, as duplicate results. */
 async function findRated(db: Executor, accountIds: string[], externalIds: string[]): Promise<Map<string, UsageResult>> {
-  const r = usageRecords;
   const rows = await queryRows(
     db,
     {
-      accountId: r.accountId,
-      externalId: r.externalId,
-      amount: r.amount,
-      category: r.category,
+      accountId: usageRecords.accountId,
+      externalId: usageRecords.externalId,
+      amount: usageRecords.amount,
+      category: usageRecords.category,
       covered: sql<string | null>`${callingPackages.name}`,
       currency: accounts.currency,
-      durationSeconds: r.durationSeconds,
-      billableUnits: r.billableUnits,
-      bundleSeconds: r.bundleSeconds,
+      durationSeconds: usageRecords.durationSeconds,
+      billableUnits: usageRecords.billableUnits,
+      bundleSeconds: usageRecords.bundleSeconds,
     },
     sql`
-      from ${r}
-      join ${accounts} on ${accounts.id} = ${r.accountId}
-      left join ${callingPackages} on ${callingPackages.id} = ${r.coveredByPackageId}
-      where ${r.accountId} = any(${pgArray(accountIds)}::uuid[]) and ${r.externalId} = any(${pgArray(externalIds)}::text[])`,
+      from ${usageRecords}
+      join ${accounts} on ${accounts.id} = ${usageRecords.accountId}
+      left join ${callingPackages} on ${callingPackages.id} = ${usageRecords.coveredByPackageId}
+      where ${usageRecords.accountId} = any(${pgArray(accountIds)}::uuid[]) and ${usageRecords.externalId} = any(${pgArray(externalIds)}::text[])`,
   );
   const found = new Map<string, UsageResult>();
   for (const row of rows) {

@@ -15,8 +15,7 @@ import { createAccount } from "../support/fixtures";
  * decides), the other starts below it and asks createDueAttempt (the TypeScript decides).
  */
 
-let handle: TestDatabase;
-let db: Database;
+let handle: TestDatabase, db: Database;
 
 beforeAll(async () => {
   handle = await freshDatabase();
