@@ -1,5 +1,6 @@
 import { sql } from "drizzle-orm";
 import type { Database } from "@/db/client";
+import { run } from "@/db/typed-sql";
 
 const TIMEOUT_MS = 2000;
 
@@ -12,7 +13,7 @@ export async function checkDatabase(
     timer = setTimeout(() => reject(new Error(`no answer within ${TIMEOUT_MS} ms`)), TIMEOUT_MS);
   });
   try {
-    await Promise.race([open().then((db) => db.execute(sql`select 1`)), timeout]);
+    await Promise.race([open().then((db) => run(db, sql`select 1`)), timeout]);
     return { ok: true };
   } catch (error) {
     console.error("health check: database unreachable:", error instanceof Error ? error.message : error);

@@ -61,28 +61,30 @@ export function chargeForUnits(units: number, microsPerUnit: number, currency: s
   return divideRounded(units * microsPerUnit, microsPerMinor);
 }
 
+/**
+ * An integer count of `1 / scale` units as a plain decimal string, digit by digit (never
+ * through a float): (-1234, 100) -> "-12.34", (45_000, 1_000_000) -> "0.045000".
+ * `scale` is a power of ten: minor units per major unit, or 1,000,000 for micros.
+ */
+export function decimalString(units: number, scale: number): string {
+  if (!Number.isSafeInteger(units)) throw new RangeError(`decimalString needs a safe integer, got ${units}`);
+  const digits = Math.round(Math.log10(scale));
+  const abs = Math.abs(units);
+  const whole = Math.floor(abs / scale);
+  const fraction = digits > 0 ? `.${String(abs % scale).padStart(digits, "0")}` : "";
+  return `${units < 0 ? "-" : ""}${whole}${fraction}`;
+}
+
 /** Minor units as a plain decimal string of the major unit, e.g. -1234 EUR -> "-12.34". */
 export function minorToDecimal(minor: number, currency: string): string {
-  const perMajor = minorUnitsPerMajor(currency);
-  const digits = Math.round(Math.log10(perMajor));
-  const abs = Math.abs(minor);
-  const whole = Math.floor(abs / perMajor);
-  const fraction = digits > 0 ? `.${String(abs % perMajor).padStart(digits, "0")}` : "";
-  return `${minor < 0 ? "-" : ""}${whole}${fraction}`;
+  return decimalString(minor, minorUnitsPerMajor(currency));
 }
 
 /** Formats minor units in the account currency, e.g. "€1,234.56" or "-$3.10". */
 export function formatMoney(minor: number, currency: string, locale = "en"): string {
-  const perMajor = minorUnitsPerMajor(currency);
-  const digits = Math.round(Math.log10(perMajor));
-  const negative = minor < 0;
-  const abs = Math.abs(minor);
-  const major = Math.floor(abs / perMajor);
-  const fraction = abs % perMajor;
   // Format through a decimal string so that no float ever carries the amount.
-  const decimal = digits > 0 ? `${major}.${String(fraction).padStart(digits, "0")}` : `${major}`;
-  const formatted = currencyFormat(currency, locale).format(decimal as unknown as number);
-  return negative ? `-${formatted}` : formatted;
+  const formatted = currencyFormat(currency, locale).format(minorToDecimal(Math.abs(minor), currency) as unknown as number);
+  return minor < 0 ? `-${formatted}` : formatted;
 }
 
 /**

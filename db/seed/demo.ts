@@ -1,4 +1,4 @@
-import { eq, sql } from "drizzle-orm";
+import { and, eq, gt, sql } from "drizzle-orm";
 import { type MovementInput, postMovements } from "../../lib/credit/ledger";
 import { zonedMidnight, zonedParts } from "../../lib/time";
 import type { Database, Executor } from "../client";
@@ -8,6 +8,7 @@ import {
   accounts,
   autoTopUpSettings,
   billingDetails,
+  creditMovements,
   paymentMethods,
   phoneNumbers,
   prepaidBundles,
@@ -210,11 +211,18 @@ async function seedTenant(tx: Executor, spec: TenantSpec, catalog: CatalogIds, n
   for (let i = 0; i < usage.length; i += 1000) {
     await tx.insert(usageRecords).values(usage.slice(i, i + 1000));
   }
-  await tx.execute(sql`
-    update usage_records u set movement_id = m.id
-    from credit_movements m
-    where u.account_id = ${accountId} and m.account_id = ${accountId}
-      and m.interaction_id = u.external_id and u.amount > 0`);
+  await tx
+    .update(usageRecords)
+    .set({ movementId: sql`${creditMovements.id}` })
+    .from(creditMovements)
+    .where(
+      and(
+        eq(usageRecords.accountId, accountId),
+        eq(creditMovements.accountId, accountId),
+        eq(creditMovements.interactionId, usageRecords.externalId),
+        gt(usageRecords.amount, 0),
+      ),
+    );
   if (history.topUps.length > 0) {
     await tx.insert(topUpAttempts).values(history.topUps);
   }

@@ -5,26 +5,7 @@ import { accounts, autoTopUpSettings, creditBalances, type TopUpAttempt, topUpAt
 import { AUTO_TOP_UP_QUEUE, enqueueAutoTopUp } from "@/lib/jobs/queue";
 import type { PaymentGateway } from "@/lib/payments/gateway";
 import { expireUnconfirmedTopUps } from "./authentication";
-import { type MovementInput, type PostResult, postMovements } from "./ledger";
 import { chargeAttempt, reconcilePendingTopUps, type TopUpOutcome } from "./top-ups";
-
-/**
- * Posts debits and, when they cross the auto top-up threshold, enqueues the charge of the
- * attempt the ledger recorded: both in one transaction, so there is never a crossing
- * without its job, nor a job without its debit.
- */
-export async function debitAndEnqueue(
-  db: Database,
-  boss: PgBoss,
-  accountId: string,
-  movements: MovementInput[],
-): Promise<PostResult> {
-  return db.transaction(async (tx) => {
-    const result = await postMovements(tx, accountId, movements);
-    if (result.autoTopUpAttemptId) await enqueueAutoTopUp(boss, tx, result.autoTopUpAttemptId);
-    return result;
-  });
-}
 
 export interface AutoTopUpState {
   enabled: boolean;

@@ -1,7 +1,8 @@
-import { sql } from "drizzle-orm";
+import { eq, sql } from "drizzle-orm";
 import { z } from "zod";
 import type { Executor, Transaction } from "@/db/client";
-import { movementType, unitType } from "@/db/schema";
+import { creditBalances, movementType, unitType } from "@/db/schema";
+import { queryRows, type RowOf } from "@/db/typed-sql";
 
 /**
  * The ledger: the only code that changes a credit balance.
@@ -67,17 +68,19 @@ function isUniqueViolation(error: unknown): boolean {
   return (cause as { code?: string })?.code === UNIQUE_VIOLATION;
 }
 
-interface Row {
-  kind: "movement" | "balance" | "attempt";
-  id: string | null;
-  type: string | null;
-  interaction_id: string | null;
-  amount: string | number | null;
-  balance_after: string | number | null;
-  balance_before: string | number | null;
-}
+/** What ledger_post and ledger_post_many (migrations 0003, 0005) answer, one row per effect. */
+export const postingColumns = {
+  kind: sql<"movement" | "balance" | "attempt">`kind`,
+  id: sql<string | null>`id`,
+  type: sql<string | null>`type`,
+  interaction_id: sql<string | null>`interaction_id`,
+  amount: sql<string | number | null>`amount`,
+  balance_after: sql<string | number | null>`balance_after`,
+  balance_before: sql<string | number | null>`balance_before`,
+};
+type Row = RowOf<typeof postingColumns>;
 
-/** One statement: the ledger_post function (migration 0003) does the posting. */
+/** One statement: the ledger_post function (migration 0003) does the posting (its rows are read by postingColumns). */
 function postingStatement(accountId: string, movements: z.output<typeof movementInput>[]) {
   const payload = JSON.stringify(
     movements.map((m, ord) => ({
@@ -95,7 +98,7 @@ function postingStatement(accountId: string, movements: z.output<typeof movement
       occurred_at: (m.occurredAt ?? null)?.toISOString() ?? null,
     })),
   );
-  return sql`select * from ledger_post(${accountId}::uuid, ${payload}::jsonb)`;
+  return sql`from ledger_post(${accountId}::uuid, ${payload}::jsonb)`;
 }
 
 async function runPosting(
@@ -107,10 +110,9 @@ async function runPosting(
   // On its own the statement commits by itself, so the balance row is locked for that one
   // statement only. Inside a caller's transaction it runs in a savepoint, so that a lost
   // race (unique violation) can be retried without aborting the caller's transaction.
-  const result = isTransaction(db)
-    ? await db.transaction((savepoint) => savepoint.execute(statement))
-    : await db.execute(statement);
-  return (result as unknown as { rows: Row[] }).rows;
+  return isTransaction(db)
+    ? db.transaction((savepoint) => queryRows(savepoint, postingColumns, statement))
+    : queryRows(db, postingColumns, statement);
 }
 
 function isTransaction(db: Executor): db is Transaction {
@@ -140,7 +142,7 @@ export async function postMovements(
       let rows = await runPosting(db, accountId, movements);
       if (!rows.some((r) => r.kind === "balance")) {
         // First posting of this account: create its balance row, then post.
-        await db.execute(sql`insert into credit_balances (account_id) values (${accountId}) on conflict do nothing`);
+        await db.insert(creditBalances).values({ accountId }).onConflictDoNothing();
         rows = await runPosting(db, accountId, movements);
       }
       return toResult(rows, movements);
@@ -188,8 +190,8 @@ function toResult(rows: Row[], movements: z.output<typeof movementInput>[]): Pos
  * order a posting takes them in (it updates the balance, then may record an attempt).
  */
 export async function lockBalance(tx: Executor, accountId: string): Promise<void> {
-  await tx.execute(sql`insert into credit_balances (account_id) values (${accountId}) on conflict do nothing`);
-  await tx.execute(sql`select 1 from credit_balances where account_id = ${accountId} for update`);
+  await tx.insert(creditBalances).values({ accountId }).onConflictDoNothing();
+  await tx.select({ accountId: creditBalances.accountId }).from(creditBalances).where(eq(creditBalances.accountId, accountId)).for("update");
 }
 
 /** Convenience for one movement. */

@@ -3,8 +3,9 @@ import { Transform as Json2CsvTransform } from "@json2csv/node";
 import { sql } from "drizzle-orm";
 import { z } from "zod";
 import type { Executor } from "@/db/client";
+import { queryRows, type RowOf } from "@/db/typed-sql";
 import { creditMovements, movementType, users } from "@/db/schema";
-import { minorUnitsPerMajor } from "@/lib/money";
+import { decimalString, minorUnitsPerMajor } from "@/lib/money";
 import { addDays, daysBetween, zoneOffsetMs, zonedMidnight } from "@/lib/time";
 
 /**
@@ -45,12 +46,7 @@ class Decimal {
 }
 
 function decimal(units: number, scale: number): Decimal {
-  const negative = units < 0;
-  const abs = Math.abs(units);
-  const digits = Math.round(Math.log10(scale));
-  const whole = Math.floor(abs / scale);
-  const fraction = String(abs % scale).padStart(digits, "0");
-  return new Decimal(`${negative ? "-" : ""}${whole}${digits > 0 ? `.${fraction}` : ""}`);
+  return new Decimal(decimalString(units, scale));
 }
 
 /** OWASP: a cell starting with = + - @ tab or CR is prefixed with ' so it is not a formula. */
@@ -70,23 +66,30 @@ export interface ExportAccount {
 const FIRST_PAGE = 100;
 const PAGE = 1_000;
 
-/** A movement as the export reads it: numbers as Postgres sends them (text), no Date parsing. */
-interface MovementRow {
-  id: string;
+/**
+ * A movement as the export reads it: numbers as Postgres sends them (text), no Date
+ * parsing. Numbers come as text because the pg driver checks 64-bit integers with a
+ * regular expression, a cost per cell; the cursor keeps the exact timestamp as text,
+ * since a Date would drop the microseconds.
+ */
+const m = creditMovements;
+const movementColumns = {
+  id: sql<string>`${m.id}::text`,
   /** Milliseconds since the epoch (the export writes whole seconds). */
-  at_ms: string;
-  cursor_at: string;
-  interaction_id: string | null;
-  type: string;
-  description: string;
-  destination: string | null;
-  units: number | null;
-  unit_type: string | null;
-  rate_micros: string | null;
-  amount: string;
-  balance_after: string;
-  user: string | null;
-}
+  at_ms: sql<string>`floor(extract(epoch from ${m.occurredAt}) * 1000)::text`,
+  cursor_at: sql<string>`${m.occurredAt}::text`,
+  interaction_id: sql<string | null>`${m.interactionId}`,
+  type: sql<string>`${m.type}::text`,
+  description: sql<string>`${m.description}`,
+  destination: sql<string | null>`${m.destination}`,
+  units: sql<number | null>`${m.units}`,
+  unit_type: sql<string | null>`${m.unitType}::text`,
+  rate_micros: sql<string | null>`${m.rateMicros}::text`,
+  amount: sql<string>`${m.amount}::text`,
+  balance_after: sql<string>`${m.balanceAfter}::text`,
+  user: sql<string | null>`coalesce(${users.email}, ${m.actor})`,
+};
+type MovementRow = RowOf<typeof movementColumns>;
 
 /**
  * Rows of the range, a page at a time. The next page is asked for as soon as a page
@@ -98,31 +101,27 @@ async function* movementPages(db: Executor, account: ExportAccount, params: Expo
   const [ty, tm, td] = addDays(params.to, 1).split("-").map(Number) as [number, number, number];
   const start = zonedMidnight(fy, fm, fd, account.timeZone).toISOString();
   const end = zonedMidnight(ty, tm, td, account.timeZone).toISOString();
-  // Numbers come as text (the pg driver checks 64-bit integers with a regular expression,
-  // a measurable cost per cell). The cursor keeps the exact timestamp as text: a Date
-  // would drop the microseconds.
-  const page = async (after: { at: string; id: string } | null, limit: number) => {
-    const result: unknown = await db.execute(sql`
-      select m.id::text, floor(extract(epoch from m.occurred_at) * 1000)::text as at_ms, m.occurred_at::text as cursor_at,
-             m.interaction_id, m.type::text, m.description, m.destination, m.units, m.unit_type::text,
-             m.rate_micros::text, m.amount::text, m.balance_after::text, coalesce(u.email, m.actor) as user
-      from ${creditMovements} m
-      left join ${users} u on u.id = m.actor_user_id
-      where m.account_id = ${account.id}
-        and m.occurred_at < ${end}::timestamptz
+  const page = (after: { at: string; id: string } | null, limit: number) =>
+    queryRows(
+      db,
+      movementColumns,
+      sql`
+      from ${m}
+      left join ${users} on ${users.id} = ${m.actorUserId}
+      where ${m.accountId} = ${account.id}
+        and ${m.occurredAt} < ${end}::timestamptz
         ${
           // After the first page the cursor is the lower bound. Postgres seeks the index to
           // it only when it is the one bound on (time, id): with a second lower bound on the
           // time (or the whole key in the row) it scans from the range's start every page.
           after
-            ? sql`and (m.occurred_at, m.id) > (${after.at}::timestamptz, ${after.id}::bigint)`
-            : sql`and m.occurred_at >= ${start}::timestamptz`
+            ? sql`and (${m.occurredAt}, ${m.id}) > (${after.at}::timestamptz, ${after.id}::bigint)`
+            : sql`and ${m.occurredAt} >= ${start}::timestamptz`
         }
-        ${params.type ? sql`and m.type = ${params.type}` : sql``}
-      order by m.occurred_at, m.id
-      limit ${limit}`);
-    return (result as { rows: MovementRow[] }).rows;
-  };
+        ${params.type ? sql`and ${m.type} = ${params.type}` : sql``}
+      order by ${m.occurredAt}, ${m.id}
+      limit ${limit}`,
+    );
   // A page read ahead may fail before the reader asks for it: mark its failure handled
   // now (it is still thrown where the page is awaited).
   const ahead = (promise: Promise<MovementRow[]>) => {

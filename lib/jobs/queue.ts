@@ -13,7 +13,7 @@ export const AUTO_TOP_UP_QUEUE = "auto-top-up";
 export const AUTO_TOP_UP_RETRY = { retryLimit: 2, retryDelay: 60, retryBackoff: true } as const;
 
 /** pg-boss's SQL ($1, $2 ...) run through a drizzle executor, e.g. the caller's transaction. */
-export function executorAdapter(executor: Executor): PgBoss.Db {
+function executorAdapter(executor: Executor): PgBoss.Db {
   return {
     async executeSql(text: string, values: unknown[] = []) {
       const parts = text.split(/\$(\d+)/);

@@ -1,6 +1,7 @@
 import { and, asc, eq, sql } from "drizzle-orm";
 import type { Database, Executor } from "@/db/client";
 import { plans, subscriptionChanges, subscriptions, users } from "@/db/schema";
+import { run } from "@/db/typed-sql";
 import { recordAudit } from "@/lib/audit/record";
 import {
   GatewayRequestError,
@@ -149,7 +150,7 @@ export async function changeSeats(
   const asked: { from: number | null } = { from: null };
   try {
     return await db.transaction(async (tx): Promise<Result<SeatChangeOutcome>> => {
-      await tx.execute(sql`select pg_advisory_xact_lock(hashtext(${`seats:${request.accountId}`}))`);
+      await run(tx, sql`select pg_advisory_xact_lock(hashtext(${`seats:${request.accountId}`}))`);
       const allowed = await allowedChange(tx, request.accountId, request.quantity);
       if (!allowed.ok) return allowed;
       const state = allowed.value;

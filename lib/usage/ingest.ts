@@ -1,11 +1,36 @@
 import { sql } from "drizzle-orm";
 import { z } from "zod";
 import type { Database, Executor, Transaction } from "@/db/client";
+import {
+  accountPackages,
+  accounts,
+  callingPackages,
+  creditBalances,
+  phoneNumbers,
+  prepaidBundles,
+  rateCards,
+  subscriptions,
+  usageRecords,
+  usageUserMonthly,
+  users,
+} from "@/db/schema";
 import { pgArray } from "@/db/sql-array";
+import { insertFromJson, queryRows, run } from "@/db/typed-sql";
+import { postingColumns } from "@/lib/credit/ledger";
 import { minorToDecimal } from "@/lib/money";
 import { zonedMonthStart } from "@/lib/time";
 import { type HeldNumber, heldAt, notOwnNumber, ownSide } from "./ownership";
-import { billableSeconds, type BundleState, type PackageRule, type Rated, rateUsage, type RatingState, usageKey } from "./rating";
+import {
+  billableSeconds,
+  type BundleState,
+  type PackageRule,
+  type RateTables,
+  type Rated,
+  rateUsage,
+  type RatingState,
+  type UsageToRate,
+  usageKey,
+} from "./rating";
 import { rateTables } from "./tables";
 
 /**
@@ -87,27 +112,34 @@ export interface UsageResult {
   reason: string;
 }
 
-interface AccountRow {
+interface Account {
   id: string;
   slug: string;
   country: string;
   currency: string;
-  time_zone: string;
-  rate_card_id: string | null;
+  timeZone: string;
+  rateCardId: string | null;
 }
 
-/** An account, and one period in which it held one of the batch's numbers (null columns: none). */
-interface AccountNumberRow extends AccountRow {
-  e164: string | null;
-  number_country: string | null;
-  acquired_ms: number | string | null;
-  released_ms: number | string | null;
+/** A well-formed record; a time out of range is a problem unless the record was rated before. */
+interface Parsed {
+  index: number;
+  record: UsageRecordInput;
+  problem: string | null;
+}
+
+/** A record that names a known account but cannot be rated (the reason says why). */
+interface Refused {
+  index: number;
+  record: UsageRecordInput;
+  accountId: string;
+  reason: string;
 }
 
 interface Accepted {
   index: number;
   record: UsageRecordInput;
-  account: AccountRow;
+  account: Account;
   startedAt: Date;
   userId: string | null;
   month: string;
@@ -115,7 +147,10 @@ interface Accepted {
   fromCountry: string | null;
 }
 
-const rowsOf = <T>(result: unknown): T[] => (result as { rows: T[] }).rows;
+interface Charged {
+  item: Accepted;
+  rating: Rated;
+}
 
 const issueText = (error: z.ZodError) =>
   error.issues
@@ -130,11 +165,33 @@ export interface IngestOptions {
 
 /** Checks, rates and charges a batch; one result per record, in order. */
 export async function ingestUsage(db: Database, records: unknown[], options: IngestOptions = {}): Promise<UsageResult[]> {
-  const now = options.now ?? new Date();
   const results: UsageResult[] = new Array(records.length);
-  // Well-formed records; a time out of range is a problem unless the record was rated before.
-  const parsed: { index: number; record: UsageRecordInput; problem: string | null }[] = [];
+  const parsed = parseRecords(records, options.now ?? new Date(), results);
+  if (parsed.length === 0) return results;
 
+  const { accounts, heldNumbers } = await readAccountsAndNumbers(db, parsed);
+  const userIds = await readUserIds(db, parsed, [...accounts.values()]);
+  const { accepted, refused } = resolveRecords(parsed, accounts, heldNumbers, userIds, results);
+  await answerRefused(db, refused, results);
+  if (accepted.length === 0) return results;
+
+  const tablesByCard = await loadRateTables(db, accepted);
+  await db.transaction(async (tx) => {
+    const accountIds = [...new Set(accepted.map((a) => a.account.id))].sort();
+    await lockBalances(tx, accountIds);
+    const state = await loadState(tx, accepted, accountIds);
+    const charged = rateInOrder(accepted, tablesByCard, state, results);
+    if (charged.length === 0) return;
+    const movementIds = await postCharges(tx, charged, options.onAutoTopUp);
+    await storeUsageRecords(tx, charged, movementIds);
+    await useBundles(tx, charged, accountIds);
+  });
+  return results;
+}
+
+/** Step 1: the well-formed records; the others are answered as rejected at once. */
+function parseRecords(records: unknown[], now: Date, results: UsageResult[]): Parsed[] {
+  const parsed: Parsed[] = [];
   records.forEach((raw, index) => {
     const id = typeof (raw as { id?: unknown })?.id === "string" ? (raw as { id: string }).id : null;
     const check = usageRecordSchema.safeParse(raw);
@@ -142,76 +199,100 @@ export async function ingestUsage(db: Database, records: unknown[], options: Ing
       results[index] = rejected(id, issueText(check.error));
       return;
     }
-    const startedAt = Date.parse(check.data.startedAt);
-    const problem =
-      startedAt > now.getTime() + CLOCK_SKEW_MS
-        ? "startedAt is in the future"
-        : startedAt < now.getTime() - MAX_AGE_DAYS * 86_400_000
-          ? `startedAt is more than ${MAX_AGE_DAYS} days ago: too old to rate`
-          : null;
-    parsed.push({ index, record: check.data, problem });
+    parsed.push({ index, record: check.data, problem: timeProblem(Date.parse(check.data.startedAt), now) });
   });
-  if (parsed.length === 0) return results;
+  return parsed;
+}
 
-  // Accounts by slug (with the rate card: the subscription's, else the currency's standard),
-  // and in the same read, when each held the numbers the batch's records name as theirs.
+function timeProblem(startedAt: number, now: Date): string | null {
+  if (startedAt > now.getTime() + CLOCK_SKEW_MS) return "startedAt is in the future";
+  if (startedAt < now.getTime() - MAX_AGE_DAYS * 86_400_000) return `startedAt is more than ${MAX_AGE_DAYS} days ago: too old to rate`;
+  return null;
+}
+
+/**
+ * Step 2a: accounts by slug (with the rate card: the subscription's, else the currency's
+ * standard), and in the same read, when each held the numbers the batch's records name
+ * as theirs.
+ */
+async function readAccountsAndNumbers(db: Executor, parsed: Parsed[]) {
   const slugs = [...new Set(parsed.map((p) => p.record.account))];
   const pairs = new Map<string, [string, string]>();
   for (const { record } of parsed) {
     const number = record[ownSide(record)];
     pairs.set(`${record.account}|${number}`, [record.account, number]);
   }
-  const rows = rowsOf<AccountNumberRow>(
-    await db.execute(sql`
-      with wanted (slug, e164) as (
-        select * from unnest(${pgArray([...pairs.values()].map(([slug]) => slug))}::text[],
-                             ${pgArray([...pairs.values()].map(([, number]) => number))}::text[]))
-      select a.id, a.slug, a.country, a.currency, a.time_zone,
-             coalesce(s.rate_card_id, (select c.id from rate_cards c where c.currency = a.currency order by c.code limit 1)) as rate_card_id,
-             n.e164, n.country as number_country,
-             (extract(epoch from n.acquired_at) * 1000)::float8 as acquired_ms,
-             (extract(epoch from n.released_at) * 1000)::float8 as released_ms
-      from accounts a
-      left join subscriptions s on s.account_id = a.id
-      left join wanted w on w.slug = a.slug
-      left join phone_numbers n on n.account_id = a.id and n.e164 = w.e164
-      where a.slug = any(${pgArray(slugs)}::text[])`),
+  const rows = await queryRows(
+    db,
+    {
+      id: accounts.id,
+      slug: accounts.slug,
+      country: accounts.country,
+      currency: accounts.currency,
+      timeZone: accounts.timeZone,
+      rateCardId: sql<string | null>`coalesce(${subscriptions.rateCardId},
+        (select ${rateCards.id} from ${rateCards} where ${rateCards.currency} = ${accounts.currency} order by ${rateCards.code} limit 1))`,
+      e164: sql<string | null>`${phoneNumbers.e164}`,
+      numberCountry: sql<string | null>`${phoneNumbers.country}`,
+      acquiredMs: sql<number | string | null>`(extract(epoch from ${phoneNumbers.acquiredAt}) * 1000)::float8`,
+      releasedMs: sql<number | string | null>`(extract(epoch from ${phoneNumbers.releasedAt}) * 1000)::float8`,
+    },
+    sql`
+      from ${accounts}
+      left join ${subscriptions} on ${subscriptions.accountId} = ${accounts.id}
+      left join unnest(${pgArray([...pairs.values()].map(([slug]) => slug))}::text[],
+                       ${pgArray([...pairs.values()].map(([, number]) => number))}::text[]) as wanted (slug, e164)
+        on wanted.slug = ${accounts.slug}
+      left join ${phoneNumbers} on ${phoneNumbers.accountId} = ${accounts.id} and ${phoneNumbers.e164} = wanted.e164
+      where ${accounts.slug} = any(${pgArray(slugs)}::text[])`,
   );
-  const accountsBySlug = new Map<string, AccountRow>();
+  const found = new Map<string, Account>();
   const heldNumbers = new Map<string, HeldNumber[]>();
   for (const row of rows) {
-    if (!accountsBySlug.has(row.slug)) {
-      const { id, slug, country, currency, time_zone, rate_card_id } = row;
-      accountsBySlug.set(slug, { id, slug, country, currency, time_zone, rate_card_id });
+    if (!found.has(row.slug)) {
+      const { id, slug, country, currency, timeZone, rateCardId } = row;
+      found.set(slug, { id, slug, country, currency, timeZone, rateCardId });
     }
     if (row.e164 === null) continue;
     const key = `${row.id}|${row.e164}`;
     const periods = heldNumbers.get(key) ?? [];
     periods.push({
-      country: row.number_country!,
-      acquiredAt: Number(row.acquired_ms),
-      releasedAt: row.released_ms === null ? null : Number(row.released_ms),
+      country: row.numberCountry!,
+      acquiredAt: Number(row.acquiredMs),
+      releasedAt: row.releasedMs === null ? null : Number(row.releasedMs),
     });
     heldNumbers.set(key, periods);
   }
-  const accountRows = [...accountsBySlug.values()];
+  return { accounts: found, heldNumbers };
+}
 
-  // Users by email, within their own account only.
+/** Step 2b: users by email, within their own account only, by `${accountId}|${email}`. */
+async function readUserIds(db: Executor, parsed: Parsed[], found: Account[]): Promise<Map<string, string>> {
   const emails = [...new Set(parsed.flatMap((p) => (p.record.user ? [p.record.user.toLowerCase()] : [])))];
   const userIds = new Map<string, string>();
-  if (emails.length > 0 && accountRows.length > 0) {
-    const userRows = rowsOf<{ id: string; account_id: string; email: string }>(
-      await db.execute(sql`
-        select id, account_id, email from users
-        where account_id = any(${pgArray(accountRows.map((a) => a.id))}::uuid[]) and email = any(${pgArray(emails)}::text[])`),
-    );
-    for (const u of userRows) userIds.set(`${u.account_id}|${u.email}`, u.id);
-  }
+  if (emails.length === 0 || found.length === 0) return userIds;
+  const rows = await queryRows(
+    db,
+    { id: users.id, accountId: users.accountId, email: users.email },
+    sql`from ${users}
+      where ${users.accountId} = any(${pgArray(found.map((a) => a.id))}::uuid[]) and ${users.email} = any(${pgArray(emails)}::text[])`,
+  );
+  for (const u of rows) userIds.set(`${u.accountId}|${u.email}`, u.id);
+  return userIds;
+}
 
+/** Step 2c: each record with its account, number and user, or why it cannot be rated. */
+function resolveRecords(
+  parsed: Parsed[],
+  found: Map<string, Account>,
+  heldNumbers: Map<string, HeldNumber[]>,
+  userIds: Map<string, string>,
+  results: UsageResult[],
+) {
   const accepted: Accepted[] = [];
-  const refused: { index: number; record: UsageRecordInput; accountId: string; reason: string }[] = [];
+  const refused: Refused[] = [];
   for (const { index, record, problem } of parsed) {
-    const account = accountsBySlug.get(record.account);
+    const account = found.get(record.account);
     if (!account) {
       results[index] = rejected(record.id, `unknown account ${record.account}`);
       continue;
@@ -222,7 +303,7 @@ export async function ingestUsage(db: Database, records: unknown[], options: Ing
     const held = heldAt(heldNumbers.get(`${account.id}|${record[side]}`), startedAt.getTime());
     const reason =
       problem ??
-      (!account.rate_card_id ? `account ${record.account} has no rate card` : null) ??
+      (!account.rateCardId ? `account ${record.account} has no rate card` : null) ??
       (!held ? notOwnNumber(record, record.account, "started") : null) ??
       (record.user && !userId ? `unknown user ${record.user} in account ${record.account}` : null);
     if (reason) {
@@ -235,174 +316,212 @@ export async function ingestUsage(db: Database, records: unknown[], options: Ing
       account,
       startedAt,
       userId,
-      month: zonedMonthStart(startedAt, account.time_zone),
+      month: zonedMonthStart(startedAt, account.timeZone),
       fromCountry: side === "from" ? held!.country : null,
     });
   }
-  // A record rated before is a duplicate, even if it could not be rated today (too old by
-  // now, its user since removed): the platform must learn it was billed, not refused.
-  if (refused.length > 0) {
-    const earlier = await findRated(
-      db,
-      [...new Set(refused.map((r) => r.accountId))],
-      [...new Set(refused.map((r) => r.record.id))],
-    );
-    for (const { index, record, accountId, reason } of refused) {
-      const before = earlier.get(`${accountId}|${record.id}`);
-      results[index] = before ? { ...before, reason: `already rated: ${before.reason}` } : rejected(record.id, reason);
-    }
-  }
-  if (accepted.length === 0) return results;
-
-  const tablesByCard = new Map(
-    await Promise.all(
-      [...new Set(accepted.map((a) => a.account.rate_card_id!))].map(async (id) => [id, await rateTables(db, id)] as const),
-    ),
-  );
-
-  await db.transaction(async (tx) => {
-    const accountIds = [...new Set(accepted.map((a) => a.account.id))].sort();
-    // Serialize batches per account: lock the balance rows, in account order.
-    await tx.execute(sql`
-      insert into credit_balances (account_id) select unnest(${pgArray(accountIds)}::uuid[]) on conflict do nothing`);
-    await tx.execute(sql`
-      select account_id from credit_balances where account_id = any(${pgArray(accountIds)}::uuid[])
-      order by account_id for update`);
-
-    const state = await loadState(tx, accepted, accountIds);
-    const seen = new Map<string, UsageResult>();
-    const earlier = state.existing;
-    const toStore: { item: Accepted; rating: Rated }[] = [];
-
-    // Rate in order of start time per account, so allowances are used up chronologically.
-    const order = [...accepted].sort(
-      (a, b) => a.account.id.localeCompare(b.account.id) || a.startedAt.getTime() - b.startedAt.getTime() || a.index - b.index,
-    );
-    for (const item of order) {
-      const { record, account } = item;
-      const key = `${account.id}|${record.id}`;
-      const before = earlier.get(key) ?? seen.get(key);
-      if (before) {
-        results[item.index] = { ...before, id: record.id, status: "duplicate", reason: `already rated: ${before.reason}` };
-        continue;
-      }
-      const rating = rateUsage(
-        {
-          kind: record.kind,
-          direction: record.direction,
-          to: record.to,
-          fromCountry: item.fromCountry,
-          startedAt: item.startedAt,
-          durationSeconds: record.kind === "call" ? record.durationSeconds : undefined,
-          fragments: record.kind === "sms" ? record.fragments : undefined,
-          forwarded: record.forwarded,
-          userId: item.userId,
-          month: item.month,
-        },
-        tablesByCard.get(account.rate_card_id!)!,
-        state.byAccount.get(account.id)!,
-      );
-      if (!rating.ok) {
-        results[item.index] = rejected(record.id, rating.reason);
-        continue;
-      }
-      const result: UsageResult = {
-        id: record.id,
-        status: "rated",
-        amount: minorToDecimal(rating.amount, account.currency),
-        currency: account.currency,
-        covered: rating.coveredSeconds > 0 ? (rating.coveredByPackage?.name ?? null) : null,
-        category: rating.category,
-        reason: rating.reason,
-      };
-      results[item.index] = result;
-      seen.set(key, result);
-      toStore.push({ item, rating });
-    }
-    if (toStore.length === 0) return;
-
-    // Debits through the ledger, one statement for every account of the batch.
-    const charges = toStore.filter((s) => s.rating.amount > 0);
-    const movementIds = new Map<string, number>();
-    if (charges.length > 0) {
-      const payload = charges.map(({ item, rating }, ord) => ({
-        ord,
-        account_id: item.account.id,
-        type: rating.chargeType,
-        amount: -rating.amount,
-        interaction_id: item.record.id,
-        description: describe(item.record, rating),
-        destination: item.record.to,
-        units: rating.billableUnits,
-        unit_type: item.record.kind === "call" ? "seconds" : "fragments",
-        rate_micros: rating.rateMicros,
-        actor_user_id: item.userId,
-        actor: "telephony platform",
-        occurred_at: item.startedAt.toISOString(),
-      }));
-      const posted = rowsOf<{ account_id: string; kind: string; id: string; interaction_id: string | null }>(
-        await tx.execute(sql`select account_id, kind, id, interaction_id from ledger_post_many(${JSON.stringify(payload)}::json)`),
-      );
-      for (const row of posted) {
-        if (row.kind === "movement") movementIds.set(`${row.account_id}|${row.interaction_id}`, Number(row.id));
-        else if (row.kind === "attempt" && options.onAutoTopUp) await options.onAutoTopUp(tx, row.id!);
-      }
-    }
-    const usageRows = toStore.map(({ item, rating }) => ({
-      account_id: item.account.id,
-      external_id: item.record.id,
-      kind: item.record.kind,
-      direction: item.record.direction,
-      from_number: item.record.from,
-      to_number: item.record.to,
-      started_at: item.startedAt.toISOString(),
-      duration_seconds: item.record.kind === "call" ? item.record.durationSeconds : null,
-      fragments: item.record.kind === "sms" ? item.record.fragments : null,
-      forwarded: item.record.forwarded,
-      user_id: item.userId,
-      destination_country: rating.destinationCountry,
-      destination_type: rating.destinationType,
-      category: rating.category,
-      covered_by_package_id: rating.coveredByPackage?.id ?? null,
-      bundle_id: rating.bundleUse[0]?.id ?? null,
-      bundle_seconds: rating.bundleUse.reduce((sum, b) => sum + b.seconds, 0),
-      billable_units: rating.billableUnits,
-      rate_micros: rating.rateMicros,
-      amount: rating.amount,
-      movement_id: rating.amount > 0 ? (movementIds.get(`${item.account.id}|${item.record.id}`) ?? null) : null,
-    }));
-    await tx.execute(sql`
-      insert into usage_records (account_id, external_id, kind, direction, from_number, to_number,
-        started_at, duration_seconds, fragments, forwarded, user_id, destination_country,
-        destination_type, category, covered_by_package_id, bundle_id, bundle_seconds,
-        billable_units, rate_micros, amount, movement_id)
-      select x.account_id, x.external_id, x.kind, x.direction, x.from_number, x.to_number,
-        x.started_at, x.duration_seconds, x.fragments, x.forwarded, x.user_id, x.destination_country,
-        x.destination_type, x.category, x.covered_by_package_id, x.bundle_id, x.bundle_seconds,
-        x.billable_units, x.rate_micros, x.amount, x.movement_id
-      from json_to_recordset(${JSON.stringify(usageRows)}::json) as x(
-        account_id uuid, external_id text, kind usage_kind, direction usage_direction,
-        from_number text, to_number text, started_at timestamptz, duration_seconds int,
-        fragments int, forwarded boolean, user_id uuid, destination_country text,
-        destination_type destination_type, category usage_category, covered_by_package_id uuid,
-        bundle_id uuid, bundle_seconds int, billable_units int, rate_micros bigint, amount bigint,
-        movement_id bigint)`);
-    const bundleSeconds = new Map<string, number>();
-    for (const { rating } of toStore) {
-      for (const use of rating.bundleUse) bundleSeconds.set(use.id, (bundleSeconds.get(use.id) ?? 0) + use.seconds);
-    }
-    if (bundleSeconds.size > 0) {
-      await tx.execute(sql`
-        update prepaid_bundles b set seconds_used = b.seconds_used + u.seconds
-        from (select unnest(${pgArray([...bundleSeconds.keys()])}::uuid[]) as id, unnest(${pgArray([...bundleSeconds.values()])}::int[]) as seconds) u
-        where b.id = u.id and b.account_id = any(${pgArray(accountIds)}::uuid[])`);
-    }
-  });
-  return results;
+  return { accepted, refused };
 }
 
+/**
+ * Step 2d: a record rated before is a duplicate, even if it could not be rated today (too
+ * old by now, its user since removed): the platform must learn it was billed, not refused.
+ */
+async function answerRefused(db: Executor, refused: Refused[], results: UsageResult[]): Promise<void> {
+  if (refused.length === 0) return;
+  const earlier = await findRated(
+    db,
+    [...new Set(refused.map((r) => r.accountId))],
+    [...new Set(refused.map((r) => r.record.id))],
+  );
+  for (const { index, record, accountId, reason } of refused) {
+    const before = earlier.get(`${accountId}|${record.id}`);
+    results[index] = before ? { ...before, reason: `already rated: ${before.reason}` } : rejected(record.id, reason);
+  }
+}
+
+async function loadRateTables(db: Executor, accepted: Accepted[]): Promise<Map<string, RateTables>> {
+  const cards = [...new Set(accepted.map((a) => a.account.rateCardId!))];
+  return new Map(await Promise.all(cards.map(async (id) => [id, await rateTables(db, id)] as const)));
+}
+
+/** Serializes batches per account: locks the balance rows, in account order. */
+async function lockBalances(tx: Executor, accountIds: string[]): Promise<void> {
+  const ids = pgArray(accountIds);
+  await run(tx, sql`insert into ${creditBalances} (${sql.identifier(creditBalances.accountId.name)})
+    select unnest(${ids}::uuid[]) on conflict do nothing`);
+  await run(tx, sql`select ${creditBalances.accountId} from ${creditBalances}
+    where ${creditBalances.accountId} = any(${ids}::uuid[]) order by ${creditBalances.accountId} for update`);
+}
+
+/**
+ * Step 3: rates in order of start time per account, so allowances are used up
+ * chronologically; answers each record and returns those to store.
+ */
+function rateInOrder(
+  accepted: Accepted[],
+  tablesByCard: Map<string, RateTables>,
+  state: Awaited<ReturnType<typeof loadState>>,
+  results: UsageResult[],
+): Charged[] {
+  const seen = new Map<string, UsageResult>();
+  const charged: Charged[] = [];
+  const order = [...accepted].sort(
+    (a, b) => a.account.id.localeCompare(b.account.id) || a.startedAt.getTime() - b.startedAt.getTime() || a.index - b.index,
+  );
+  for (const item of order) {
+    const { record, account } = item;
+    const key = `${account.id}|${record.id}`;
+    const before = state.existing.get(key) ?? seen.get(key);
+    if (before) {
+      results[item.index] = { ...before, id: record.id, status: "duplicate", reason: `already rated: ${before.reason}` };
+      continue;
+    }
+    const rating = rateUsage(toRate(item), tablesByCard.get(account.rateCardId!)!, state.byAccount.get(account.id)!);
+    if (!rating.ok) {
+      results[item.index] = rejected(record.id, rating.failure.message);
+      continue;
+    }
+    const result = ratedResult(item, rating.value);
+    results[item.index] = result;
+    seen.set(key, result);
+    charged.push({ item, rating: rating.value });
+  }
+  return charged;
+}
+
+function toRate({ record, fromCountry, startedAt, userId, month }: Accepted): UsageToRate {
+  return {
+    kind: record.kind,
+    direction: record.direction,
+    to: record.to,
+    fromCountry,
+    startedAt,
+    durationSeconds: record.kind === "call" ? record.durationSeconds : undefined,
+    fragments: record.kind === "sms" ? record.fragments : undefined,
+    forwarded: record.forwarded,
+    userId,
+    month,
+  };
+}
+
+/** Step 4a: the debits through the ledger, one statement for every account of the batch. */
+async function postCharges(
+  tx: Transaction,
+  charged: Charged[],
+  onAutoTopUp: IngestOptions["onAutoTopUp"],
+): Promise<Map<string, number>> {
+  const movementIds = new Map<string, number>();
+  const debits = charged.filter((c) => c.rating.amount > 0);
+  if (debits.length === 0) return movementIds;
+  const payload = debits.map(({ item, rating }, ord) => ({
+    ord,
+    account_id: item.account.id,
+    type: rating.chargeType,
+    amount: -rating.amount,
+    interaction_id: item.record.id,
+    description: describe(item.record, rating),
+    destination: item.record.to,
+    units: rating.billableUnits,
+    unit_type: item.record.kind === "call" ? "seconds" : "fragments",
+    rate_micros: rating.rateMicros,
+    actor_user_id: item.userId,
+    actor: "telephony platform",
+    occurred_at: item.startedAt.toISOString(),
+  }));
+  const posted = await queryRows(
+    tx,
+    { account_id: sql<string>`account_id`, ...postingColumns },
+    sql`from ledger_post_many(${JSON.stringify(payload)}::json)`,
+  );
+  for (const row of posted) {
+    if (row.kind === "movement") movementIds.set(`${row.account_id}|${row.interaction_id}`, Number(row.id));
+    else if (row.kind === "attempt" && onAutoTopUp) await onAutoTopUp(tx, row.id!);
+  }
+  return movementIds;
+}
+
+const USAGE_COLUMNS = [
+  "accountId",
+  "externalId",
+  "kind",
+  "direction",
+  "fromNumber",
+  "toNumber",
+  "startedAt",
+  "durationSeconds",
+  "fragments",
+  "forwarded",
+  "userId",
+  "destinationCountry",
+  "destinationType",
+  "category",
+  "coveredByPackageId",
+  "bundleId",
+  "bundleSeconds",
+  "billableUnits",
+  "rateMicros",
+  "amount",
+  "movementId",
+] as const;
+
+/** Step 4b: the rated records, in one statement. */
+async function storeUsageRecords(tx: Executor, charged: Charged[], movementIds: Map<string, number>): Promise<void> {
+  const rows = charged.map(({ item, rating }) => ({
+    accountId: item.account.id,
+    externalId: item.record.id,
+    kind: item.record.kind,
+    direction: item.record.direction,
+    fromNumber: item.record.from,
+    toNumber: item.record.to,
+    startedAt: item.startedAt.toISOString(),
+    durationSeconds: item.record.kind === "call" ? item.record.durationSeconds : null,
+    fragments: item.record.kind === "sms" ? item.record.fragments : null,
+    forwarded: item.record.forwarded,
+    userId: item.userId,
+    destinationCountry: rating.destinationCountry,
+    destinationType: rating.destinationType,
+    category: rating.category,
+    coveredByPackageId: rating.coveredByPackage?.id ?? null,
+    bundleId: rating.bundleUse[0]?.id ?? null,
+    bundleSeconds: rating.bundleUse.reduce((sum, b) => sum + b.seconds, 0),
+    billableUnits: rating.billableUnits,
+    rateMicros: rating.rateMicros,
+    amount: rating.amount,
+    movementId: rating.amount > 0 ? (movementIds.get(`${item.account.id}|${item.record.id}`) ?? null) : null,
+  }));
+  await insertFromJson(tx, usageRecords, USAGE_COLUMNS, rows);
+}
+
+/** Step 4c: the seconds taken from prepaid bundles. */
+async function useBundles(tx: Executor, charged: Charged[], accountIds: string[]): Promise<void> {
+  const bundleSeconds = new Map<string, number>();
+  for (const { rating } of charged) {
+    for (const use of rating.bundleUse) bundleSeconds.set(use.id, (bundleSeconds.get(use.id) ?? 0) + use.seconds);
+  }
+  if (bundleSeconds.size === 0) return;
+  const b = prepaidBundles;
+  await run(tx, sql`
+    update ${b} set ${sql.identifier(b.secondsUsed.name)} = ${b.secondsUsed} + u.seconds
+    from (select unnest(${pgArray([...bundleSeconds.keys()])}::uuid[]) as id, unnest(${pgArray([...bundleSeconds.values()])}::int[]) as seconds) u
+    where ${b.id} = u.id and ${b.accountId} = any(${pgArray(accountIds)}::uuid[])`);
+}
+
+/** Step 5: the answers. */
 function rejected(id: string | null, reason: string): UsageResult {
   return { id, status: "rejected", amount: null, currency: null, covered: null, reason };
+}
+
+function ratedResult({ record, account }: Accepted, rating: Rated): UsageResult {
+  return {
+    id: record.id,
+    status: "rated",
+    amount: minorToDecimal(rating.amount, account.currency),
+    currency: account.currency,
+    covered: rating.coveredSeconds > 0 ? (rating.coveredByPackage?.name ?? null) : null,
+    category: rating.category,
+    reason: rating.reason,
+  };
 }
 
 function describe(record: UsageRecordInput, rating: Rated): string {
@@ -420,40 +539,40 @@ function describe(record: UsageRecordInput, rating: Rated): string {
 
 /** Records of these accounts already rated, by `${accountId}|${externalId}`, as duplicate results. */
 async function findRated(db: Executor, accountIds: string[], externalIds: string[]): Promise<Map<string, UsageResult>> {
-  const rows = rowsOf<{
-    account_id: string;
-    external_id: string;
-    amount: string;
-    category: string;
-    covered: string | null;
-    currency: string;
-    duration_seconds: number | null;
-    billable_units: number;
-    bundle_seconds: number;
-  }>(
-    await db.execute(sql`
-      select r.account_id, r.external_id, r.amount, r.category, p.name as covered, a.currency,
-             r.duration_seconds, r.billable_units, r.bundle_seconds
-      from usage_records r
-      join accounts a on a.id = r.account_id
-      left join calling_packages p on p.id = r.covered_by_package_id
-      where r.account_id = any(${pgArray(accountIds)}::uuid[]) and r.external_id = any(${pgArray(externalIds)}::text[])`),
+  const rows = await queryRows(
+    db,
+    {
+      accountId: usageRecords.accountId,
+      externalId: usageRecords.externalId,
+      amount: usageRecords.amount,
+      category: usageRecords.category,
+      covered: sql<string | null>`${callingPackages.name}`,
+      currency: accounts.currency,
+      durationSeconds: usageRecords.durationSeconds,
+      billableUnits: usageRecords.billableUnits,
+      bundleSeconds: usageRecords.bundleSeconds,
+    },
+    sql`
+      from ${usageRecords}
+      join ${accounts} on ${accounts.id} = ${usageRecords.accountId}
+      left join ${callingPackages} on ${callingPackages.id} = ${usageRecords.coveredByPackageId}
+      where ${usageRecords.accountId} = any(${pgArray(accountIds)}::uuid[]) and ${usageRecords.externalId} = any(${pgArray(externalIds)}::text[])`,
   );
   const found = new Map<string, UsageResult>();
-  for (const r of rows) {
-    found.set(`${r.account_id}|${r.external_id}`, {
-      id: r.external_id,
+  for (const row of rows) {
+    found.set(`${row.accountId}|${row.externalId}`, {
+      id: row.externalId,
       status: "duplicate",
-      amount: minorToDecimal(Number(r.amount), r.currency),
-      currency: r.currency,
+      amount: minorToDecimal(row.amount, row.currency),
+      currency: row.currency,
       // What the package included: the billed time less what was charged or from a bundle.
       covered:
-        r.category === "included" ||
-        billableSeconds(r.duration_seconds ?? 0) - r.billable_units - r.bundle_seconds > 0
-          ? r.covered
+        row.category === "included" ||
+        billableSeconds(row.durationSeconds ?? 0) - row.billableUnits - row.bundleSeconds > 0
+          ? row.covered
           : null,
-      category: r.category,
-      reason: r.category.replace(/_/g, " "),
+      category: row.category,
+      reason: row.category.replace(/_/g, " "),
     });
   }
   return found;
@@ -461,53 +580,57 @@ async function findRated(db: Executor, accountIds: string[], externalIds: string
 
 /** What rating reads for the batch's accounts: packages, bundles, minutes used, records already rated. */
 async function loadState(tx: Executor, accepted: Accepted[], accountIds: string[]) {
-  const earliest = new Date(Math.min(...accepted.map((a) => a.startedAt.getTime())));
+  const earliest = new Date(Math.min(...accepted.map((a) => a.startedAt.getTime()))).toISOString();
   const months = [...new Set(accepted.map((a) => a.month))];
   const externalIds = [...new Set(accepted.map((a) => a.record.id))];
+  const ids = pgArray(accountIds);
+  const ap = accountPackages;
+  const cp = callingPackages;
+  const b = prepaidBundles;
+  const u = usageUserMonthly;
 
-  const [existing, packageRows, bundleRows, usedRows] = [
-    await findRated(tx, accountIds, externalIds),
-    rowsOf<{
-      account_id: string;
-      id: string;
-      name: string;
-      scope: "domestic" | "international";
-      covered_countries: string[];
-      unlimited: boolean;
-      fair_use_minutes_per_user: number | null;
-      included_minutes_per_user: number | null;
-      started_at: string | Date;
-      ended_at: string | Date | null;
-    }>(
-      await tx.execute(sql`
-        select ap.account_id, cp.id, cp.name, cp.scope, cp.covered_countries, cp.unlimited,
-               cp.fair_use_minutes_per_user, cp.included_minutes_per_user, ap.started_at, ap.ended_at
-        from account_packages ap join calling_packages cp on cp.id = ap.package_id
-        where ap.account_id = any(${pgArray(accountIds)}::uuid[])
-          and (ap.ended_at is null or ap.ended_at > ${earliest.toISOString()}::timestamptz)
-        order by ap.account_id, cp.unlimited desc, cp.name, ap.started_at`),
-    ),
-    rowsOf<{
-      account_id: string;
-      id: string;
-      name: string;
-      remaining: number;
-      purchased_at: string | Date;
-      expires_at: string | Date;
-    }>(
-      await tx.execute(sql`
-        select account_id, id, name, seconds_included - seconds_used as remaining, purchased_at, expires_at
-        from prepaid_bundles
-        where account_id = any(${pgArray(accountIds)}::uuid[]) and seconds_used < seconds_included
-          and expires_at > ${earliest.toISOString()}::timestamptz
-        order by account_id, expires_at, purchased_at, id`),
-    ),
-    rowsOf<{ account_id: string; month: string | Date; user_id: string; package_id: string; seconds: string | number }>(
-      await tx.execute(sql`
-        select account_id, month::text as month, user_id, package_id, seconds from usage_user_monthly
-        where account_id = any(${pgArray(accountIds)}::uuid[]) and month = any(${pgArray(months)}::date[])`),
-    ),
-  ];
+  const existing = await findRated(tx, accountIds, externalIds);
+  const packageRows = await queryRows(
+    tx,
+    {
+      accountId: ap.accountId,
+      id: cp.id,
+      name: cp.name,
+      scope: cp.scope,
+      coveredCountries: cp.coveredCountries,
+      unlimited: cp.unlimited,
+      fairUseMinutesPerUser: cp.fairUseMinutesPerUser,
+      includedMinutesPerUser: cp.includedMinutesPerUser,
+      startedAt: sql<string | Date>`${ap.startedAt}`,
+      endedAt: sql<string | Date | null>`${ap.endedAt}`,
+    },
+    sql`
+      from ${ap} join ${cp} on ${cp.id} = ${ap.packageId}
+      where ${ap.accountId} = any(${ids}::uuid[])
+        and (${ap.endedAt} is null or ${ap.endedAt} > ${earliest}::timestamptz)
+      order by ${ap.accountId}, ${cp.unlimited} desc, ${cp.name}, ${ap.startedAt}`,
+  );
+  const bundleRows = await queryRows(
+    tx,
+    {
+      accountId: b.accountId,
+      id: b.id,
+      name: b.name,
+      remaining: sql<number | string>`${b.secondsIncluded} - ${b.secondsUsed}`,
+      purchasedAt: sql<string | Date>`${b.purchasedAt}`,
+      expiresAt: sql<string | Date>`${b.expiresAt}`,
+    },
+    sql`
+      from ${b}
+      where ${b.accountId} = any(${ids}::uuid[]) and ${b.secondsUsed} < ${b.secondsIncluded}
+        and ${b.expiresAt} > ${earliest}::timestamptz
+      order by ${b.accountId}, ${b.expiresAt}, ${b.purchasedAt}, ${b.id}`,
+  );
+  const usedRows = await queryRows(
+    tx,
+    { accountId: u.accountId, month: sql<string>`${u.month}::text`, userId: u.userId, packageId: u.packageId, seconds: u.seconds },
+    sql`from ${u} where ${u.accountId} = any(${ids}::uuid[]) and ${u.month} = any(${pgArray(months)}::date[])`,
+  );
 
   const byAccount = new Map<string, RatingState>();
   for (const item of accepted) {
@@ -523,31 +646,29 @@ async function loadState(tx: Executor, accepted: Accepted[], accountIds: string[
   const date = (value: string | Date) => (value instanceof Date ? value : new Date(value));
   // A package bought twice (two lines) counts once per user: the first line stands for it.
   for (const p of packageRows) {
-    const state = byAccount.get(p.account_id)!;
-    (state.packages as PackageRule[]).push({
+    (byAccount.get(p.accountId)!.packages as PackageRule[]).push({
       id: p.id,
       name: p.name,
       scope: p.scope,
-      coveredCountries: p.covered_countries,
+      coveredCountries: p.coveredCountries,
       unlimited: p.unlimited,
-      minutesPerUser: (p.unlimited ? p.fair_use_minutes_per_user : p.included_minutes_per_user) ?? 0,
-      startedAt: date(p.started_at),
-      endedAt: p.ended_at === null ? null : date(p.ended_at),
+      minutesPerUser: (p.unlimited ? p.fairUseMinutesPerUser : p.includedMinutesPerUser) ?? 0,
+      startedAt: date(p.startedAt),
+      endedAt: p.endedAt === null ? null : date(p.endedAt),
     });
   }
-  for (const b of bundleRows) {
+  for (const row of bundleRows) {
     const bundle: BundleState = {
-      id: b.id,
-      name: b.name,
-      remainingSeconds: Number(b.remaining),
-      purchasedAt: date(b.purchased_at),
-      expiresAt: date(b.expires_at),
+      id: row.id,
+      name: row.name,
+      remainingSeconds: Number(row.remaining),
+      purchasedAt: date(row.purchasedAt),
+      expiresAt: date(row.expiresAt),
     };
-    byAccount.get(b.account_id)!.bundles.push(bundle);
+    byAccount.get(row.accountId)!.bundles.push(bundle);
   }
-  for (const u of usedRows) {
-    const month = typeof u.month === "string" ? u.month.slice(0, 10) : u.month.toISOString().slice(0, 10);
-    byAccount.get(u.account_id)!.usedSeconds.set(usageKey(month, u.user_id, u.package_id), Number(u.seconds));
+  for (const row of usedRows) {
+    byAccount.get(row.accountId)!.usedSeconds.set(usageKey(row.month.slice(0, 10), row.userId, row.packageId), row.seconds);
   }
   return { existing, byAccount };
 }

@@ -1,4 +1,5 @@
 import { chargeForSeconds, chargeForUnits } from "@/lib/money";
+import { fail, ok, type Result } from "@/lib/result";
 
 /**
  * The rating engine: what one call or SMS costs, and why. Pure: it reads the rate tables
@@ -128,7 +129,6 @@ export interface UsageToRate {
 }
 
 export interface Rated {
-  ok: true;
   category: UsageCategory;
   destinationCountry: string | null;
   destinationType: DestinationType | null;
@@ -146,11 +146,6 @@ export interface Rated {
   chargeType: ChargeType | null;
   /** Destination description for the movement and the answer, e.g. "France mobile". */
   description: string;
-  reason: string;
-}
-
-export interface NotRated {
-  ok: false;
   reason: string;
 }
 
@@ -189,26 +184,26 @@ function outsideRegions(packages: readonly PackageRule[]): string {
 const minutes = (seconds: number) => `${Math.floor(seconds / 60)}:${String(seconds % 60).padStart(2, "0")}`;
 
 /** Rates one record against the tables and the account's state, consuming allowances. */
-export function rateUsage(usage: UsageToRate, tables: RateTables, state: RatingState): Rated | NotRated {
+export function rateUsage(usage: UsageToRate, tables: RateTables, state: RatingState): Result<Rated> {
   if (usage.kind === "sms") return rateSms(usage, tables, state);
   const duration = usage.durationSeconds ?? 0;
 
   if (usage.direction === "inbound" && !usage.forwarded) {
     const tollFree = tables.callInboundTollFree.match(usage.to);
-    if (!tollFree) return free(usage, "included", null, "inbound call: free");
+    if (!tollFree) return ok(free(usage, "included", null, "inbound call: free"));
     const why = "inbound call to a toll-free number: charged per minute";
-    return chargedCall(duration, tollFree, state.currency, "toll_free_inbound", "toll_free_inbound", why);
+    return ok(chargedCall(duration, tollFree, state.currency, "toll_free_inbound", "toll_free_inbound", why));
   }
 
   const destination = tables.callOutbound.match(usage.to);
-  if (!destination) return { ok: false, reason: `no rate for destination ${usage.to}` };
+  if (!destination) return fail("refused", `no rate for destination ${usage.to}`);
   if (usage.forwarded) {
     const why = `forwarded leg to ${destination.description}: always charged from credit`;
-    return chargedCall(duration, destination, state.currency, "forwarded", "forwarded_leg", why);
+    return ok(chargedCall(duration, destination, state.currency, "forwarded", "forwarded_leg", why));
   }
   if (destination.destinationType === "premium") {
     const why = `premium destination (${destination.description}): never included`;
-    return chargedCall(duration, destination, state.currency, "premium", "call", why);
+    return ok(chargedCall(duration, destination, state.currency, "premium", "call", why));
   }
 
   // A package that covers the destination, within the user's minutes this month.
@@ -233,7 +228,7 @@ export function rateUsage(usage: UsageToRate, tables: RateTables, state: RatingS
     state.usedSeconds.set(key, (state.usedSeconds.get(key) ?? 0) + duration);
     const limitName = coveredBy.unlimited ? "fair-use limit" : "included minutes";
     if (duration === 0 || coveredSeconds === duration) {
-      return free(usage, "included", destination, `included in ${coveredBy.name}`, coveredBy);
+      return ok(free(usage, "included", destination, `included in ${coveredBy.name}`, coveredBy));
     }
     // The call is billed for at least its first minute in all; what the allowance took counts.
     chargeable = Math.max(0, chargeable - coveredSeconds);
@@ -263,8 +258,7 @@ export function rateUsage(usage: UsageToRate, tables: RateTables, state: RatingS
   const fromBundleOnly = bundleUse.length > 0 && chargeable === 0;
   if (chargeable > 0) notes.push(`${chargeable} s charged from credit to ${destination.description}`);
   else if (!fromBundleOnly) notes.push(`${destination.description}: not in a package`);
-  return {
-    ok: true,
+  return ok({
     category: fromBundleOnly ? "bundle" : "outside_packages",
     destinationCountry: destination.country,
     destinationType: destination.destinationType,
@@ -277,17 +271,16 @@ export function rateUsage(usage: UsageToRate, tables: RateTables, state: RatingS
     chargeType: amount > 0 ? "call" : null,
     description: destination.description,
     reason: notes.join("; "),
-  };
+  });
 }
 
-function rateSms(usage: UsageToRate, tables: RateTables, state: RatingState): Rated | NotRated {
-  if (usage.direction === "inbound") return free(usage, "included", null, "inbound SMS: free");
+function rateSms(usage: UsageToRate, tables: RateTables, state: RatingState): Result<Rated> {
+  if (usage.direction === "inbound") return ok(free(usage, "included", null, "inbound SMS: free"));
   const destination = tables.sms.match(usage.to);
-  if (!destination) return { ok: false, reason: `no SMS rate for destination ${usage.to}` };
+  if (!destination) return fail("refused", `no SMS rate for destination ${usage.to}`);
   const fragments = usage.fragments ?? 1;
   const amount = chargeForUnits(fragments, destination.rateMicros, state.currency);
-  return {
-    ok: true,
+  return ok({
     category: "sms",
     destinationCountry: destination.country,
     destinationType: destination.destinationType,
@@ -300,7 +293,7 @@ function rateSms(usage: UsageToRate, tables: RateTables, state: RatingState): Ra
     chargeType: amount > 0 ? "sms" : null,
     description: destination.description,
     reason: `SMS to ${destination.description}: ${fragments} fragment${fragments === 1 ? "" : "s"} charged`,
-  };
+  });
 }
 
 function free(
@@ -311,7 +304,6 @@ function free(
   coveredBy: PackageRule | null = null,
 ): Rated {
   return {
-    ok: true,
     category,
     destinationCountry: destination?.country ?? null,
     destinationType: destination?.destinationType ?? null,
@@ -339,7 +331,6 @@ function chargedCall(
   const billable = billableSeconds(duration);
   const amount = chargeForSeconds(billable, destination.rateMicros, currency);
   return {
-    ok: true,
     category,
     destinationCountry: destination.country,
     destinationType: destination.destinationType,

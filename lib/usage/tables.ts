@@ -11,7 +11,7 @@ import { PrefixTable, type RateEntry, type RateTables } from "./rating";
 const TTL_MS = 60_000;
 const cache = new Map<string, { tables: Promise<RateTables>; loadedAt: number }>();
 
-export async function loadRateTables(db: Executor, rateCardId: string): Promise<RateTables> {
+async function loadRateTables(db: Executor, rateCardId: string): Promise<RateTables> {
   const rows = await db
     .select({
       kind: rates.kind,
@@ -41,7 +41,3 @@ export function rateTables(db: Executor, rateCardId: string, now = Date.now()): 
   return tables;
 }
 
-/** Forgets the loaded tables (after a rate change). */
-export function clearRateTables(): void {
-  cache.clear();
-}

@@ -4,8 +4,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Database } from "@/db/client";
 import { auditLog, autoTopUpSettings, creditBalances, creditMovements, paymentMethods, topUpAttempts, users } from "@/db/schema";
 import { saveAutoTopUpSettings } from "@/lib/credit/auto-top-up-settings";
-import { createDueAttempt, debitAndEnqueue, RetryLater, runAutoTopUp, startTopUpWorker, sweepTopUps } from "@/lib/credit/auto-top-up";
-import { postMovement, postMovements } from "@/lib/credit/ledger";
+import { createDueAttempt, RetryLater, runAutoTopUp, startTopUpWorker, sweepTopUps } from "@/lib/credit/auto-top-up";
+import { type MovementInput, postMovement, postMovements } from "@/lib/credit/ledger";
 import { enqueueAutoTopUp, startQueue } from "@/lib/jobs/queue";
 import { createStripeGateway } from "@/lib/payments/stripe-gateway";
 import { type FakeStripe, startFakeStripe } from "../support/fake-stripe/server";
@@ -48,6 +48,18 @@ async function accountWithAutoTopUp(paymentMethod: string, settings: Partial<typ
   await db.insert(autoTopUpSettings).values({ accountId: account.id, enabled: true, threshold: 2_000, amount: 10_000, ...settings });
   await postMovement(db, account.id, { type: "top_up_manual", amount: 2_500, interactionId: "pi_opening", description: "Opening", actor: "test" });
   return account;
+}
+
+/**
+ * Debits and, when they cross the threshold, the job of the attempt the ledger recorded,
+ * in one transaction: what usage ingestion does for each batch.
+ */
+function debitAndEnqueue(database: Database, queue: PgBoss, accountId: string, movements: MovementInput[]) {
+  return database.transaction(async (tx) => {
+    const result = await postMovements(tx, accountId, movements);
+    if (result.autoTopUpAttemptId) await enqueueAutoTopUp(queue, tx, result.autoTopUpAttemptId);
+    return result;
+  });
 }
 
 const usage = (amount: number, id: string) => ({ type: "call" as const, amount: -amount, interactionId: id, description: "Call", actor: "platform" });

@@ -1,5 +1,13 @@
 import { describe, expect, it } from "vitest";
-import { chargeForSeconds, chargeForUnits, divideRounded, formatMoney, minorUnitsPerMajor } from "@/lib/money";
+import {
+  chargeForSeconds,
+  chargeForUnits,
+  decimalString,
+  divideRounded,
+  formatMoney,
+  minorToDecimal,
+  minorUnitsPerMajor,
+} from "@/lib/money";
 
 describe("divideRounded", () => {
   it.each([
@@ -58,5 +66,39 @@ describe("formatMoney", () => {
 
   it("keeps every digit of amounts beyond float precision", () => {
     expect(formatMoney(900719925474099, "EUR")).toBe("€9,007,199,254,740.99");
+  });
+});
+
+describe("decimalString", () => {
+  it.each([
+    [0, 100, "0.00"],
+    [5, 100, "0.05"],
+    [-5, 100, "-0.05"],
+    [-1234, 100, "-12.34"],
+    [100, 100, "1.00"],
+    [1500, 1, "1500"],
+    [-7, 1, "-7"],
+    [45_000, 1_000_000, "0.045000"],
+    [1_000_000, 1_000_000, "1.000000"],
+    [-999_999, 1_000_000, "-0.999999"],
+    [900719925474099, 100, "9007199254740.99"],
+  ])("%i at scale %i is %s", (units, scale, expected) => {
+    expect(decimalString(units, scale)).toBe(expected);
+  });
+
+  it("refuses what is not a safe integer", () => {
+    expect(() => decimalString(1.5, 100)).toThrow(RangeError);
+    expect(() => decimalString(2 ** 60, 100)).toThrow(RangeError);
+  });
+});
+
+describe("minorToDecimal", () => {
+  it.each([
+    [-1234, "EUR", "-12.34"],
+    [42, "USD", "0.42"],
+    [0, "EUR", "0.00"],
+    [1500, "JPY", "1500"],
+  ])("%i %s is %s", (minor, currency, expected) => {
+    expect(minorToDecimal(minor, currency)).toBe(expected);
   });
 });

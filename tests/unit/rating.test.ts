@@ -72,8 +72,8 @@ function call(to: string, durationSeconds: number, overrides: Partial<UsageToRat
 
 function rated(usage: UsageToRate, s = state()) {
   const result = rateUsage(usage, tables, s);
-  if (!result.ok) throw new Error(`not rated: ${result.reason}`);
-  return result;
+  if (!result.ok) throw new Error(`not rated: ${result.failure.message}`);
+  return result.value;
 }
 
 describe("prefix table", () => {
@@ -91,7 +91,10 @@ describe("prefix table", () => {
 
   it("matches nothing for an unknown country code", () => {
     expect(tables.callOutbound.match("+8613812345678")).toBeNull();
-    expect(rateUsage(call("+8613812345678", 60), tables, state())).toEqual({ ok: false, reason: "no rate for destination +8613812345678" });
+    expect(rateUsage(call("+8613812345678", 60), tables, state())).toEqual({
+      ok: false,
+      failure: { kind: "refused", message: "no rate for destination +8613812345678" },
+    });
   });
 });
 
@@ -126,7 +129,7 @@ describe("the rounding rule: at least the first minute, then per second", () => 
     const jp: RateTables = { ...tables, callOutbound: new PrefixTable([entry("1", "US", "fixed", 1_500_000)]) };
     const result = rateUsage(call("+12125550100", 61), jp, yen);
     // 61 s at 1.5 yen per minute = 1.525 yen, one rounding: 2 yen.
-    expect(result).toMatchObject({ ok: true, amount: 2, billableUnits: 61 });
+    expect(result).toMatchObject({ ok: true, value: { amount: 2, billableUnits: 61 } });
   });
 });
 
@@ -340,6 +343,9 @@ describe("forwarded legs, inbound calls and SMS", () => {
     expect(rated(sms("+447700900123", 3))).toMatchObject({ amount: 12, billableUnits: 3 });
     expect(rated(sms("+4915112345678", 2))).toMatchObject({ amount: 15 });
     expect(rated(sms("+447700900123", 3, "inbound"))).toMatchObject({ category: "included", amount: 0 });
-    expect(rateUsage(sms("+33612345678", 1), tables, state())).toEqual({ ok: false, reason: "no SMS rate for destination +33612345678" });
+    expect(rateUsage(sms("+33612345678", 1), tables, state())).toEqual({
+      ok: false,
+      failure: { kind: "refused", message: "no SMS rate for destination +33612345678" },
+    });
   });
 });

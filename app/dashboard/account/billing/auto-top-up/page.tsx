@@ -10,19 +10,11 @@ import {
   AUTO_TOP_UP_THRESHOLD_MIN,
 } from "@/lib/credit/limits";
 import { getDb } from "@/lib/db";
-import { formatMoney, minorUnitsPerMajor } from "@/lib/money";
+import { formatMoney, minorToDecimal } from "@/lib/money";
 import { AutoTopUpForm } from "../_components/auto-top-up-form";
 import { SubPage } from "../_components/sub-page";
 
 export const metadata: Metadata = { title: "Auto top-up" };
-
-/** Minor units as the plain decimal an admin types, e.g. 2000 -> "20.00". */
-function plain(minor: number, currency: string): string {
-  const perMajor = minorUnitsPerMajor(currency);
-  const digits = Math.round(Math.log10(perMajor));
-  const major = Math.floor(minor / perMajor);
-  return digits ? `${major}.${String(minor % perMajor).padStart(digits, "0")}` : String(major);
-}
 
 export default async function AutoTopUpPage() {
   const user = await requirePageAccess("billing.manage", "/dashboard/account/billing/auto-top-up");
@@ -44,9 +36,9 @@ export default async function AutoTopUpPage() {
         currency={c}
         initial={{
           enabled: settings?.enabled ?? false,
-          threshold: plain(settings?.threshold ?? 2_000, c),
-          amount: plain(settings?.amount ?? 10_000, c),
-          monthlyCap: settings?.monthlyCap ? plain(settings.monthlyCap, c) : "",
+          threshold: minorToDecimal(settings?.threshold ?? 2_000, c),
+          amount: minorToDecimal(settings?.amount ?? 10_000, c),
+          monthlyCap: settings?.monthlyCap ? minorToDecimal(settings.monthlyCap, c) : "",
         }}
         bounds={{
           threshold: `${formatMoney(AUTO_TOP_UP_THRESHOLD_MIN, c)} to ${formatMoney(AUTO_TOP_UP_THRESHOLD_MAX, c)}`,
