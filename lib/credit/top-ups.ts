@@ -295,7 +295,7 @@ export async function startManualTopUp(
   return chargeAttempt(db, gateway, attempt);
 }
 
-export function describeAttempt(attempt: TopUpAttempt): TopUpOutcome {
+function describeAttempt(attempt: TopUpAttempt): TopUpOutcome {
   switch (attempt.status) {
     case "succeeded":
       return { status: "succeeded", attemptId: attempt.id, amount: attempt.amount };

@@ -6,7 +6,7 @@
 export type JsonBody = { ok: true; body: unknown } | { ok: false; status: 400 | 413 | 415; error: string };
 
 /** Why a Content-Type is not JSON, or null when it is. */
-export function jsonContentTypeProblem(contentType: string | null): string | null {
+function jsonContentTypeProblem(contentType: string | null): string | null {
   const expected = "the body must be JSON, sent with Content-Type: application/json";
   if (!contentType?.trim()) return `${expected} (none was given)`;
   const [type, ...parameters] = contentType.split(";");
