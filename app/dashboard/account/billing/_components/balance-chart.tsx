@@ -44,7 +44,7 @@ export function BalanceChart({ points, format, days }: { points: TrendPoint[]; f
       <figcaption className="mt-1 text-xs text-slate-500">{summary}</figcaption>
       <details className="mt-2 text-xs">
         <summary className="cursor-pointer text-slate-600">Daily balances as a table</summary>
-        <table className="mt-2 w-full">
+        <table className="mt-2 w-full [&_td+td]:text-right [&_td+td]:tabular-nums">
           <thead>
             <tr>
               <th scope="col" className="text-left font-medium">
@@ -59,7 +59,7 @@ export function BalanceChart({ points, format, days }: { points: TrendPoint[]; f
             {points.map((p) => (
               <tr key={p.day}>
                 <td>{format.day(p.day)}</td>
-                <td className={`text-right tabular-nums ${p.balance <= 0 ? "text-red-700" : ""}`}>
+                <td className={p.balance <= 0 ? "text-red-700" : undefined}>
                   {format.money(p.balance)}
                 </td>
               </tr>

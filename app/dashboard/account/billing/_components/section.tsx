@@ -14,7 +14,7 @@ export function Section({
     <section
       id={id}
       aria-labelledby={`${id}-heading`}
-      className="relative rounded-xl bg-white p-5 shadow-sm ring-1 ring-slate-200 sm:p-6"
+      className="card"
     >
       <div className="flex items-start justify-between gap-4">
         <h2 id={`${id}-heading`} className="text-base font-semibold text-slate-900">
@@ -34,7 +34,7 @@ export function EditButton({ label, href }: { label: string; href: string }) {
       href={href}
       aria-label={label}
       title={label}
-      className="-mr-1 -mt-1 inline-flex h-8 w-8 items-center justify-center rounded-md text-slate-600 ring-1 ring-slate-300 hover:bg-slate-100"
+      className="edit"
     >
       <svg aria-hidden="true" viewBox="0 0 20 20" className="h-4 w-4" fill="currentColor">
         <path d="M13.6 2.6a2 2 0 0 1 2.8 0l1 1a2 2 0 0 1 0 2.8l-9.5 9.5-4.2 1.2 1.2-4.2 9.5-9.5z" />
@@ -46,10 +46,8 @@ export function EditButton({ label, href }: { label: string; href: string }) {
 export function SectionSkeleton({ id, title }: { id: string; title: string }) {
   return (
     <Section id={id} title={title}>
-      <div aria-busy="true" aria-live="polite" className="space-y-2">
+      <div aria-busy="true" aria-live="polite" className="h-10 animate-pulse rounded bg-slate-200">
         <span className="sr-only">Loading {title.toLowerCase()}…</span>
-        <div className="h-4 w-2/3 animate-pulse rounded bg-slate-200" />
-        <div className="h-4 w-1/2 animate-pulse rounded bg-slate-200" />
       </div>
     </Section>
   );
