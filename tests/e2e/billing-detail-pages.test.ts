@@ -2,6 +2,7 @@ import { sql } from "drizzle-orm";
 import type { BrowserContext, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { type DatabaseHandle, openDatabase } from "@/db/client";
+import { formatMoney } from "@/lib/money";
 import { appUrl, signIn, skipReason, useBrowser } from "./browser";
 
 const BILLING = "/dashboard/account/billing";
@@ -105,13 +106,14 @@ describe.skipIf(!!skipReason)("the billing page's detail pages", () => {
     await context.close();
   });
 
-  it.each(["fair-use", "numbers"])("refuses the %s page to an agent (403) and sends a signed-out visitor to sign in", async (path) => {
+  it.each(["fair-use", "numbers", "balance"])("refuses the %s page to an agent (403) and sends a signed-out visitor to sign in", async (path) => {
     const context = await browser().newContext();
     const page = await open(context, "agent@acme.test", `${BILLING}/${path}`);
     expect(new URL(page.url()).pathname).toBe(`${BILLING}/${path}`);
     expect(await page.getByRole("heading", { level: 1 }).textContent()).toBe("403 · Admins only");
     expect(await page.getByTestId("package").count()).toBe(0);
     expect(await page.getByTestId("number-changes").count()).toBe(0);
+    expect(await page.getByTestId("daily-balances").count()).toBe(0);
     await context.close();
     const anonymous = await browser().newContext();
     const visitor = await anonymous.newPage();
@@ -151,6 +153,25 @@ describe.skipIf(!!skipReason)("the billing page's detail pages", () => {
         and (n.released_at is null or n.released_at > s.current_period_start)
         and (n.acquired_at > s.current_period_start or n.released_at < s.current_period_end)`);
     if (expected) expect(listed.map((r) => r.e164).sort()).toEqual(expected.map((r) => r.e164).sort());
+    await context.close();
+  });
+
+  it("shows the chart's daily balances as a table, for the period the chart shows", async () => {
+    const context = await browser().newContext();
+    const page = await open(context, "admin@acme.test", `${BILLING}?trend=90`);
+    await page.getByRole("link", { name: "Daily balances as a table" }).click();
+    await page.waitForURL((url) => url.pathname === `${BILLING}/balance`);
+    expect(new URL(page.url()).searchParams.get("days")).toBe("90");
+    const cells = await page.getByTestId("daily-balances").locator("tbody tr").evaluateAll((rows) =>
+      rows.map((r) => [...r.querySelectorAll("td")].map((td) => td.textContent)),
+    );
+    expect(cells.length, "one row a day").toBe(90);
+    const latest = await rows<{ balance: string }>(sql`
+      select d.closing_balance::text as balance from credit_daily_balances d
+      join accounts a on a.id = d.account_id
+      where a.slug = 'acme' and d.day <= (now() at time zone a.time_zone)::date
+      order by d.day desc limit 1`);
+    if (latest) expect(cells.at(-1)![1], "the last day's closing balance").toBe(formatMoney(Number(latest[0]!.balance), "EUR"));
     await context.close();
   });
 });

@@ -5,7 +5,7 @@ import { SectionSkeleton } from "./_components/section";
 import { ActivitySection } from "./_sections/activity";
 import { AddonsSection } from "./_sections/addons";
 import { CompanySection } from "./_sections/company";
-import { CreditSection, TREND_DAYS } from "./_sections/credit";
+import { CreditSection, trendDays } from "./_sections/credit";
 import { PaymentSection } from "./_sections/payment";
 import { SubscriptionSection } from "./_sections/subscription";
 import { SummarySection } from "./_sections/summary";
@@ -14,12 +14,6 @@ import { UsageSection } from "./_sections/usage";
 export const metadata: Metadata = { title: "Billing" };
 
 type SearchParams = Promise<Record<string, string | string[] | undefined>>;
-
-/** Only 30 or 90: anything else in the query string falls back to 30. */
-function trendDays(value: string | string[] | undefined): number {
-  const days = Number(Array.isArray(value) ? value[0] : value);
-  return (TREND_DAYS as readonly number[]).includes(days) ? days : TREND_DAYS[0];
-}
 
 export default async function BillingPage({ searchParams }: { searchParams: SearchParams }) {
   // The account comes from the session's user, read from the database; never from the request.

@@ -16,13 +16,11 @@ export function Section({
       aria-labelledby={`${id}-heading`}
       className="card"
     >
-      <div className="flex items-start justify-between gap-4">
-        <h2 id={`${id}-heading`} className="text-base font-semibold text-slate-900">
-          {title}
-        </h2>
+      <div className="card-head">
+        <h2 id={`${id}-heading`}>{title}</h2>
         {action}
       </div>
-      <div className="mt-4 text-sm text-slate-700">{children}</div>
+      <div className="card-body">{children}</div>
     </section>
   );
 }
