@@ -41,13 +41,13 @@ export function EditButton({ label, href }: { label: string; href: string }) {
   );
 }
 
-export function SectionSkeleton({ id, title }: { id: string; title: string }) {
+/** What a section shows until its data arrives: its title over a pulsing bar. */
+export function SectionSkeleton({ title }: { title: string }) {
   return (
-    <Section id={id} title={title}>
-      <div aria-busy="true" aria-live="polite" className="h-10 animate-pulse rounded bg-slate-200">
-        <span className="sr-only">Loading {title.toLowerCase()}…</span>
-      </div>
-    </Section>
+    <section aria-busy="true" className="card">
+      <h2 className="font-semibold">{title}</h2>
+      <div className="skeleton" />
+    </section>
   );
 }
 

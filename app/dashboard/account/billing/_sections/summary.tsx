@@ -22,7 +22,10 @@ export async function SummarySection({ accountId }: { accountId: string }) {
       <p className="text-slate-600">
         {f.date(period.start)} to {f.date(lastDay)}, amounts in {account.currency}, excluding VAT.
       </p>
-      <table className="mt-3 w-full text-sm [&_tbody_td]:py-1 [&_tbody_td]:align-top" data-testid="summary">
+      <table
+        className="mt-3 w-full text-sm [&_tbody]:border-t [&_tbody]:border-slate-200 [&_tbody_td]:py-1 [&_tbody_td]:align-top"
+        data-testid="summary"
+      >
         <thead>
           <tr className="text-left text-xs text-slate-500">
             <th scope="col" className="py-1 font-medium">
@@ -40,9 +43,9 @@ export async function SummarySection({ accountId }: { accountId: string }) {
           </tr>
         </thead>
         {summary.groups.map((group) => (
-          <tbody key={group.key} data-group={group.key} className="border-t border-slate-200">
+          <tbody key={group.key} data-group={group.key}>
             <tr>
-              <th scope="rowgroup" colSpan={4} className="pt-3 pb-1 text-left font-semibold text-slate-900">
+              <th scope="rowgroup" colSpan={4} className="pt-3 pb-1 text-left font-semibold">
                 {group.title}
               </th>
             </tr>

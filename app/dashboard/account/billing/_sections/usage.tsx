@@ -85,7 +85,7 @@ export async function UsageSection({ accountId }: { accountId: string }) {
           {notIncluded === null ? (
             <p className="mt-2 text-slate-500">No billing period yet.</p>
           ) : (
-            <table className="mt-2 w-full" data-testid="not-included">
+            <table className="mt-2 w-full [&_td]:py-1.5 [&_td]:text-right [&_td]:tabular-nums" data-testid="not-included">
               <thead className="sr-only">
                 <tr>
                   <th scope="col">Category</th>
@@ -96,15 +96,15 @@ export async function UsageSection({ accountId }: { accountId: string }) {
               <tbody className="divide-y divide-slate-100">
                 {notIncluded.map((c) => (
                   <tr key={c.category} data-category={c.category}>
-                    <th scope="row" className="py-1.5 text-left font-normal">
+                    <th scope="row" className="text-left font-normal">
                       {USAGE_CATEGORY_LABELS[c.category].item}
                     </th>
-                    <td className="py-1.5 text-right text-slate-500 tabular-nums">
+                    <td className="text-slate-500">
                       {c.category === "sms"
                         ? `${f.number(c.fragments)} fragments`
                         : `${f.number(Math.ceil(c.seconds / 60))} min`}
                     </td>
-                    <td className="py-1.5 pl-4 text-right tabular-nums">{f.money(c.amount)}</td>
+                    <td className="pl-4">{f.money(c.amount)}</td>
                   </tr>
                 ))}
               </tbody>
