@@ -158,7 +158,8 @@ describe.skipIf(!!skipReason)("the billing page's detail pages", () => {
 
   it("shows the chart's daily balances as a table, for the period the chart shows", async () => {
     const context = await browser().newContext();
-    const page = await open(context, "admin@acme.test", `${BILLING}?trend=90`);
+    const page = await open(context, "admin@acme.test", BILLING);
+    await page.goto(appUrl(`${BILLING}?trend=90`));
     await page.getByRole("link", { name: "Daily balances as a table" }).click();
     await page.waitForURL((url) => url.pathname === `${BILLING}/balance`);
     expect(new URL(page.url()).searchParams.get("days")).toBe("90");

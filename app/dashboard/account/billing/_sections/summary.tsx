@@ -69,7 +69,7 @@ export async function SummarySection({ accountId }: { accountId: string }) {
                   {line.detail ? <span className="note">{line.detail}</span> : null}
                   {line.paidFromCredit ? <span className="note">Paid from credit</span> : null}
                 </td>
-                <td className="fig">{line.quantityLabel ?? f.number(line.quantity)}</td>
+                <td className="qty">{line.quantityLabel ?? f.number(line.quantity)}</td>
                 <td className="fig">{line.unitPrice === null ? "Varies" : f.money(line.unitPrice)}</td>
                 <td className="fig" data-total={line.total}>
                   {f.money(line.total)}

@@ -36,6 +36,7 @@ export default async function NumberChangesPage() {
       {lines.length === 0 ? (
         <p>No number was added or released this period.</p>
       ) : (
+        <div className="overflow-x-auto">
         <table className="w-full text-sm [&_tbody_td]:py-1" data-testid="number-changes">
           <thead>
             <tr className="text-left text-xs text-slate-500">
@@ -63,7 +64,7 @@ export default async function NumberChangesPage() {
                 <td className="pl-2">
                   {CHANGE_LABELS[line.change!.kind]} {line.change!.at ? f.date(line.change!.at) : ""}
                 </td>
-                <td className="fig">{line.quantityLabel}</td>
+                <td className="qty">{line.quantityLabel}</td>
                 <td className="fig">{line.unitPrice === null ? "Varies" : f.money(line.unitPrice)}</td>
                 <td className="fig" data-total={line.total}>
                   {f.money(line.total)}
@@ -82,6 +83,7 @@ export default async function NumberChangesPage() {
             </tr>
           </tfoot>
         </table>
+        </div>
       )}
     </SubPage>
   );
