@@ -175,4 +175,16 @@ describe.skipIf(!!skipReason)("the billing page's detail pages", () => {
     if (latest) expect(cells.at(-1)![1], "the last day's closing balance").toBe(formatMoney(Number(latest[0]!.balance), "EUR"));
     await context.close();
   });
+
+  it("fits the billing page and its detail pages on a 390 px wide screen", async () => {
+    const context = await browser().newContext({ viewport: { width: 390, height: 844 } });
+    const page = await open(context, "admin@acme.test", BILLING);
+    for (const path of [BILLING, `${BILLING}/fair-use`, `${BILLING}/numbers`, `${BILLING}/balance?days=90`]) {
+      await page.goto(appUrl(path));
+      await page.waitForLoadState("networkidle");
+      const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+      expect(overflow, path).toBeLessThanOrEqual(0);
+    }
+    await context.close();
+  });
 });

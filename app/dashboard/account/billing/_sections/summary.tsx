@@ -31,13 +31,13 @@ export async function SummarySection({ accountId }: { accountId: string }) {
             <th scope="col" className="py-1 font-medium">
               Item
             </th>
-            <th scope="col" className="fig py-1 font-medium">
+            <th scope="col" className="qty py-1 font-medium">
               Quantity
             </th>
-            <th scope="col" className="fig py-1 font-medium">
+            <th scope="col" className="qty py-1 font-medium">
               Unit price
             </th>
-            <th scope="col" className="fig py-1 font-medium">
+            <th scope="col" className="qty py-1 font-medium">
               Total
             </th>
           </tr>

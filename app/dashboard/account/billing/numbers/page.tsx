@@ -46,13 +46,13 @@ export default async function NumberChangesPage() {
               <th scope="col" className="py-1 pl-2 font-medium">
                 Change
               </th>
-              <th scope="col" className="fig py-1 font-medium">
+              <th scope="col" className="qty py-1 font-medium">
                 Days held
               </th>
-              <th scope="col" className="fig py-1 font-medium">
+              <th scope="col" className="qty py-1 font-medium">
                 Unit price
               </th>
-              <th scope="col" className="fig py-1 font-medium">
+              <th scope="col" className="qty py-1 font-medium">
                 Total
               </th>
             </tr>
