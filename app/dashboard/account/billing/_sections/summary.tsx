@@ -89,7 +89,7 @@ export async function SummarySection({ accountId }: { accountId: string }) {
               <td colSpan={3} className="text-right text-slate-600">
                 {group.title} subtotal
               </td>
-              <td className="fig font-medium">{f.money(group.subtotal)}</td>
+              <td className="text-right font-medium tabular-nums">{f.money(group.subtotal)}</td>
             </tr>
           </tbody>
         ))}
@@ -98,7 +98,7 @@ export async function SummarySection({ accountId }: { accountId: string }) {
             <th scope="row" colSpan={3} className="pt-2 pr-3 text-right font-semibold text-slate-900">
               Total for the period, excluding VAT
             </th>
-            <td className="fig pt-2 text-base font-semibold" data-testid="grand-total">
+            <td className="pt-2 text-right text-base font-semibold tabular-nums" data-testid="grand-total">
               {f.money(summary.total)}
             </td>
           </tr>
