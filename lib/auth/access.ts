@@ -34,11 +34,19 @@ export async function decideAccess(
   identity: SessionIdentity | null | undefined,
   permission: Permission,
 ): Promise<Access> {
+  return accessOf(identity, permission, (userId, accountId) => findSessionUser(db, userId, accountId));
+}
+
+async function accessOf(
+  identity: SessionIdentity | null | undefined,
+  permission: Permission,
+  findUser: (userId: string, accountId: string) => Promise<AccountUser | null>,
+): Promise<Access> {
   const { userId, accountId } = identity ?? {};
   if (!userId || !accountId || !isUuid(userId) || !isUuid(accountId)) {
     return { status: "signed-out" };
   }
-  const user = await findSessionUser(db, userId, accountId);
+  const user = await findUser(userId, accountId);
   if (!user || !user.active) return { status: "no-access" };
   if (!can(user.role, permission)) return { status: "forbidden", user };
   return { status: "allowed", user };
@@ -51,9 +59,17 @@ const currentSession = cache(async () => {
   return getServerSession(getAuthOptions());
 });
 
+/**
+ * The session's user row, read once per request: the layout and the page both check
+ * access, and each check still applies its own permission to this row.
+ */
+const currentUser = cache(async (userId: string, accountId: string) =>
+  findSessionUser(await getDb(), userId, accountId),
+);
+
 /** The check behind every page, action and route handler. */
 export async function checkAccess(permission: Permission): Promise<Access> {
-  return decideAccess(await getDb(), await currentSession(), permission);
+  return accessOf(await currentSession(), permission, currentUser);
 }
 
 /** For pages: signed-out visitors go to /login and come back; others see 403 or no access. */

@@ -2,7 +2,7 @@ import type { Executor } from "@/db/client";
 import type { Account } from "@/db/schema";
 import { type AddonHeld, getAddonsInPeriod, getNumberCharges } from "./items";
 import { getSeatChanges, getSubscription, monthsInPeriod, type SeatChangeView, type SubscriptionView } from "./queries";
-import { buildSummary, type Summary } from "./summary";
+import { buildSummary, numberChanges, type Summary } from "./summary";
 import {
   type BundleView,
   type CategoryTotal,
@@ -15,6 +15,8 @@ import {
 export interface Statement {
   period: { start: Date; end: Date };
   summary: Summary;
+  /** How many numbers were added or released within the period (the summary groups them). */
+  numbersChanged: number;
 }
 
 export interface StatementParts {
@@ -53,7 +55,9 @@ export function statementFrom(parts: StatementParts): Statement | null {
     usage: parts.usage.map((u) => ({ category: u.category, records: u.records, amount: u.amount })),
     addons: parts.addons,
   });
-  return { period, summary };
+  const months = monthsInPeriod(subscription.interval);
+  const numbersChanged = numberChanges({ period, monthsInPeriod: months, numbers: parts.numbers.changed }).length;
+  return { period, summary, numbersChanged };
 }
 
 /** The current period's plan and services summary, read from the database. */

@@ -54,8 +54,11 @@ export interface SummaryLine {
   /** Null when the unit price varies (usage rated per destination). */
   unitPrice: number | null;
   total: number;
-  /** A change within the period: numbers are added or released, seats and add-ons added or removed. */
-  change?: { kind: "added" | "released" | "removed"; at: Date };
+  /**
+   * A change within the period: numbers are added or released, seats and add-ons added or
+   * removed. A line that stands for several changes has no single date.
+   */
+  change?: { kind: "added" | "released" | "removed"; at?: Date };
   paidFromCredit?: boolean;
 }
 
@@ -121,12 +124,52 @@ function group(key: SummaryGroupKey, title: string, lines: SummaryLine[]): Summa
   return { key, title, lines, subtotal: lines.reduce((sum, line) => sum + line.total, 0) };
 }
 
-function numberLines(input: SummaryInput): SummaryLine[] {
+/**
+ * The numbers added or released within the period, one line each, prorated by the days
+ * held (the itemised list behind the summary's grouped lines).
+ */
+export function numberChanges(input: Pick<SummaryInput, "period" | "monthsInPeriod" | "numbers">): SummaryLine[] {
+  return typedNumberChanges(input).map((c) => c.line);
+}
+
+function typedNumberChanges(input: Pick<SummaryInput, "period" | "monthsInPeriod" | "numbers">) {
   const totalDays = periodDays(input.period);
+  const lines: { type: (typeof TYPE_ORDER)[number]; line: SummaryLine }[] = [];
+  const sorted = [...input.numbers].sort(
+    (a, b) => TYPE_ORDER.indexOf(a.type) - TYPE_ORDER.indexOf(b.type) || a.e164.localeCompare(b.e164),
+  );
+  for (const number of sorted) {
+    if (!changedInPeriod(input.period, number)) continue;
+    const days = daysHeld(input.period, number.acquiredAt, number.releasedAt);
+    if (days === 0) continue;
+    const releasedInPeriod = !!number.releasedAt && number.releasedAt < input.period.end;
+    const line: SummaryLine = {
+      item: `${number.e164} (${NUMBER_TYPE_LABELS[number.type].toLowerCase()})`,
+      quantity: days,
+      quantityLabel: `${days} of ${totalDays} days`,
+      unitPrice: number.monthlyPrice * input.monthsInPeriod,
+      total: prorate(number.monthlyPrice, input.monthsInPeriod, days, totalDays),
+      change: releasedInPeriod ? { kind: "released", at: number.releasedAt! } : { kind: "added", at: number.acquiredAt },
+    };
+    lines.push({ type: number.type, line });
+  }
+  return lines;
+}
+
+const TYPE_ORDER = ["local", "mobile", "toll_free"] as const;
+
+function changedInPeriod(period: SummaryInput["period"], number: SummaryInput["numbers"][number]): boolean {
+  return number.acquiredAt > period.start || (!!number.releasedAt && number.releasedAt < period.end);
+}
+
+/**
+ * Numbers held all period, per type and price; then the numbers added or released within
+ * it, one line per type and kind of change (a single one keeps its own line), so that the
+ * summary stays short however many numbers change.
+ */
+function numberLines(input: SummaryInput): SummaryLine[] {
   const whole = new Map<string, SummaryLine>();
-  const changed: SummaryLine[] = [];
-  const typeOrder = ["local", "mobile", "toll_free"] as const;
-  const addWhole = (type: (typeof typeOrder)[number], monthlyPrice: number, count: number) => {
+  const addWhole = (type: (typeof TYPE_ORDER)[number], monthlyPrice: number, count: number) => {
     const unitPrice = monthlyPrice * input.monthsInPeriod;
     const key = `${type}:${unitPrice}`;
     const line = whole.get(key) ?? { item: `${NUMBER_TYPE_LABELS[type]} numbers`, quantity: 0, unitPrice, total: 0 };
@@ -135,34 +178,36 @@ function numberLines(input: SummaryInput): SummaryLine[] {
     whole.set(key, line);
   };
   const groups = [...(input.numberGroups ?? [])].sort(
-    (a, b) => typeOrder.indexOf(a.type) - typeOrder.indexOf(b.type) || a.monthlyPrice - b.monthlyPrice,
+    (a, b) => TYPE_ORDER.indexOf(a.type) - TYPE_ORDER.indexOf(b.type) || a.monthlyPrice - b.monthlyPrice,
   );
   for (const group of groups) addWhole(group.type, group.monthlyPrice, group.count);
   const sorted = [...input.numbers].sort(
-    (a, b) => typeOrder.indexOf(a.type) - typeOrder.indexOf(b.type) || a.e164.localeCompare(b.e164),
+    (a, b) => TYPE_ORDER.indexOf(a.type) - TYPE_ORDER.indexOf(b.type) || a.e164.localeCompare(b.e164),
   );
   for (const number of sorted) {
-    const days = daysHeld(input.period, number.acquiredAt, number.releasedAt);
-    if (days === 0) continue;
-    const addedInPeriod = number.acquiredAt > input.period.start;
-    const releasedInPeriod = !!number.releasedAt && number.releasedAt < input.period.end;
-    const label = NUMBER_TYPE_LABELS[number.type];
-    if (!addedInPeriod && !releasedInPeriod) {
-      addWhole(number.type, number.monthlyPrice, 1);
-      continue;
-    }
-    const change = releasedInPeriod
-      ? { kind: "released" as const, at: number.releasedAt! }
-      : { kind: "added" as const, at: number.acquiredAt };
-    changed.push({
-      item: `${number.e164} (${label.toLowerCase()})`,
-      quantity: days,
-      quantityLabel: `${days} of ${totalDays} days`,
-      unitPrice: number.monthlyPrice * input.monthsInPeriod,
-      total: prorate(number.monthlyPrice, input.monthsInPeriod, days, totalDays),
-      change,
-    });
+    if (daysHeld(input.period, number.acquiredAt, number.releasedAt) === 0) continue;
+    if (!changedInPeriod(input.period, number)) addWhole(number.type, number.monthlyPrice, 1);
   }
+  const changes = new Map<string, { type: (typeof TYPE_ORDER)[number]; lines: SummaryLine[] }>();
+  for (const { type, line } of typedNumberChanges(input)) {
+    const key = `${type}:${line.change!.kind}`;
+    const entry = changes.get(key) ?? { type, lines: [] };
+    entry.lines.push(line);
+    changes.set(key, entry);
+  }
+  const changed = [...changes.values()].map(({ type, lines }): SummaryLine => {
+    if (lines.length === 1) return lines[0]!;
+    const kind = lines[0]!.change!.kind;
+    const prices = new Set(lines.map((l) => l.unitPrice));
+    return {
+      item: `${NUMBER_TYPE_LABELS[type]} numbers ${kind} this period`,
+      quantity: lines.length,
+      detail: "Each prorated by the days held",
+      unitPrice: prices.size === 1 ? lines[0]!.unitPrice : null,
+      total: lines.reduce((sum, l) => sum + l.total, 0),
+      change: { kind },
+    };
+  });
   return [...whole.values(), ...changed];
 }
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { buildSummary, daysHeld, periodDays, prorate, type SummaryInput } from "@/lib/subscription/summary";
+import { buildSummary, daysHeld, numberChanges, periodDays, prorate, type SummaryInput } from "@/lib/subscription/summary";
 
 const period = { start: new Date("2026-11-01T00:00:00Z"), end: new Date("2026-12-01T00:00:00Z") };
 const at = (iso: string) => new Date(iso);
@@ -167,6 +167,38 @@ describe("plan and services summary", () => {
     ]);
     expect(numbers.lines[4]!.quantityLabel).toBe("17 of 30 days");
     expect(numbers.subtotal).toBe(600 + 500 + 900 + 1500 + 170 + 400);
+  });
+
+  it("groups several numbers added or released this period into one line per type and change; the itemised list adds up to it", () => {
+    const old = at("2025-01-01T00:00:00Z");
+    const numbers: SummaryInput["numbers"] = [
+      { e164: "+4930000001", type: "local", monthlyPrice: 300, acquiredAt: old, releasedAt: null },
+      { e164: "+4930000020", type: "local", monthlyPrice: 300, acquiredAt: at("2026-11-14T09:00:00Z"), releasedAt: null },
+      { e164: "+4930000021", type: "local", monthlyPrice: 300, acquiredAt: at("2026-11-21T00:00:00Z"), releasedAt: null },
+      { e164: "+4930000022", type: "local", monthlyPrice: 500, acquiredAt: at("2026-11-11T00:00:00Z"), releasedAt: null },
+      { e164: "+4915100020", type: "mobile", monthlyPrice: 900, acquiredAt: old, releasedAt: at("2026-11-09T12:00:00Z") },
+      { e164: "+4915100021", type: "mobile", monthlyPrice: 900, acquiredAt: old, releasedAt: at("2026-11-16T00:00:00Z") },
+      { e164: "+4980000020", type: "toll_free", monthlyPrice: 1500, acquiredAt: at("2026-11-14T09:00:00Z"), releasedAt: null },
+    ];
+    const group = buildSummary(input({ numbers })).groups.find((g) => g.key === "numbers")!;
+    expect(group.lines.map((l) => [l.item, l.quantity, l.unitPrice, l.total, l.change?.kind, !!l.change?.at])).toEqual([
+      ["Local numbers", 1, 300, 300, undefined, false],
+      // Prices differ within the group: the unit price varies.
+      ["Local numbers added this period", 3, null, 170 + 100 + 333, "added", false],
+      ["Mobile numbers released this period", 2, 900, 240 + 450, "released", false],
+      // A single change keeps its own line, with its date.
+      ["+4980000020 (toll-free)", 17, 1500, 850, "added", true],
+    ]);
+    const itemised = numberChanges({ period, monthsInPeriod: 1, numbers });
+    expect(itemised.map((l) => [l.item, l.quantityLabel, l.total, l.change?.kind])).toEqual([
+      ["+4930000020 (local)", "17 of 30 days", 170, "added"],
+      ["+4930000021 (local)", "10 of 30 days", 100, "added"],
+      ["+4930000022 (local)", "20 of 30 days", 333, "added"],
+      ["+4915100020 (mobile)", "8 of 30 days", 240, "released"],
+      ["+4915100021 (mobile)", "15 of 30 days", 450, "released"],
+      ["+4980000020 (toll-free)", "17 of 30 days", 850, "added"],
+    ]);
+    expect(itemised.reduce((sum, l) => sum + l.total, 0), "itemised total").toBe(group.subtotal - 300);
   });
 
   it("charges monthly prices twelve times in a yearly period", () => {

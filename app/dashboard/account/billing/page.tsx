@@ -5,7 +5,7 @@ import { SectionSkeleton } from "./_components/section";
 import { ActivitySection } from "./_sections/activity";
 import { AddonsSection } from "./_sections/addons";
 import { CompanySection } from "./_sections/company";
-import { CreditSection, TREND_DAYS } from "./_sections/credit";
+import { CreditSection, trendDays } from "./_sections/credit";
 import { PaymentSection } from "./_sections/payment";
 import { SubscriptionSection } from "./_sections/subscription";
 import { SummarySection } from "./_sections/summary";
@@ -14,12 +14,6 @@ import { UsageSection } from "./_sections/usage";
 export const metadata: Metadata = { title: "Billing" };
 
 type SearchParams = Promise<Record<string, string | string[] | undefined>>;
-
-/** Only 30 or 90: anything else in the query string falls back to 30. */
-function trendDays(value: string | string[] | undefined): number {
-  const days = Number(Array.isArray(value) ? value[0] : value);
-  return (TREND_DAYS as readonly number[]).includes(days) ? days : TREND_DAYS[0];
-}
 
 export default async function BillingPage({ searchParams }: { searchParams: SearchParams }) {
   // The account comes from the session's user, read from the database; never from the request.
@@ -37,30 +31,30 @@ export default async function BillingPage({ searchParams }: { searchParams: Sear
       </p>
       <div className="mt-6 grid grid-cols-1 gap-6 lg:grid-cols-[minmax(0,3fr)_minmax(0,2fr)]">
         <div className="space-y-6" data-column="details">
-          <Suspense fallback={<SectionSkeleton id="subscription" title="Subscription and seats" />}>
+          <Suspense fallback={<SectionSkeleton title="Subscription and seats" />}>
             <SubscriptionSection accountId={accountId} />
           </Suspense>
-          <Suspense fallback={<SectionSkeleton id="credit" title="Credit and auto top-up" />}>
+          <Suspense fallback={<SectionSkeleton title="Credit and auto top-up" />}>
             <CreditSection accountId={accountId} trendDays={trend} />
           </Suspense>
-          <Suspense fallback={<SectionSkeleton id="usage" title="Usage and overages" />}>
+          <Suspense fallback={<SectionSkeleton title="Usage and overages" />}>
             <UsageSection accountId={accountId} />
           </Suspense>
-          <Suspense fallback={<SectionSkeleton id="addons" title="Add-ons and additional services" />}>
+          <Suspense fallback={<SectionSkeleton title="Add-ons and additional services" />}>
             <AddonsSection accountId={accountId} />
           </Suspense>
-          <Suspense fallback={<SectionSkeleton id="company" title="Company billing details" />}>
+          <Suspense fallback={<SectionSkeleton title="Company billing details" />}>
             <CompanySection accountId={accountId} />
           </Suspense>
         </div>
         <div className="space-y-6" data-column="summary">
-          <Suspense fallback={<SectionSkeleton id="summary" title="Current plan and services summary" />}>
+          <Suspense fallback={<SectionSkeleton title="Current plan and services summary" />}>
             <SummarySection accountId={accountId} />
           </Suspense>
-          <Suspense fallback={<SectionSkeleton id="payment" title="Payment method" />}>
+          <Suspense fallback={<SectionSkeleton title="Payment method" />}>
             <PaymentSection accountId={accountId} />
           </Suspense>
-          <Suspense fallback={<SectionSkeleton id="activity" title="Recent billing changes" />}>
+          <Suspense fallback={<SectionSkeleton title="Recent billing changes" />}>
             <ActivitySection accountId={accountId} />
           </Suspense>
         </div>

@@ -1,3 +1,4 @@
+import Link from "next/link";
 import type { TrendPoint } from "@/lib/credit/queries";
 import type { AccountFormat } from "@/lib/format";
 
@@ -42,31 +43,9 @@ export function BalanceChart({ points, format, days }: { points: TrendPoint[]; f
         </text>
       </svg>
       <figcaption className="mt-1 text-xs text-slate-500">{summary}</figcaption>
-      <details className="mt-2 text-xs">
-        <summary className="cursor-pointer text-slate-600">Daily balances as a table</summary>
-        <table className="mt-2 w-full">
-          <thead>
-            <tr>
-              <th scope="col" className="text-left font-medium">
-                Day
-              </th>
-              <th scope="col" className="text-right font-medium">
-                Closing balance
-              </th>
-            </tr>
-          </thead>
-          <tbody>
-            {points.map((p) => (
-              <tr key={p.day}>
-                <td>{format.day(p.day)}</td>
-                <td className={`text-right tabular-nums ${p.balance <= 0 ? "text-red-700" : ""}`}>
-                  {format.money(p.balance)}
-                </td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      </details>
+      <Link href={`/dashboard/account/billing/balance?days=${days}`} className="mt-1 inline-block text-xs text-indigo-700 underline">
+        Daily balances as a table
+      </Link>
     </figure>
   );
 }

@@ -14,15 +14,13 @@ export function Section({
     <section
       id={id}
       aria-labelledby={`${id}-heading`}
-      className="relative rounded-xl bg-white p-5 shadow-sm ring-1 ring-slate-200 sm:p-6"
+      className="card"
     >
-      <div className="flex items-start justify-between gap-4">
-        <h2 id={`${id}-heading`} className="text-base font-semibold text-slate-900">
-          {title}
-        </h2>
+      <div className="card-head">
+        <h2 id={`${id}-heading`}>{title}</h2>
         {action}
       </div>
-      <div className="mt-4 text-sm text-slate-700">{children}</div>
+      <div className="card-body">{children}</div>
     </section>
   );
 }
@@ -34,7 +32,7 @@ export function EditButton({ label, href }: { label: string; href: string }) {
       href={href}
       aria-label={label}
       title={label}
-      className="-mr-1 -mt-1 inline-flex h-8 w-8 items-center justify-center rounded-md text-slate-600 ring-1 ring-slate-300 hover:bg-slate-100"
+      className="edit"
     >
       <svg aria-hidden="true" viewBox="0 0 20 20" className="h-4 w-4" fill="currentColor">
         <path d="M13.6 2.6a2 2 0 0 1 2.8 0l1 1a2 2 0 0 1 0 2.8l-9.5 9.5-4.2 1.2 1.2-4.2 9.5-9.5z" />
@@ -43,15 +41,13 @@ export function EditButton({ label, href }: { label: string; href: string }) {
   );
 }
 
-export function SectionSkeleton({ id, title }: { id: string; title: string }) {
+/** What a section shows until its data arrives: its title over a pulsing bar. */
+export function SectionSkeleton({ title }: { title: string }) {
   return (
-    <Section id={id} title={title}>
-      <div aria-busy="true" aria-live="polite" className="space-y-2">
-        <span className="sr-only">Loading {title.toLowerCase()}…</span>
-        <div className="h-4 w-2/3 animate-pulse rounded bg-slate-200" />
-        <div className="h-4 w-1/2 animate-pulse rounded bg-slate-200" />
-      </div>
-    </Section>
+    <section aria-busy="true" className="card">
+      <h2 className="font-semibold">{title}</h2>
+      <div className="skeleton" />
+    </section>
   );
 }
 

@@ -25,6 +25,12 @@ import { gatewayName } from "@/lib/payments";
 
 export const TREND_DAYS = [30, 90] as const;
 
+/** Only 30 or 90: anything else in the query string falls back to 30. */
+export function trendDays(value: string | string[] | undefined): number {
+  const days = Number(Array.isArray(value) ? value[0] : value);
+  return (TREND_DAYS as readonly number[]).includes(days) ? days : TREND_DAYS[0];
+}
+
 function Banner({ credit, format }: { credit: CreditOverview; format: AccountFormat }) {
   if (credit.state === "ok") return null;
   const out = credit.state === "out";

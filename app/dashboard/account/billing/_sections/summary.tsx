@@ -1,3 +1,4 @@
+import Link from "next/link";
 import { accountFormat } from "@/lib/format";
 import { Section } from "../_components/section";
 import { loadAccount, loadStatement } from "../_data";
@@ -14,72 +15,81 @@ export async function SummarySection({ accountId }: { accountId: string }) {
       </Section>
     );
   }
-  const { summary, period } = statement;
+  const { summary, period, numbersChanged } = statement;
   const lastDay = new Date(period.end.getTime() - 1);
   return (
     <Section id="summary" title="Current plan and services summary">
       <p className="text-slate-600">
         {f.date(period.start)} to {f.date(lastDay)}, amounts in {account.currency}, excluding VAT.
       </p>
-      <table className="mt-3 w-full text-sm" data-testid="summary">
+      <table
+        className="mt-3 w-full text-sm [&_tbody]:border-t [&_tbody]:border-slate-200 [&_tbody_td]:py-1 [&_tbody_td]:align-top"
+        data-testid="summary"
+      >
         <thead>
           <tr className="text-left text-xs text-slate-500">
             <th scope="col" className="py-1 font-medium">
               Item
             </th>
-            <th scope="col" className="py-1 pl-2 text-right font-medium">
+            <th scope="col" className="qty py-1 font-medium">
               Quantity
             </th>
-            <th scope="col" className="py-1 pl-2 text-right font-medium">
+            <th scope="col" className="qty py-1 font-medium">
               Unit price
             </th>
-            <th scope="col" className="py-1 pl-2 text-right font-medium">
+            <th scope="col" className="qty py-1 font-medium">
               Total
             </th>
           </tr>
         </thead>
         {summary.groups.map((group) => (
-          <tbody key={group.key} data-group={group.key} className="border-t border-slate-200">
+          <tbody key={group.key} data-group={group.key}>
             <tr>
-              <th scope="rowgroup" colSpan={4} className="pt-3 pb-1 text-left font-semibold text-slate-900">
+              <th scope="rowgroup" colSpan={4} className="pt-3 pb-1 text-left font-semibold">
                 {group.title}
               </th>
             </tr>
             {group.lines.length === 0 ? (
               <tr>
-                <td colSpan={4} className="py-1 text-slate-500">
+                <td colSpan={4} className="text-slate-500">
                   None
                 </td>
               </tr>
             ) : null}
             {group.lines.map((line, index) => (
-              <tr key={`${line.item}-${index}`} data-line className="align-top">
-                <td className="py-1 pr-2">
+              <tr key={`${line.item}-${index}`} data-line>
+                <td className="pr-2">
                   {line.item}
                   {line.change ? (
-                    <span
-                      className={`ml-2 inline-block rounded px-1.5 text-xs ${line.change.kind === "added" ? "bg-emerald-100 text-emerald-900" : "bg-slate-200 text-slate-800"}`}
-                    >
-                      {CHANGE_LABELS[line.change.kind]} {f.date(line.change.at)}
+                    <span className={`badge ${line.change.kind === "added" ? "bg-emerald-100 text-emerald-900" : "bg-slate-200 text-slate-800"}`}>
+                      {CHANGE_LABELS[line.change.kind]}
+                      {line.change.at ? ` ${f.date(line.change.at)}` : ""}
                     </span>
                   ) : null}
-                  {line.detail ? <span className="block text-xs text-slate-500">{line.detail}</span> : null}
-                  {line.paidFromCredit ? <span className="block text-xs text-slate-500">Paid from credit</span> : null}
+                  {line.detail ? <span className="note">{line.detail}</span> : null}
+                  {line.paidFromCredit ? <span className="note">Paid from credit</span> : null}
                 </td>
-                <td className="py-1 pl-2 text-right tabular-nums">{line.quantityLabel ?? f.number(line.quantity)}</td>
-                <td className="py-1 pl-2 text-right whitespace-nowrap tabular-nums">
-                  {line.unitPrice === null ? "Varies" : f.money(line.unitPrice)}
-                </td>
-                <td className="py-1 pl-2 text-right whitespace-nowrap tabular-nums" data-total={line.total}>
+                <td className="qty">{line.quantityLabel ?? f.number(line.quantity)}</td>
+                <td className="fig">{line.unitPrice === null ? "Varies" : f.money(line.unitPrice)}</td>
+                <td className="fig" data-total={line.total}>
                   {f.money(line.total)}
                 </td>
               </tr>
             ))}
+            {group.lines.some((line) => line.change && !line.change.at) ? (
+              <tr>
+                <td colSpan={4} className="text-xs">
+                  <Link href="/dashboard/account/billing/numbers" className="text-indigo-700 underline">
+                    See the {numbersChanged} numbers added or released this period, one by one
+                  </Link>
+                </td>
+              </tr>
+            ) : null}
             <tr data-subtotal={group.subtotal}>
-              <td colSpan={3} className="py-1 text-right text-slate-600">
+              <td colSpan={3} className="text-right text-slate-600">
                 {group.title} subtotal
               </td>
-              <td className="py-1 text-right font-medium tabular-nums">{f.money(group.subtotal)}</td>
+              <td className="text-right font-medium tabular-nums">{f.money(group.subtotal)}</td>
             </tr>
           </tbody>
         ))}

@@ -1,40 +1,28 @@
-import { accountFormat, countryName } from "@/lib/format";
+import Link from "next/link";
+import { accountFormat, type AccountFormat, countryName } from "@/lib/format";
 import { USAGE_CATEGORY_LABELS } from "@/lib/subscription/summary";
 import type { IncludedPackage } from "@/lib/usage/queries";
 import { Section, UsageBar } from "../_components/section";
+import { limitWord, UserMinutesList } from "../_components/user-minutes";
 import { loadAccount, loadBundles, loadIncludedPackages, loadNotIncluded } from "../_data";
 
-const VISIBLE_USERS = 8;
+/** The heaviest users are shown; every user is on the fair-use page. */
+const VISIBLE_USERS = 5;
 
-function UserMinutes({ pkg, format }: { pkg: IncludedPackage; format: ReturnType<typeof accountFormat> }) {
+function UserMinutes({ pkg, format }: { pkg: IncludedPackage; format: AccountFormat }) {
   if (pkg.users.length === 0) return <p className="text-slate-500">No calls in this package this month.</p>;
-  const limitWord = pkg.unlimited ? "fair-use limit" : "included";
-  const row = (u: IncludedPackage["users"][number]) => (
-    <li key={u.userId} className="grid grid-cols-[minmax(0,10rem)_1fr_auto] items-center gap-3">
-      <span className="truncate">{u.name}</span>
-      <UsageBar
-        used={u.minutes}
-        total={pkg.minutesPerUser}
-        label={`${u.name}: ${format.number(u.minutes)} of ${format.number(pkg.minutesPerUser)} minutes`}
-      />
-      <span className="tabular-nums text-slate-600">
-        {format.number(u.minutes)} / {format.number(pkg.minutesPerUser)}
-      </span>
-    </li>
-  );
+  const more = pkg.users.length - VISIBLE_USERS;
   return (
     <div>
       <p className="text-slate-600">
-        Minutes per user this month ({limitWord}: {format.number(pkg.minutesPerUser)} min):
+        {more > 0 ? `The ${VISIBLE_USERS} users with the most minutes` : "Minutes per user"} this month (
+        {limitWord(pkg)}: {format.number(pkg.minutesPerUser)} min):
       </p>
-      <ul className="mt-2 space-y-1.5">{pkg.users.slice(0, VISIBLE_USERS).map(row)}</ul>
-      {pkg.users.length > VISIBLE_USERS ? (
-        <details className="mt-2">
-          <summary className="cursor-pointer text-slate-600">
-            {pkg.users.length - VISIBLE_USERS} more users
-          </summary>
-          <ul className="mt-2 space-y-1.5">{pkg.users.slice(VISIBLE_USERS).map(row)}</ul>
-        </details>
+      <UserMinutesList pkg={pkg} users={pkg.users.slice(0, VISIBLE_USERS)} format={format} />
+      {more > 0 ? (
+        <Link href={`/dashboard/account/billing/fair-use#package-${pkg.id}`} className="mt-2 inline-block text-indigo-700 underline">
+          All {format.number(pkg.users.length)} users in {pkg.name}
+        </Link>
       ) : null}
     </div>
   );
@@ -97,7 +85,7 @@ export async function UsageSection({ accountId }: { accountId: string }) {
           {notIncluded === null ? (
             <p className="mt-2 text-slate-500">No billing period yet.</p>
           ) : (
-            <table className="mt-2 w-full" data-testid="not-included">
+            <table className="mt-2 w-full [&_td]:py-1.5 [&_td]:text-right [&_td]:tabular-nums" data-testid="not-included">
               <thead className="sr-only">
                 <tr>
                   <th scope="col">Category</th>
@@ -108,15 +96,15 @@ export async function UsageSection({ accountId }: { accountId: string }) {
               <tbody className="divide-y divide-slate-100">
                 {notIncluded.map((c) => (
                   <tr key={c.category} data-category={c.category}>
-                    <th scope="row" className="py-1.5 text-left font-normal">
+                    <th scope="row" className="text-left font-normal">
                       {USAGE_CATEGORY_LABELS[c.category].item}
                     </th>
-                    <td className="py-1.5 text-right text-slate-500 tabular-nums">
+                    <td className="text-slate-500">
                       {c.category === "sms"
                         ? `${f.number(c.fragments)} fragments`
                         : `${f.number(Math.ceil(c.seconds / 60))} min`}
                     </td>
-                    <td className="py-1.5 pl-4 text-right tabular-nums">{f.money(c.amount)}</td>
+                    <td className="pl-4">{f.money(c.amount)}</td>
                   </tr>
                 ))}
               </tbody>
