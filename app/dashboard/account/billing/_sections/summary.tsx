@@ -2,6 +2,7 @@ import Link from "next/link";
 import { accountFormat } from "@/lib/format";
 import { Section } from "../_components/section";
 import { loadAccount, loadStatement } from "../_data";
+import { ColumnHeads } from "../_components/column-heads";
 
 const CHANGE_LABELS = { added: "Added", released: "Released", removed: "Removed" } as const;
 
@@ -26,22 +27,9 @@ export async function SummarySection({ accountId }: { accountId: string }) {
         className="mt-3 w-full text-sm [&_tbody]:border-t [&_tbody]:border-slate-200 [&_tbody_td]:py-1 [&_tbody_td]:align-top"
         data-testid="summary"
       >
-        <thead>
-          <tr className="text-left text-xs text-slate-500">
-            <th scope="col" className="py-1 font-medium">
-              Item
-            </th>
-            <th scope="col" className="qty py-1 font-medium">
-              Quantity
-            </th>
-            <th scope="col" className="qty py-1 font-medium">
-              Unit price
-            </th>
-            <th scope="col" className="qty py-1 font-medium">
-              Total
-            </th>
-          </tr>
-        </thead>
+        <ColumnHeads
+          columns={[{ label: "Item" }, { label: "Quantity", numeric: true }, { label: "Unit price", numeric: true }, { label: "Total", numeric: true }]}
+        />
         {summary.groups.map((group) => (
           <tbody key={group.key} data-group={group.key}>
             <tr>

@@ -7,6 +7,7 @@ import { monthsInPeriod } from "@/lib/subscription/queries";
 import { numberChanges } from "@/lib/subscription/summary";
 import { SubPage } from "../_components/sub-page";
 import { loadAccount, loadSubscription } from "../_data";
+import { ColumnHeads } from "../_components/column-heads";
 
 export const metadata: Metadata = { title: "Numbers added or released" };
 
@@ -38,25 +39,15 @@ export default async function NumberChangesPage() {
       ) : (
         <div className="overflow-x-auto">
         <table className="w-full text-sm [&_tbody_td]:py-1" data-testid="number-changes">
-          <thead>
-            <tr className="text-left text-xs text-slate-500">
-              <th scope="col" className="py-1 font-medium">
-                Number
-              </th>
-              <th scope="col" className="py-1 pl-2 font-medium">
-                Change
-              </th>
-              <th scope="col" className="qty py-1 font-medium">
-                Days held
-              </th>
-              <th scope="col" className="qty py-1 font-medium">
-                Unit price
-              </th>
-              <th scope="col" className="qty py-1 font-medium">
-                Total
-              </th>
-            </tr>
-          </thead>
+          <ColumnHeads
+            columns={[
+              { label: "Number" },
+              { label: "Change", className: "pl-2" },
+              { label: "Days held", numeric: true },
+              { label: "Unit price", numeric: true },
+              { label: "Total", numeric: true },
+            ]}
+          />
           <tbody className="divide-y divide-slate-100">
             {lines.map((line) => (
               <tr key={line.item} data-line>
