@@ -42,7 +42,6 @@ export default async function NumberChangesPage() {
           <ColumnHeads
             columns={[
               { label: "Number" },
-              { label: "Change", className: "pl-2" },
               { label: "Days held", numeric: true },
               { label: "Unit price", numeric: true },
               { label: "Total", numeric: true },
@@ -51,9 +50,11 @@ export default async function NumberChangesPage() {
           <tbody className="divide-y divide-slate-100">
             {lines.map((line) => (
               <tr key={line.item} data-line>
-                <td>{line.item}</td>
-                <td className="pl-2">
-                  {CHANGE_LABELS[line.change!.kind]} {line.change!.at ? f.date(line.change!.at) : ""}
+                <td>
+                  {line.item}
+                  <span className="block text-xs text-slate-500">
+                    {CHANGE_LABELS[line.change!.kind]} {line.change!.at ? f.date(line.change!.at) : ""}
+                  </span>
                 </td>
                 <td className="qty">{line.quantityLabel}</td>
                 <td className="fig">{line.unitPrice === null ? "Varies" : f.money(line.unitPrice)}</td>
@@ -65,7 +66,7 @@ export default async function NumberChangesPage() {
           </tbody>
           <tfoot className="border-t border-slate-300">
             <tr>
-              <th scope="row" colSpan={4} className="pt-2 text-right font-medium">
+              <th scope="row" colSpan={3} className="pt-2 text-right font-medium">
                 Total
               </th>
               <td className="fig pt-2 font-medium" data-testid="number-changes-total">
