@@ -1,22 +1,14 @@
 import { sql } from "drizzle-orm";
 import type { BrowserContext, Page } from "playwright-core";
-import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
-import { type DatabaseHandle, openDatabase } from "@/db/client";
+import { describe, expect, it } from "vitest";
 import { formatMoney } from "@/lib/money";
-import { appUrl, signIn, skipReason, useBrowser } from "./browser";
+import { appUrl, signIn, skipReason, useAppDatabase, useBrowser } from "./browser";
 
 const BILLING = "/dashboard/account/billing";
-const databaseUrl = skipReason ? null : inject("appDatabaseUrl");
-let handle: DatabaseHandle | undefined;
-
-beforeAll(async () => {
-  if (databaseUrl) handle = await openDatabase({ url: databaseUrl, poolMax: 2 });
-});
-afterAll(async () => {
-  await handle?.close();
-});
+const appDatabase = useAppDatabase();
 
 async function rows<T>(query: ReturnType<typeof sql>): Promise<T[] | null> {
+  const handle = appDatabase();
   if (!handle) return null;
   return ((await handle.db.execute(query)) as unknown as { rows: T[] }).rows;
 }

@@ -1,8 +1,24 @@
 import { afterAll, beforeAll, inject } from "vitest";
 import type { Browser, BrowserContext, Page } from "playwright-core";
+import { type DatabaseHandle, openDatabase } from "@/db/client";
 import { launchChromium } from "../support/chromium";
 
 export const skipReason = inject("e2eSkipReason");
+
+/** The app's database when it runs on Postgres (PGlite is open in the app's process only). */
+export const appDatabaseUrl = skipReason ? null : inject("appDatabaseUrl");
+
+/** One connection pool per test file to the app's database, for checking what the app wrote. */
+export function useAppDatabase(): () => DatabaseHandle | undefined {
+  let handle: DatabaseHandle | undefined;
+  beforeAll(async () => {
+    if (appDatabaseUrl) handle = await openDatabase({ url: appDatabaseUrl, poolMax: 2 });
+  });
+  afterAll(async () => {
+    await handle?.close();
+  });
+  return () => handle;
+}
 
 /** One Chromium per test file; each test opens its own context (its own cookies). */
 export function useBrowser(): () => Browser {

@@ -1,16 +1,8 @@
 import { sql } from "drizzle-orm";
-import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
-import { type DatabaseHandle, openDatabase } from "@/db/client";
-import { appUrl, signIn, skipReason, useBrowser } from "./browser";
+import { describe, expect, it } from "vitest";
+import { appUrl, signIn, skipReason, useAppDatabase, useBrowser } from "./browser";
 
-const databaseUrl = skipReason ? null : inject("appDatabaseUrl");
-let handle: DatabaseHandle | undefined;
-beforeAll(async () => {
-  if (databaseUrl) handle = await openDatabase({ url: databaseUrl, poolMax: 2 });
-});
-afterAll(async () => {
-  await handle?.close();
-});
+const appDatabase = useAppDatabase();
 
 describe.skipIf(!!skipReason)("editing company billing details", () => {
   const browser = useBrowser();
@@ -33,6 +25,7 @@ describe.skipIf(!!skipReason)("editing company billing details", () => {
     expect(await page.getByLabel("VAT number (optional)").getAttribute("aria-invalid")).toBe("true");
     expect(await page.getByLabel("Company name").inputValue()).toBe("Wallet SARL");
     expect(await page.getByLabel("Country").inputValue()).toBe("FR");
+    const handle = appDatabase();
     if (handle) {
       const rows = await handle.db.execute(sql`select count(*)::int as n from billing_details d join accounts a on a.id = d.account_id where a.slug = 'wallet'`);
       expect((rows as unknown as { rows: { n: number }[] }).rows[0]!.n).toBe(0);

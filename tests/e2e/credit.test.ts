@@ -1,20 +1,11 @@
 import { sql } from "drizzle-orm";
 import type { BrowserContext, Page } from "playwright-core";
-import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
-import { type DatabaseHandle, openDatabase } from "@/db/client";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { refuseUpdates } from "../support/db-fault";
-import { appUrl, signIn, skipReason, useBrowser } from "./browser";
+import { appDatabaseUrl, appUrl, signIn, skipReason, useAppDatabase, useBrowser } from "./browser";
 
 const BILLING = "/dashboard/account/billing";
-const databaseUrl = skipReason ? null : inject("appDatabaseUrl");
-let handle: DatabaseHandle | undefined;
-
-beforeAll(async () => {
-  if (databaseUrl) handle = await openDatabase({ url: databaseUrl, poolMax: 2 });
-});
-afterAll(async () => {
-  await handle?.close();
-});
+const appDatabase = useAppDatabase();
 
 /** Euro text to minor units ("€1,234.56" -> 123456; "-€3.10" -> -310). */
 function cents(text: string | null): number {
@@ -33,6 +24,7 @@ async function openAddCredit(page: Page) {
 }
 
 async function walletRows(query: ReturnType<typeof sql>) {
+  const handle = appDatabase();
   if (!handle) return null;
   return ((await handle.db.execute(query)) as unknown as { rows: Record<string, unknown>[] }).rows;
 }
@@ -230,7 +222,7 @@ describe.skipIf(!!skipReason)("credit: add, decline, authenticate, auto top-up",
   });
 
   // The app's database is only reachable from the test on Postgres (PGlite is the app's alone).
-  it.skipIf(!databaseUrl)("no longer offers to confirm a payment left unconfirmed for 24 hours", async () => {
+  it.skipIf(!appDatabaseUrl)("no longer offers to confirm a payment left unconfirmed for 24 hours", async () => {
     await useCard(page, "4000 0027 6000 3184");
     const before = await balance(page);
     const form = await openAddCredit(page);
@@ -252,7 +244,7 @@ describe.skipIf(!!skipReason)("credit: add, decline, authenticate, auto top-up",
 });
 
 // The fault is made in the app's database, which the test can reach only on Postgres.
-describe.skipIf(!!skipReason || !databaseUrl)("credit: a payment whose outcome is not known", () => {
+describe.skipIf(!!skipReason || !appDatabaseUrl)("credit: a payment whose outcome is not known", () => {
   const browser = useBrowser();
 
   async function retryFigures() {
@@ -275,7 +267,7 @@ describe.skipIf(!!skipReason || !databaseUrl)("credit: a payment whose outcome i
     const figures = await retryFigures();
     const [{ id }] = (await walletRows(sql`select id from accounts where slug = 'retry'`)) as [{ id: string }];
     // The provider takes the money, and then the database fails to record it.
-    const allowSettling = await refuseUpdates(handle!.db, "top_up_attempts", `new.status = 'succeeded' and new.account_id = '${id}'`);
+    const allowSettling = await refuseUpdates(appDatabase()!.db, "top_up_attempts", `new.status = 'succeeded' and new.account_id = '${id}'`);
     try {
       const keys: string[] = [];
       page.on("request", (request) => {

@@ -1,19 +1,10 @@
 import { sql } from "drizzle-orm";
 import type { Page } from "playwright-core";
-import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
-import { type DatabaseHandle, openDatabase } from "@/db/client";
+import { describe, expect, it } from "vitest";
 import { refuseUpdates } from "../support/db-fault";
-import { appUrl, signIn, skipReason, useBrowser } from "./browser";
+import { appDatabaseUrl, appUrl, signIn, skipReason, useAppDatabase, useBrowser } from "./browser";
 
-const databaseUrl = skipReason ? null : inject("appDatabaseUrl");
-let handle: DatabaseHandle | undefined;
-
-beforeAll(async () => {
-  if (databaseUrl) handle = await openDatabase({ url: databaseUrl, poolMax: 2 });
-});
-afterAll(async () => {
-  await handle?.close();
-});
+const appDatabase = useAppDatabase();
 
 /** Euro text to minor units ("€1,234.56" -> 123456). */
 function cents(text: string): number {
@@ -74,11 +65,11 @@ describe.skipIf(!!skipReason)("changing seats", () => {
 });
 
 // The fault is made in the app's database, which the test can reach only on Postgres.
-describe.skipIf(!!skipReason || !databaseUrl)("changing seats when the outcome is not known", () => {
+describe.skipIf(!!skipReason || !appDatabaseUrl)("changing seats when the outcome is not known", () => {
   const browser = useBrowser();
 
   async function retrySeats() {
-    const result = await handle!.db.execute(sql`
+    const result = await appDatabase()!.db.execute(sql`
       select a.id, s.seats_purchased as seats,
              (select count(*)::int from audit_log l where l.account_id = a.id and l.action = 'seats.change') as audited
       from accounts a join subscriptions s on s.account_id = a.id where a.slug = 'retry'`);
@@ -91,7 +82,7 @@ describe.skipIf(!!skipReason || !databaseUrl)("changing seats when the outcome i
     const before = await retrySeats();
     const target = before.seats + 2;
     // The provider makes the change, and then the database fails to record it.
-    const allowWrites = await refuseUpdates(handle!.db, "subscriptions", `new.seats_purchased <> old.seats_purchased and new.account_id = '${before.id}'`);
+    const allowWrites = await refuseUpdates(appDatabase()!.db, "subscriptions", `new.seats_purchased <> old.seats_purchased and new.account_id = '${before.id}'`);
     try {
       const keys: string[] = [];
       page.on("request", (request) => {

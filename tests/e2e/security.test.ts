@@ -3,18 +3,10 @@ import type { AddressInfo } from "node:net";
 import { sql } from "drizzle-orm";
 import type { BrowserContext, ConsoleMessage, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
-import { type DatabaseHandle, openDatabase } from "@/db/client";
-import { appUrl, signIn, skipReason, submitIdpLogin, useBrowser } from "./browser";
+import { appUrl, signIn, skipReason, submitIdpLogin, useAppDatabase, useBrowser } from "./browser";
 
 const BILLING = "/dashboard/account/billing";
-const databaseUrl = skipReason ? null : inject("appDatabaseUrl");
-let handle: DatabaseHandle | undefined;
-beforeAll(async () => {
-  if (databaseUrl) handle = await openDatabase({ url: databaseUrl, poolMax: 2 });
-});
-afterAll(async () => {
-  await handle?.close();
-});
+const appDatabase = useAppDatabase();
 
 /**
  * Requests the browser makes to evil.example, a redirect's target included (routes see
@@ -257,6 +249,7 @@ describe.skipIf(!!skipReason)("a server action sent from another site", () => {
 
   /** The guard tenant's company details and audit entries (Postgres only; the app holds PGlite). */
   async function guardState() {
+    const handle = appDatabase();
     if (!handle) return null;
     const result = await handle.db.execute(sql`
       select (select row_to_json(d) from billing_details d join accounts a on a.id = d.account_id where a.slug = 'guard') as details,
