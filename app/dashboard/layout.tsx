@@ -1,4 +1,5 @@
 import Link from "next/link";
+import { NavLink } from "@/app/_components/nav-link";
 import { SignOutButton } from "@/app/_components/auth-buttons";
 import { checkAccess } from "@/lib/auth/access";
 import { can } from "@/lib/auth/permissions";
@@ -10,31 +11,24 @@ export default async function DashboardLayout({ children }: { children: React.Re
   return (
     <div className="min-h-screen">
       <header className="border-b border-slate-200 bg-white">
-        <div className="mx-auto flex max-w-7xl flex-wrap items-center justify-between gap-3 px-4 py-3">
-          <Link href="/dashboard" className="font-semibold">
+        <div className="mx-auto flex max-w-7xl flex-wrap items-center gap-x-6 px-4">
+          <Link href="/" className="flex min-h-11 items-center font-semibold">
             {user ? user.accountName : "Dashboard"}
           </Link>
-          <nav aria-label="Main" className="flex items-center gap-4 text-sm">
-            <Link href="/dashboard" className="hover:underline">
-              Dashboard
-            </Link>
-            {user && can(user.role, "billing.view") ? (
-              <Link href="/dashboard/account/billing" className="hover:underline">
-                Account › Billing
-              </Link>
-            ) : null}
-            {user && can(user.role, "users.manage") ? (
-              <Link href="/dashboard/account/users" className="hover:underline">
-                Account › Users
-              </Link>
-            ) : null}
-            {user ? (
-              <span className="text-slate-500">
+          {/* On a phone the links take their own row under the account name and sign-out. */}
+          <nav aria-label="Main" className="order-last -mx-2 flex w-full text-sm sm:order-none sm:mx-0 sm:w-auto">
+            <NavLink href="/dashboard">Dashboard</NavLink>
+            {user && can(user.role, "billing.view") ? <NavLink href="/dashboard/account/billing">Billing</NavLink> : null}
+            {user && can(user.role, "users.manage") ? <NavLink href="/dashboard/account/users">Users</NavLink> : null}
+          </nav>
+          {user ? (
+            <div className="ml-auto flex items-center gap-3 py-2 text-sm">
+              <span className="hidden text-slate-500 md:inline">
                 {user.name} · {user.role}
               </span>
-            ) : null}
-            {user ? <SignOutButton /> : null}
-          </nav>
+              <SignOutButton />
+            </div>
+          ) : null}
         </div>
       </header>
       {children}

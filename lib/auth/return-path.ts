@@ -13,7 +13,8 @@
  * - Anything else, or anything that cannot be decoded, becomes the default path.
  */
 
-export const DEFAULT_RETURN_PATH = "/dashboard";
+/** The home page, which sends each role to its own landing page. */
+export const DEFAULT_RETURN_PATH = "/";
 
 const UNSAFE_CHARACTER = /[\u0000-\u001f\u007f-\u009f\\]/;
 /** A base no real request has, to resolve a path the way a browser would. */

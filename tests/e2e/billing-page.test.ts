@@ -76,7 +76,7 @@ describe.skipIf(!!skipReason)("the billing page", () => {
     const [subscription, summary] = [await box(page, SECTIONS[0]!), await box(page, SECTIONS[5]!)];
     expect(summary.x).toBeGreaterThan(subscription.x + subscription.width - 1);
     expect(Math.abs(summary.y - subscription.y)).toBeLessThan(5);
-    for (const label of ["Add or remove seats", "Edit auto top-up settings", "Replace payment method", "Edit company billing details"]) {
+    for (const label of ["Edit subscription and seats", "Add or remove seats", "Edit auto top-up settings", "Replace payment method", "Edit company billing details"]) {
       expect(await page.getByRole("link", { name: label }).count()).toBe(1);
     }
     expect(await page.getByText("Changes apply to future invoices only.").count()).toBe(1);

@@ -79,7 +79,7 @@ describe.skipIf(!!skipReason)("sign-in never sends the user to another site", ()
     ["an encoded tab", "%2F%2509%2Fevil.example%2Fphish"],
     ["encoded slashes", "%2F%252F%252Fevil.example%2Fphish"],
     ["an encoded backslash", "%2F%255Cevil.example%2Fphish"],
-  ])("/login with %s in callbackUrl, signed in, ends on the dashboard", async (_, callbackUrl) => {
+  ])("/login with %s in callbackUrl, signed in, ends on Billing, where an admin lands", async (_, callbackUrl) => {
     escapes.length = 0;
     const page = await signedIn.newPage();
     const errors = serverErrors(page);
@@ -87,8 +87,8 @@ describe.skipIf(!!skipReason)("sign-in never sends the user to another site", ()
     await page.goto(appUrl(`/login?callbackUrl=${callbackUrl}`)).catch(() => null);
     expect(escapes, "requests to evil.example").toEqual([]);
     expect(errors, "server errors").toEqual([]);
-    expect(page.url()).toBe(appUrl("/dashboard"));
-    expect(await page.getByRole("heading", { level: 1 }).textContent()).toBe("Dashboard");
+    expect(page.url()).toBe(appUrl("/dashboard/account/billing"));
+    expect(await page.getByRole("heading", { level: 1 }).textContent()).toBe("Billing");
     await page.close();
   });
 
@@ -97,7 +97,7 @@ describe.skipIf(!!skipReason)("sign-in never sends the user to another site", ()
     ["CR LF", "/\r\n/evil.example/phish"],
     ["a second slash in an absolute URL", () => appUrl("//evil.example/phish")],
     ["an encoded second slash in an absolute URL", () => appUrl("/%2F%2Fevil.example/phish")],
-  ])("next-auth's sign-in with %s in its callbackUrl ends on the dashboard", async (_, target) => {
+  ])("next-auth's sign-in with %s in its callbackUrl ends on Billing, where an admin lands", async (_, target) => {
     const callbackUrl = typeof target === "function" ? target() : target;
     const context = await browser().newContext();
     const outside = recordEscapes(context);
@@ -114,7 +114,7 @@ describe.skipIf(!!skipReason)("sign-in never sends the user to another site", ()
     await page.waitForLoadState("load");
     expect(outside, "requests to evil.example").toEqual([]);
     expect(errors, "server errors").toEqual([]);
-    expect(page.url()).toBe(appUrl("/dashboard"));
+    expect(page.url()).toBe(appUrl("/dashboard/account/billing"));
     await context.close();
   });
 });
@@ -184,7 +184,7 @@ describe.skipIf(!!skipReason)("security headers", () => {
     await expect.poll(() => page.getByLabel(/^Seats/).getAttribute("aria-invalid")).toBe("true");
     // Client-side navigation also runs under the policy.
     await page.goto(appUrl("/dashboard"));
-    await page.getByRole("link", { name: "Billing", exact: true }).click();
+    await page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Billing" }).click();
     await page.waitForURL(appUrl(BILLING));
     await expect.poll(() => page.getByRole("heading", { level: 1 }).textContent()).toBe("Billing");
     expect(violations).toEqual([]);

@@ -67,7 +67,7 @@ describe.skipIf(!!skipReason)("sign-in through OpenID Connect", () => {
     const context = await browser().newContext();
     const page = await signIn(context, "agent@acme.test", "/dashboard");
     expect(await page.getByRole("heading", { level: 1 }).textContent()).toBe("Dashboard");
-    expect(await page.getByRole("link", { name: "Account › Billing" }).count()).toBe(0);
+    expect(await page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Billing" }).count()).toBe(0);
     const response = await page.goto(appUrl(BILLING));
     expect(response?.status()).toBe(403);
     expect(await page.getByRole("heading", { level: 1 }).textContent()).toBe("403 · Admins only");

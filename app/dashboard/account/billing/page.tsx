@@ -6,6 +6,7 @@ import { ActivitySection } from "./_sections/activity";
 import { AddonsSection } from "./_sections/addons";
 import { CompanySection } from "./_sections/company";
 import { CreditSection, trendDays } from "./_sections/credit";
+import { GlanceSection } from "./_sections/glance";
 import { PaymentSection } from "./_sections/payment";
 import { SubscriptionSection } from "./_sections/subscription";
 import { SummarySection } from "./_sections/summary";
@@ -29,6 +30,11 @@ export default async function BillingPage({ searchParams }: { searchParams: Sear
       <p className="mt-1 text-sm text-slate-600">
         Your subscription, usage and charges for {user.accountName}, and your payment settings.
       </p>
+      <div className="mt-5 min-h-16">
+        <Suspense fallback={null}>
+          <GlanceSection accountId={accountId} />
+        </Suspense>
+      </div>
       <div className="mt-6 grid grid-cols-1 gap-6 lg:grid-cols-[minmax(0,3fr)_minmax(0,2fr)]">
         <div className="space-y-6" data-column="details">
           <Suspense fallback={<SectionSkeleton title="Subscription and seats" />}>

@@ -13,7 +13,7 @@ export function DeactivateButton({ userId, name }: { userId: string; name: strin
         type="submit"
         disabled={pending}
         aria-label={`Deactivate ${name}`}
-        className="rounded-md px-2 py-1 text-xs ring-1 ring-slate-300 hover:bg-slate-100 disabled:opacity-60"
+        className="btn disabled:opacity-60"
       >
         Deactivate
       </button>

@@ -1,7 +1,7 @@
 import { EditButton, Section } from "../_components/section";
 import { loadPaymentMethod } from "../_data";
 
-const BRANDS: Record<string, string> = {
+export const BRANDS: Record<string, string> = {
   visa: "Visa",
   mastercard: "Mastercard",
   amex: "American Express",

@@ -6,7 +6,7 @@ export async function SubscriptionSection({ accountId }: { accountId: string }) 
   const [account, subscription] = await Promise.all([loadAccount(accountId), loadSubscription(accountId)]);
   const f = accountFormat(account);
   return (
-    <Section id="subscription" title="Subscription and seats" action={<EditButton label="Add or remove seats" href="/dashboard/account/billing/seats" />}>
+    <Section id="subscription" title="Subscription and seats" action={<EditButton label="Edit subscription and seats" href="/dashboard/account/billing/seats" />}>
       {!subscription ? (
         <p>No plan yet. Choose a plan to add users and phone numbers.</p>
       ) : (
@@ -48,6 +48,9 @@ export async function SubscriptionSection({ accountId }: { accountId: string }) 
               Each seat costs {f.money(subscription.seatPrice)} per {subscription.interval}; the plan allows up
               to {f.number(subscription.maxSeats)}.
             </p>
+            <a href="/dashboard/account/billing/seats" className="btn mt-3">
+              Add or remove seats
+            </a>
           </div>
         </div>
       )}
