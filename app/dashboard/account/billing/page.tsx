@@ -35,32 +35,24 @@ export default async function BillingPage({ searchParams }: { searchParams: Sear
           <GlanceSection accountId={accountId} />
         </Suspense>
       </div>
+      {/*
+        One boundary per column: each column streams in as soon as its slowest section is
+        ready, behind a placeholder of its first section.
+      */}
       <div className="mt-6 grid grid-cols-1 gap-6 lg:grid-cols-[minmax(0,3fr)_minmax(0,2fr)]">
         <div className="space-y-6" data-column="details">
           <Suspense fallback={<SectionSkeleton title="Subscription and seats" />}>
             <SubscriptionSection accountId={accountId} />
-          </Suspense>
-          <Suspense fallback={<SectionSkeleton title="Credit and auto top-up" />}>
             <CreditSection accountId={accountId} trendDays={trend} />
-          </Suspense>
-          <Suspense fallback={<SectionSkeleton title="Usage and overages" />}>
             <UsageSection accountId={accountId} />
-          </Suspense>
-          <Suspense fallback={<SectionSkeleton title="Add-ons and additional services" />}>
             <AddonsSection accountId={accountId} />
-          </Suspense>
-          <Suspense fallback={<SectionSkeleton title="Company billing details" />}>
             <CompanySection accountId={accountId} />
           </Suspense>
         </div>
         <div className="space-y-6" data-column="summary">
           <Suspense fallback={<SectionSkeleton title="Current plan and services summary" />}>
             <SummarySection accountId={accountId} />
-          </Suspense>
-          <Suspense fallback={<SectionSkeleton title="Payment method" />}>
             <PaymentSection accountId={accountId} />
-          </Suspense>
-          <Suspense fallback={<SectionSkeleton title="Recent billing changes" />}>
             <ActivitySection accountId={accountId} />
           </Suspense>
         </div>
