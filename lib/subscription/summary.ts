@@ -137,7 +137,7 @@ export interface BasisFormat {
 
 /**
  * A line's basis in words, e.g. "30 seats × €39.00 a month", "4 × $31.90 a month × 12
- * months", "€3.00 a month, 16 of 30 days", "5,374 min at each destination's rate".
+ * months", "€3.00 a month, 16 of 30 days", "5,374 min, charged from credit".
  */
 export function basisText(basis: Basis, f: BasisFormat): string {
   switch (basis.kind) {
@@ -149,7 +149,7 @@ export function basisText(basis: Basis, f: BasisFormat): string {
       return `${count}${f.money(basis.price)} a ${basis.per}${months}${days}`;
     }
     case "usage":
-      return `${f.number(basis.quantity)} ${basis.unit} at each ${basis.unit === "min" ? "destination" : "country"}'s rate, from credit`;
+      return `${f.number(basis.quantity)} ${basis.unit}, charged from credit`;
     case "each":
       return `${f.number(basis.count)} numbers, each prorated by the days held`;
     case "provider":

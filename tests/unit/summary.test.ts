@@ -263,8 +263,8 @@ describe("plan and services summary", () => {
       ["Prepaid minutes: 1,000 international minutes", "1,000 min, bought 2026-11-03", 4900],
       ["Prepaid minutes: 500 minutes", "Paid 2026-10-12, 88 of 500 min left", 0],
       // Billed by the minute and by the SMS fragment, as rated (not by the call or message).
-      ["Calls outside your packages", "5,375 min at each destination's rate, from credit", 36607],
-      ["SMS", "3 SMS fragments at each country's rate, from credit", 23],
+      ["Calls outside your packages", "5,375 min, charged from credit", 36607],
+      ["SMS", "3 SMS fragments, charged from credit", 23],
     ]);
     expect(summary.paidFromCredit).toBe(36630);
     expect(calls.subtotal).toBe(18000 + 4900 + 36607 + 23);

@@ -76,31 +76,35 @@ export function BalanceChart({
           </span>
         ) : null}
       </p>
-      <svg role="img" aria-labelledby="balance-chart-title balance-chart-desc" className="mt-1 w-full" height={HEIGHT} fontSize="11" fill="#475569">
-        <title id="balance-chart-title">{`Credit balance, last ${days} days`}</title>
-        <desc id="balance-chart-desc">{summary}</desc>
-        <svg y={PLOT_TOP} width="100%" height={PLOT_HEIGHT} viewBox={`0 0 ${PLOT_WIDTH} ${PLOT_HEIGHT}`} preserveAspectRatio="none" overflow="visible">
+      <div className="mt-1 flex">
+        <svg aria-hidden="true" className="w-11 shrink-0" height={HEIGHT} fontSize="11" fill="#475569">
           {grid.map((v) => (
-            <line key={v} x2={PLOT_WIDTH} y1={y(v)} y2={y(v)} stroke={v === 0 ? "#94a3b8" : "#e2e8f0"} vectorEffect="non-scaling-stroke" />
+            <text key={v} x="100%" dx="-6" y={PLOT_TOP + y(v) + 4} textAnchor="end">
+              {format.wholeMoney(v)}
+            </text>
           ))}
-          {threshold !== null ? (
-            <line x2={PLOT_WIDTH} y1={y(threshold)} y2={y(threshold)} stroke="#d97706" strokeDasharray="5 4" vectorEffect="non-scaling-stroke" />
-          ) : null}
-          <path d={path} fill="none" stroke="#4f46e5" strokeWidth="2" vectorEffect="non-scaling-stroke" />
         </svg>
-        {grid.map((v) => (
-          <text key={v} y={PLOT_TOP + y(v) - 3}>
-            {format.wholeMoney(v)}
+        <svg role="img" aria-labelledby="balance-chart-title balance-chart-desc" className="min-w-0 flex-1" height={HEIGHT} fontSize="11" fill="#475569">
+          <title id="balance-chart-title">{`Credit balance, last ${days} days`}</title>
+          <desc id="balance-chart-desc">{summary}</desc>
+          <svg y={PLOT_TOP} width="100%" height={PLOT_HEIGHT} viewBox={`0 0 ${PLOT_WIDTH} ${PLOT_HEIGHT}`} preserveAspectRatio="none" overflow="visible">
+            {grid.map((v) => (
+              <line key={v} x2={PLOT_WIDTH} y1={y(v)} y2={y(v)} stroke={v === 0 ? "#94a3b8" : "#e2e8f0"} vectorEffect="non-scaling-stroke" />
+            ))}
+            {threshold !== null ? (
+              <line x2={PLOT_WIDTH} y1={y(threshold)} y2={y(threshold)} stroke="#d97706" strokeDasharray="5 4" vectorEffect="non-scaling-stroke" />
+            ) : null}
+            <path d={path} fill="none" stroke="#4f46e5" strokeWidth="2" vectorEffect="non-scaling-stroke" />
+          </svg>
+          <text y={HEIGHT - 4}>{format.day(first.day)}</text>
+          <text x="50%" y={HEIGHT - 4} textAnchor="middle">
+            {format.day(middle.day)}
           </text>
-        ))}
-        <text y={HEIGHT - 4}>{format.day(first.day)}</text>
-        <text x="50%" y={HEIGHT - 4} textAnchor="middle">
-          {format.day(middle.day)}
-        </text>
-        <text x="100%" y={HEIGHT - 4} textAnchor="end">
-          {format.day(last.day)}
-        </text>
-      </svg>
+          <text x="100%" y={HEIGHT - 4} textAnchor="end">
+            {format.day(last.day)}
+          </text>
+        </svg>
+      </div>
       <figcaption className="mt-1 text-xs text-slate-500">{summary}</figcaption>
       <Link href={`/dashboard/account/billing/balance?days=${days}`} className="mt-1 inline-block text-xs text-indigo-700 underline">
         Daily balances as a table
