@@ -32,7 +32,7 @@ function ticks(min: number, max: number, unit: number): number[] {
  * Daily closing balances as a line, with the amount axis (in the account currency) and
  * dates below, the auto top-up threshold when it is on, and a legend. The line is drawn
  * in a stretched inner SVG; every label is outside it, in pixels, so nothing is
- * distorted on a phone. A data table is the text alternative.
+ * distorted on a phone. The caption and a data table are the text alternative.
  */
 export function BalanceChart({
   points,
@@ -84,13 +84,9 @@ export function BalanceChart({
             </text>
           ))}
         </svg>
-        <svg role="img" aria-labelledby="balance-chart-title balance-chart-desc" className="min-w-0 flex-1" height={HEIGHT} fontSize="11" fill="#475569">
-          <title id="balance-chart-title">{`Credit balance, last ${days} days`}</title>
-          <desc id="balance-chart-desc">{summary}</desc>
+        <svg role="img" aria-label={`Credit balance, last ${days} days`} aria-describedby="balance-chart-desc" className="min-w-0 flex-1" height={HEIGHT} fontSize="11" fill="#475569">
           <svg y={PLOT_TOP} width="100%" height={PLOT_HEIGHT} viewBox={`0 0 ${PLOT_WIDTH} ${PLOT_HEIGHT}`} preserveAspectRatio="none" overflow="visible">
-            {grid.map((v) => (
-              <line key={v} x2={PLOT_WIDTH} y1={y(v)} y2={y(v)} stroke={v === 0 ? "#94a3b8" : "#e2e8f0"} vectorEffect="non-scaling-stroke" />
-            ))}
+            <path d={grid.map((v) => `M0,${y(v)}H${PLOT_WIDTH}`).join("")} stroke="#cbd5e1" vectorEffect="non-scaling-stroke" />
             {threshold !== null ? (
               <line x2={PLOT_WIDTH} y1={y(threshold)} y2={y(threshold)} stroke="#d97706" strokeDasharray="5 4" vectorEffect="non-scaling-stroke" />
             ) : null}
@@ -105,7 +101,9 @@ export function BalanceChart({
           </text>
         </svg>
       </div>
-      <figcaption className="mt-1 text-xs text-slate-500">{summary}</figcaption>
+      <figcaption id="balance-chart-desc" className="mt-1 text-xs text-slate-500">
+        {summary}
+      </figcaption>
       <Link href={`/dashboard/account/billing/balance?days=${days}`} className="mt-1 inline-block text-xs text-indigo-700 underline">
         Daily balances as a table
       </Link>

@@ -191,7 +191,7 @@ export async function CreditSection({ accountId, trendDays }: { accountId: strin
               <>
                 <p className="mb-3 text-slate-600">
                   Charged to your {payment.type === "card" ? `card ending in ${payment.cardLast4}` : "PayPal account"}
-                  {provider === "sandbox" ? " (sandbox: no money moves)" : ""}. Credit is not refundable.
+                  {provider === "sandbox" ? " (sandbox: no money moves)" : ""}.
                 </p>
                 <AddCreditForm
                   presets={TOP_UP_PRESETS.map((value) => ({ value, label: f.money(value) }))}
@@ -214,12 +214,11 @@ export async function CreditSection({ accountId, trendDays }: { accountId: strin
         <div className="aside" data-testid="what-uses-credit">
           <h3 className="font-medium text-slate-900">What uses credit</h3>
           <p className="mt-1">
-            Calls your calling packages do not cover (and minutes past a package&apos;s monthly limit per user), premium
-            destinations, calls forwarded to outside numbers, inbound calls to your toll-free numbers, and SMS. Prepaid
-            minutes are used first. Credit never pays the subscription, is not refundable, and must be positive for
-            outbound calls. Questions?{" "}
+            Calls your packages do not cover (or past their monthly limit per user), premium destinations, calls
+            forwarded to outside numbers, inbound calls to your toll-free numbers, and SMS. Prepaid minutes go first.
+            Credit never pays the subscription and is not refundable. Outbound calls need a positive balance.{" "}
             <a href={`mailto:${getEnv().SUPPORT_EMAIL}`} className="text-indigo-700 underline">
-              Email support
+              Questions? Email support
             </a>
           </p>
         </div>

@@ -53,7 +53,7 @@ export async function SummarySection({ accountId }: { accountId: string }) {
                 <td>
                   {line.item}
                   {line.change ? (
-                    <span className={`badge ${line.change.kind === "added" ? "bg-emerald-100 text-emerald-900" : "bg-slate-200 text-slate-800"}`}>
+                    <span className={line.change.kind === "added" ? "badge add" : "badge"}>
                       {CHANGE_LABELS[line.change.kind]}
                       {line.change.at ? ` ${f.date(line.change.at)}` : ""}
                     </span>
