@@ -19,7 +19,7 @@ async function balance(page: Page): Promise<number> {
 }
 
 async function openAddCredit(page: Page) {
-  await page.getByTestId("add-credit").locator("summary").click();
+  await page.getByTestId("add-credit").getByRole("button", { name: "Add credit", expanded: false }).click();
   return page.getByRole("form", { name: "Add credit" });
 }
 

@@ -51,10 +51,10 @@ describe.skipIf(!!skipReason)("changing seats", () => {
     const lines = await subscription.locator("tr[data-line]").evaluateAll((rows) =>
       rows.map((row) => {
         const item = row.querySelector("td")!;
-        return [item.firstChild?.textContent, item.querySelector("span")?.textContent ?? null, Number(row.querySelector("td[data-total]")!.getAttribute("data-total"))];
+        return [item.firstChild?.textContent, item.querySelector(".badge")?.textContent ?? null, Number(row.querySelector("td[data-total]")!.getAttribute("data-total"))];
       }),
     );
-    const today = new Intl.DateTimeFormat("en-GB", { dateStyle: "medium", timeZone: "Europe/Berlin" }).format(new Date());
+    const today = new Intl.DateTimeFormat("en-GB", { dateStyle: "medium", timeZone: "Europe/Berlin" }).format(new Date()).replace("Sept", "Sep");
     expect(lines).toEqual([
       ["Test plan plan (monthly), seats", null, 5 * 2_500],
       ["3 seats added (5 to 8), prorated", `Added ${today}`, previewed],
