@@ -1,4 +1,5 @@
 import { formatMoney } from "@/lib/money";
+import { zoneAbbreviation } from "@/lib/time";
 
 export interface AccountFormat {
   money(minor: number): string;
@@ -44,7 +45,6 @@ function buildFormat(account: { currency: string; timeZone: string }): AccountFo
     hour: "2-digit",
     minute: "2-digit",
     timeZone: account.timeZone,
-    timeZoneName: "short",
   });
   const number = new Intl.NumberFormat("en");
   return {
@@ -52,7 +52,8 @@ function buildFormat(account: { currency: string; timeZone: string }): AccountFo
     signedMoney: (minor) => (minor > 0 ? `+${formatMoney(minor, account.currency)}` : formatMoney(minor, account.currency)),
     date: (instant) => date.format(instant),
     day: (value) => day.format(new Date(`${value}T00:00:00Z`)),
-    dateTime: (instant) => dateTime.format(instant),
+    // The zone's abbreviation where English has one (CET, EST), not the locale's "GMT-5".
+    dateTime: (instant) => `${dateTime.format(instant)} ${zoneAbbreviation(instant, account.timeZone)}`,
     number: (n) => number.format(n),
   };
 }

@@ -18,7 +18,8 @@ describe("account formatting", () => {
     expect(acme.date(instant)).toBe("1 Dec 2026");
     expect(globex.date(instant)).toBe("30 Nov 2026");
     expect(acme.dateTime(instant)).toBe("1 Dec 2026, 00:30 CET");
-    expect(globex.dateTime(instant)).toBe("30 Nov 2026, 18:30 GMT-5");
+    expect(globex.dateTime(instant)).toBe("30 Nov 2026, 18:30 EST");
+    expect(globex.dateTime(new Date("2026-07-01T16:00:00Z"))).toBe("1 Jul 2026, 12:00 EDT");
     expect(acme.day("2026-03-29")).toBe("29 Mar 2026");
   });
 
