@@ -27,6 +27,7 @@ export default async function CompanyDetailsPage() {
           invoiceEmail: details?.invoiceEmail ?? "",
           street: details?.street ?? "",
           city: details?.city ?? "",
+          region: details?.region ?? "",
           postalCode: details?.postalCode ?? "",
           country: details?.country ?? account.country,
         }}
