@@ -1,5 +1,5 @@
 import { divideRounded, formatMoney, minorUnitsPerMajor } from "@/lib/money";
-import { zonedParts } from "@/lib/time";
+import { zoneAbbreviation, zonedParts } from "@/lib/time";
 
 export interface AccountFormat {
   money(minor: number): string;
@@ -62,7 +62,6 @@ function buildFormat(account: { currency: string; timeZone: string; country?: st
     hour: monthFirst ? "numeric" : "2-digit",
     minute: "2-digit",
     timeZone: account.timeZone,
-    timeZoneName: "short",
   });
   const number = new Intl.NumberFormat("en");
   const whole = new Intl.NumberFormat("en", { style: "currency", currency: account.currency, maximumFractionDigits: 0, minimumFractionDigits: 0 });
@@ -79,7 +78,8 @@ function buildFormat(account: { currency: string; timeZone: string; country?: st
       const [y, m, d] = value.split("-").map(Number);
       return writeDate(y!, m!, d!, monthFirst);
     },
-    dateTime: (instant) => `${date(instant)}, ${time.format(instant)}`,
+    // The zone's abbreviation where English has one (CET, EST), not the locale's "GMT-5".
+    dateTime: (instant) => `${date(instant)}, ${time.format(instant)} ${zoneAbbreviation(instant, account.timeZone)}`,
     number: (n) => number.format(n),
   };
 }

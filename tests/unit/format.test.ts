@@ -19,6 +19,7 @@ describe("account formatting", () => {
     expect(globex.date(instant)).toBe("Nov 30, 2026");
     expect(acme.dateTime(instant)).toBe("1 Dec 2026, 00:30 CET");
     expect(globex.dateTime(instant)).toBe("Nov 30, 2026, 6:30 PM EST");
+    expect(globex.dateTime(new Date("2026-07-01T16:00:00Z"))).toBe("Jul 1, 2026, 12:00 PM EDT");
     expect(acme.day("2026-03-29")).toBe("29 Mar 2026");
   });
 

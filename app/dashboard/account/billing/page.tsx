@@ -1,6 +1,8 @@
 import type { Metadata } from "next";
 import { Suspense } from "react";
 import { requirePageAccess } from "@/lib/auth/access";
+import { NOTICE_COOKIE, NOTICE_PATH, readSavedNotice } from "./_notice";
+import { SavedNotice } from "./_components/saved-notice";
 import { SectionSkeleton } from "./_components/section";
 import { ActivitySection } from "./_sections/activity";
 import { AddonsSection } from "./_sections/addons";
@@ -21,6 +23,7 @@ export default async function BillingPage({ searchParams }: { searchParams: Sear
   const user = await requirePageAccess("billing.view", "/dashboard/account/billing");
   const accountId = user.accountId;
   const trend = trendDays((await searchParams).trend);
+  const notice = await readSavedNotice();
   return (
     <main className="mx-auto max-w-7xl px-4 py-6 sm:py-8">
       <p className="text-sm text-slate-500">
@@ -30,6 +33,7 @@ export default async function BillingPage({ searchParams }: { searchParams: Sear
       <p className="mt-1 text-sm text-slate-600">
         Your subscription, usage and charges for {user.accountName}, and your payment settings.
       </p>
+      {notice ? <SavedNotice text={notice} cookie={NOTICE_COOKIE} path={NOTICE_PATH} /> : null}
       <div className="mt-5 min-h-16">
         <Suspense fallback={null}>
           <GlanceSection accountId={accountId} />
