@@ -6,6 +6,8 @@ import { formatMoney } from "@/lib/money";
 export interface AuditView {
   id: string;
   at: Date;
+  /** Set when the entry stands for several automatic top-ups: the first one's time. */
+  since?: Date;
   who: string;
   what: string;
 }
@@ -143,16 +145,60 @@ export async function getRecentAudit(db: Executor, account: { id: string; curren
         ),
       )
       .orderBy(desc(topUpAttempts.createdAt))
-      .limit(limit),
+      // Enough that a run of refills collapsed into one entry still leaves room for the rest.
+      .limit(limit * 4),
   ]);
-  const entries: AuditView[] = [
-    ...rows.map((r) => ({
-      id: r.id,
-      at: r.at,
-      who: r.who ?? "System",
-      what: describeAudit(r.action, r.before as Json, r.after as Json, account.currency),
-    })),
-    ...autoTopUps.map((a) => ({ id: a.id, at: a.at, who: "Auto top-up", what: describeAutoTopUp(a, account.currency) })),
-  ];
-  return entries.sort((a, b) => b.at.getTime() - a.at.getTime()).slice(0, limit);
+  const changes: TimelineEntry[] = rows.map((r) => ({
+    id: r.id,
+    at: r.at,
+    who: r.who ?? "System",
+    what: describeAudit(r.action, r.before as Json, r.after as Json, account.currency),
+  }));
+  const topUps: TimelineEntry[] = autoTopUps.map((a) => ({
+    id: a.id,
+    at: a.at,
+    who: "Auto top-up",
+    what: describeAutoTopUp(a, account.currency),
+    succeeded: a.status === "succeeded" ? a.amount : undefined,
+  }));
+  return collapseTopUps([...changes, ...topUps].sort((a, b) => b.at.getTime() - a.at.getTime()), account.currency).slice(0, limit);
+}
+
+type TimelineEntry = AuditView & { succeeded?: number };
+
+/**
+ * Newest first. Successful automatic top-ups in a row (no other change between them) read
+ * as one entry with their count and sum, so a busy account's routine refills do not push
+ * people's changes and failed top-ups off the list.
+ */
+export function collapseTopUps(entries: TimelineEntry[], currency: string): AuditView[] {
+  const out: AuditView[] = [];
+  let run: TimelineEntry[] = [];
+  const flush = () => {
+    if (run.length === 1) out.push(withoutAmount(run[0]!));
+    else if (run.length > 1) {
+      const total = run.reduce((sum, e) => sum + e.succeeded!, 0);
+      out.push({
+        id: run[0]!.id,
+        at: run[0]!.at,
+        since: run[run.length - 1]!.at,
+        who: "Auto top-up",
+        what: `${run.length} automatic top-ups: ${formatMoney(total, currency)} added`,
+      });
+    }
+    run = [];
+  };
+  for (const entry of entries) {
+    if (entry.succeeded !== undefined) run.push(entry);
+    else {
+      flush();
+      out.push(withoutAmount(entry));
+    }
+  }
+  flush();
+  return out;
+}
+
+function withoutAmount({ succeeded: _, ...entry }: TimelineEntry): AuditView {
+  return entry;
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { describeAudit, describeAutoTopUp } from "@/lib/audit/queries";
+import { collapseTopUps, describeAudit, describeAutoTopUp } from "@/lib/audit/queries";
 
 describe("billing changes in words", () => {
   it.each([
@@ -36,5 +36,36 @@ describe("billing changes in words", () => {
     ["canceled", null, "Automatic top-up of €100.00 canceled: not confirmed with the bank"],
   ])("automatic top-up %s", (status, failureMessage, words) => {
     expect(describeAutoTopUp({ status, amount: 10_000, failureMessage, failureCode: null }, "EUR")).toBe(words);
+  });
+});
+
+describe("recent billing changes with many automatic top-ups", () => {
+  const at = (day: number) => new Date(Date.UTC(2026, 10, day, 12));
+  const refill = (day: number, amount = 10_000) => ({ id: `t${day}`, at: at(day), who: "Auto top-up", what: "x", succeeded: amount });
+  const change = (day: number, what: string) => ({ id: `c${day}`, at: at(day), who: "Anna Admin", what });
+
+  it("reads a run of successful refills as one entry with their count and sum, and keeps what people changed", () => {
+    const entries = collapseTopUps(
+      [refill(25), refill(20), refill(14, 5_000), change(12, "VAT number changed"), refill(9), refill(3)],
+      "EUR",
+    );
+    expect(entries.map((e) => e.what)).toEqual([
+      "3 automatic top-ups: €250.00 added",
+      "VAT number changed",
+      "2 automatic top-ups: €200.00 added",
+    ]);
+    expect(entries[0]).toMatchObject({ at: at(25), since: at(14) });
+    expect(entries[1]).not.toHaveProperty("since");
+  });
+
+  it("keeps a single refill and every failure as entries of their own", () => {
+    const failure = { id: "f", at: at(10), who: "Auto top-up", what: "Automatic top-up of €100.00 failed: declined" };
+    const entries = collapseTopUps([refill(12), failure, refill(8)], "EUR");
+    expect(entries.map((e) => [e.id, e.what])).toEqual([
+      ["t12", "x"],
+      ["f", "Automatic top-up of €100.00 failed: declined"],
+      ["t8", "x"],
+    ]);
+    expect(entries[0]).not.toHaveProperty("succeeded");
   });
 });

@@ -43,7 +43,7 @@ export function AutoTopUpForm({ initial, currency, bounds }: { initial: AutoTopU
   );
   return (
     <form action={action} className="space-y-5" key={JSON.stringify(result)} noValidate>
-      <label className="flex items-center gap-2 text-sm font-medium text-slate-900">
+      <label className="flex min-h-11 items-center gap-2 text-sm font-medium text-slate-900">
         <input type="checkbox" name="enabled" defaultChecked={enabled} className="h-4 w-4" />
         Top up automatically
       </label>

@@ -104,7 +104,7 @@ export function BalanceChart({
       <figcaption id="balance-chart-desc" className="mt-1 text-xs text-slate-500">
         {summary}
       </figcaption>
-      <Link href={`/dashboard/account/billing/balance?days=${days}`} className="mt-1 inline-block text-xs text-indigo-700 underline">
+      <Link href={`/dashboard/account/billing/balance?days=${days}`} className="link text-xs">
         Daily balances as a table
       </Link>
     </figure>

@@ -25,7 +25,7 @@ export function SandboxPaymentMethodForm() {
       <fieldset className="flex gap-4 text-sm">
         <legend className="mb-2 text-sm font-medium text-slate-900">Pay with</legend>
         {(["card", "paypal"] as const).map((option) => (
-          <label key={option} className="flex items-center gap-2">
+          <label key={option} className="flex min-h-11 items-center gap-2">
             <input type="radio" name="type" value={option} checked={fields.type === option} onChange={set("type")} />
             {option === "card" ? "Card" : "PayPal"}
           </label>

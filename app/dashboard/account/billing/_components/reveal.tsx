@@ -12,7 +12,7 @@ export function Reveal({ label, children }: { label: string; children: React.Rea
   const id = useId();
   return (
     <div>
-      <button type="button" aria-expanded={open} aria-controls={id} onClick={() => setOpen(!open)} className="btn">
+      <button type="button" aria-expanded={open} aria-controls={id} onClick={() => setOpen(!open)} className="btn-primary">
         {label}
       </button>
       <div id={id} hidden={!open} className="mt-3">

@@ -26,7 +26,7 @@ export async function AddonsSection({ accountId }: { accountId: string }) {
                 <p className="font-medium text-slate-900">{addon.name}</p>
                 <p className="text-slate-500">{addon.description}</p>
               </div>
-              <p className="text-right tabular-nums">
+              <p className="tabular-nums sm:text-right">
                 {addon.quantity} × {f.money(addon.monthlyPrice)} per {addon.unitLabel} a month
                 <br />
                 <span className="font-medium text-slate-900">{f.money(addon.monthlyTotal)}</span> a month

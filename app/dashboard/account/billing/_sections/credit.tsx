@@ -233,7 +233,7 @@ export async function CreditSection({ accountId, trendDays }: { accountId: strin
                   href={`?trend=${days}`}
                   scroll={false}
                   aria-current={days === trendDays ? "true" : undefined}
-                  className={`rounded px-2 py-1 ring-1 ring-slate-300 ${days === trendDays ? "bg-slate-800 text-white" : "text-slate-700 hover:bg-slate-100"}`}
+                  className={`inline-flex min-h-11 items-center rounded px-3 ring-1 ring-slate-300 ${days === trendDays ? "bg-slate-800 text-white" : "text-slate-700 hover:bg-slate-100"}`}
                 >
                   {days} days
                 </Link>

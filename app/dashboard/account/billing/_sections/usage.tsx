@@ -20,7 +20,7 @@ function UserMinutes({ pkg, format }: { pkg: IncludedPackage; format: AccountFor
       </p>
       <UserMinutesList pkg={pkg} users={pkg.users.slice(0, VISIBLE_USERS)} format={format} />
       {more > 0 ? (
-        <Link href={`/dashboard/account/billing/fair-use#package-${pkg.id}`} className="mt-2 inline-block text-indigo-700 underline">
+        <Link href={`/dashboard/account/billing/fair-use#package-${pkg.id}`} className="link">
           All {format.number(pkg.users.length)} users in {pkg.name}
         </Link>
       ) : null}
