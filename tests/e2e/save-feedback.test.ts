@@ -233,4 +233,18 @@ describe.skipIf(!!skipReason)("the confirmation and refusals that cannot be forg
     expect(await page.locator("main").textContent()).not.toContain("suspended");
     await context.close();
   });
+
+  it("says a card sent from Stripe's form is on its way, with fixed words only", async () => {
+    const context = await browser().newContext();
+    const page = await signIn(context, "admin@desk.test");
+    await page.goto(appUrl(`${BILLING}?payment-method=saved`));
+    await expect.poll(() => savedNotice(page).textContent()).toBe(
+      "Card details sent to Stripe. The new payment method shows here as soon as Stripe confirms it, usually within seconds.",
+    );
+    await page.goto(appUrl(`${BILLING}?payment-method=Your+card+was+stolen`));
+    await page.getByTestId("company-details").or(page.getByText("No company details yet.")).first().waitFor();
+    expect(await savedNotice(page).count()).toBe(0);
+    expect(await page.locator("main").textContent()).not.toContain("stolen");
+    await context.close();
+  });
 });

@@ -22,7 +22,8 @@ export default async function BillingPage({ searchParams }: { searchParams: Sear
   // The account comes from the session's user, read from the database; never from the request.
   const user = await requirePageAccess("billing.view", "/dashboard/account/billing");
   const accountId = user.accountId;
-  const trend = trendDays((await searchParams).trend);
+  const params = await searchParams;
+  const trend = trendDays(params.trend);
   const notice = await readSavedNotice();
   return (
     <main className="mx-auto max-w-7xl px-4 py-6 sm:py-8">
@@ -34,6 +35,12 @@ export default async function BillingPage({ searchParams }: { searchParams: Sear
         Your subscription, usage and charges for {user.accountName}, and your payment settings.
       </p>
       {notice ? <SavedNotice text={notice} cookie={NOTICE_COOKIE} path={NOTICE_PATH} /> : null}
+      {/* Back from Stripe's card form: the card itself arrives by Stripe's webhook. */}
+      {!notice && params["payment-method"] === "saved" ? (
+        <p role="status" data-testid="saved-notice" className="mt-4 rounded-md bg-emerald-50 p-3 text-sm text-emerald-900 ring-1 ring-emerald-200">
+          Card details sent to Stripe. The new payment method shows here as soon as Stripe confirms it, usually within seconds.
+        </p>
+      ) : null}
       <div className="mt-5 min-h-16">
         <Suspense fallback={null}>
           <GlanceSection accountId={accountId} />
