@@ -37,9 +37,11 @@ export default async function BillingPage({ searchParams }: { searchParams: Sear
       {notice ? <SavedNotice text={notice} cookie={NOTICE_COOKIE} path={NOTICE_PATH} /> : null}
       {/* Back from Stripe's card form: the card itself arrives by Stripe's webhook. */}
       {!notice && params["payment-method"] === "saved" ? (
-        <p role="status" data-testid="saved-notice" className="mt-4 rounded-md bg-emerald-50 p-3 text-sm text-emerald-900 ring-1 ring-emerald-200">
-          Card details sent to Stripe. The new payment method shows here as soon as Stripe confirms it, usually within seconds.
-        </p>
+        <div role="status">
+          <p data-testid="saved-notice" className="mt-4 rounded-md bg-emerald-50 p-3 text-sm text-emerald-900 ring-1 ring-emerald-200">
+            Card details sent to Stripe. The new payment method shows here as soon as Stripe confirms it, usually within seconds.
+          </p>
+        </div>
       ) : null}
       <div className="mt-5 min-h-16">
         <Suspense fallback={null}>
