@@ -35,6 +35,7 @@ CREATE TABLE "invoices" (
 	"period_start" timestamp with time zone NOT NULL,
 	"period_end" timestamp with time zone NOT NULL,
 	"currency" text NOT NULL,
+	"time_zone" text NOT NULL,
 	"seller" jsonb NOT NULL,
 	"buyer" jsonb NOT NULL,
 	"tax_rule" text NOT NULL,

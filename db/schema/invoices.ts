@@ -80,6 +80,8 @@ export const invoices = pgTable(
     periodStart: timestamp("period_start", { withTimezone: true }).notNull(),
     periodEnd: timestamp("period_end", { withTimezone: true }).notNull(),
     currency: text("currency").notNull(),
+    /** The account's time zone at issue: the document's dates are read in it. */
+    timeZone: text("time_zone").notNull(),
     seller: jsonb("seller").$type<PartySnapshot>().notNull(),
     buyer: jsonb("buyer").$type<PartySnapshot>().notNull(),
     /** domestic, eu_consumer, reverse_charge or outside_eu (lib/invoices/tax.ts). */

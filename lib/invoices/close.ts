@@ -97,6 +97,7 @@ export async function closePeriodIn(tx: Executor, accountId: string, now: Date):
     issuedAt: period.end,
     period,
     currency: account.currency,
+    timeZone: account.timeZone,
     lines: invoiceLinesOf(statement.summary),
     seller,
     buyer,

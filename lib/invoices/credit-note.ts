@@ -45,6 +45,7 @@ export async function issueCreditNote(
       issuedAt: now,
       period: { start: original.periodStart, end: original.periodEnd },
       currency: original.currency,
+      timeZone: original.timeZone,
       lines: lines.map((l) => ({
         groupKey: l.groupKey,
         description: l.description,

@@ -38,6 +38,8 @@ export interface DocumentRequest {
   issuedAt: Date;
   period: { start: Date; end: Date };
   currency: string;
+  /** The account's time zone: the document's dates, and its number's year, are read in it. */
+  timeZone: string;
   lines: DocumentLine[];
   seller: PartySnapshot;
   buyer: PartySnapshot;
@@ -104,7 +106,7 @@ const SERIES: Record<Invoice["kind"], Series> = { period: "INV", top_up: "INV", 
 export async function issueDocument(tx: Executor, request: DocumentRequest): Promise<Invoice> {
   const rate = request.tax.rateBasisPoints;
   const totals = request.totals ?? taxOfLines(request.lines.map((l) => ({ netAmount: l.netAmount, taxRateBasisPoints: rate })));
-  const number = await nextNumber(tx, issuerOf(request.seller), SERIES[request.kind], request.issuedAt);
+  const number = await nextNumber(tx, issuerOf(request.seller), SERIES[request.kind], request.issuedAt, request.timeZone);
   const values: NewInvoice = {
     accountId: request.accountId,
     kind: request.kind,
@@ -115,6 +117,7 @@ export async function issueDocument(tx: Executor, request: DocumentRequest): Pro
     periodStart: request.period.start,
     periodEnd: request.period.end,
     currency: request.currency,
+    timeZone: request.timeZone,
     seller: request.seller,
     buyer: request.buyer,
     taxRule: request.tax.rule,

@@ -1,6 +1,7 @@
 import { sql } from "drizzle-orm";
 import type { Executor } from "@/db/client";
 import { invoiceNumberCounters } from "@/db/schema";
+import { zonedParts } from "@/lib/time";
 
 /**
  * Invoice numbers: one series per issuer, kind of document and year, e.g. INV-2026-000123
@@ -15,9 +16,9 @@ import { invoiceNumberCounters } from "@/db/schema";
 
 export type Series = "INV" | "CN";
 
-/** The year of a document's number: the issue date's year in UTC. */
-export function numberYear(issuedAt: Date): number {
-  return issuedAt.getUTCFullYear();
+/** The year of a document's number: the year of its issue date, as printed (in the account's time zone). */
+export function numberYear(issuedAt: Date, timeZone: string): number {
+  return zonedParts(issuedAt, timeZone).year;
 }
 
 export function formatNumber(series: Series, year: number, value: number): string {
@@ -25,8 +26,8 @@ export function formatNumber(series: Series, year: number, value: number): strin
 }
 
 /** Takes the next number of the series, in the caller's (issuing) transaction. */
-export async function nextNumber(tx: Executor, issuer: string, series: Series, issuedAt: Date): Promise<string> {
-  const year = numberYear(issuedAt);
+export async function nextNumber(tx: Executor, issuer: string, series: Series, issuedAt: Date, timeZone: string): Promise<string> {
+  const year = numberYear(issuedAt, timeZone);
   const [row] = await tx
     .insert(invoiceNumberCounters)
     .values({ issuer, series, year, lastValue: 1 })

@@ -1,4 +1,4 @@
-import { and, asc, eq, inArray, isNull, lt, sql } from "drizzle-orm";
+import { and, asc, eq, gt, inArray, isNull, lt, sql } from "drizzle-orm";
 import type { Database, Executor } from "@/db/client";
 import { type Invoice, invoiceLines, invoices } from "@/db/schema";
 import { recordAudit } from "@/lib/audit/record";
@@ -144,8 +144,8 @@ export async function payInvoice(db: Database, gateway: PaymentGateway, request:
 }
 
 /**
- * Open invoices the worker has not tried to collect yet (issued while it was down, or
- * a crash between issue and payment), older than `olderThanMs`.
+ * Open period invoices of the last week that the worker has not tried to collect yet (a
+ * crash between issue and payment), older than `olderThanMs`.
  */
 export async function uncollectedInvoices(db: Executor, olderThanMs = 60_000) {
   return db
@@ -158,6 +158,8 @@ export async function uncollectedInvoices(db: Executor, olderThanMs = 60_000) {
         isNull(invoices.paymentFailure),
         isNull(invoices.providerInvoiceId),
         lt(invoices.createdAt, sql`now() - make_interval(secs => ${olderThanMs / 1000})`),
+        // Collection is tried at issue; an invoice left open for longer waits for "Pay now".
+        gt(invoices.issuedAt, sql`now() - interval '7 days'`),
       ),
     );
 }

@@ -58,8 +58,16 @@ const styles = StyleSheet.create({
   footer: { position: "absolute", bottom: 24, left: 40, right: 40, fontSize: 7, color: "#64748b", textAlign: "center" },
 });
 
-const dateFormat = new Intl.DateTimeFormat("en-GB", { dateStyle: "medium", timeZone: "UTC" });
-const date = (d: Date) => dateFormat.format(d);
+const dateFormats = new Map<string, Intl.DateTimeFormat>();
+/** A date as printed on the document: in the account's time zone at issue. */
+function dateIn(timeZone: string) {
+  let format = dateFormats.get(timeZone);
+  if (!format) {
+    format = new Intl.DateTimeFormat("en-GB", { dateStyle: "medium", timeZone });
+    dateFormats.set(timeZone, format);
+  }
+  return (d: Date) => format.format(d);
+}
 
 function PartyBlock({ label, party }: { label: string; party: PartySnapshot }) {
   const cityLine = [party.postalCode, party.city].filter(Boolean).join(" ");
@@ -80,6 +88,7 @@ const STATUS_WORDS = { open: "Due", paid: "Paid", void: "Void", uncollectible: "
 export function InvoicePdf({ document: doc }: { document: InvoiceDocument }) {
   const { invoice, lines } = doc;
   const money = (minor: number) => formatMoney(minor, invoice.currency);
+  const date = dateIn(invoice.timeZone);
   const isCreditNote = invoice.kind === "credit_note";
   const lastDay = new Date(Math.max(invoice.periodEnd.getTime() - 1, invoice.periodStart.getTime()));
   const supply =

@@ -16,7 +16,7 @@ export async function issueTopUpInvoice(tx: Executor, attempt: TopUpAttempt, pai
     .from(invoices)
     .where(and(eq(invoices.accountId, attempt.accountId), eq(invoices.topUpAttemptId, attempt.id)));
   if (existing) return existing;
-  const [account] = await tx.select({ currency: accounts.currency }).from(accounts).where(eq(accounts.id, attempt.accountId));
+  const [account] = await tx.select({ timeZone: accounts.timeZone }).from(accounts).where(eq(accounts.id, attempt.accountId));
   if (!account) throw new Error(`account ${attempt.accountId} not found`);
   const { seller, buyer, tax } = await partiesOf(tx, attempt.accountId);
   const { net, tax: vat } = splitGross(attempt.amount, tax.rateBasisPoints);
@@ -28,6 +28,7 @@ export async function issueTopUpInvoice(tx: Executor, attempt: TopUpAttempt, pai
     issuedAt: paidAt,
     period: { start: paidAt, end: paidAt },
     currency: attempt.currency,
+    timeZone: account.timeZone,
     lines: [
       {
         groupKey: "credit",

@@ -1,4 +1,5 @@
 import type { Metadata } from "next";
+import Link from "next/link";
 import { Suspense } from "react";
 import { requirePageAccess } from "@/lib/auth/access";
 import { SectionSkeleton } from "./_components/section";
@@ -28,7 +29,8 @@ export default async function BillingPage({ searchParams }: { searchParams: Sear
       </p>
       <h1 className="mt-1 text-2xl font-semibold text-slate-900">Billing</h1>
       <p className="mt-1 text-sm text-slate-600">
-        Your subscription, usage and charges for {user.accountName}, and your payment settings.
+        Your subscription, usage and charges for {user.accountName}, and your payment settings.{" "}
+        <Link href="/dashboard/account/billing/invoices" className="text-indigo-700 underline">Invoices and credit notes</Link>
       </p>
       <div className="mt-5 min-h-16">
         <Suspense fallback={null}>

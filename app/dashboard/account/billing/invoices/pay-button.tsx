@@ -1,0 +1,36 @@
+"use client";
+
+import { useActionState } from "react";
+import { useFormStatus } from "react-dom";
+import type { ActionResult } from "@/lib/auth/action";
+import { payInvoice } from "./actions";
+
+function PayButton({ label }: { label: string }) {
+  const { pending } = useFormStatus();
+  return (
+    <button
+      type="submit"
+      disabled={pending}
+      aria-label={label}
+      className="min-h-11 rounded-md bg-indigo-600 px-4 text-sm font-semibold text-white hover:bg-indigo-500 disabled:opacity-60"
+    >
+      {pending ? "Paying…" : "Pay now"}
+    </button>
+  );
+}
+
+/** Pays one open invoice with the saved payment method. */
+export function PayNowForm({ invoiceId, number }: { invoiceId: string; number: string }) {
+  const [result, action] = useActionState<ActionResult | null, FormData>(payInvoice, null);
+  return (
+    <form action={action} className="flex flex-col items-start gap-1 md:items-end">
+      <input type="hidden" name="invoiceId" value={invoiceId} />
+      <PayButton label={`Pay invoice ${number} now`} />
+      {result ? (
+        <p role={result.ok ? "status" : "alert"} className={`max-w-64 text-xs ${result.ok ? "text-emerald-800" : "text-red-800"}`}>
+          {result.ok ? result.message : result.error}
+        </p>
+      ) : null}
+    </form>
+  );
+}
