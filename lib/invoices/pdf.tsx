@@ -3,6 +3,7 @@ import { Document, Font, Page, renderToBuffer, StyleSheet, Text, View } from "@r
 import type { PartySnapshot } from "@/db/schema";
 import { countryName } from "@/lib/format";
 import { formatMoney } from "@/lib/money";
+import { fontDataUrl } from "./font";
 import type { InvoiceDocument } from "./queries";
 import { formatRate } from "./tax";
 
@@ -23,8 +24,8 @@ function registerFonts() {
   Font.register({
     family: "Inter",
     fonts: [
-      { src: fontFile(400), fontWeight: 400 },
-      { src: fontFile(700), fontWeight: 700 },
+      { src: fontDataUrl(fontFile(400)), fontWeight: 400 },
+      { src: fontDataUrl(fontFile(700)), fontWeight: 700 },
     ],
   });
   // Words are never split with hyphens: amounts and numbers stay whole.

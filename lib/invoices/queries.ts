@@ -1,4 +1,4 @@
-import { and, asc, desc, eq, gte, inArray, lt, sql } from "drizzle-orm";
+import { and, asc, desc, eq, inArray, sql } from "drizzle-orm";
 import { z } from "zod";
 import type { Executor } from "@/db/client";
 import { type Invoice, type InvoiceLine, invoiceLines, invoices, invoiceStatus } from "@/db/schema";
@@ -39,7 +39,8 @@ export async function listInvoices(db: Executor, accountId: string, filter: Invo
   const conditions = [eq(invoices.accountId, accountId), inArray(invoices.status, ["open", "paid", "void", "uncollectible"])];
   if (filter.status !== "all") conditions.push(eq(invoices.status, filter.status));
   if (filter.year !== "all") {
-    conditions.push(gte(invoices.issuedAt, new Date(Date.UTC(filter.year, 0, 1))), lt(invoices.issuedAt, new Date(Date.UTC(filter.year + 1, 0, 1))));
+    // The year of the issue date as printed (and numbered): in the document's time zone.
+    conditions.push(sql`extract(year from ${invoices.issuedAt} at time zone ${invoices.timeZone}) = ${filter.year}`);
   }
   return db
     .select({
@@ -63,7 +64,7 @@ export async function listInvoices(db: Executor, accountId: string, filter: Invo
 /** The years the account has documents in, newest first (for the year filter). */
 export async function invoiceYears(db: Executor, accountId: string): Promise<number[]> {
   const rows = await db
-    .select({ year: sql<number>`extract(year from ${invoices.issuedAt} at time zone 'UTC')::int`.mapWith(Number) })
+    .select({ year: sql<number>`extract(year from ${invoices.issuedAt} at time zone ${invoices.timeZone})::int`.mapWith(Number) })
     .from(invoices)
     .where(eq(invoices.accountId, accountId))
     .groupBy(sql`1`)

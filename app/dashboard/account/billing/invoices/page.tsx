@@ -149,7 +149,7 @@ export default async function InvoicesPage({ searchParams }: { searchParams: Sea
                     >
                       PDF
                     </a>
-                    {payable ? <PayNowForm invoiceId={row.id} number={row.number} /> : null}
+                    {row.kind !== "credit_note" ? <PayNowForm invoiceId={row.id} number={row.number} payable={payable} /> : null}
                   </span>
                   {payable && row.paymentFailure ? (
                     <span className="col-span-2 text-xs text-red-800 md:col-span-6">Last payment failed: {row.paymentFailure}</span>

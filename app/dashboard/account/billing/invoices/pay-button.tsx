@@ -19,13 +19,18 @@ function PayButton({ label }: { label: string }) {
   );
 }
 
-/** Pays one open invoice with the saved payment method. */
-export function PayNowForm({ invoiceId, number }: { invoiceId: string; number: string }) {
+/**
+ * Pays one open invoice with the saved payment method. It stays mounted once the invoice
+ * is paid (without its button), so that the answer is still shown after the list renders
+ * again.
+ */
+export function PayNowForm({ invoiceId, number, payable }: { invoiceId: string; number: string; payable: boolean }) {
   const [result, action] = useActionState<ActionResult | null, FormData>(payInvoice, null);
+  if (!payable && !result) return null;
   return (
     <form action={action} className="flex flex-col items-start gap-1 md:items-end">
       <input type="hidden" name="invoiceId" value={invoiceId} />
-      <PayButton label={`Pay invoice ${number} now`} />
+      {payable ? <PayButton label={`Pay invoice ${number} now`} /> : null}
       {result ? (
         <p role={result.ok ? "status" : "alert"} className={`max-w-64 text-xs ${result.ok ? "text-emerald-800" : "text-red-800"}`}>
           {result.ok ? result.message : result.error}
