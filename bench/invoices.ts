@@ -85,6 +85,10 @@ export async function benchInvoices() {
       peakRss = Math.max(peakRss, process.memoryUsage().rss);
     }, 50);
     let bytes = 0;
+    let done = 0;
+    // Memory after the first quarter (warm: fonts loaded, code compiled) and at the end: in
+    // constant memory the second is no higher than the first plus noise.
+    let rssAfterQuarter = 0;
     const seconds = await inFlight(accountIds.length, CONCURRENCY, async (i) => {
       const accountId = accountIds[i]!;
       const outcome = await closePeriod(db, accountId, now);
@@ -94,8 +98,10 @@ export async function benchInvoices() {
       const pdf = await renderInvoicePdf(document!);
       renders.push(performance.now() - started);
       bytes += pdf.length;
+      if (++done === Math.floor(accountIds.length / 4)) rssAfterQuarter = process.memoryUsage().rss;
     });
     clearInterval(sampler);
+    const rssAtEnd = process.memoryUsage().rss;
     peakRss = Math.max(peakRss, process.memoryUsage().rss);
     const [check] = (
       (await db.execute(sql`select count(*)::int as n, count(distinct number)::int as numbers, max(number) as last from invoices`)) as unknown as {
@@ -110,7 +116,9 @@ export async function benchInvoices() {
     report("invoices", "pdf_render_p50", pct(50), "ms");
     report("invoices", "pdf_render_p99", pct(99), "ms");
     report("invoices", "invoices_per_second", accountIds.length / seconds, "invoices/s");
+    report("invoices", "pdf_render_total_seconds", renders.reduce((sum, ms) => sum + ms, 0) / 1000, "s");
     report("invoices", "worker_rss_growth", (peakRss - rssBefore) / 1024 / 1024, "MB");
+    report("invoices", "worker_rss_growth_after_first_quarter", (rssAtEnd - rssAfterQuarter) / 1024 / 1024, "MB");
   } finally {
     await handle.close();
   }
