@@ -89,6 +89,12 @@ export async function benchInvoices() {
     // Memory after the first quarter (warm: fonts loaded, code compiled) and at the end: in
     // constant memory the second is no higher than the first plus noise.
     let rssAfterQuarter = 0;
+    let heapAfterQuarter = 0;
+    /** Live heap, after a full collection when node runs with --expose-gc (npm run bench does). */
+    const liveHeap = () => {
+      global.gc?.();
+      return process.memoryUsage().heapUsed;
+    };
     const seconds = await inFlight(accountIds.length, CONCURRENCY, async (i) => {
       const accountId = accountIds[i]!;
       const outcome = await closePeriod(db, accountId, now);
@@ -98,10 +104,14 @@ export async function benchInvoices() {
       const pdf = await renderInvoicePdf(document!);
       renders.push(performance.now() - started);
       bytes += pdf.length;
-      if (++done === Math.floor(accountIds.length / 4)) rssAfterQuarter = process.memoryUsage().rss;
+      if (++done === Math.floor(accountIds.length / 4)) {
+        rssAfterQuarter = process.memoryUsage().rss;
+        heapAfterQuarter = liveHeap();
+      }
     });
     clearInterval(sampler);
     const rssAtEnd = process.memoryUsage().rss;
+    const heapAtEnd = liveHeap();
     peakRss = Math.max(peakRss, process.memoryUsage().rss);
     const [check] = (
       (await db.execute(sql`select count(*)::int as n, count(distinct number)::int as numbers, max(number) as last from invoices`)) as unknown as {
@@ -119,6 +129,7 @@ export async function benchInvoices() {
     report("invoices", "pdf_render_total_seconds", renders.reduce((sum, ms) => sum + ms, 0) / 1000, "s");
     report("invoices", "worker_rss_growth", (peakRss - rssBefore) / 1024 / 1024, "MB");
     report("invoices", "worker_rss_growth_after_first_quarter", (rssAtEnd - rssAfterQuarter) / 1024 / 1024, "MB");
+    if (global.gc) report("invoices", "worker_live_heap_growth_after_first_quarter", (heapAtEnd - heapAfterQuarter) / 1024 / 1024, "MB");
   } finally {
     await handle.close();
   }

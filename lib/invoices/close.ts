@@ -1,9 +1,11 @@
 import { and, eq, lte, ne } from "drizzle-orm";
 import type { Database, Executor } from "@/db/client";
-import { accounts, type Invoice, invoices, subscriptions } from "@/db/schema";
-import { getStatement } from "@/lib/subscription/statement";
+import { type Account, accounts, type Invoice, invoices, subscriptions } from "@/db/schema";
+import { getAddonsInPeriod, getNumberCharges } from "@/lib/subscription/items";
+import { statementFrom } from "@/lib/subscription/statement";
+import { getActiveBundles, getIncludedPackages, getNotIncludedUsage } from "@/lib/usage/queries";
 import type { Summary } from "@/lib/subscription/summary";
-import { monthsInPeriod } from "@/lib/subscription/queries";
+import { getSeatChanges, getSubscription, monthsInPeriod } from "@/lib/subscription/queries";
 import { formatMoney } from "@/lib/money";
 import { zonedMidnight, zonedParts } from "@/lib/time";
 import { type DocumentLine, issueDocument, partiesOf } from "./issue";
@@ -56,6 +58,26 @@ export function creditNote(paidFromCredit: number, formatted: string): string | 
   return `Usage of ${formatted} this period was paid from prepaid credit, invoiced when the credit was bought; it is not charged again.`;
 }
 
+/**
+ * The period's statement as it stood at `at` (its last instant), the page's own
+ * (statementFrom), its parts read one after another: a transaction is one connection,
+ * which runs one query at a time.
+ */
+async function statementAt(tx: Executor, account: Account, at: Date) {
+  const subscription = await getSubscription(tx, account.id);
+  if (!subscription) return null;
+  const period = { start: subscription.periodStart, end: subscription.periodEnd };
+  return statementFrom({
+    subscription,
+    seatChanges: await getSeatChanges(tx, account.id, period),
+    numbers: await getNumberCharges(tx, account.id, period),
+    packages: await getIncludedPackages(tx, account, at),
+    bundles: await getActiveBundles(tx, account.id, at),
+    usage: await getNotIncludedUsage(tx, account, period),
+    addons: await getAddonsInPeriod(tx, account.id, period),
+  });
+}
+
 /** Closes the account's current period if it has ended by `now`. */
 export async function closePeriod(db: Database, accountId: string, now = new Date()): Promise<CloseOutcome> {
   return db.transaction(async (tx) => closePeriodIn(tx, accountId, now));
@@ -86,8 +108,7 @@ export async function closePeriodIn(tx: Executor, accountId: string, now: Date):
     await moveOn();
     return { status: "already_issued", invoice: existing };
   }
-  // The statement as it stood at the period's last instant.
-  const statement = await getStatement(tx, account, new Date(period.end.getTime() - 1));
+  const statement = await statementAt(tx, account, new Date(period.end.getTime() - 1));
   if (!statement) return { status: "not_due" };
   const { seller, buyer, tax } = await partiesOf(tx, accountId);
   const invoice = await issueDocument(tx, {
