@@ -37,7 +37,7 @@ const styles = StyleSheet.create({
   // Inter's contextual alternates (calt) change nothing in these texts and cost most of the shaping time.
   page: { fontFamily: "Inter", fontFeatureSettings: { calt: false }, fontSize: 9, padding: 40, color: "#0f172a", lineHeight: 1.35 },
   header: { flexDirection: "row", justifyContent: "space-between", marginBottom: 24 },
-  title: { fontSize: 18, fontWeight: 700 },
+  title: { fontSize: 18, fontWeight: 700, lineHeight: 1.3 },
   muted: { color: "#475569" },
   parties: { flexDirection: "row", justifyContent: "space-between", marginBottom: 20 },
   party: { width: "48%" },
@@ -54,7 +54,7 @@ const styles = StyleSheet.create({
   amount: { width: "16%", textAlign: "right" },
   totals: { marginTop: 12, marginLeft: "45%" },
   totalRow: { flexDirection: "row", justifyContent: "space-between", paddingVertical: 2 },
-  grand: { flexDirection: "row", justifyContent: "space-between", borderTop: "1pt solid #0f172a", marginTop: 2, paddingTop: 3, fontWeight: 700, fontSize: 11 },
+  grand: { flexDirection: "row", justifyContent: "space-between", borderTop: "1pt solid #0f172a", marginTop: 2, paddingTop: 3, fontWeight: 700, fontSize: 11, lineHeight: 1.3 },
   notes: { marginTop: 18 },
   note: { marginBottom: 4 },
   footer: { position: "absolute", bottom: 24, left: 40, right: 40, fontSize: 7, color: "#64748b", textAlign: "center" },

@@ -144,7 +144,7 @@ export default async function InvoicesPage({ searchParams }: { searchParams: Sea
                     <a
                       href={`/api/billing/invoices/${row.id}/pdf`}
                       download
-                      className="inline-flex min-h-11 items-center text-sm text-indigo-700 underline"
+                      className="inline-flex min-h-11 min-w-11 items-center justify-center text-sm text-indigo-700 underline"
                       aria-label={`Download ${row.number} as PDF`}
                     >
                       PDF
