@@ -11,11 +11,21 @@ export const invoiceFilterSchema = z.object({
     })
     .default("all"),
   year: z
-    .union([
-      z.literal("all"),
-      z.coerce.number({ message: "Year must be a year such as 2026." }).int("Year must be a year such as 2026.").min(2000, "Year must be 2000 or later.").max(2100, "Year must be 2100 or earlier."),
-    ])
-    .default("all"),
+    .string()
+    .default("all")
+    .transform((value, ctx): number | "all" => {
+      if (value === "all") return "all";
+      if (!/^\d{4}$/.test(value)) {
+        ctx.addIssue({ code: "custom", message: "Year must be a year such as 2026." });
+        return z.NEVER;
+      }
+      const year = Number(value);
+      if (year < 2000 || year > 2100) {
+        ctx.addIssue({ code: "custom", message: "Year must be from 2000 to 2100." });
+        return z.NEVER;
+      }
+      return year;
+    }),
 });
 
 export type InvoiceFilter = z.infer<typeof invoiceFilterSchema>;

@@ -145,9 +145,8 @@ export default async function InvoicesPage({ searchParams }: { searchParams: Sea
                       href={`/api/billing/invoices/${row.id}/pdf`}
                       download
                       className="inline-flex min-h-11 min-w-11 items-center justify-center text-sm text-indigo-700 underline"
-                      aria-label={`Download ${row.number} as PDF`}
                     >
-                      PDF
+                      PDF<span className="sr-only"> of {row.number}</span>
                     </a>
                     {row.kind !== "credit_note" ? <PayNowForm invoiceId={row.id} number={row.number} payable={payable} /> : null}
                   </span>

@@ -5,16 +5,16 @@ import { useFormStatus } from "react-dom";
 import type { ActionResult } from "@/lib/auth/action";
 import { payInvoice } from "./actions";
 
-function PayButton({ label }: { label: string }) {
+function PayButton({ number }: { number: string }) {
   const { pending } = useFormStatus();
   return (
     <button
       type="submit"
       disabled={pending}
-      aria-label={label}
       className="min-h-11 rounded-md bg-indigo-600 px-4 text-sm font-semibold text-white hover:bg-indigo-500 disabled:opacity-60"
     >
       {pending ? "Paying…" : "Pay now"}
+      <span className="sr-only"> {number}</span>
     </button>
   );
 }
@@ -30,7 +30,7 @@ export function PayNowForm({ invoiceId, number, payable }: { invoiceId: string; 
   return (
     <form action={action} className="flex flex-col items-start gap-1 md:items-end">
       <input type="hidden" name="invoiceId" value={invoiceId} />
-      {payable ? <PayButton label={`Pay invoice ${number} now`} /> : null}
+      {payable ? <PayButton number={number} /> : null}
       {result ? (
         <p role={result.ok ? "status" : "alert"} className={`max-w-64 text-xs ${result.ok ? "text-emerald-800" : "text-red-800"}`}>
           {result.ok ? result.message : result.error}
