@@ -144,7 +144,7 @@ export default async function InvoicesPage({ searchParams }: { searchParams: Sea
                     <a
                       href={`/api/billing/invoices/${row.id}/pdf`}
                       download
-                      className="inline-flex min-h-11 min-w-11 items-center justify-center text-sm text-indigo-700 underline"
+                      className="inline-flex min-h-11 min-w-11 items-center justify-start text-sm text-indigo-700 underline md:justify-end"
                     >
                       PDF<span className="sr-only"> of {row.number}</span>
                     </a>
