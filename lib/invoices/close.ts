@@ -53,7 +53,7 @@ export function nextPeriod(end: Date, interval: "month" | "year", timeZone: stri
   return { start: end, end: zonedMidnight(year, month + monthsInPeriod(interval), day, timeZone) };
 }
 
-export function creditNote(paidFromCredit: number, formatted: string): string | null {
+export function paidFromCreditNote(paidFromCredit: number, formatted: string): string | null {
   if (paidFromCredit <= 0) return null;
   return `Usage of ${formatted} this period was paid from prepaid credit, invoiced when the credit was bought; it is not charged again.`;
 }
@@ -124,7 +124,7 @@ export async function closePeriodIn(tx: Executor, accountId: string, now: Date):
     buyer,
     tax,
     paidFromCredit: statement.summary.paidFromCredit,
-    note: creditNote(statement.summary.paidFromCredit, formatMoney(statement.summary.paidFromCredit, account.currency)),
+    note: paidFromCreditNote(statement.summary.paidFromCredit, formatMoney(statement.summary.paidFromCredit, account.currency)),
   });
   await moveOn();
   return { status: "issued", invoice };

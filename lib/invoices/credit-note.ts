@@ -4,6 +4,7 @@ import { type Invoice, invoiceLines, invoices } from "@/db/schema";
 import { recordAudit } from "@/lib/audit/record";
 import { fail, ok, type Result } from "@/lib/result";
 import { issueDocument } from "./issue";
+import type { TaxRuleName } from "./tax";
 
 /**
  * A correction: an issued invoice is never changed; a credit note (its own number series,
@@ -56,7 +57,7 @@ export async function issueCreditNote(
       })),
       seller: original.seller,
       buyer: original.buyer,
-      tax: { rule: original.taxRule as never, rateBasisPoints: original.taxBreakdown[0]?.rateBasisPoints ?? 0, note: original.taxNote },
+      tax: { rule: original.taxRule as TaxRuleName, rateBasisPoints: original.taxBreakdown[0]?.rateBasisPoints ?? 0, note: original.taxNote },
       totals: {
         breakdown: original.taxBreakdown.map((b) => ({ rateBasisPoints: b.rateBasisPoints, net: -b.net, tax: -b.tax })),
         net: -original.netTotal,
