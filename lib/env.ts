@@ -88,6 +88,8 @@ export const envSchema = z.object({
   /** Some IdPs (Entra ID) send no email_verified claim; only then set this. */
   OIDC_ALLOW_UNVERIFIED_EMAIL: booleanFlag,
   PLATFORM_API_TOKEN: optionalText.pipe(z.string().min(16, "must be at least 16 characters").optional()),
+  /** Where the billing page sends an admin with a question (a mailto: link). */
+  SUPPORT_EMAIL: optionalText.pipe(z.email("must be an email address").default("support@example.com")),
   ...paymentFields,
   ...sellerFields,
 }).refine(stripeNeedsWebhookSecret, stripeRuleMessage);

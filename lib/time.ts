@@ -81,3 +81,33 @@ export function daysBetween(from: string, to: string): number {
 export function zonedMonthStart(instant: Date, timeZone: string): string {
   return `${zonedDateString(instant, timeZone).slice(0, 7)}-01`;
 }
+
+/**
+ * Locales tried in turn for a zone's short name: each knows the abbreviations of its own
+ * region ("CET" in en-GB, "EST" in en-US, "AEDT" in en-AU, "IST" in en-IN, "JST" in ja)
+ * and writes others as an offset ("GMT-5"), which is the answer when none has a name.
+ */
+const ZONE_NAME_LOCALES = ["en-GB", "en-US", "en-AU", "en-IN", "ja"] as const;
+const OFFSET_NAME = /^(GMT|UTC)[+\-\u2212]/;
+const zoneNameFormatters = new Map<string, Intl.DateTimeFormat>();
+
+function zoneName(instant: Date, timeZone: string, locale: string): string {
+  const key = `${locale}:${timeZone}`;
+  let formatter = zoneNameFormatters.get(key);
+  if (!formatter) {
+    formatter = new Intl.DateTimeFormat(locale, { timeZone, timeZoneName: "short" });
+    zoneNameFormatters.set(key, formatter);
+  }
+  return formatter.formatToParts(instant).find((part) => part.type === "timeZoneName")?.value ?? timeZone;
+}
+
+/** The zone's abbreviation at the instant ("CET", "EDT"), or its offset ("GMT+9") where it has none in English. */
+export function zoneAbbreviation(instant: Date, timeZone: string): string {
+  let fallback: string | null = null;
+  for (const locale of ZONE_NAME_LOCALES) {
+    const name = zoneName(instant, timeZone, locale);
+    if (!OFFSET_NAME.test(name)) return name;
+    fallback ??= name;
+  }
+  return fallback!;
+}

@@ -14,6 +14,8 @@ export const billingDetails = pgTable(
     invoiceEmail: text("invoice_email").notNull(),
     street: text("street").notNull(),
     city: text("city").notNull(),
+    /** State, province or territory, for the countries whose addresses name one (US, CA, AU). */
+    region: text("region"),
     postalCode: text("postal_code").notNull(),
     country: text("country").notNull(),
     updatedAt: timestamp("updated_at", { withTimezone: true }).notNull().defaultNow(),

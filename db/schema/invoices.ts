@@ -44,6 +44,8 @@ export interface PartySnapshot {
   street: string;
   postalCode: string;
   city: string;
+  /** State, province or territory, where the country's addresses name one. */
+  region?: string | null;
   /** ISO 3166-1 alpha-2. */
   country: string;
   vatNumber: string | null;

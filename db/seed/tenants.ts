@@ -28,6 +28,7 @@ export interface TenantSpec {
     invoiceEmail: string;
     street: string;
     city: string;
+    region?: string;
     postalCode: string;
     country: string;
   };
@@ -124,6 +125,7 @@ export const TENANTS: TenantSpec[] = [
       invoiceEmail: "ap@globex.test",
       street: "1 Globex Plaza",
       city: "New York",
+      region: "NY",
       postalCode: "10001",
       country: "US",
     },

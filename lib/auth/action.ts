@@ -49,7 +49,12 @@ export function protectedAction<S extends z.ZodType>(
   permission: Permission,
   schema: S,
   handler: (input: z.output<S>, user: AccountUser) => Promise<ActionResult>,
+  /** Fields never sent back in `values` (a card number stays in the browser's form). */
+  options: { private?: readonly string[] } = {},
 ) {
+  const privateFields = new Set(options.private ?? []);
+  const echoed = (values: Record<string, string>) =>
+    Object.fromEntries(Object.entries(values).filter(([key]) => !privateFields.has(key)));
   return async (_previous: ActionResult | null, formData: FormData): Promise<ActionResult> => {
     const access = await checkAccess(permission);
     if (access.status === "signed-out") return { ok: false, error: "Your session has ended. Sign in again." };
@@ -74,7 +79,7 @@ export function protectedAction<S extends z.ZodType>(
       const messages = Object.values(fieldErrors);
       // One problem: say it in the form's message too (the field may be hidden).
       const error = messages.length === 1 ? messages[0]! : "Please correct the highlighted fields.";
-      return { ok: false, error, fieldErrors, values };
+      return { ok: false, error, fieldErrors, values: echoed(values) };
     }
     try {
       return await handler(parsed.data, access.user);
@@ -85,7 +90,7 @@ export function protectedAction<S extends z.ZodType>(
         ok: false,
         outcome: "unknown",
         error: "Something went wrong. Reload the page to see the current state, then try again.",
-        values,
+        values: echoed(values),
       };
     }
   };

@@ -5,15 +5,15 @@ import { z } from "zod";
 import type { Database } from "@/db/client";
 import { billingDetails } from "@/db/schema";
 import { recordAudit } from "@/lib/audit/record";
-import { checkVatNumber, type VatCheck } from "./vat-number";
+import { REGION_CODES, REGION_LABELS } from "./address";
+import { EU_COUNTRIES } from "./countries";
+import { taxIdLabel } from "./tax-id";
+import { checkOtherTaxId, checkVatNumber, hasVatScheme, type VatCheck } from "./vat-number";
+
+export { EU_COUNTRIES };
 
 /** Where the seller is established: EU businesses elsewhere are invoiced with reverse charge. */
 export const SELLER_COUNTRY = "DE";
-
-export const EU_COUNTRIES = new Set([
-  "AT", "BE", "BG", "CY", "CZ", "DE", "DK", "EE", "ES", "FI", "FR", "GR", "HR", "HU", "IE", "IT",
-  "LT", "LU", "LV", "MT", "NL", "PL", "PT", "RO", "SE", "SI", "SK",
-]);
 
 /** ISO 3166-1 alpha-2 codes. */
 export const COUNTRY_CODES = Object.keys(isoCountries.getAlpha2Codes()).sort();
@@ -45,6 +45,12 @@ export const companyDetailsSchema = z
       .pipe(z.email("Enter an email address such as invoices@example.com.")),
     street: text("street and number", 200),
     city: text("city", 100),
+    // Checked against the country below; kept only where the country's addresses name one.
+    region: z
+      .string()
+      .max(20, "Use at most 20 characters.")
+      .transform((v) => v.trim().toUpperCase())
+      .optional(),
     postalCode: text("postal code", 20),
     country: z.string().refine((c) => COUNTRY_CODES.includes(c), "Choose a country from the list."),
   })
@@ -55,12 +61,28 @@ export const companyDetailsSchema = z
         ctx.addIssue({ code: "custom", path: ["postalCode"], message: `This is not a postal code of the company's country (${countryLabel(country)}).` });
       }
     }
+    const regions = REGION_CODES[country];
+    if (regions && !regions.has(details.region ?? "")) {
+      const label = REGION_LABELS[country]!.toLowerCase();
+      const example = { US: "NY", CA: "ON", AU: "NSW" }[country];
+      ctx.addIssue({
+        code: "custom",
+        path: ["region"],
+        message: details.region ? `Enter the ${label} as its code, such as ${example}.` : `Enter the ${label}.`,
+      });
+    }
     const vat = details.vatNumber;
     // Checked against the country only once both are readable.
     if (!vat || vat.length > 30 || !COUNTRY_CODES.includes(country)) return;
+    if (!hasVatScheme(country)) {
+      const problem = checkOtherTaxId(vat, country);
+      if (problem) ctx.addIssue({ code: "custom", path: ["vatNumber"], message: problem });
+      return;
+    }
     const check = checkVatNumber(vat, country);
     if (!check.ok) ctx.addIssue({ code: "custom", path: ["vatNumber"], message: vatMessage(check, country) });
-  });
+  })
+  .transform((details) => ({ ...details, region: REGION_CODES[details.country] ? details.region! : null }));
 
 // Country names go in parentheses: "the Netherlands" and "the United States" take an
 // article, "Ireland" does not, and no sentence has to know which.
@@ -97,9 +119,19 @@ export function reverseChargeApplies(details: { country: string; vatNumber: stri
   return !!details.vatNumber && EU_COUNTRIES.has(details.country) && details.country !== SELLER_COUNTRY;
 }
 
+/** What a save changed, in words: "VAT number and invoice email changed"; null for the first save. */
+export interface SavedCompanyDetails {
+  changes: string | null;
+}
+
 /** Saves the details for future invoices, with an audit entry of before and after. */
-export async function saveCompanyDetails(db: Database, accountId: string, userId: string, input: CompanyDetailsInput) {
-  await db.transaction(async (tx) => {
+export async function saveCompanyDetails(
+  db: Database,
+  accountId: string,
+  userId: string,
+  input: CompanyDetailsInput,
+): Promise<SavedCompanyDetails> {
+  return db.transaction(async (tx) => {
     const [before] = await tx.select().from(billingDetails).where(eq(billingDetails.accountId, accountId)).for("update");
     const values = {
       companyName: input.companyName,
@@ -107,6 +139,7 @@ export async function saveCompanyDetails(db: Database, accountId: string, userId
       invoiceEmail: input.invoiceEmail.toLowerCase(),
       street: input.street,
       city: input.city,
+      region: input.region,
       postalCode: input.postalCode,
       country: input.country,
       updatedAt: new Date(),
@@ -116,7 +149,7 @@ export async function saveCompanyDetails(db: Database, accountId: string, userId
       .insert(billingDetails)
       .values({ accountId, ...values })
       .onConflictDoUpdate({ target: billingDetails.accountId, set: values });
-    type Shown = Pick<typeof values, "companyName" | "vatNumber" | "invoiceEmail" | "street" | "city" | "postalCode" | "country">;
+    type Shown = Pick<typeof values, "companyName" | "vatNumber" | "invoiceEmail" | "street" | "city" | "region" | "postalCode" | "country">;
     const shape = (d: Shown | undefined) =>
       d && {
         companyName: d.companyName,
@@ -124,6 +157,7 @@ export async function saveCompanyDetails(db: Database, accountId: string, userId
         invoiceEmail: d.invoiceEmail,
         street: d.street,
         city: d.city,
+        region: d.region ?? null,
         postalCode: d.postalCode,
         country: d.country,
       };
@@ -134,5 +168,22 @@ export async function saveCompanyDetails(db: Database, accountId: string, userId
       before: shape(before) ?? null,
       after: shape(values),
     });
+    return { changes: before ? describeChanges(before, values) : null };
   });
+}
+
+type DetailsRow = Omit<CompanyDetailsInput, "vatNumber"> & { vatNumber: string | null; region: string | null };
+
+/** "VAT number and invoice email changed", "Address changed", "Nothing changed". */
+export function describeChanges(before: DetailsRow, after: DetailsRow): string {
+  const differs = (key: keyof DetailsRow) => (before[key] ?? null) !== (after[key] ?? null);
+  const parts: string[] = [];
+  if (differs("companyName")) parts.push("company name");
+  if (differs("vatNumber")) parts.push(taxIdLabel(after.country));
+  if (differs("invoiceEmail")) parts.push("invoice email");
+  if (differs("street") || differs("city") || differs("region") || differs("postalCode")) parts.push("address");
+  if (differs("country")) parts.push("country");
+  if (parts.length === 0) return "Nothing changed";
+  const list = parts.length === 1 ? parts[0]! : `${parts.slice(0, -1).join(", ")} and ${parts.at(-1)}`;
+  return `${list[0]!.toUpperCase()}${list.slice(1)} changed`;
 }

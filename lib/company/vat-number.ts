@@ -162,3 +162,41 @@ export function checkVatNumber(vat: string, companyCountry: string): VatCheck {
   const outcome = scheme.validate(vat);
   return outcome === "ok" ? { ok: true } : { ok: false, problem: outcome };
 }
+
+/**
+ * Tax numbers other than VAT numbers that are checked (their country has no VAT scheme
+ * above), named with their article for messages, with an example of their format.
+ */
+const OTHER_SCHEMES: Record<string, { name: string; validator: Validator; example: string; formatted?: true }> = {
+  US: { name: "EIN", validator: v("US", "ein"), example: "12-3456789", formatted: true },
+  CA: { name: "GST/HST number", validator: v("CA", "bn"), example: "123456782 or 123456782RT0001" },
+  AU: { name: "ABN", validator: v("AU", "abn"), example: "51 824 753 556", formatted: true },
+  IN: { name: "GSTIN", validator: v("IN", "gstin"), example: "27AAPFU0939F1ZV" },
+};
+
+/** Whether the company's country has VAT numbers that `checkVatNumber` checks. */
+export function hasVatScheme(country: string): boolean {
+  return Object.values(SCHEMES).some((scheme) => scheme.country === country);
+}
+
+/**
+ * Checks a normalized tax number of a country without a VAT scheme (an EIN, an ABN);
+ * a country without a check of its own accepts any. The message when it is wrong.
+ */
+export function checkOtherTaxId(value: string, country: string): string | null {
+  const scheme = OTHER_SCHEMES[country];
+  if (!scheme) return null;
+  const result = scheme.validator.validate(value);
+  if (result.isValid) return null;
+  return result.error?.name === "InvalidChecksum"
+    ? `This ${scheme.name}'s check digits are wrong; please check it.`
+    : `This is not the format of ${/^[AEIOU]/.test(scheme.name) ? "an" : "a"} ${scheme.name}, such as ${scheme.example}.`;
+}
+
+/** A stored tax number as people write it ("12-3456789" for an EIN); others as stored. */
+export function formatTaxId(value: string, country: string): string {
+  const scheme = OTHER_SCHEMES[country];
+  if (!scheme?.formatted) return value;
+  const result = scheme.validator.validate(value);
+  return result.isValid ? scheme.validator.format(value) : value;
+}

@@ -35,8 +35,10 @@ export interface AutoTopUpSettingsInput {
 
 export interface SavedAutoTopUp {
   enabled: boolean;
-  /** The top-up amount, in minor units. */
+  /** The top-up amount, the threshold and the monthly cap (null: none), in minor units. */
   amount: number;
+  threshold: number;
+  monthlyCap: number | null;
   currency: string;
   /** Saved while already below the threshold: a top-up was started at once. */
   triggered: boolean;
@@ -91,5 +93,5 @@ export async function saveAutoTopUpSettings(db: Database, boss: PgBoss, input: A
     if (attempt) await enqueueAutoTopUp(boss, tx, attempt.id);
     return attempt !== null;
   });
-  return ok({ enabled, amount: amount.value, currency, triggered });
+  return ok({ enabled, amount: amount.value, threshold: threshold.value, monthlyCap, currency, triggered });
 }

@@ -3,6 +3,9 @@ import type { Executor } from "@/db/client";
 import { creditBalances, creditDailyBalances, topUpAttempts } from "@/db/schema";
 import { type AutoTopUpState, getAutoTopUpState } from "@/lib/credit/auto-top-up";
 import { addDays, zonedDateString } from "@/lib/time";
+import { RUNWAY_WINDOW_DAYS, type RunwayOutlook, runwayOutlook } from "./runway";
+
+export { RUNWAY_WINDOW_DAYS };
 
 export interface CreditOverview {
   balance: number;
@@ -21,7 +24,8 @@ export interface CreditOverview {
     | "capHolds"
   > | null;
   lastTopUp: { amount: number; at: Date; kind: "manual" | "auto" } | null;
-  lastFailure: { amount: number; at: Date; reason: string } | null;
+  /** The latest failed top-up; `settled` once a later top-up succeeded (history, not an alarm). */
+  lastFailure: { amount: number; at: Date; reason: string; settled: boolean } | null;
   pending: { attemptId: string; amount: number; since: Date; status: "pending" | "requires_action" } | null;
 }
 
@@ -62,6 +66,7 @@ export async function getCreditOverview(db: Executor, accountId: string): Promis
       .limit(1),
   ]);
   const balance = balanceRow?.balance ?? 0;
+  const lastTopUpAt = succeeded ? (succeeded.settledAt ?? succeeded.updatedAt) : null;
   const lowBalanceThreshold = balanceRow?.lowBalanceThreshold ?? 1000;
   return {
     balance,
@@ -80,14 +85,13 @@ export async function getCreditOverview(db: Executor, accountId: string): Promis
           capHolds: settings.capHolds,
         }
       : null,
-    lastTopUp: succeeded
-      ? { amount: succeeded.amount, at: succeeded.settledAt ?? succeeded.updatedAt, kind: succeeded.kind }
-      : null,
+    lastTopUp: succeeded ? { amount: succeeded.amount, at: lastTopUpAt!, kind: succeeded.kind } : null,
     lastFailure: failed
       ? {
           amount: failed.amount,
           at: failed.updatedAt,
           reason: failed.failureMessage ?? failed.failureCode ?? "The payment was declined.",
+          settled: !!lastTopUpAt && lastTopUpAt > failed.updatedAt,
         }
       : null,
     pending: pending
@@ -152,17 +156,22 @@ export async function getBalanceTrend(
 export interface Runway {
   /** Credit spent on usage over the last 30 days, net of refunds and adjustments. */
   burn30Days: number;
-  /** Whole days the balance lasts at that rate; null when nothing was spent. */
+  /** Whole days the balance lasts at that rate, without top-ups; null when nothing was spent. */
   daysLeft: number | null;
+  /** What happens at that rate, auto top-up and its monthly cap included. */
+  outlook: RunwayOutlook;
 }
 
-export const RUNWAY_WINDOW_DAYS = 30;
-
+/**
+ * The runway at the last 30 days' spend. Pass the auto top-up settings (as the credit
+ * overview reads them) so that it knows whether, and until when, top-ups refill.
+ */
 export async function getRunway(
   db: Executor,
   account: { id: string; timeZone: string },
   balance: number,
   now = new Date(),
+  autoTopUp: CreditOverview["autoTopUp"] = null,
 ): Promise<Runway> {
   const today = zonedDateString(now, account.timeZone);
   const rows = await db
@@ -176,7 +185,13 @@ export async function getRunway(
       ),
     );
   const burn = 0 - rows.reduce((sum, r) => sum + r.usageNet, 0) || 0;
-  return { burn30Days: burn, daysLeft: runwayDays(balance, burn) };
+  const outlook = runwayOutlook({
+    balance,
+    burn30Days: burn,
+    today,
+    autoTopUp: autoTopUp && { ...autoTopUp, capResetsOn: zonedDateString(autoTopUp.capResetsAt, account.timeZone) },
+  });
+  return { burn30Days: burn, daysLeft: runwayDays(balance, burn), outlook };
 }
 
 /** Days the balance lasts at the 30-day burn: floor(balance / (burn / 30)). */

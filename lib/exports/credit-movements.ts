@@ -7,19 +7,13 @@ import { queryRows, type RowOf } from "@/db/typed-sql";
 import { creditMovements, movementType, users } from "@/db/schema";
 import { decimalString, minorUnitsPerMajor } from "@/lib/money";
 import { addDays, daysBetween, zoneOffsetMs, zonedMidnight } from "@/lib/time";
+import { MAX_RANGE_DAYS, validDate } from "./range";
 
 /**
  * The credit movements CSV: read in keyset pages (account, time, id) as the reader pulls,
  * formatted by @json2csv/node, RFC 4180 quoting, formula-looking cells neutralized.
  */
 
-const DATE = /^\d{4}-\d{2}-\d{2}$/;
-const validDate = (value: string) => {
-  if (!DATE.test(value)) return false;
-  const time = Date.parse(`${value}T00:00:00Z`);
-  return !Number.isNaN(time) && new Date(time).toISOString().startsWith(value);
-};
-export const MAX_RANGE_DAYS = 5 * 366;
 const emptyAsUnset = (value: unknown) => (value === "" ? undefined : value);
 
 export const exportParamsSchema = z

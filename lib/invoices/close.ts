@@ -4,7 +4,7 @@ import { type Account, accounts, type Invoice, invoices, subscriptions } from "@
 import { getAddonsInPeriod, getNumberCharges } from "@/lib/subscription/items";
 import { statementFrom } from "@/lib/subscription/statement";
 import { getActiveBundles, getIncludedPackages, getNotIncludedUsage } from "@/lib/usage/queries";
-import type { Summary } from "@/lib/subscription/summary";
+import type { Summary, SummaryLine } from "@/lib/subscription/summary";
 import { getSeatChanges, getSubscription, monthsInPeriod } from "@/lib/subscription/queries";
 import { formatMoney } from "@/lib/money";
 import { zonedMidnight, zonedParts } from "@/lib/time";
@@ -31,6 +31,12 @@ export type CloseOutcome =
   | { status: "already_issued"; invoice: Invoice }
   | { status: "not_due" };
 
+/** A summary line's item, with the days it was held when it is prorated by day. */
+export function lineDescription(line: SummaryLine): string {
+  const days = line.basis?.kind === "price" ? line.basis.days : undefined;
+  return days ? `${line.item} (${days[0]} of ${days[1]} days, prorated)` : line.item;
+}
+
 /** The lines of the period's invoice: the summary's lines less what credit paid. */
 export function invoiceLinesOf(summary: Summary): DocumentLine[] {
   return summary.groups.flatMap((group) =>
@@ -38,7 +44,7 @@ export function invoiceLinesOf(summary: Summary): DocumentLine[] {
       .filter((line) => !line.paidFromCredit)
       .map((line) => ({
         groupKey: group.key,
-        description: line.detail ? `${line.item} (${line.detail})` : line.item,
+        description: lineDescription(line),
         quantity: line.quantity,
         quantityLabel: line.quantityLabel ?? null,
         unitPrice: line.unitPrice,

@@ -87,6 +87,7 @@ export async function buyerSnapshot(tx: Executor, accountId: string): Promise<Pa
     street: details.street,
     postalCode: details.postalCode,
     city: details.city,
+    region: details.region,
     country: details.country,
     vatNumber: details.vatNumber,
     email: details.invoiceEmail,

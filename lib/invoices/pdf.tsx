@@ -1,6 +1,7 @@
 import path from "node:path";
 import { Document, Font, Page, renderToBuffer, StyleSheet, Text, View } from "@react-pdf/renderer";
 import type { PartySnapshot } from "@/db/schema";
+import { addressLines } from "@/lib/company/address";
 import { countryName } from "@/lib/format";
 import { formatMoney } from "@/lib/money";
 import { fontDataUrl } from "./font";
@@ -72,14 +73,13 @@ function dateIn(timeZone: string) {
 }
 
 function PartyBlock({ label, party }: { label: string; party: PartySnapshot }) {
-  const cityLine = [party.postalCode, party.city].filter(Boolean).join(" ");
   return (
     <View style={styles.party}>
       <Text style={styles.label}>{label}</Text>
       <Text style={styles.bold}>{party.name}</Text>
-      {party.street ? <Text>{party.street}</Text> : null}
-      {cityLine ? <Text>{cityLine}</Text> : null}
-      <Text>{countryName(party.country)}</Text>
+      {addressLines(party).map((line, i) => (
+        <Text key={i}>{line}</Text>
+      ))}
       <Text>VAT number: {party.vatNumber ?? "none"}</Text>
     </View>
   );

@@ -21,7 +21,7 @@ export async function saveSandboxPaymentMethod(
   gateway: SandboxGateway,
   request: { accountId: string; userId: string; method: SandboxMethodInput },
   now = new Date(),
-): Promise<Result> {
+): Promise<Result<{ saved: string }>> {
   const { method } = request;
   let saved: SavedPaymentMethod;
   if (method.type === "card") {
@@ -49,7 +49,14 @@ export async function saveSandboxPaymentMethod(
     };
   }
   await db.transaction((tx) => replacePaymentMethod(tx, request.accountId, "sandbox", saved, request.userId));
-  return ok();
+  return ok({ saved: methodInWords(saved) });
+}
+
+/** "Visa ending in 4242", "PayPal (ap@example.com)". */
+function methodInWords(method: SavedPaymentMethod): string {
+  return method.card
+    ? `${BRANDS[method.card.brand] ?? method.card.brand} ending in ${method.card.last4}`
+    : `PayPal (${method.paypalEmail})`;
 }
 
 async function currentMethodInWords(db: Database, accountId: string): Promise<string | null> {

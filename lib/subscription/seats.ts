@@ -67,12 +67,18 @@ async function allowedChange(db: Executor, accountId: string, quantity: number):
   if (!Number.isInteger(quantity) || quantity < 1) return refused("Enter a whole number of seats, at least 1.");
   if (quantity > subscription.maxSeats) return refused(`The plan allows up to ${subscription.maxSeats} seats.`);
   if (quantity < active.length) {
-    const holders = active.map((u) => `${u.name} (${u.email})`).join(", ");
-    return refused(
-      `${active.length} seats are in use, so you can go down to ${active.length} at the least. Deactivate users first to free seats. Seats are held by: ${holders}.`,
-    );
+    return refused(`${active.length} seats are in use (${holders(active)}), so you can't go below ${active.length}. Deactivate users first.`);
   }
   return ok(state);
+}
+
+/** The first few holders by name, "Ann, Bob, Cy and 22 more": the users page lists them all. */
+const HOLDERS_NAMED = 3;
+function holders(active: { name: string }[]): string {
+  const names = active.slice(0, HOLDERS_NAMED).map((u) => u.name);
+  const more = active.length - names.length;
+  if (more > 0) return `${names.join(", ")} and ${more} more`;
+  return names.length > 1 ? `${names.slice(0, -1).join(", ")} and ${names.at(-1)}` : names.join("");
 }
 
 function seatChange(state: SeatState, quantity: number, at: Date): SeatChange {

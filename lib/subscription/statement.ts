@@ -14,6 +14,8 @@ import {
 
 export interface Statement {
   period: { start: Date; end: Date };
+  /** Monthly prices are charged this many times in the period (12 on a yearly plan). */
+  months: number;
   summary: Summary;
   /** How many numbers were added or released within the period (the summary groups them). */
   numbersChanged: number;
@@ -49,15 +51,28 @@ export function statementFrom(parts: StatementParts): Statement | null {
     numberGroups: parts.numbers.groups,
     numbers: parts.numbers.changed,
     packages: parts.packages.map((p) => ({ name: p.name, quantity: p.quantity, monthlyPrice: p.monthlyPrice })),
+    // Bought within the period: charged in it; bought before: shown as already paid.
     bundles: parts.bundles
-      .filter((b) => b.purchasedAt >= period.start && b.purchasedAt < period.end)
-      .map((b) => ({ name: b.name, price: b.price })),
-    usage: parts.usage.map((u) => ({ category: u.category, records: u.records, amount: u.amount })),
+      .filter((b) => b.purchasedAt < period.end)
+      .map((b) => ({
+        name: b.name,
+        price: b.price,
+        purchasedAt: b.purchasedAt,
+        minutesIncluded: b.minutesIncluded,
+        minutesLeft: b.minutesLeft,
+      })),
+    usage: parts.usage.map((u) => ({
+      category: u.category,
+      records: u.records,
+      seconds: u.seconds,
+      fragments: u.fragments,
+      amount: u.amount,
+    })),
     addons: parts.addons,
   });
   const months = monthsInPeriod(subscription.interval);
   const numbersChanged = numberChanges({ period, monthsInPeriod: months, numbers: parts.numbers.changed }).length;
-  return { period, summary, numbersChanged };
+  return { period, months, summary, numbersChanged };
 }
 
 /** The current period's plan and services summary, read from the database. */

@@ -38,8 +38,12 @@ export interface SummaryInput {
     releasedAt: Date | null;
   }[];
   packages: { name: string; quantity: number; monthlyPrice: number }[];
-  bundles: { name: string; price: number }[];
-  usage: { category: UsageCategory; records: number; amount: number }[];
+  /**
+   * Prepaid minute bundles not yet expired: one bought within the period is charged in it;
+   * one bought before is shown as already paid (total 0) with its minutes left.
+   */
+  bundles: { name: string; price: number; purchasedAt?: Date; minutesIncluded?: number; minutesLeft?: number }[];
+  usage: { category: UsageCategory; records: number; seconds?: number; fragments?: number; amount: number }[];
   /** Without startedAt, an add-on is held for the whole period. */
   addons: { name: string; quantity: number; monthlyPrice: number; startedAt?: Date; endedAt?: Date | null }[];
 }
@@ -47,10 +51,8 @@ export interface SummaryInput {
 export interface SummaryLine {
   item: string;
   quantity: number;
-  /** How the quantity reads, e.g. "12 of 30 days" or "312 calls". */
+  /** How the quantity reads, e.g. "12 of 30 days" or "5,374 min". */
   quantityLabel?: string;
-  /** What else the line needs to be read, shown under the item (the days of a prorated add-on). */
-  detail?: string;
   /** Null when the unit price varies (usage rated per destination). */
   unitPrice: number | null;
   total: number;
@@ -60,7 +62,25 @@ export interface SummaryLine {
    */
   change?: { kind: "added" | "released" | "removed"; at?: Date };
   paidFromCredit?: boolean;
+  /** How the total comes about, said under the item (see basisText). */
+  basis?: Basis;
 }
+
+/**
+ * What a line's total is made of:
+ * - "price": count x price a month (or a year, for seats on a yearly plan), times the
+ *   months of the period, then prorated when held `days` of the period's days;
+ * - "usage": what was rated, in the unit it is billed by (minutes, SMS fragments);
+ * - "each": several changes, each prorated by the days held;
+ * - "provider": seats changed within the period, at what the provider charged;
+ * - "bundle": prepaid minutes, bought within the period (charged) or before (already paid).
+ */
+export type Basis =
+  | { kind: "price"; count: number; noun?: [string, string]; price: number; per: "month" | "year"; months: number; days?: [number, number] }
+  | { kind: "usage"; quantity: number; unit: "min" | "SMS fragments" }
+  | { kind: "each"; count: number }
+  | { kind: "provider"; count: number }
+  | { kind: "bundle"; minutesIncluded: number; minutesLeft: number; purchasedAt: Date; paidEarlier: boolean };
 
 export type SummaryGroupKey = "subscription" | "numbers" | "calls" | "addons";
 
@@ -83,15 +103,63 @@ const DAY_MS = 86_400_000;
 
 export const NUMBER_TYPE_LABELS = { local: "Local", mobile: "Mobile", toll_free: "Toll-free" } as const;
 
-export const USAGE_CATEGORY_LABELS: Record<UsageCategory, { item: string; unit: [string, string] }> = {
-  outside_packages: { item: "Calls outside your packages", unit: ["call", "calls"] },
-  premium: { item: "Premium destinations", unit: ["call", "calls"] },
-  forwarded: { item: "Forwarded call legs", unit: ["leg", "legs"] },
-  toll_free_inbound: { item: "Inbound calls to toll-free numbers", unit: ["call", "calls"] },
-  sms: { item: "SMS", unit: ["message", "messages"] },
+export const USAGE_CATEGORY_LABELS: Record<UsageCategory, { item: string }> = {
+  outside_packages: { item: "Calls outside your packages" },
+  premium: { item: "Premium destinations" },
+  forwarded: { item: "Forwarded call legs" },
+  toll_free_inbound: { item: "Inbound calls to toll-free numbers" },
+  sms: { item: "SMS" },
 };
 
-const plural = (n: number, [one, many]: [string, string]) => `${n.toLocaleString("en")} ${n === 1 ? one : many}`;
+/**
+ * The unit a usage category is billed by, as rated: call time in minutes (billed seconds,
+ * rounded up to the minute once, over the total), SMS in message fragments. The usage
+ * section and the summary both say it this way.
+ */
+export function usageQuantity(
+  category: UsageCategory,
+  seconds: number,
+  fragments: number,
+): { quantity: number; unit: "min" | "SMS fragments" } {
+  return category === "sms"
+    ? { quantity: fragments, unit: "SMS fragments" }
+    : { quantity: Math.ceil(seconds / 60), unit: "min" };
+}
+
+const plural = (n: number, [one, many]: [string, string], number: (n: number) => string) =>
+  `${number(n)} ${n === 1 ? one : many}`;
+
+export interface BasisFormat {
+  money(minor: number): string;
+  date(instant: Date): string;
+  number(n: number): string;
+}
+
+/**
+ * A line's basis in words, e.g. "30 seats × €39.00 a month", "4 × $31.90 a month × 12
+ * months", "€3.00 a month, 16 of 30 days", "5,374 min, charged from credit".
+ */
+export function basisText(basis: Basis, f: BasisFormat): string {
+  switch (basis.kind) {
+    case "price": {
+      const count =
+        basis.noun ? `${plural(basis.count, basis.noun, f.number)} × ` : basis.count === 1 ? "" : `${f.number(basis.count)} × `;
+      const months = basis.months > 1 ? ` × ${basis.months} months` : "";
+      const days = basis.days ? `, ${basis.days[0]} of ${basis.days[1]} days` : "";
+      return `${count}${f.money(basis.price)} a ${basis.per}${months}${days}`;
+    }
+    case "usage":
+      return `${f.number(basis.quantity)} ${basis.unit}, charged from credit`;
+    case "each":
+      return `${f.number(basis.count)} numbers, each prorated by the days held`;
+    case "provider":
+      return "Prorated for the rest of the period, as charged";
+    case "bundle":
+      return basis.paidEarlier
+        ? `Paid ${f.date(basis.purchasedAt)}, ${f.number(basis.minutesLeft)} of ${f.number(basis.minutesIncluded)} min left`
+        : `${f.number(basis.minutesIncluded)} min, bought ${f.date(basis.purchasedAt)}`;
+  }
+}
 
 /** Days of the period, counted from its start; a day is 24 hours from the period's start. */
 export function periodDays(period: { start: Date; end: Date }): number {
@@ -149,6 +217,7 @@ function typedNumberChanges(input: Pick<SummaryInput, "period" | "monthsInPeriod
       quantityLabel: `${days} of ${totalDays} days`,
       unitPrice: number.monthlyPrice * input.monthsInPeriod,
       total: prorate(number.monthlyPrice, input.monthsInPeriod, days, totalDays),
+      basis: { kind: "price", count: 1, price: number.monthlyPrice, per: "month", months: input.monthsInPeriod, days: [days, totalDays] },
       change: releasedInPeriod ? { kind: "released", at: number.releasedAt! } : { kind: "added", at: number.acquiredAt },
     };
     lines.push({ type: number.type, line });
@@ -172,9 +241,11 @@ function numberLines(input: SummaryInput): SummaryLine[] {
   const addWhole = (type: (typeof TYPE_ORDER)[number], monthlyPrice: number, count: number) => {
     const unitPrice = monthlyPrice * input.monthsInPeriod;
     const key = `${type}:${unitPrice}`;
-    const line = whole.get(key) ?? { item: `${NUMBER_TYPE_LABELS[type]} numbers`, quantity: 0, unitPrice, total: 0 };
+    const basis = { kind: "price", count: 0, price: monthlyPrice, per: "month", months: input.monthsInPeriod } as const;
+    const line = whole.get(key) ?? { item: `${NUMBER_TYPE_LABELS[type]} numbers`, quantity: 0, unitPrice, total: 0, basis: { ...basis } };
     line.quantity += count;
     line.total += unitPrice * count;
+    line.basis = { ...basis, count: line.quantity };
     whole.set(key, line);
   };
   const groups = [...(input.numberGroups ?? [])].sort(
@@ -202,8 +273,8 @@ function numberLines(input: SummaryInput): SummaryLine[] {
     return {
       item: `${NUMBER_TYPE_LABELS[type]} numbers ${kind} this period`,
       quantity: lines.length,
-      detail: "Each prorated by the days held",
       unitPrice: prices.size === 1 ? lines[0]!.unitPrice : null,
+      basis: { kind: "each", count: lines.length },
       total: lines.reduce((sum, l) => sum + l.total, 0),
       change: { kind },
     };
@@ -222,6 +293,7 @@ function subscriptionLines(input: SummaryInput): SummaryLine[] {
       quantity: seatsAtStart,
       unitPrice: subscription.seatPrice,
       total: seatsAtStart * subscription.seatPrice,
+      basis: { kind: "price", count: seatsAtStart, noun: ["seat", "seats"], price: subscription.seatPrice, per: subscription.interval, months: 1 },
     },
     ...changes.map((change): SummaryLine => {
       const seats = Math.abs(change.to - change.from);
@@ -231,6 +303,7 @@ function subscriptionLines(input: SummaryInput): SummaryLine[] {
         quantity: seats,
         unitPrice: subscription.seatPrice,
         total: change.amount,
+        basis: { kind: "provider", count: seats },
         change: { kind: added ? "added" : "removed", at: change.at },
       };
     }),
@@ -246,7 +319,8 @@ function addonLines(input: SummaryInput): SummaryLine[] {
     const addedInPeriod = !!addon.startedAt && addon.startedAt > period.start;
     const endedInPeriod = !!addon.endedAt && addon.endedAt < period.end;
     if (!addedInPeriod && !endedInPeriod) {
-      lines.push({ item: addon.name, quantity: addon.quantity, unitPrice, total: addon.quantity * unitPrice });
+      const basis: Basis = { kind: "price", count: addon.quantity, price: addon.monthlyPrice, per: "month", months };
+      lines.push({ item: addon.name, quantity: addon.quantity, unitPrice, total: addon.quantity * unitPrice, basis });
       continue;
     }
     const days = daysHeld(period, addon.startedAt!, addon.endedAt ?? null);
@@ -254,8 +328,8 @@ function addonLines(input: SummaryInput): SummaryLine[] {
     lines.push({
       item: addon.name,
       quantity: addon.quantity,
-      detail: `${days} of ${totalDays} days, prorated`,
       unitPrice,
+      basis: { kind: "price", count: addon.quantity, price: addon.monthlyPrice, per: "month", months, days: [days, totalDays] },
       total: prorate(addon.quantity * addon.monthlyPrice, months, days, totalDays),
       change: endedInPeriod ? { kind: "removed", at: addon.endedAt! } : { kind: "added", at: addon.startedAt! },
     });
@@ -266,23 +340,45 @@ function addonLines(input: SummaryInput): SummaryLine[] {
 export function buildSummary(input: SummaryInput): Summary {
   const months = input.monthsInPeriod;
   const calls: SummaryLine[] = [
-    ...input.packages.map((p) => ({
+    ...input.packages.map((p): SummaryLine => ({
       item: `${p.name} calling package`,
       quantity: p.quantity,
       unitPrice: p.monthlyPrice * months,
       total: p.quantity * p.monthlyPrice * months,
+      basis: { kind: "price", count: p.quantity, noun: ["user", "users"], price: p.monthlyPrice, per: "month", months },
     })),
-    ...input.bundles.map((b) => ({ item: `Prepaid minutes: ${b.name}`, quantity: 1, unitPrice: b.price, total: b.price })),
+    ...input.bundles.map((b): SummaryLine => {
+      const paidEarlier = !!b.purchasedAt && b.purchasedAt < input.period.start;
+      return {
+        item: `Prepaid minutes: ${b.name}`,
+        quantity: 1,
+        unitPrice: b.price,
+        total: paidEarlier ? 0 : b.price,
+        basis: b.purchasedAt
+          ? {
+              kind: "bundle",
+              minutesIncluded: b.minutesIncluded ?? 0,
+              minutesLeft: b.minutesLeft ?? 0,
+              purchasedAt: b.purchasedAt,
+              paidEarlier,
+            }
+          : undefined,
+      };
+    }),
     ...input.usage
       .filter((u) => u.records > 0)
-      .map((u) => ({
-        item: USAGE_CATEGORY_LABELS[u.category].item,
-        quantity: u.records,
-        quantityLabel: plural(u.records, USAGE_CATEGORY_LABELS[u.category].unit),
-        unitPrice: null,
-        total: u.amount,
-        paidFromCredit: true,
-      })),
+      .map((u): SummaryLine => {
+        const { quantity, unit } = usageQuantity(u.category, u.seconds ?? 0, u.fragments ?? 0);
+        return {
+          item: USAGE_CATEGORY_LABELS[u.category].item,
+          quantity,
+          quantityLabel: `${quantity.toLocaleString("en")} ${unit}`,
+          unitPrice: null,
+          total: u.amount,
+          paidFromCredit: true,
+          basis: { kind: "usage", quantity, unit },
+        };
+      }),
   ];
   const groups = [
     group("subscription", "Subscription", subscriptionLines(input)),

@@ -212,7 +212,7 @@ describe("saving the auto top-up settings", () => {
       amount: "100.50",
       monthlyCap: "",
     });
-    expect(result, "answer").toEqual({ ok: true, value: { enabled: true, amount: 10_050, currency: account.currency, triggered: true } });
+    expect(result, "answer").toEqual({ ok: true, value: { enabled: true, amount: 10_050, threshold: 3_000, monthlyCap: null, currency: account.currency, triggered: true } });
     const [saved] = await db.select().from(autoTopUpSettings).where(eq(autoTopUpSettings.accountId, account.id));
     expect(saved, "settings").toMatchObject({ enabled: true, threshold: 3_000, amount: 10_050, monthlyCap: null, updatedByUserId: admin!.id });
     const entries = await db.select().from(auditLog).where(eq(auditLog.accountId, account.id));

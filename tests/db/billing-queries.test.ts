@@ -2,6 +2,7 @@ import { eq, sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Database } from "@/db/client";
 import {
+  auditLog,
   accountAddons,
   accountPackages,
   accounts,
@@ -20,6 +21,7 @@ import { getBillingDetails } from "@/lib/company/queries";
 import { getPaymentMethod } from "@/lib/payments/payment-methods";
 import { getActiveAddons, getNumberCharges, getNumbersInPeriod } from "@/lib/subscription/items";
 import { getBalanceTrend, getCreditOverview, getRunway, runwayDays } from "@/lib/credit/queries";
+import { getRecentAudit } from "@/lib/audit/queries";
 import { getStatement } from "@/lib/subscription/statement";
 import { getSubscription } from "@/lib/subscription/queries";
 import { createDueAttempt } from "@/lib/credit/auto-top-up";
@@ -106,8 +108,48 @@ describe("credit", () => {
     const credit = await getCreditOverview(db, account.id);
     expect(credit.autoTopUp).toMatchObject({ enabled: false, consecutiveFailures: 3, disabledReason: "Switched off after 3 failed payments" });
     expect(credit.lastTopUp).toMatchObject({ amount: 2500, kind: "manual" });
-    expect(credit.lastFailure).toMatchObject({ reason: "Your card has insufficient funds." });
+    expect(credit.lastFailure).toMatchObject({ reason: "Your card has insufficient funds.", settled: false });
     expect(credit.pending).toMatchObject({ status: "requires_action", amount: 10000 });
+    // A top-up that succeeds after the failure makes it history.
+    await db.insert(topUpAttempts).values({
+      ...base,
+      kind: "manual",
+      status: "succeeded",
+      idempotencyKey: "e",
+      updatedAt: new Date("2026-11-08T10:00:00Z"),
+      settledAt: new Date("2026-11-08T10:00:00Z"),
+    });
+    expect((await getCreditOverview(db, account.id)).lastFailure, "after a later success").toMatchObject({
+      reason: "Your card has insufficient funds.",
+      settled: true,
+    });
+  });
+
+  it("lists automatic top-ups and their failures among the recent billing changes, in words, for this account only", async () => {
+    const { account, admin } = await createAccount(db);
+    const { account: other } = await createAccount(db);
+    const base = { currency: "EUR", amount: 10000 };
+    await db.insert(topUpAttempts).values([
+      { ...base, accountId: account.id, kind: "auto", status: "succeeded", idempotencyKey: "a1", createdAt: new Date("2026-11-02T10:00:00Z"), updatedAt: new Date("2026-11-02T10:00:05Z") },
+      { ...base, accountId: account.id, kind: "auto", status: "failed", idempotencyKey: "a2", failureMessage: "Your card was declined.", createdAt: new Date("2026-11-04T10:00:00Z"), updatedAt: new Date("2026-11-04T10:00:05Z") },
+      { ...base, accountId: account.id, kind: "auto", status: "pending", idempotencyKey: "a3", createdAt: new Date("2026-11-05T10:00:00Z") },
+      { ...base, accountId: other.id, kind: "auto", status: "failed", idempotencyKey: "o1", failureMessage: "Other account", createdAt: new Date("2026-11-05T10:00:00Z") },
+    ]);
+    await db.insert(auditLog).values([
+      { accountId: account.id, actorUserId: admin.id, action: "billing_details.update", before: { vatNumber: "DE1", city: "Berlin" }, after: { vatNumber: "DE136695976", city: "Berlin" }, createdAt: new Date("2026-11-03T10:00:00Z") },
+      { accountId: account.id, actorUserId: admin.id, action: "payment_method.replace", before: null, after: { paymentMethod: "visa ending in 0002" }, createdAt: new Date("2026-11-01T10:00:00Z") },
+    ]);
+    const entries = await getRecentAudit(db, account);
+    expect(entries.map((e) => [e.what, e.who])).toEqual([
+      ["Automatic top-up of €100.00 failed: Your card was declined.", "Auto top-up"],
+      ["VAT number changed", "Admin"],
+      ["Automatic top-up: €100.00 added", "Auto top-up"],
+      ["Payment method: Visa ending in 0002", "Admin"],
+    ]);
+    expect((await getRecentAudit(db, account, 2)).map((e) => e.what)).toEqual([
+      "Automatic top-up of €100.00 failed: Your card was declined.",
+      "VAT number changed",
+    ]);
   });
 
   describe("the monthly cap of auto top-up", () => {
@@ -190,7 +232,7 @@ describe("credit", () => {
 
   it("estimates the runway from the last 30 days' usage, ignoring top-ups", async () => {
     const { account } = await createAccount(db, { timeZone: "UTC" });
-    expect(await getRunway(db, account, 0, NOW)).toEqual({ burn30Days: 0, daysLeft: null });
+    expect(await getRunway(db, account, 0, NOW)).toEqual({ burn30Days: 0, daysLeft: null, outlook: { kind: "out" } });
     const balance = await addMovements(db, account.id, [
       { type: "top_up_manual", amount: 9000, occurredAt: new Date("2026-11-01T10:00:00Z") },
       { type: "call", amount: -2000, occurredAt: new Date("2026-11-02T10:00:00Z") },
@@ -202,6 +244,11 @@ describe("credit", () => {
     expect(runway.burn30Days).toBe(2500);
     expect(balance).toBe(5723);
     expect(runway.daysLeft).toBe(68); // 5723 / (2500 / 30) = 68.7
+    expect(runway.outlook, "without auto top-up").toEqual({ kind: "runs_out", runsOutOn: "2027-01-27" });
+    // With auto top-up on and no monthly cap, as the credit overview reads it: it refills.
+    await db.insert(autoTopUpSettings).values({ accountId: account.id, enabled: true, threshold: 2000, amount: 10000 });
+    const { autoTopUp } = await getCreditOverview(db, account.id);
+    expect((await getRunway(db, account, balance, NOW, autoTopUp)).outlook, "with auto top-up").toEqual({ kind: "refills" });
     expect(runwayDays(-5, 100)).toBe(0);
     expect(runwayDays(3000, 3000)).toBe(30);
     expect(runwayDays(3000, 0)).toBeNull();

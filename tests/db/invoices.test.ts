@@ -11,7 +11,7 @@ import {
   subscriptions,
 } from "@/db/schema";
 import { startManualTopUp } from "@/lib/credit/top-ups";
-import { accountsDue, closeDuePeriods, closePeriod } from "@/lib/invoices/close";
+import { accountsDue, closeDuePeriods, closePeriod, lineDescription } from "@/lib/invoices/close";
 import { issueCreditNote } from "@/lib/invoices/credit-note";
 import { issueDocument, sellerSnapshot } from "@/lib/invoices/issue";
 import { REVERSE_CHARGE_NOTE, OUTSIDE_EU_NOTE } from "@/lib/invoices/tax";
@@ -170,7 +170,7 @@ describe("closing a period", () => {
     const lines = await linesOf(invoice.id);
     expect(lines.map((l) => [l.description, l.netAmount])).toEqual(
       expected!.summary.groups.flatMap((g) =>
-        g.lines.filter((l) => !l.paidFromCredit).map((l) => [l.detail ? `${l.item} (${l.detail})` : l.item, l.total]),
+        g.lines.filter((l) => !l.paidFromCredit).map((l) => [lineDescription(l), l.total]),
       ),
     );
     // Checked by SQL written here: 5 seats x 25.00, +2 seats prorated as charged, one number

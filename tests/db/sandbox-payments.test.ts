@@ -305,13 +305,13 @@ describe("saving a sandbox card confirms it first, as Stripe's SetupIntent does"
   });
 
   it.each([
-    ["insufficient funds (it fails only when charged)", "4000000000009995", "9995"],
-    ["3-D Secure", "4000002760003184", "3184"],
-    ["a card that pays", "5555555555554444", "4444"],
-  ])("saves the card with %s in place of the current one", async (_, number, last4) => {
+    ["insufficient funds (it fails only when charged)", "4000000000009995", "9995", "Visa"],
+    ["3-D Secure", "4000002760003184", "3184", "Visa"],
+    ["a card that pays", "5555555555554444", "4444", "Mastercard"],
+  ])("saves the card with %s in place of the current one", async (_, number, last4, brand) => {
     const { account, admin } = await sandboxAccount("pm_sandbox_succeeds_k", "4242");
     const result = await saveSandboxPaymentMethod(db, createSandboxGateway(db), { accountId: account.id, userId: admin.id, method: card(number) });
-    expect(result).toEqual({ ok: true, value: undefined });
+    expect(result).toEqual({ ok: true, value: { saved: `${brand} ending in ${last4}` } });
     const current = await db.select().from(paymentMethods).where(and(eq(paymentMethods.accountId, account.id), sql`${paymentMethods.replacedAt} is null`));
     expect(current).toEqual([expect.objectContaining({ provider: "sandbox", cardLast4: last4 })]);
   });

@@ -68,7 +68,7 @@ describe("seats", () => {
 
   it("refuses to go below the seats in use, naming who holds them, and above the plan's maximum", async () => {
     const { account } = await seatAccount(10, 3);
-    const inUse = /^3 seats are in use.*Seats are held by: Admin \(admin@.*\), User 1 \(u1@.*\), User 2 \(u2@.*\)\.$/;
+    const inUse = /^3 seats are in use \(Admin, User 1 and User 2\), so you can't go below 3\. Deactivate users first\.$/;
     const refusedWith = (message: string | RegExp) => ({
       ok: false,
       failure: { kind: "refused", message: expect.stringMatching(message), fields: { quantity: expect.stringMatching(message) } },
@@ -80,6 +80,14 @@ describe("seats", () => {
     ).toEqual(refusedWith(inUse));
     expect(await previewSeats(db, gateway, account.id, 51), "above the maximum").toEqual(refusedWith(/^The plan allows up to 50 seats\.$/));
     expect(await previewSeats(db, gateway, account.id, 0), "zero").toEqual(refusedWith(/^Enter a whole number of seats, at least 1\.$/));
+  });
+
+  it("names the first few holders of many seats, not every user", async () => {
+    const { account } = await seatAccount(30, 25);
+    const result = await previewSeats(db, gateway, account.id, 5);
+    expect(result.ok ? null : result.failure.message).toBe(
+      "25 seats are in use (Admin, User 1, User 10 and 22 more), so you can't go below 25. Deactivate users first.",
+    );
   });
 
   it("changes the provider first and records the quantity it confirmed, with an audit entry", async () => {

@@ -48,7 +48,7 @@ describe.skipIf(!!skipReason)("bad input to every billing action gets a clear er
 
   async function addCredit(fields: Record<string, string>, beforeSubmit = nothing) {
     await page.goto(appUrl(BILLING));
-    await page.getByTestId("add-credit").locator("summary").click();
+    await page.getByTestId("add-credit").getByRole("button", { name: "Add credit", expanded: false }).click();
     const form = page.getByRole("form", { name: "Add credit" });
     if (fields.customAmount !== undefined) {
       await form.getByText("Other amount").click();
@@ -79,7 +79,7 @@ describe.skipIf(!!skipReason)("bad input to every billing action gets a clear er
   it("add credit: HTML and script typed into the custom amount", async () => {
     const before = await inputsState();
     await page.goto(appUrl(BILLING));
-    await page.getByTestId("add-credit").locator("summary").click();
+    await page.getByTestId("add-credit").getByRole("button", { name: "Add credit", expanded: false }).click();
     const form = page.getByRole("form", { name: "Add credit" });
     await form.getByText("Other amount").click();
     await form.getByLabel(/Custom amount/).fill("<script>alert(1)</script>");
@@ -211,7 +211,7 @@ describe.skipIf(!!skipReason)("bad input to every billing action gets a clear er
     await page.getByLabel("Expiry (MM/YY)").fill("12/34");
     await page.getByRole("button", { name: "Save payment method" }).click();
     await page.waitForURL(appUrl(BILLING));
-    await page.getByTestId("add-credit").locator("summary").click();
+    await page.getByTestId("add-credit").getByRole("button", { name: "Add credit", expanded: false }).click();
     const form = page.getByRole("form", { name: "Add credit" });
     await form.getByText("€25.00").click();
     await form.getByRole("button", { name: "Add credit" }).click();

@@ -4,11 +4,13 @@ import type { BrowserContext, Page } from "playwright-core";
 import { describe, expect, inject, it } from "vitest";
 import { formatMoney } from "@/lib/money";
 import { zonedParts } from "@/lib/time";
-import { signIn, skipReason, useBrowser } from "./browser";
+import { sql } from "drizzle-orm";
+import { appDatabaseUrl, signIn, skipReason, useAppDatabase, useBrowser } from "./browser";
 
 const BILLING = "/dashboard/account/billing";
 const DESKTOP = { width: 1280, height: 900 };
 const PHONE = { width: 390, height: 844 };
+const LAPTOP = { width: 1440, height: 900 };
 const axeSource = readFileSync(createRequire(import.meta.url).resolve("axe-core/axe.min.js"), "utf8");
 
 const SECTIONS = [
@@ -65,6 +67,125 @@ async function expectAcmeFigures(page: Page) {
 
 describe.skipIf(!!skipReason)("the billing page", () => {
   const browser = useBrowser();
+  const appDb = useAppDatabase();
+
+  async function query<T>(statement: ReturnType<typeof sql>): Promise<T[]> {
+    const handle = appDb();
+    if (!handle) throw new Error("these checks read the app's Postgres database");
+    return ((await handle.db.execute(statement)) as unknown as { rows: T[] }).rows;
+  }
+
+  it.each([
+    ["a phone", PHONE],
+    ["a laptop", LAPTOP],
+  ])("lays the summary out as a bill on %s: no cell overlaps another, nothing spills out of its card", async (_, viewport) => {
+    const context = await browser().newContext({ viewport, isMobile: viewport === PHONE });
+    const page = await openBilling(context, "admin@acme.test");
+    const geometry = await page.getByTestId("summary").evaluate((table) => {
+      const card = table.closest("section")!.getBoundingClientRect();
+      const box = table.getBoundingClientRect();
+      // The visible rows (the header row is for screen readers only).
+      const rows = [...table.querySelectorAll("tbody tr, tfoot tr")].map((tr) =>
+        [...tr.children].map((cell) => {
+          const r = cell.getBoundingClientRect();
+          return { left: r.left, right: r.right, top: r.top, bottom: r.bottom, text: cell.textContent };
+        }),
+      );
+      return { card: { left: card.left, right: card.right }, table: { left: box.left, right: box.right }, scroll: table.parentElement!.scrollWidth - table.parentElement!.clientWidth, rows };
+    });
+    expect(geometry.table.left, "table inside its card (left)").toBeGreaterThanOrEqual(geometry.card.left);
+    expect(geometry.table.right, "table inside its card (right)").toBeLessThanOrEqual(geometry.card.right);
+    expect(geometry.scroll, "no sideways scroll in the card").toBeLessThanOrEqual(0);
+    const cells = geometry.rows.flat();
+    for (let i = 0; i < cells.length; i++) {
+      for (let j = i + 1; j < cells.length; j++) {
+        const [a, b] = [cells[i]!, cells[j]!];
+        const overlap = Math.min(a.right, b.right) - Math.max(a.left, b.left) > 0.5 && Math.min(a.bottom, b.bottom) - Math.max(a.top, b.top) > 0.5;
+        expect(overlap, `"${a.text}" overlaps "${b.text}"`).toBe(false);
+      }
+    }
+    // Each line's total stands alone in its own cell, whatever the width.
+    const totals = await page.getByTestId("summary").locator("td[data-total]").allTextContents();
+    for (const total of totals) expect(total).toMatch(/^-?€[\d,]+\.\d\d$/);
+    const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+    expect(overflow).toBeLessThanOrEqual(0);
+    await context.close();
+  });
+
+  it.skipIf(!appDatabaseUrl)("says usage in the unit it is billed by, the same in the usage section and the summary", async () => {
+    const rows = await query<{ category: string; units: string }>(sql`
+      select r.category, sum(r.billable_units) as units
+      from usage_records r join accounts a on a.id = r.account_id join subscriptions s on s.account_id = a.id
+      where a.slug = 'acme' and r.category in ('outside_packages', 'sms')
+        and (r.started_at at time zone a.time_zone)::date >= (s.current_period_start at time zone a.time_zone)::date
+        and (r.started_at at time zone a.time_zone)::date < (s.current_period_end at time zone a.time_zone)::date
+      group by r.category`);
+    const units = Object.fromEntries(rows.map((r) => [r.category, Number(r.units)]));
+    const minutes = `${Math.ceil(units.outside_packages! / 60).toLocaleString("en")} min`;
+    const fragments = `${units.sms!.toLocaleString("en")} SMS fragments`;
+    const context = await browser().newContext({ viewport: LAPTOP });
+    const page = await openBilling(context, "admin@acme.test");
+    const usage = page.getByTestId("not-included");
+    expect(await usage.locator('tr[data-category="outside_packages"]').textContent()).toContain(minutes);
+    expect(await usage.locator('tr[data-category="sms"]').textContent()).toContain(fragments);
+    const calls = page.getByTestId("summary").locator('tbody[data-group="calls"]');
+    expect(await calls.locator("tr[data-line]", { hasText: "Calls outside your packages" }).textContent()).toContain(minutes);
+    expect(await calls.locator("tr[data-line]", { hasText: /^SMS/ }).textContent()).toContain(fragments);
+    expect(await page.getByTestId("summary").textContent()).not.toMatch(/\d calls|\d messages/);
+    await context.close();
+  });
+
+  it.skipIf(!appDatabaseUrl)("prices a yearly plan's add-on the same way in the add-ons section and the summary", async () => {
+    const [addon] = await query<{ name: string; quantity: number; unit_price: string }>(sql`
+      select x.name, ax.quantity, ax.unit_price from account_addons ax join addons x on x.id = ax.addon_id
+      join accounts a on a.id = ax.account_id where a.slug = 'globex' and ax.ended_at is null`);
+    const monthly = formatMoney(Number(addon!.unit_price), "USD");
+    const context = await browser().newContext({ viewport: LAPTOP });
+    const page = await openBilling(context, "admin@globex.test");
+    const section = await page.getByTestId("addon").filter({ hasText: addon!.name }).textContent();
+    expect(section).toContain(`${addon!.quantity} × ${monthly} per user a month`);
+    expect(section).toContain(`${formatMoney(addon!.quantity * Number(addon!.unit_price), "USD")} a month`);
+    const line = await page.getByTestId("summary").locator("tr[data-line]", { hasText: addon!.name }).textContent();
+    expect(line).toContain(`${addon!.quantity} × ${monthly} a month × 12 months`);
+    expect(await page.getByRole("region", { name: "Current plan and services summary" }).textContent()).toContain("(12 months, billed yearly)");
+    await context.close();
+  });
+
+  it.skipIf(!appDatabaseUrl)("shows a prepaid bundle bought before the period as already paid, with its minutes left", async () => {
+    const [bundle] = await query<{ name: string; left: number }>(sql`
+      select b.name, floor((b.seconds_included - b.seconds_used) / 60)::int as left
+      from prepaid_bundles b join accounts a on a.id = b.account_id join subscriptions s on s.account_id = a.id
+      where a.slug = 'acme' and b.expires_at > now() and b.purchased_at < s.current_period_start`);
+    const context = await browser().newContext({ viewport: LAPTOP });
+    const page = await openBilling(context, "admin@acme.test");
+    const line = page.getByTestId("summary").locator('tbody[data-group="calls"] tr[data-line]', { hasText: bundle!.name });
+    expect(await line.locator("td[data-total]").getAttribute("data-total")).toBe("0");
+    expect(await line.textContent()).toContain(`${bundle!.left.toLocaleString("en")} of`);
+    await context.close();
+  });
+
+  it.skipIf(!appDatabaseUrl)("lists automatic top-ups among the recent billing changes, and opens Add credit from a button", async () => {
+    const [latest] = await query<{ amount: string; status: string }>(sql`
+      select t.amount, t.status from top_up_attempts t join accounts a on a.id = t.account_id
+      where a.slug = 'acme' and t.kind = 'auto' and t.status in ('succeeded', 'failed', 'canceled')
+      order by t.created_at desc limit 1`);
+    const context = await browser().newContext({ viewport: PHONE, isMobile: true });
+    const page = await openBilling(context, "admin@acme.test");
+    const activity = await page.getByTestId("activity").textContent();
+    if (latest!.status === "succeeded") {
+      // A run of refills reads as one entry with their count and sum.
+      expect(activity).toMatch(new RegExp(`Automatic top-up: ${formatMoney(Number(latest!.amount), "EUR").replace(/[.$]/g, "\\$&")} added|\\d+ automatic top-ups: €[\\d,.]+ added`));
+    } else {
+      expect(activity).toContain(`Automatic top-up of ${formatMoney(Number(latest!.amount), "EUR")}`);
+    }
+    expect(activity).not.toMatch(/\(vatNumber|\bvisa\b/);
+    const open = page.getByRole("button", { name: "Add credit", expanded: false });
+    await open.click();
+    expect(await page.getByRole("button", { name: "Add credit", expanded: true }).count()).toBe(1);
+    expect(await page.getByRole("form", { name: "Add credit" }).isVisible()).toBe(true);
+    expect(await page.getByTestId("what-uses-credit").getByRole("link", { name: /Email support/ }).getAttribute("href")).toMatch(/^mailto:.+@.+/);
+    await context.close();
+  });
 
   it("shows every section with Acme's figures in two columns on a desktop, and passes axe", async () => {
     const context = await browser().newContext({ viewport: DESKTOP });
@@ -127,6 +248,10 @@ describe.skipIf(!!skipReason)("the billing page", () => {
     expect(await page.getByTestId("grand-total").textContent()).toMatch(/^\$[\d,]+\.\d\d$/);
     expect(await page.getByTestId("payment-method").textContent()).toContain("ap@globex.test");
     expect(await page.getByTestId("auto-top-up").textContent()).toContain("Off.");
+    // Auto top-up is off: the date credit runs out at the recent spend, written the American way.
+    expect(await page.getByTestId("runway").textContent()).toMatch(
+      /^(Runs out around [A-Z][a-z]{2} \d{1,2}, \d{4} at the last 30 days' spend|No usage charged from credit)/,
+    );
     await context.close();
   });
 
@@ -157,7 +282,9 @@ describe.skipIf(!!skipReason)("the billing page", () => {
     const page = await openBilling(context, `admin@${slug}.test`);
     // The first of next month in the account's zone (Berlin), as the page writes dates.
     const berlin = zonedParts(new Date(), "Europe/Berlin");
-    const resets = new Intl.DateTimeFormat("en-GB", { dateStyle: "medium", timeZone: "UTC" }).format(new Date(Date.UTC(berlin.year, berlin.month, 1)));
+    const resets = new Intl.DateTimeFormat("en-GB", { day: "numeric", month: "short", year: "numeric", timeZone: "UTC" })
+      .format(new Date(Date.UTC(berlin.year, berlin.month, 1)))
+      .replace("Sept", "Sep");
     expect(await page.getByTestId("balance").textContent()).toBe("€11.34");
     const status = await page.getByTestId("auto-top-up").textContent();
     expect(status).toContain(headline);

@@ -12,7 +12,7 @@ describe.skipIf(!!skipReason)("editing company billing details", () => {
     const page = await signIn(context, "admin@wallet.test");
     await page.getByRole("link", { name: "Edit company billing details" }).click();
     await page.getByLabel("Company name").fill("Wallet SARL");
-    await page.getByLabel("VAT number (optional)").fill("FR 40 303 265 044");
+    await page.getByLabel("VAT number").fill("FR 40 303 265 044");
     await page.getByLabel("Invoice email").fill("Factures@Wallet.test");
     await page.getByLabel("Street and number").fill("8 rue de la Paix");
     await page.getByLabel("City").fill("Paris");
@@ -22,7 +22,7 @@ describe.skipIf(!!skipReason)("editing company billing details", () => {
     await expect.poll(() => page.locator("#vatNumber-error").textContent()).toBe(
       "This VAT number's check digits are wrong; please check it.",
     );
-    expect(await page.getByLabel("VAT number (optional)").getAttribute("aria-invalid")).toBe("true");
+    expect(await page.getByLabel("VAT number").getAttribute("aria-invalid")).toBe("true");
     expect(await page.getByLabel("Company name").inputValue()).toBe("Wallet SARL");
     expect(await page.getByLabel("Country").inputValue()).toBe("FR");
     const handle = appDatabase();
@@ -31,7 +31,7 @@ describe.skipIf(!!skipReason)("editing company billing details", () => {
       expect((rows as unknown as { rows: { n: number }[] }).rows[0]!.n).toBe(0);
     }
 
-    await page.getByLabel("VAT number (optional)").fill("FR 40 303 265 045");
+    await page.getByLabel("VAT number").fill("FR 40 303 265 045");
     await page.getByRole("button", { name: "Save company details" }).click();
     await page.waitForURL(appUrl("/dashboard/account/billing"));
     const details = page.getByTestId("company-details");

@@ -60,12 +60,13 @@ function smallTapTargets(page: Page): Promise<string[]> {
     for (const element of controls) {
       const style = getComputedStyle(element);
       if (style.visibility === "hidden" || style.display === "none") continue;
-      if (element.closest(".sr-only")) continue;
+      const choice = element.matches("input[type=checkbox], input[type=radio]");
+      if (element.closest(".sr-only") && !choice) continue;
       if (element.tagName === "A" && style.display === "inline") continue;
       const box = element.getBoundingClientRect();
       if (box.width === 0 && box.height === 0) continue;
       // A checkbox or radio is tapped through its label, which must be large enough instead.
-      const target = element.matches("input[type=checkbox], input[type=radio]") ? (element.closest("label") ?? element) : element;
+      const target = choice ? (element.closest("label") ?? element) : element;
       const { width, height } = target.getBoundingClientRect();
       if (width < 44 - 0.5 || height < 44 - 0.5) {
         small.push(`${target.tagName.toLowerCase()} '${(target.textContent || target.getAttribute("aria-label") || "").trim().slice(0, 30)}' ${Math.round(width)}x${Math.round(height)}`);

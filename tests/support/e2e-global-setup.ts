@@ -47,13 +47,16 @@ export const E2E_PEOPLE = [
   { email: "admin@retry.test", name: "Retry Admin", password: "demo" },
   { email: "admin@capped.test", name: "Capped Admin", password: "demo" },
   { email: "admin@nearcap.test", name: "Nearcap Admin", password: "demo" },
+  { email: "admin@desk.test", name: "Desk Admin", password: "demo" },
+  { email: "admin@phone.test", name: "Phone Admin", password: "demo" },
+  { email: "admin@crowd.test", name: "Crowd Admin", password: "demo" },
 ];
 
 /** A tenant whose credit a test file changes: an admin, an agent, a plan, a sandbox card that pays. */
-async function addMoneyTenant(db: Database, slug: string) {
-  const tenant = await createAccount(db, { slug, name: `${slug[0]!.toUpperCase()}${slug.slice(1)} Ltd` });
+async function addMoneyTenant(db: Database, slug: string, account: Partial<typeof accounts.$inferInsert> = {}, seats = 5) {
+  const tenant = await createAccount(db, { slug, name: `${slug[0]!.toUpperCase()}${slug.slice(1)} Ltd`, ...account });
   await db.insert(users).values({ accountId: tenant.account.id, email: `agent@${slug}.test`, name: "Agent", role: "agent" });
-  await subscribe(db, tenant.account.id, { start: new Date(Date.now() - 5 * 86_400_000), end: new Date(Date.now() + 25 * 86_400_000) });
+  await subscribe(db, tenant.account.id, { start: new Date(Date.now() - 5 * 86_400_000), end: new Date(Date.now() + 25 * 86_400_000) }, seats);
   await db.insert(paymentMethods).values({
     accountId: tenant.account.id,
     provider: "sandbox",
@@ -215,6 +218,14 @@ async function addEdgeTenants(db: Database) {
   await addMoneyTenant(db, "retry");
   await addCappedTenant(db, "capped", 5, 50_000);
   await addCappedTenant(db, "nearcap", 4, 45_000);
+  // Saves and refusals on a laptop ("desk") and on a phone ("phone", in the US), and a
+  // company whose 25 users hold its seats ("crowd").
+  await addMoneyTenant(db, "desk");
+  await addMoneyTenant(db, "phone", { country: "US", currency: "USD", timeZone: "America/New_York" });
+  const crowd = await addMoneyTenant(db, "crowd", {}, 30);
+  await db.insert(users).values(
+    Array.from({ length: 23 }, (_, i) => ({ accountId: crowd.account.id, email: `user${i + 1}@crowd.test`, name: `Crowd User ${String(i + 1).padStart(2, "0")}` })),
+  );
   // The numbers the platform's records name as theirs (see tests/e2e/usage-api.test.ts).
   await addNumber(db, calls.account.id, "+4930222222");
   await addNumber(db, calls.account.id, "+4980022222", { type: "toll_free" });

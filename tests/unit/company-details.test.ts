@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { companyDetailsSchema, normalizeVatNumber, reverseChargeApplies } from "@/lib/company/details";
+import { companyDetailsSchema, describeChanges, normalizeVatNumber, reverseChargeApplies } from "@/lib/company/details";
 
 const valid = {
   companyName: "Acme GmbH",
@@ -174,5 +174,41 @@ describe("company billing details", () => {
     expect(reverseChargeApplies({ country: "DE", vatNumber: "DE136695976" })).toBe(false);
     expect(reverseChargeApplies({ country: "FR", vatNumber: null })).toBe(false);
     expect(reverseChargeApplies({ country: "US", vatNumber: null })).toBe(false);
+  });
+});
+
+describe("company details: tax numbers outside the VAT schemes, states, and what a save changed", () => {
+  const us = { ...valid, country: "US", vatNumber: "", street: "1 Globex Plaza", city: "New York", region: "ny", postalCode: "10001" };
+
+  it.each([
+    ["US", "12-3456789", null],
+    ["US", "1234567", "This is not the format of an EIN, such as 12-3456789."],
+    ["AU", "51 824 753 556", null],
+    ["AU", "51 824 753 557", "This ABN's check digits are wrong; please check it."],
+    ["CA", "123456782", null],
+    ["JP", "T1234567890123", null],
+  ])("%s tax number %s: %s", (country, vatNumber, message) => {
+    const region = country === "US" ? "NY" : country === "AU" ? "NSW" : country === "CA" ? "ON" : "";
+    const postalCode = { US: "10001", AU: "2000", CA: "M5V 3L9", JP: "100-0005" }[country]!;
+    expect(errors({ ...us, country, region, postalCode, vatNumber }).vatNumber).toBe(message ?? undefined);
+  });
+
+  it("asks for a US state by its code, and keeps a state only where addresses name one", () => {
+    expect(companyDetailsSchema.parse(us).region).toBe("NY");
+    expect(errors({ ...us, region: "" }).region).toBe("Enter the state.");
+    expect(errors({ ...us, region: "New York" }).region).toBe("Enter the state as its code, such as NY.");
+    expect(companyDetailsSchema.parse({ ...valid, region: "BE" }).region).toBeNull();
+  });
+
+  const saved = { ...valid, vatNumber: "DE136695976" as string | null, region: null as string | null };
+  it.each([
+    [{}, "Nothing changed"],
+    [{ vatNumber: "DE129273398", invoiceEmail: "ap@acme.test" }, "VAT number and invoice email changed"],
+    [{ vatNumber: null }, "VAT number changed"],
+    [{ street: "Unter den Linden 1", postalCode: "10117" }, "Address changed"],
+    [{ companyName: "Acme SE", city: "Hamburg", country: "FR" }, "Company name, address and country changed"],
+    [{ country: "US", region: "NY", vatNumber: "123456789" }, "EIN, address and country changed"],
+  ])("says what changed: %o", (change, words) => {
+    expect(describeChanges(saved, { ...saved, ...change })).toBe(words);
   });
 });

@@ -1,5 +1,15 @@
 import { describe, expect, it } from "vitest";
-import { buildSummary, daysHeld, numberChanges, periodDays, prorate, type SummaryInput } from "@/lib/subscription/summary";
+import {
+  basisText,
+  buildSummary,
+  daysHeld,
+  numberChanges,
+  periodDays,
+  prorate,
+  type SummaryInput,
+  type SummaryLine,
+  usageQuantity,
+} from "@/lib/subscription/summary";
 
 const period = { start: new Date("2026-11-01T00:00:00Z"), end: new Date("2026-12-01T00:00:00Z") };
 const at = (iso: string) => new Date(iso);
@@ -17,6 +27,13 @@ function input(overrides: Partial<SummaryInput> = {}): SummaryInput {
     ...overrides,
   };
 }
+
+/** A line's second row, with plain formatters (not the page's). */
+const euro = (minor: number) => `€${(minor / 100).toFixed(2)}`;
+const basis = (line: SummaryLine) =>
+  line.basis
+    ? basisText(line.basis, { money: euro, date: (d) => d.toISOString().slice(0, 10), number: (n) => n.toLocaleString("en") })
+    : undefined;
 
 function sumOfLines(summary: ReturnType<typeof buildSummary>) {
   return summary.groups.flatMap((g) => g.lines).reduce((sum, l) => sum + l.total, 0);
@@ -102,9 +119,9 @@ describe("plan and services summary", () => {
     // quantity x monthly price x days held / days of the period, rounded once.
     ["ended before the period", "2025-01-01T00:00:00Z", "2026-10-20T00:00:00Z", null],
     ["started after the period", "2026-12-03T00:00:00Z", null, null],
-    ["started on the 14th", "2026-11-14T09:00:00Z", null, ["17 of 30 days, prorated", 2_548, "added"]],
-    ["ended on the 9th", "2025-01-01T00:00:00Z", "2026-11-09T12:00:00Z", ["8 of 30 days, prorated", 1_199, "removed"]],
-    ["started and ended within", "2026-11-10T08:00:00Z", "2026-11-20T08:00:00Z", ["10 of 30 days, prorated", 1_499, "removed"]],
+    ["started on the 14th", "2026-11-14T09:00:00Z", null, ["3 × €14.99 a month, 17 of 30 days", 2_548, "added"]],
+    ["ended on the 9th", "2025-01-01T00:00:00Z", "2026-11-09T12:00:00Z", ["3 × €14.99 a month, 8 of 30 days", 1_199, "removed"]],
+    ["started and ended within", "2026-11-10T08:00:00Z", "2026-11-20T08:00:00Z", ["3 × €14.99 a month, 10 of 30 days", 1_499, "removed"]],
   ] as const)("add-ons: %s", (_name, started, ended, expected) => {
     const summary = buildSummary(
       input({ addons: [{ name: "Power Dialer", quantity: 3, monthlyPrice: 1499, startedAt: at(started), endedAt: ended ? at(ended) : null }] }),
@@ -114,7 +131,7 @@ describe("plan and services summary", () => {
       expect(addons.lines).toEqual([]);
       return;
     }
-    expect(addons.lines.map((l) => [l.detail, l.total, l.change?.kind])).toEqual([expected]);
+    expect(addons.lines.map((l) => [basis(l), l.total, l.change?.kind])).toEqual([expected]);
     expect(addons.lines[0]).toMatchObject({ item: "Power Dialer", quantity: 3, unitPrice: 1499 });
   });
 
@@ -131,11 +148,11 @@ describe("plan and services summary", () => {
       }),
     );
     const addons = summary.groups.find((g) => g.key === "addons")!;
-    expect(addons.lines.map((l) => [l.item, l.quantity, l.detail, l.total, l.change?.kind])).toEqual([
-      ["Conversation Intelligence", 2, undefined, 2 * 1900, undefined],
-      ["Power Dialer", 3, undefined, 3 * 1499, undefined], // started at the first instant, ended at the last: the whole period
-      ["Smart Dialer", 4, "13 of 30 days, prorated", 5_529, "removed"],
-      ["Smart Dialer", 6, "17 of 30 days, prorated", 10_846, "added"],
+    expect(addons.lines.map((l) => [l.item, l.quantity, basis(l), l.total, l.change?.kind])).toEqual([
+      ["Conversation Intelligence", 2, "2 × €19.00 a month", 2 * 1900, undefined],
+      ["Power Dialer", 3, "3 × €14.99 a month", 3 * 1499, undefined], // started at the first instant, ended at the last: the whole period
+      ["Smart Dialer", 4, "4 × €31.90 a month, 13 of 30 days", 5_529, "removed"],
+      ["Smart Dialer", 6, "6 × €31.90 a month, 17 of 30 days", 10_846, "added"],
     ]);
     expect(addons.subtotal).toBe(2 * 1900 + 3 * 1499 + 5_529 + 10_846);
   });
@@ -215,28 +232,52 @@ describe("plan and services summary", () => {
     expect(summary.groups[0]!.lines[0]!.item).toBe("Essential plan (yearly), seats");
     expect(summary.groups[1]!.lines[0]).toMatchObject({ unitPrice: 2400, total: 2400 });
     expect(summary.groups[3]!.lines[0]).toMatchObject({ unitPrice: 38280, total: 153120 });
+    // Said as the add-ons section says it (a month), times the months of the period.
+    expect(summary.groups.map((g) => g.lines.map(basis))).toEqual([
+      ["15 seats × €275.00 a year"],
+      ["€2.00 a month × 12 months"],
+      [],
+      ["4 × €31.90 a month × 12 months"],
+    ]);
   });
 
   it("shows calling packages, prepaid minutes and usage charged from credit under Calls and SMS", () => {
     const summary = buildSummary(
       input({
         packages: [{ name: "Europe", quantity: 20, monthlyPrice: 900 }],
-        bundles: [{ name: "1,000 international minutes", price: 4900 }],
+        bundles: [
+          { name: "1,000 international minutes", price: 4900, purchasedAt: at("2026-11-03T10:00:00Z"), minutesIncluded: 1000, minutesLeft: 1000 },
+          { name: "500 minutes", price: 2900, purchasedAt: at("2026-10-12T10:00:00Z"), minutesIncluded: 500, minutesLeft: 88 },
+        ],
         usage: [
-          { category: "outside_packages", records: 659, amount: 36607 },
-          { category: "sms", records: 1, amount: 23 },
+          { category: "outside_packages", records: 659, seconds: 322_441, fragments: 0, amount: 36607 },
+          { category: "sms", records: 1, seconds: 0, fragments: 3, amount: 23 },
           { category: "premium", records: 0, amount: 0 },
         ],
       }),
     );
     const calls = summary.groups.find((g) => g.key === "calls")!;
-    expect(calls.lines.map((l) => [l.item, l.quantityLabel ?? l.quantity, l.unitPrice, l.total])).toEqual([
-      ["Europe calling package", 20, 900, 18000],
-      ["Prepaid minutes: 1,000 international minutes", 1, 4900, 4900],
-      ["Calls outside your packages", "659 calls", null, 36607],
-      ["SMS", "1 message", null, 23],
+    expect(calls.lines.map((l) => [l.item, basis(l), l.total])).toEqual([
+      ["Europe calling package", "20 users × €9.00 a month", 18000],
+      // Bought this period: charged; bought before it: already paid, with what is left.
+      ["Prepaid minutes: 1,000 international minutes", "1,000 min, bought 2026-11-03", 4900],
+      ["Prepaid minutes: 500 minutes", "Paid 2026-10-12, 88 of 500 min left", 0],
+      // Billed by the minute and by the SMS fragment, as rated (not by the call or message).
+      ["Calls outside your packages", "5,375 min, charged from credit", 36607],
+      ["SMS", "3 SMS fragments, charged from credit", 23],
     ]);
     expect(summary.paidFromCredit).toBe(36630);
+    expect(calls.subtotal).toBe(18000 + 4900 + 36607 + 23);
+  });
+
+  it.each([
+    ["outside_packages", 60, 0, { quantity: 1, unit: "min" }],
+    ["premium", 61, 0, { quantity: 2, unit: "min" }],
+    ["forwarded", 0, 0, { quantity: 0, unit: "min" }],
+    ["toll_free_inbound", 7_200, 0, { quantity: 120, unit: "min" }],
+    ["sms", 0, 254, { quantity: 254, unit: "SMS fragments" }],
+  ] as const)("bills %s by the unit it is rated in", (category, seconds, fragments, expected) => {
+    expect(usageQuantity(category, seconds, fragments)).toEqual(expected);
   });
 
   it("handles zero quantities and an account with nothing", () => {

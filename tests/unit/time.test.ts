@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { addDays, daysBetween, zonedDateString, zonedMidnight, zonedMonthStart, zoneOffsetMs } from "@/lib/time";
+import { addDays, daysBetween, zoneAbbreviation, zonedDateString, zonedMidnight, zonedMonthStart, zoneOffsetMs } from "@/lib/time";
 
 describe("time zones", () => {
   it("finds local midnight in winter and summer", () => {
@@ -28,5 +28,29 @@ describe("time zones", () => {
     expect(addDays("2026-02-27", 2)).toBe("2026-03-01");
     expect(addDays("2026-01-01", -1)).toBe("2025-12-31");
     expect(daysBetween("2026-03-01", "2026-04-01")).toBe(31);
+  });
+
+  const winter = new Date("2026-01-15T12:00:00Z");
+  const summer = new Date("2026-07-15T12:00:00Z");
+  it.each([
+    ["America/New_York", winter, "EST"],
+    ["America/New_York", summer, "EDT"],
+    ["America/Los_Angeles", winter, "PST"],
+    ["America/Chicago", summer, "CDT"],
+    ["Europe/Berlin", winter, "CET"],
+    ["Europe/Berlin", summer, "CEST"],
+    ["Europe/Paris", winter, "CET"],
+    ["Europe/London", winter, "GMT"],
+    ["Europe/London", summer, "BST"],
+    ["Europe/Helsinki", winter, "EET"],
+    ["Australia/Sydney", winter, "AEDT"],
+    ["Asia/Kolkata", winter, "IST"],
+    ["Asia/Tokyo", winter, "JST"],
+    ["UTC", winter, "UTC"],
+    // No English abbreviation: the offset.
+    ["America/Sao_Paulo", winter, "GMT-3"],
+    ["America/Argentina/Buenos_Aires", summer, "GMT-3"],
+  ])("names the zone %s at %o as %s", (zone, instant, name) => {
+    expect(zoneAbbreviation(instant, zone)).toBe(name);
   });
 });

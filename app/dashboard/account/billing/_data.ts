@@ -26,7 +26,7 @@ export const loadTrend = cache(async (accountId: string, days: number) =>
 
 export const loadRunway = cache(async (accountId: string) => {
   const [account, credit] = await Promise.all([loadAccount(accountId), loadCredit(accountId)]);
-  return getRunway(await getDb(), account, credit.balance);
+  return getRunway(await getDb(), account, credit.balance, new Date(), credit.autoTopUp);
 });
 
 export const loadIncludedPackages = cache(async (accountId: string) =>

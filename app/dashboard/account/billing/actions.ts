@@ -18,6 +18,7 @@ import { getQueue } from "@/lib/jobs/app-queue";
 import { formatMoney } from "@/lib/money";
 import { getGateway, getSandboxGateway } from "@/lib/payments";
 import { saveSandboxPaymentMethod as saveSandboxMethod } from "@/lib/payments/sandbox-payment-methods";
+import { setSavedNotice } from "./_notice";
 
 const BILLING = "/dashboard/account/billing";
 
@@ -83,18 +84,15 @@ export const saveAutoTopUp = protectedAction(
       amount: input.amount,
       monthlyCap: input.monthlyCap,
     });
-    if (result.ok) revalidatePath(BILLING);
-    return fromResult(
-      result,
-      (saved) => ({
-        ok: true,
-        message: saved.enabled
-          ? `Auto top-up is on.${saved.triggered ? ` Your balance is below the threshold, so ${formatMoney(saved.amount, saved.currency)} is being added now.` : ""}`
-          : "Auto top-up is off.",
-        href: BILLING,
-      }),
-      formValues(input),
-    );
+    if (!result.ok) return fromResult(result, () => ({ ok: true, message: "" }), formValues(input));
+    const saved = result.value;
+    const money = (minor: number) => formatMoney(minor, saved.currency);
+    const message = saved.enabled
+      ? `Auto top-up saved: ${money(saved.amount)} when credit falls below ${money(saved.threshold)}, ${saved.monthlyCap === null ? "no monthly cap" : `up to ${money(saved.monthlyCap)} a month`}.${saved.triggered ? ` Your balance is below the threshold, so ${money(saved.amount)} is being added now.` : ""}`
+      : "Auto top-up saved: off. Nothing is charged automatically.";
+    await setSavedNotice(message);
+    revalidatePath(BILLING);
+    return { ok: true, message, href: BILLING };
   },
 );
 
@@ -130,13 +128,19 @@ export const saveSandboxPaymentMethod = protectedAction(
         ? { type: "card" as const, cardNumber: input.cardNumber, expMonth: input.expiry.month, expYear: input.expiry.year }
         : input;
     const result = await saveSandboxMethod(db, gateway, { accountId: user.accountId, userId: user.id, method });
-    if (result.ok) revalidatePath(BILLING);
-    const answer = fromResult(result, () => ({ ok: true, message: "Payment method saved.", href: BILLING }));
-    // Only cards are refused, declined ones too: the form shows the card as it was typed.
-    return !answer.ok && input.type === "card"
-      ? { ...answer, values: { type: "card", cardNumber: input.cardNumber, expiry: input.expiry.text } }
-      : answer;
+    if (!result.ok) {
+      // Refused cards (declined ones too) keep what was typed; the card number stays in the browser's form.
+      const typed: Record<string, string> =
+        input.type === "card" ? { type: "card", expiry: input.expiry.text } : { type: "paypal", paypalEmail: input.paypalEmail };
+      const answer = fromResult(result, () => ({ ok: true, message: "" }));
+      return answer.ok ? answer : { ...answer, values: typed };
+    }
+    const message = `Payment method saved: ${result.value.saved}.`;
+    await setSavedNotice(message);
+    revalidatePath(BILLING);
+    return { ok: true, message, href: BILLING };
   },
+  { private: ["cardNumber"] },
 );
 
 export const completeSandboxAuthentication = protectedAction(
@@ -162,9 +166,11 @@ export const completeSandboxAuthentication = protectedAction(
 );
 
 export const updateCompanyDetails = protectedAction("billing.manage", companyDetailsSchema, async (input, user) => {
-  await saveCompanyDetails(await getDb(), user.accountId, user.id, input);
+  const { changes } = await saveCompanyDetails(await getDb(), user.accountId, user.id, input);
+  const message = `Company details saved${changes ? `: ${changes}` : ""}. They apply to future invoices.`;
+  await setSavedNotice(message);
   revalidatePath(BILLING);
-  return { ok: true, message: "Company details saved. They apply to future invoices.", href: BILLING };
+  return { ok: true, message, href: BILLING };
 });
 
 const seatsField = z.coerce
@@ -222,15 +228,16 @@ export const confirmSeatChange = protectedAction(
       idempotencyKey: input.idempotencyKey,
       at: input.pricedAt,
     });
-    if (result.ok) revalidatePath(BILLING);
-    return fromResult(result, (change): ActionResult => {
-      if (change.status === "unconfirmed") {
-        return { ok: true, outcome: "unknown", status: "pending", message: SEATS_UNCONFIRMED };
-      }
-      // The same request again after its answer was lost finds the change already made.
-      const message = change.from === change.to ? `You have ${change.to} seats.` : `Seats changed from ${change.from} to ${change.to}.`;
-      return { ok: true, outcome: "known", message, href: BILLING };
-    });
+    if (!result.ok) return fromResult(result, () => ({ ok: true, message: "" }));
+    revalidatePath(BILLING);
+    const change = result.value;
+    if (change.status === "unconfirmed") {
+      return { ok: true, outcome: "unknown", status: "pending", message: SEATS_UNCONFIRMED };
+    }
+    // The same request again after its answer was lost finds the change already made.
+    const message = change.from === change.to ? `You have ${change.to} seats.` : `Seats changed from ${change.from} to ${change.to}.`;
+    await setSavedNotice(message);
+    return { ok: true, outcome: "known", message, href: BILLING };
   },
 );
 

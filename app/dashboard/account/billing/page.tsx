@@ -2,6 +2,8 @@ import type { Metadata } from "next";
 import Link from "next/link";
 import { Suspense } from "react";
 import { requirePageAccess } from "@/lib/auth/access";
+import { NOTICE_COOKIE, NOTICE_PATH, readSavedNotice } from "./_notice";
+import { SavedNotice } from "./_components/saved-notice";
 import { SectionSkeleton } from "./_components/section";
 import { ActivitySection } from "./_sections/activity";
 import { AddonsSection } from "./_sections/addons";
@@ -22,6 +24,7 @@ export default async function BillingPage({ searchParams }: { searchParams: Sear
   const user = await requirePageAccess("billing.view", "/dashboard/account/billing");
   const accountId = user.accountId;
   const trend = trendDays((await searchParams).trend);
+  const notice = await readSavedNotice();
   return (
     <main className="mx-auto max-w-7xl px-4 py-6 sm:py-8">
       <p className="text-sm text-slate-500">
@@ -32,37 +35,30 @@ export default async function BillingPage({ searchParams }: { searchParams: Sear
         Your subscription, usage and charges for {user.accountName}, and your payment settings.{" "}
         <Link href="/dashboard/account/billing/invoices" className="text-indigo-700 underline">Invoices and credit notes</Link>
       </p>
+      {notice ? <SavedNotice text={notice} cookie={NOTICE_COOKIE} path={NOTICE_PATH} /> : null}
       <div className="mt-5 min-h-16">
         <Suspense fallback={null}>
           <GlanceSection accountId={accountId} />
         </Suspense>
       </div>
+      {/*
+        One boundary per column: each column streams in as soon as its slowest section is
+        ready, behind a placeholder of its first section.
+      */}
       <div className="mt-6 grid grid-cols-1 gap-6 lg:grid-cols-[minmax(0,3fr)_minmax(0,2fr)]">
         <div className="space-y-6" data-column="details">
           <Suspense fallback={<SectionSkeleton title="Subscription and seats" />}>
             <SubscriptionSection accountId={accountId} />
-          </Suspense>
-          <Suspense fallback={<SectionSkeleton title="Credit and auto top-up" />}>
             <CreditSection accountId={accountId} trendDays={trend} />
-          </Suspense>
-          <Suspense fallback={<SectionSkeleton title="Usage and overages" />}>
             <UsageSection accountId={accountId} />
-          </Suspense>
-          <Suspense fallback={<SectionSkeleton title="Add-ons and additional services" />}>
             <AddonsSection accountId={accountId} />
-          </Suspense>
-          <Suspense fallback={<SectionSkeleton title="Company billing details" />}>
             <CompanySection accountId={accountId} />
           </Suspense>
         </div>
         <div className="space-y-6" data-column="summary">
           <Suspense fallback={<SectionSkeleton title="Current plan and services summary" />}>
             <SummarySection accountId={accountId} />
-          </Suspense>
-          <Suspense fallback={<SectionSkeleton title="Payment method" />}>
             <PaymentSection accountId={accountId} />
-          </Suspense>
-          <Suspense fallback={<SectionSkeleton title="Recent billing changes" />}>
             <ActivitySection accountId={accountId} />
           </Suspense>
         </div>

@@ -34,7 +34,7 @@ export function AddCreditForm({
           {presets.map((preset) => (
             <label
               key={preset.value}
-              className={`cursor-pointer rounded-md px-3 py-1.5 text-sm ring-1 ${choice === String(preset.value) ? "bg-indigo-600 text-white ring-indigo-600" : "ring-slate-300"}`}
+              className={`inline-flex min-h-11 cursor-pointer items-center rounded-md px-4 text-sm ring-1 ${choice === String(preset.value) ? "bg-indigo-600 text-white ring-indigo-600" : "ring-slate-300"}`}
             >
               <input
                 type="radio"
@@ -48,7 +48,7 @@ export function AddCreditForm({
             </label>
           ))}
           <label
-            className={`cursor-pointer rounded-md px-3 py-1.5 text-sm ring-1 ${choice === "custom" ? "bg-indigo-600 text-white ring-indigo-600" : "ring-slate-300"}`}
+            className={`inline-flex min-h-11 cursor-pointer items-center rounded-md px-4 text-sm ring-1 ${choice === "custom" ? "bg-indigo-600 text-white ring-indigo-600" : "ring-slate-300"}`}
           >
             <input
               type="radio"

@@ -1,9 +1,11 @@
 "use client";
 
-import { useActionState } from "react";
+import { useActionState, useState } from "react";
 import type { ActionResult } from "@/lib/auth/action";
+import { REGION_LABELS } from "@/lib/company/address";
+import { taxIdLabel } from "@/lib/company/tax-id";
 import { updateCompanyDetails } from "../actions";
-import { describedBy, FieldError, ResultMessage, SubmitButton } from "./form-parts";
+import { describedBy, FIELD, FieldError, ResultMessage, SubmitButton } from "./form-parts";
 
 export interface CompanyDetailsValues {
   companyName: string;
@@ -11,18 +13,12 @@ export interface CompanyDetailsValues {
   invoiceEmail: string;
   street: string;
   city: string;
+  region: string;
   postalCode: string;
   country: string;
 }
 
-const FIELDS: { name: Exclude<keyof CompanyDetailsValues, "country">; label: string; type?: string; autoComplete: string }[] = [
-  { name: "companyName", label: "Company name", autoComplete: "organization" },
-  { name: "vatNumber", label: "VAT number (optional)", autoComplete: "off" },
-  { name: "invoiceEmail", label: "Invoice email", type: "email", autoComplete: "email" },
-  { name: "street", label: "Street and number", autoComplete: "street-address" },
-  { name: "city", label: "City", autoComplete: "address-level2" },
-  { name: "postalCode", label: "Postal code", autoComplete: "postal-code" },
-];
+type TextField = Exclude<keyof CompanyDetailsValues, "country">;
 
 export function CompanyDetailsForm({
   initial,
@@ -33,27 +29,43 @@ export function CompanyDetailsForm({
 }) {
   const [result, action] = useActionState<ActionResult | null, FormData>(updateCompanyDetails, null);
   // What the admin typed stays in the form when something is wrong.
-  const value = (name: keyof CompanyDetailsValues) =>
-    result && !result.ok && result.values ? (result.values[name] ?? "") : initial[name];
+  const values = result && !result.ok && result.values ? { ...initial, ...result.values } : initial;
   return (
+    // A new form per answer: its fields start from what was sent.
     <form action={action} className="space-y-4" key={JSON.stringify(result)} noValidate>
-      {FIELDS.map((field) => (
-        <div key={field.name}>
-          <label htmlFor={field.name} className="block text-sm font-medium text-slate-900">
-            {field.label}
-          </label>
-          <input
-            id={field.name}
-            name={field.name}
-            type={field.type ?? "text"}
-            autoComplete={field.autoComplete}
-            defaultValue={value(field.name)}
-            className="mt-1 w-full rounded-md border border-slate-300 px-3 py-1.5"
-            {...describedBy(result, field.name)}
-          />
-          <FieldError result={result} name={field.name} />
-        </div>
-      ))}
+      <Fields values={values} countries={countries} result={result} />
+      <p className="text-xs text-slate-500">Changes apply to future invoices only.</p>
+      <SubmitButton pendingLabel="Saving…">Save company details</SubmitButton>
+      <ResultMessage result={result} follow />
+    </form>
+  );
+}
+
+function Fields({ values, countries, result }: { values: CompanyDetailsValues; countries: { code: string; name: string }[]; result: ActionResult | null }) {
+  // The country names the tax number and decides whether the address has a state.
+  const [country, setCountry] = useState(values.country);
+  const regionLabel = REGION_LABELS[country];
+  const input = (name: TextField, label: string, options: { type?: string; autoComplete: string; optional?: boolean; width?: string }) => (
+    <div>
+      <label htmlFor={name} className="block text-sm font-medium text-slate-900">
+        {label}
+        {options.optional ? <span className="ml-2 text-xs font-normal text-slate-500">Optional</span> : null}
+      </label>
+      <input
+        id={name}
+        name={name}
+        type={options.type ?? "text"}
+        autoComplete={options.autoComplete}
+        defaultValue={values[name]}
+        className={`${FIELD} ${options.width ?? "w-full"}`}
+        {...describedBy(result, name)}
+      />
+      <FieldError result={result} name={name} />
+    </div>
+  );
+  return (
+    <>
+      {input("companyName", "Company name", { autoComplete: "organization" })}
       <div>
         <label htmlFor="country" className="block text-sm font-medium text-slate-900">
           Country
@@ -61,8 +73,10 @@ export function CompanyDetailsForm({
         <select
           id="country"
           name="country"
-          defaultValue={value("country")}
-          className="mt-1 w-full rounded-md border border-slate-300 px-3 py-1.5"
+          autoComplete="country"
+          defaultValue={values.country}
+          onChange={(event) => setCountry(event.target.value)}
+          className={`${FIELD} w-full`}
           {...describedBy(result, "country")}
         >
           {countries.map((c) => (
@@ -73,9 +87,12 @@ export function CompanyDetailsForm({
         </select>
         <FieldError result={result} name="country" />
       </div>
-      <p className="text-xs text-slate-500">Changes apply to future invoices only.</p>
-      <SubmitButton pendingLabel="Saving…">Save company details</SubmitButton>
-      <ResultMessage result={result} follow />
-    </form>
+      {input("vatNumber", taxIdLabel(country), { autoComplete: "off", optional: true })}
+      {input("invoiceEmail", "Invoice email", { type: "email", autoComplete: "email" })}
+      {input("street", "Street and number", { autoComplete: "street-address" })}
+      {input("city", "City", { autoComplete: "address-level2" })}
+      {regionLabel ? input("region", regionLabel, { autoComplete: "address-level1", width: "w-28" }) : null}
+      {input("postalCode", country === "US" ? "ZIP code" : "Postal code", { autoComplete: "postal-code", width: "w-40" })}
+    </>
   );
 }

@@ -28,14 +28,24 @@ export function FieldError({ result, name }: { result: ActionResult | null; name
   );
 }
 
-/** Props that tie an input to its error message for screen readers. */
-export function describedBy(result: ActionResult | null, name: string) {
+/** A text input or select; red when its value was refused (aria-invalid). */
+export const FIELD =
+  "mt-1 rounded-md border border-slate-300 px-3 py-1.5 aria-[invalid=true]:border-red-600 aria-[invalid=true]:ring-1 aria-[invalid=true]:ring-red-600";
+
+/**
+ * Props that mark an input refused and tie it to its error message (and its hint, when it
+ * has one, with the id `${name}-hint`) for screen readers.
+ */
+export function describedBy(result: ActionResult | null, name: string, { hint = false } = {}) {
   const invalid = !!(result && !result.ok && result.fieldErrors?.[name]);
-  return { "aria-invalid": invalid || undefined, "aria-describedby": invalid ? `${name}-error` : undefined };
+  const ids = [hint ? `${name}-hint` : null, invalid ? `${name}-error` : null].filter(Boolean);
+  return { "aria-invalid": invalid || undefined, "aria-describedby": ids.length ? ids.join(" ") : undefined };
 }
 
-export function SubmitButton({ children, pendingLabel }: { children: React.ReactNode; pendingLabel: string }) {
-  const { pending } = useFormStatus();
+/** The submit button; `pending` for a form that sends itself (no form action to watch). */
+export function SubmitButton({ children, pendingLabel, pending: sending }: { children: React.ReactNode; pendingLabel: string; pending?: boolean }) {
+  const status = useFormStatus();
+  const pending = sending ?? status.pending;
   return (
     <button
       type="submit"

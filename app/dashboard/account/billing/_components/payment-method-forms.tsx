@@ -1,37 +1,54 @@
 "use client";
 
-import { useActionState, useEffect, useRef, useState } from "react";
+import { startTransition, useActionState, useEffect, useRef, useState } from "react";
 import type { ActionResult } from "@/lib/auth/action";
 import { saveSandboxPaymentMethod } from "../actions";
-import { describedBy, FieldError, ResultMessage, SubmitButton } from "./form-parts";
+import { describedBy, FIELD, FieldError, ResultMessage, SubmitButton } from "./form-parts";
 
-/** The sandbox's card or PayPal form (no card data leaves this server; no money moves). */
+/**
+ * The sandbox's card or PayPal form (no card data leaves this server; no money moves). Its
+ * fields are held here, not reset after an answer, so a refused card stays as it was typed:
+ * the card number is never sent back by the server.
+ */
 export function SandboxPaymentMethodForm() {
-  const [result, action] = useActionState<ActionResult | null, FormData>(saveSandboxPaymentMethod, null);
-  const [type, setType] = useState(result && !result.ok ? (result.values?.type ?? "card") : "card");
-  // A refused card stays in its fields, with the reason beside them.
-  const typed = (name: string) => (result && !result.ok ? (result.values?.[name] ?? "") : "");
-  const input = "mt-1 w-full rounded-md border border-slate-300 px-3 py-1.5";
+  const [result, action, pending] = useActionState<ActionResult | null, FormData>(saveSandboxPaymentMethod, null);
+  const [fields, setFields] = useState({ type: "card", cardNumber: "", expiry: "", paypalEmail: "" });
+  const set = (name: keyof typeof fields) => (event: React.ChangeEvent<HTMLInputElement>) => setFields({ ...fields, [name]: event.target.value });
+  const submit = (event: React.FormEvent<HTMLFormElement>) => {
+    // Sent without a form action, so React does not reset the fields after the answer.
+    event.preventDefault();
+    const data = new FormData(event.currentTarget);
+    startTransition(() => action(data));
+  };
   return (
-    <form action={action} className="space-y-4" key={JSON.stringify(result)}>
+    <form onSubmit={submit} className="space-y-4" noValidate>
       <fieldset className="flex gap-4 text-sm">
         <legend className="mb-2 text-sm font-medium text-slate-900">Pay with</legend>
         {(["card", "paypal"] as const).map((option) => (
-          <label key={option} className="flex items-center gap-2">
-            <input type="radio" name="type" value={option} checked={type === option} onChange={() => setType(option)} />
+          <label key={option} className="flex min-h-11 items-center gap-2">
+            <input type="radio" name="type" value={option} checked={fields.type === option} onChange={set("type")} />
             {option === "card" ? "Card" : "PayPal"}
           </label>
         ))}
       </fieldset>
-      {type === "card" ? (
+      {fields.type === "card" ? (
         <>
           <div>
             <label htmlFor="cardNumber" className="block text-sm font-medium text-slate-900">
               Card number
             </label>
-            <input id="cardNumber" name="cardNumber" inputMode="numeric" autoComplete="off" defaultValue={typed("cardNumber")} className={input} {...describedBy(result, "cardNumber")} />
+            <input
+              id="cardNumber"
+              name="cardNumber"
+              inputMode="numeric"
+              autoComplete="off"
+              value={fields.cardNumber}
+              onChange={set("cardNumber")}
+              className={`${FIELD} w-full`}
+              {...describedBy(result, "cardNumber", { hint: true })}
+            />
             <FieldError result={result} name="cardNumber" />
-            <p className="mt-1 text-xs text-slate-500">
+            <p id="cardNumber-hint" className="mt-1 text-xs text-slate-500">
               Sandbox: 4242 4242 4242 4242 pays; 4000 0000 0000 0002 is declined (and not saved); 4000 0000 0000
               9995 is saved but has insufficient funds; 4000 0027 6000 3184 asks for authentication.
             </p>
@@ -40,7 +57,16 @@ export function SandboxPaymentMethodForm() {
             <label htmlFor="expiry" className="block text-sm font-medium text-slate-900">
               Expiry (MM/YY)
             </label>
-            <input id="expiry" name="expiry" placeholder="12/30" autoComplete="off" defaultValue={typed("expiry")} className="mt-1 w-28 rounded-md border border-slate-300 px-3 py-1.5" {...describedBy(result, "expiry")} />
+            <input
+              id="expiry"
+              name="expiry"
+              placeholder="12/30"
+              autoComplete="off"
+              value={fields.expiry}
+              onChange={set("expiry")}
+              className={`${FIELD} w-28`}
+              {...describedBy(result, "expiry")}
+            />
             <FieldError result={result} name="expiry" />
           </div>
         </>
@@ -49,11 +75,22 @@ export function SandboxPaymentMethodForm() {
           <label htmlFor="paypalEmail" className="block text-sm font-medium text-slate-900">
             PayPal email
           </label>
-          <input id="paypalEmail" name="paypalEmail" type="email" defaultValue={typed("paypalEmail")} className={input} {...describedBy(result, "paypalEmail")} />
+          <input
+            id="paypalEmail"
+            name="paypalEmail"
+            type="email"
+            autoComplete="email"
+            value={fields.paypalEmail}
+            onChange={set("paypalEmail")}
+            className={`${FIELD} w-full`}
+            {...describedBy(result, "paypalEmail")}
+          />
           <FieldError result={result} name="paypalEmail" />
         </div>
       )}
-      <SubmitButton pendingLabel="Saving…">Save payment method</SubmitButton>
+      <SubmitButton pendingLabel="Saving…" pending={pending}>
+        Save payment method
+      </SubmitButton>
       <ResultMessage result={result} follow />
     </form>
   );

@@ -3,7 +3,8 @@
 import { useActionState, useState } from "react";
 import type { ActionResult } from "@/lib/auth/action";
 import { confirmSeatChange, previewSeatChange } from "../actions";
-import { describedBy, FieldError, ResultMessage, SubmitButton, useIdempotencyKey } from "./form-parts";
+import Link from "next/link";
+import { describedBy, FIELD, FieldError, ResultMessage, SubmitButton, useIdempotencyKey } from "./form-parts";
 
 /**
  * Choose a number of seats, see what it costs (now and from the renewal), then confirm.
@@ -17,6 +18,8 @@ export function SeatsForm({ current, used, max }: { current: number; used: numbe
   const [previewed, setPreviewed] = useState<string | null>(null);
   const key = useIdempotencyKey(confirmed);
   const previewIsCurrent = preview?.ok && previewed === quantity;
+  // Refused below the seats in use: the users page is where seats are freed.
+  const belowSeatsInUse = !!(preview && !preview.ok && preview.fieldErrors?.quantity && Number(previewed) < used);
   return (
     <div className="space-y-5">
       <form
@@ -35,10 +38,17 @@ export function SeatsForm({ current, used, max }: { current: number; used: numbe
           inputMode="numeric"
           value={quantity}
           onChange={(e) => setQuantity(e.target.value)}
-          className="w-32 rounded-md border border-slate-300 px-3 py-1.5"
+          className={`${FIELD} w-32`}
           {...describedBy(preview, "quantity")}
         />
         <FieldError result={preview} name="quantity" />
+        {belowSeatsInUse ? (
+          <p className="text-sm">
+            <Link href="/dashboard/account/users" className="font-medium text-indigo-700 underline">
+              Manage users
+            </Link>
+          </p>
+        ) : null}
         <div>
           <SubmitButton pendingLabel="Checking the price…">Preview change</SubmitButton>
         </div>

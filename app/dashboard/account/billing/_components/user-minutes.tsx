@@ -18,11 +18,14 @@ export function UserMinutesList({
       {users.map((u) => {
         const used = format.number(u.minutes);
         return (
-          <li key={u.userId} className="grid grid-cols-[minmax(0,10rem)_1fr_auto] items-center gap-3">
+          // On a phone the bar takes the full width under the name and the figures.
+          <li key={u.userId} className="grid grid-cols-[1fr_auto] items-center gap-x-3 gap-y-1 sm:grid-cols-[minmax(0,10rem)_1fr_auto]">
             <span className="truncate">{u.name}</span>
-            <UsageBar used={u.minutes} total={pkg.minutesPerUser} label={`${u.name}: ${used} of ${limit} minutes`} />
-            <span className="tabular-nums text-slate-600">
+            <span className="tabular-nums text-slate-600 sm:order-last">
               {used} / {limit}
+            </span>
+            <span className="col-span-2 sm:col-span-1">
+              <UsageBar used={u.minutes} total={pkg.minutesPerUser} label={`${u.name}: ${used} of ${limit} minutes`} />
             </span>
           </li>
         );

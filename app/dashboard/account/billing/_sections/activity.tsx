@@ -18,7 +18,7 @@ export async function ActivitySection({ accountId }: { accountId: string }) {
             <li key={e.id}>
               <p className="text-slate-900">{e.what}</p>
               <p className="text-xs text-slate-500">
-                {e.who}, {f.dateTime(e.at)}
+                {e.who}, {e.since ? `${f.date(e.since)} to ${f.dateTime(e.at)}` : f.dateTime(e.at)}
               </p>
             </li>
           ))}

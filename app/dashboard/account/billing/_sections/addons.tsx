@@ -1,10 +1,16 @@
 import { accountFormat } from "@/lib/format";
 import { Section } from "../_components/section";
-import { loadAccount, loadAddons } from "../_data";
+import { loadAccount, loadAddons, loadSubscription } from "../_data";
 
 export async function AddonsSection({ accountId }: { accountId: string }) {
-  const [account, addons] = await Promise.all([loadAccount(accountId), loadAddons(accountId)]);
+  const [account, addons, subscription] = await Promise.all([
+    loadAccount(accountId),
+    loadAddons(accountId),
+    loadSubscription(accountId),
+  ]);
   const f = accountFormat(account);
+  // On a yearly plan the summary charges twelve months at once: say so here too.
+  const yearly = subscription?.interval === "year";
   return (
     <Section id="addons" title="Add-ons and additional services">
       {addons.length === 0 ? (
@@ -20,10 +26,11 @@ export async function AddonsSection({ accountId }: { accountId: string }) {
                 <p className="font-medium text-slate-900">{addon.name}</p>
                 <p className="text-slate-500">{addon.description}</p>
               </div>
-              <p className="text-right tabular-nums">
-                {addon.quantity} × {f.money(addon.monthlyPrice)} per {addon.unitLabel}
+              <p className="tabular-nums sm:text-right">
+                {addon.quantity} × {f.money(addon.monthlyPrice)} per {addon.unitLabel} a month
                 <br />
                 <span className="font-medium text-slate-900">{f.money(addon.monthlyTotal)}</span> a month
+                {yearly ? <span className="note">billed yearly: {f.money(addon.monthlyTotal * 12)} a year</span> : null}
               </p>
             </li>
           ))}

@@ -1,4 +1,7 @@
+import { addressLines } from "@/lib/company/address";
 import { reverseChargeApplies } from "@/lib/company/details";
+import { taxIdLabel } from "@/lib/company/tax-id";
+import { formatTaxId } from "@/lib/company/vat-number";
 import { countryName } from "@/lib/format";
 import { EditButton, Section } from "../_components/section";
 import { loadBillingDetails } from "../_data";
@@ -16,8 +19,8 @@ export async function CompanySection({ accountId }: { accountId: string }) {
             <dd className="font-medium text-slate-900">{details.companyName}</dd>
           </div>
           <div>
-            <dt className="text-slate-500">VAT number</dt>
-            <dd>{details.vatNumber ?? "None"}</dd>
+            <dt className="text-slate-500">{taxIdLabel(details.country)}</dt>
+            <dd>{details.vatNumber ? formatTaxId(details.vatNumber, details.country) : "None"}</dd>
           </div>
           <div>
             <dt className="text-slate-500">Invoice email</dt>
@@ -25,13 +28,7 @@ export async function CompanySection({ accountId }: { accountId: string }) {
           </div>
           <div>
             <dt className="text-slate-500">Address</dt>
-            <dd>
-              {details.street}
-              <br />
-              {details.postalCode} {details.city}
-              <br />
-              {countryName(details.country)}
-            </dd>
+            <dd className="whitespace-pre-line">{addressLines(details).join("\n")}</dd>
           </div>
         </dl>
       )}

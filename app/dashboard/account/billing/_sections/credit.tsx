@@ -1,10 +1,12 @@
 import Link from "next/link";
-import type { CreditOverview } from "@/lib/credit/queries";
+import type { CreditOverview, Runway } from "@/lib/credit/queries";
+import { getEnv } from "@/lib/env";
 import { accountFormat, type AccountFormat } from "@/lib/format";
 import { BalanceChart } from "../_components/balance-chart";
 import { EditButton, Section } from "../_components/section";
 import { loadAccount, loadCredit, loadPaymentMethod, loadRunway, loadTrend } from "../_data";
 import { AddCreditForm } from "../_components/add-credit-form";
+import { Reveal } from "../_components/reveal";
 import { ExportForm } from "../_components/export-form";
 import { addDays, zonedDateString } from "@/lib/time";
 import { movementType } from "@/db/schema";
@@ -29,6 +31,25 @@ export const TREND_DAYS = [30, 90] as const;
 export function trendDays(value: string | string[] | undefined): number {
   const days = Number(Array.isArray(value) ? value[0] : value);
   return (TREND_DAYS as readonly number[]).includes(days) ? days : TREND_DAYS[0];
+}
+
+/** The runway in words: when credit runs out at the last 30 days' spend, auto top-up included. */
+function runwayText({ outlook, burn30Days }: Runway, credit: CreditOverview, f: AccountFormat): string {
+  const spend = `the last 30 days' spend (${f.money(burn30Days)})`;
+  switch (outlook.kind) {
+    case "no_spend":
+      return "No usage charged from credit in the last 30 days.";
+    case "out":
+      return burn30Days > 0 ? `Spent ${f.money(burn30Days)} in the last 30 days.` : "No usage charged from credit in the last 30 days.";
+    case "refills":
+      return `Auto top-up refills it below ${f.money(credit.autoTopUp?.threshold ?? 0)}, so it does not run out at ${spend}.`;
+    case "resumes":
+      return `Auto top-up resumes on ${f.day(outlook.resumesOn)}, before credit would run out at ${spend}.`;
+    case "cap_reached":
+      return `Auto top-up refills it until its monthly cap is reached around ${f.day(outlook.capReachedOn)}; credit then runs out around ${f.day(outlook.runsOutOn)} at ${spend}.`;
+    case "runs_out":
+      return `Runs out around ${f.day(outlook.runsOutOn)} at ${spend}.`;
+  }
 }
 
 function Banner({ credit, format }: { credit: CreditOverview; format: AccountFormat }) {
@@ -126,9 +147,9 @@ function AutoTopUpStatus({ credit, format }: { credit: CreditOverview; format: A
             : "none yet"}
         </li>
         {credit.lastFailure ? (
-          <li className="text-red-800">
-            Last failure: {format.money(credit.lastFailure.amount)} on {format.dateTime(credit.lastFailure.at)}:{" "}
-            {credit.lastFailure.reason}
+          <li className={credit.lastFailure.settled ? undefined : "text-red-800"} data-testid="last-failure">
+            {credit.lastFailure.settled ? "Earlier failure, a later top-up succeeded" : "Last failure"}:{" "}
+            {format.money(credit.lastFailure.amount)} on {format.dateTime(credit.lastFailure.at)}: {credit.lastFailure.reason}
           </li>
         ) : null}
         {settings && settings.consecutiveFailures > 0 ? (
@@ -152,32 +173,25 @@ export async function CreditSection({ accountId, trendDays }: { accountId: strin
   return (
     <Section id="credit" title="Credit and auto top-up" action={<EditButton label="Edit auto top-up settings" href="/dashboard/account/billing/auto-top-up" />}>
       <div className="space-y-5">
-        <div className="flex flex-wrap items-end justify-between gap-3">
-          <div>
-            <p className="text-slate-500">Balance</p>
-            <p
-              data-testid="balance"
-              className={`text-3xl font-semibold tabular-nums ${credit.balance <= 0 ? "text-red-700" : "text-slate-900"}`}
-            >
-              {f.money(credit.balance)}
-            </p>
-            <p data-testid="runway" className="mt-1 text-slate-600">
-              {runway.daysLeft === null
-                ? "No usage charged in the last 30 days."
-                : runway.daysLeft === 0
-                  ? `Spent ${f.money(runway.burn30Days)} in the last 30 days.`
-                  : `About ${f.number(runway.daysLeft)} ${runway.daysLeft === 1 ? "day" : "days"} left at the last 30 days' spend (${f.money(runway.burn30Days)}).`}
-            </p>
-          </div>
+        <div>
+          <p className="text-slate-500">Balance</p>
+          <p
+            data-testid="balance"
+            className={`text-3xl font-semibold tabular-nums ${credit.balance <= 0 ? "text-red-700" : "text-slate-900"}`}
+          >
+            {f.money(credit.balance)}
+          </p>
+          <p data-testid="runway" className="mt-1 text-slate-600">
+            {runwayText(runway, credit, f)}
+          </p>
         </div>
-        <details className="rounded-lg p-3 ring-1 ring-slate-200" data-testid="add-credit">
-          <summary className="cursor-pointer font-medium text-slate-900">Add credit</summary>
-          <div className="mt-3">
+        <div data-testid="add-credit">
+          <Reveal label="Add credit">
             {payment ? (
               <>
                 <p className="mb-3 text-slate-600">
                   Charged to your {payment.type === "card" ? `card ending in ${payment.cardLast4}` : "PayPal account"}
-                  {provider === "sandbox" ? " (sandbox: no money moves)" : ""}. Credit is not refundable.
+                  {provider === "sandbox" ? " (sandbox: no money moves)" : ""}.
                 </p>
                 <AddCreditForm
                   presets={TOP_UP_PRESETS.map((value) => ({ value, label: f.money(value) }))}
@@ -194,13 +208,20 @@ export async function CreditSection({ accountId, trendDays }: { accountId: strin
                 </Link>
               </p>
             )}
-          </div>
-        </details>
+          </Reveal>
+        </div>
         <Banner credit={credit} format={f} />
-        <p className="text-slate-600">
-          Credit pays for calls and messages that your plan does not include. Your balance must be positive to
-          make outbound calls.
-        </p>
+        <div className="aside" data-testid="what-uses-credit">
+          <h3 className="font-medium text-slate-900">What uses credit</h3>
+          <p className="mt-1">
+            Calls your packages do not cover (or past their monthly limit per user), premium destinations, calls
+            forwarded to outside numbers, inbound calls to your toll-free numbers, and SMS. Prepaid minutes go first.
+            Credit never pays the subscription and is not refundable. Outbound calls need a positive balance.{" "}
+            <a href={`mailto:${getEnv().SUPPORT_EMAIL}`} className="text-indigo-700 underline">
+              Questions? Email support
+            </a>
+          </p>
+        </div>
         <AutoTopUpStatus credit={credit} format={f} />
         <div>
           <div className="flex items-center justify-between">
@@ -212,7 +233,7 @@ export async function CreditSection({ accountId, trendDays }: { accountId: strin
                   href={`?trend=${days}`}
                   scroll={false}
                   aria-current={days === trendDays ? "true" : undefined}
-                  className={`rounded px-2 py-1 ring-1 ring-slate-300 ${days === trendDays ? "bg-slate-800 text-white" : "text-slate-700 hover:bg-slate-100"}`}
+                  className={`inline-flex min-h-11 items-center rounded px-3 ring-1 ring-slate-300 ${days === trendDays ? "bg-slate-800 text-white" : "text-slate-700 hover:bg-slate-100"}`}
                 >
                   {days} days
                 </Link>
@@ -220,7 +241,13 @@ export async function CreditSection({ accountId, trendDays }: { accountId: strin
             </nav>
           </div>
           <div className="mt-2">
-            <BalanceChart points={trend} format={f} days={trendDays} />
+            <BalanceChart
+              points={trend}
+              format={f}
+              days={trendDays}
+              currency={account.currency}
+              threshold={credit.autoTopUp?.enabled ? credit.autoTopUp.threshold : null}
+            />
           </div>
         </div>
         <details className="rounded-lg p-3 ring-1 ring-slate-200" data-testid="export">

@@ -15,16 +15,11 @@ export async function GlanceSection({ accountId }: { accountId: string }) {
     loadPaymentMethod(accountId),
   ]);
   const f = accountFormat(account);
-  // On a phone the card's brand gives way to its last four digits.
-  const paidBy = !method ? (
-    "None saved"
-  ) : method.type === "card" ? (
-    <>
-      <span className="max-sm:sr-only">{BRANDS[method.cardBrand ?? ""] ?? method.cardBrand} </span>•••• {method.cardLast4}
-    </>
-  ) : (
-    "PayPal"
-  );
+  const paidBy = !method
+    ? "None saved"
+    : method.type === "card"
+      ? `${BRANDS[method.cardBrand ?? ""] ?? method.cardBrand} •••• ${method.cardLast4}`
+      : "PayPal";
   return (
     <nav aria-label="At a glance" className="glance">
       <a href="#credit">

@@ -48,7 +48,7 @@ export async function SubscriptionSection({ accountId }: { accountId: string }) 
               Each seat costs {f.money(subscription.seatPrice)} per {subscription.interval}; the plan allows up
               to {f.number(subscription.maxSeats)}.
             </p>
-            <a href="/dashboard/account/billing/seats" className="btn mt-3">
+            <a href="/dashboard/account/billing/seats" className="btn-primary mt-3">
               Add or remove seats
             </a>
           </div>

@@ -1,6 +1,6 @@
 import Link from "next/link";
 import { accountFormat, type AccountFormat, countryName } from "@/lib/format";
-import { USAGE_CATEGORY_LABELS } from "@/lib/subscription/summary";
+import { USAGE_CATEGORY_LABELS, usageQuantity } from "@/lib/subscription/summary";
 import type { IncludedPackage } from "@/lib/usage/queries";
 import { Section, UsageBar } from "../_components/section";
 import { limitWord, UserMinutesList } from "../_components/user-minutes";
@@ -20,7 +20,7 @@ function UserMinutes({ pkg, format }: { pkg: IncludedPackage; format: AccountFor
       </p>
       <UserMinutesList pkg={pkg} users={pkg.users.slice(0, VISIBLE_USERS)} format={format} />
       {more > 0 ? (
-        <Link href={`/dashboard/account/billing/fair-use#package-${pkg.id}`} className="mt-2 inline-block text-indigo-700 underline">
+        <Link href={`/dashboard/account/billing/fair-use#package-${pkg.id}`} className="link">
           All {format.number(pkg.users.length)} users in {pkg.name}
         </Link>
       ) : null}
@@ -94,19 +94,18 @@ export async function UsageSection({ accountId }: { accountId: string }) {
                 </tr>
               </thead>
               <tbody className="divide-y divide-slate-100">
-                {notIncluded.map((c) => (
-                  <tr key={c.category} data-category={c.category}>
-                    <th scope="row" className="text-left font-normal">
-                      {USAGE_CATEGORY_LABELS[c.category].item}
-                    </th>
-                    <td className="text-slate-500">
-                      {c.category === "sms"
-                        ? `${f.number(c.fragments)} fragments`
-                        : `${f.number(Math.ceil(c.seconds / 60))} min`}
-                    </td>
-                    <td className="pl-4">{f.money(c.amount)}</td>
-                  </tr>
-                ))}
+                {notIncluded.map((c) => {
+                  const q = usageQuantity(c.category, c.seconds, c.fragments);
+                  return (
+                    <tr key={c.category} data-category={c.category}>
+                      <th scope="row" className="text-left font-normal">
+                        {USAGE_CATEGORY_LABELS[c.category].item}
+                      </th>
+                      <td className="text-slate-500">{`${f.number(q.quantity)} ${q.unit}`}</td>
+                      <td className="pl-4">{f.money(c.amount)}</td>
+                    </tr>
+                  );
+                })}
               </tbody>
             </table>
           )}

@@ -41,8 +41,8 @@ export default async function AutoTopUpPage() {
           monthlyCap: settings?.monthlyCap ? minorToDecimal(settings.monthlyCap, c) : "",
         }}
         bounds={{
-          threshold: `${formatMoney(AUTO_TOP_UP_THRESHOLD_MIN, c)} to ${formatMoney(AUTO_TOP_UP_THRESHOLD_MAX, c)}`,
-          amount: `${formatMoney(AUTO_TOP_UP_AMOUNT_MIN, c)} to ${formatMoney(AUTO_TOP_UP_AMOUNT_MAX, c)}`,
+          threshold: `From ${formatMoney(AUTO_TOP_UP_THRESHOLD_MIN, c)} to ${formatMoney(AUTO_TOP_UP_THRESHOLD_MAX, c)}`,
+          amount: `From ${formatMoney(AUTO_TOP_UP_AMOUNT_MIN, c)} to ${formatMoney(AUTO_TOP_UP_AMOUNT_MAX, c)}, charged to your payment method each time`,
           monthlyCap: `Leave empty for no cap; up to ${formatMoney(AUTO_TOP_UP_CAP_MAX, c)}`,
         }}
       />

@@ -3,6 +3,7 @@ import { requirePageAccess } from "@/lib/auth/access";
 import { getBillingDetails } from "@/lib/company/queries";
 import { getAccount } from "@/lib/auth/account";
 import { COUNTRY_CODES, countryLabel } from "@/lib/company/details";
+import { formatTaxId } from "@/lib/company/vat-number";
 import { getDb } from "@/lib/db";
 import { CompanyDetailsForm } from "../_components/company-details-form";
 import { SubPage } from "../_components/sub-page";
@@ -23,10 +24,11 @@ export default async function CompanyDetailsPage() {
         countries={countries}
         initial={{
           companyName: details?.companyName ?? account.name,
-          vatNumber: details?.vatNumber ?? "",
+          vatNumber: details?.vatNumber ? formatTaxId(details.vatNumber, details.country) : "",
           invoiceEmail: details?.invoiceEmail ?? "",
           street: details?.street ?? "",
           city: details?.city ?? "",
+          region: details?.region ?? "",
           postalCode: details?.postalCode ?? "",
           country: details?.country ?? account.country,
         }}
