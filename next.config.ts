@@ -3,7 +3,8 @@ import { ROUTE_HANDLER_HEADERS } from "./lib/security/headers";
 
 const nextConfig: NextConfig = {
   // PGlite loads its wasm and data files from its own package folder; bundled, it breaks.
-  serverExternalPackages: ["@electric-sql/pglite", "pg-boss"],
+  // react-pdf renders invoices in route handlers with its own font and layout engines (Node only).
+  serverExternalPackages: ["@electric-sql/pglite", "pg-boss", "@react-pdf/renderer"],
   poweredByHeader: false,
   async headers() {
     const headers = Object.entries(ROUTE_HANDLER_HEADERS).map(([key, value]) => ({ key, value }));

@@ -1,5 +1,6 @@
 import { benchAuthorize } from "./authorize";
 import { benchCsv } from "./csv";
+import { benchInvoices } from "./invoices";
 import { benchLedger } from "./ledger";
 import { benchPage } from "./page";
 import { benchUsage } from "./usage";
@@ -11,6 +12,7 @@ const BENCHES: Record<string, () => Promise<void>> = {
   usage: benchUsage,
   authorize: benchAuthorize,
   csv: benchCsv,
+  invoices: benchInvoices,
 };
 const PLANNED: string[] = [];
 

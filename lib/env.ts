@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { isEuCountry } from "./invoices/tax";
 
 const optionalText = z
   .string()
@@ -26,6 +27,44 @@ const stripeRuleMessage = {
   path: ["STRIPE_WEBHOOK_SECRET"],
 };
 
+/** The issuing entity printed on every invoice; demo defaults, set all of them in production. */
+/** An empty or unset variable takes the default. */
+const unsetAs = <T extends z.ZodType<string>>(fallback: string, schema: T) =>
+  z.preprocess((v) => (typeof v === "string" && v.trim() !== "" ? v.trim() : fallback), schema);
+
+const sellerFields = {
+  SELLER_NAME: unsetAs("Cloudline Telephony GmbH", z.string().trim().min(1).max(200)),
+  SELLER_STREET: unsetAs("Friedrichstraße 68", z.string().trim().min(1).max(200)),
+  SELLER_POSTAL_CODE: unsetAs("10117", z.string().trim().min(1).max(20)),
+  SELLER_CITY: unsetAs("Berlin", z.string().trim().min(1).max(100)),
+  SELLER_COUNTRY: unsetAs("DE", z
+    .string()
+    .trim()
+    .regex(/^[A-Z]{2}$/, "must be an ISO 3166-1 alpha-2 country code, e.g. DE")
+    .refine(isEuCountry, "must be an EU member state (invoices follow the EU VAT rules)"),
+  ),
+  SELLER_VAT_NUMBER: unsetAs("DE811907980", z
+    .string()
+    .trim()
+    .regex(/^[A-Z]{2}[0-9A-Z+*.]{2,13}$/, "must be a VAT number with its country prefix, e.g. DE123456789")
+    ),
+  SELLER_EMAIL: unsetAs("billing@cloudline.example", z.email("must be an email address")),
+};
+
+export const sellerEnvSchema = z.object(sellerFields);
+export type SellerEnv = z.infer<typeof sellerEnvSchema>;
+
+/** The seller's settings alone, for processes that need nothing else (the worker, the seed). */
+export function getSellerEnv(source: Record<string, string | undefined> = process.env): SellerEnv {
+  const parsed = sellerEnvSchema.safeParse(source);
+  if (!parsed.success) {
+    throw new EnvError(
+      `Invalid environment (see .env.example):\n${parsed.error.issues.map((i) => `  ${i.path.join(".")}: ${i.message}`).join("\n")}`,
+    );
+  }
+  return parsed.data;
+}
+
 /** The payment settings alone, for processes that need nothing else (the worker). */
 export const paymentEnvSchema = z.object(paymentFields).refine(stripeNeedsWebhookSecret, stripeRuleMessage);
 
@@ -52,6 +91,7 @@ export const envSchema = z.object({
   /** Where the billing page sends an admin with a question (a mailto: link). */
   SUPPORT_EMAIL: optionalText.pipe(z.email("must be an email address").default("support@example.com")),
   ...paymentFields,
+  ...sellerFields,
 }).refine(stripeNeedsWebhookSecret, stripeRuleMessage);
 
 export type Env = z.infer<typeof envSchema>;

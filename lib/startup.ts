@@ -13,16 +13,19 @@ export function checkEnvironmentOrExit(): void {
 
 /**
  * With the embedded database only this process may open it, so the background worker
- * (automatic top-ups) runs here. With Postgres it runs as its own process (npm run worker).
+ * (automatic top-ups, period close and invoices) runs here. With Postgres it runs as its own process (npm run worker).
  */
 export async function startEmbeddedWorker(): Promise<void> {
   if (getEnv().DATABASE_URL) return;
-  const [{ getDb }, { getQueue }, { getGateway }, { startTopUpWorker }] = await Promise.all([
+  const [{ getDb }, { getQueue }, { getGateway }, { startTopUpWorker }, { startInvoiceWorker }] = await Promise.all([
     import("./db"),
     import("./jobs/app-queue"),
     import("./payments"),
     import("./credit/auto-top-up"),
+    import("./invoices/worker"),
   ]);
   const db = await getDb();
-  await startTopUpWorker(db, await getQueue(), getGateway(db));
+  const queue = await getQueue();
+  await startTopUpWorker(db, queue, getGateway(db));
+  await startInvoiceWorker(db, queue, getGateway(db));
 }

@@ -1,4 +1,5 @@
 import { startTopUpWorker } from "../lib/credit/auto-top-up";
+import { startInvoiceWorker } from "../lib/invoices/worker";
 import { getPaymentEnv } from "../lib/env";
 import { startQueue } from "../lib/jobs/queue";
 import { getGateway } from "../lib/payments/index";
@@ -14,9 +15,11 @@ const handle = await openDatabaseFromEnv();
 const boss = await startQueue(handle);
 const gateway = getGateway(handle.db);
 const worker = await startTopUpWorker(handle.db, boss, gateway);
-console.log(`worker: automatic top-ups (${gateway.name} payments)`);
+const invoiceWorker = await startInvoiceWorker(handle.db, boss, gateway);
+console.log(`worker: automatic top-ups, period close and invoices (${gateway.name} payments)`);
 const stop = async () => {
   await worker.stop();
+  await invoiceWorker.stop();
   await boss.stop({ graceful: true, wait: true });
   await handle.close();
   process.exit(0);

@@ -69,3 +69,7 @@ export const usageCategory = pgEnum("usage_category", [
 ]);
 /** What a recorded subscription change changed. */
 export const subscriptionChangeKind = pgEnum("subscription_change_kind", ["seats"]);
+/** An invoice's state, in Stripe's words: issued invoices move only from open onwards. */
+export const invoiceStatus = pgEnum("invoice_status", ["draft", "open", "paid", "void", "uncollectible"]);
+/** What a billing document is for: a closed period, a credit purchase, or a correction. */
+export const invoiceKind = pgEnum("invoice_kind", ["period", "top_up", "credit_note"]);

@@ -9,3 +9,4 @@ export * from "./billing-details";
 export * from "./usage";
 export * from "./audit";
 export * from "./rollups";
+export * from "./invoices";

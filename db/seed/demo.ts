@@ -20,6 +20,7 @@ import {
 import { type CatalogIds, catalogKey, seedCatalog } from "./catalog";
 import { demoPeople } from "./people";
 import { creditHistory, type HistoryContext, includedUsage } from "./history";
+import { seedInvoiceHistory } from "./invoices";
 import { createRandom } from "./random";
 import { TENANTS, type TenantSpec } from "./tenants";
 
@@ -40,6 +41,7 @@ export async function seedDemo(db: Database, now = new Date()): Promise<SeedResu
     for (const spec of TENANTS) {
       result.accounts.push(await seedTenant(tx, spec, catalog, now));
     }
+    await seedInvoiceHistory(tx, TENANTS.map((t) => t.slug), now);
     return result;
   });
 }

@@ -12,6 +12,7 @@ import { recordAudit } from "@/lib/audit/record";
 import { type ChargeResult, declineMessage, GatewayRequestError, type PaymentGateway } from "@/lib/payments/gateway";
 import { getPaymentMethod } from "@/lib/payments/payment-methods";
 import { getAccount } from "@/lib/auth/account";
+import { issueTopUpInvoice } from "@/lib/invoices/top-up";
 import { fail, ok, type Result } from "@/lib/result";
 import { lockBalance, postMovements } from "./ledger";
 import { amountInBounds, TOP_UP_MAX, TOP_UP_MIN, TOP_UP_PRESETS } from "./limits";
@@ -136,6 +137,8 @@ export async function applyChargeResult(tx: Executor, attempt: TopUpAttempt, cha
         actor: attempt.kind === "auto" ? "auto top-up" : "admin",
       },
     ]);
+    // Credit is invoiced when it is bought, in the transaction that adds it.
+    await issueTopUpInvoice(tx, attempt, now);
     if (attempt.kind === "auto") {
       await tx
         .update(autoTopUpSettings)

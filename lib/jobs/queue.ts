@@ -9,6 +9,9 @@ import type { DatabaseHandle, Executor } from "@/db/client";
 
 export const AUTO_TOP_UP_QUEUE = "auto-top-up";
 
+/** Closes an account's ended periods and collects their invoices; one job per account at a time. */
+export const CLOSE_PERIOD_QUEUE = "close-period";
+
 /** Retries of a failed automatic top-up: 3 tries in all, 1, then 2 minutes apart. */
 export const AUTO_TOP_UP_RETRY = { retryLimit: 2, retryDelay: 60, retryBackoff: true } as const;
 
@@ -46,6 +49,7 @@ export async function startQueue(handle: DatabaseHandle, options: { poolMax?: nu
   boss.on("error", (error) => console.error("job queue error:", error.message));
   await boss.start();
   await boss.createQueue(AUTO_TOP_UP_QUEUE, { name: AUTO_TOP_UP_QUEUE, ...AUTO_TOP_UP_RETRY });
+  await boss.createQueue(CLOSE_PERIOD_QUEUE, { name: CLOSE_PERIOD_QUEUE, retryLimit: 5, retryDelay: 60, retryBackoff: true });
   return boss;
 }
 

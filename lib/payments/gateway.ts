@@ -68,6 +68,31 @@ export interface SeatChangeResult {
   invoiceId: string | null;
 }
 
+/** One of our invoices, to be paid through the provider with the saved payment method. */
+export interface InvoicePaymentRequest {
+  accountId: string;
+  customerId: string;
+  paymentMethodId: string;
+  /** Our invoice's id and number: the provider's invoice carries them. */
+  invoiceId: string;
+  number: string;
+  currency: string;
+  /** What the provider's invoice lists: our net lines, then the VAT as one line per rate; they add up to the gross. */
+  items: { description: string; amount: number }[];
+  /** The provider's invoice made for ours by an earlier try, to be paid rather than made again. */
+  providerInvoiceId: string | null;
+  /** The same key is the same invoice and the same payment at the provider. */
+  idempotencyKey: string;
+}
+
+export interface InvoicePaymentResult {
+  /** The provider's invoice, when it keeps one (Stripe); null for the sandbox. */
+  providerInvoiceId: string | null;
+  status: "paid" | "failed";
+  failureCode: string | null;
+  failureMessage: string | null;
+}
+
 export interface PaymentGateway {
   readonly name: "stripe" | "sandbox";
   /** Creates the provider's customer for an account (idempotent per account). */
@@ -87,6 +112,8 @@ export interface PaymentGateway {
   previewSeatChange(change: SeatChange): Promise<SeatChangePreview>;
   /** Changes the seats (once per idempotency key); answers what the provider confirmed and charged. */
   changeSeats(change: SeatChange & { idempotencyKey: string }): Promise<SeatChangeResult>;
+  /** Makes the provider's invoice for one of ours (once) and pays it with the saved method (once per key). */
+  payInvoice(request: InvoicePaymentRequest): Promise<InvoicePaymentResult>;
 }
 
 /** Proration by the second of the period left, rounded once: the sandbox's price of a seat change. */

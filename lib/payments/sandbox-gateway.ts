@@ -193,6 +193,26 @@ export function createSandboxGateway(db: Executor): SandboxGateway {
     async previewSeatChange(change) {
       return prorateSeatChange(change);
     },
+    async payInvoice(request) {
+      const gross = request.items.reduce((sum, item) => sum + item.amount, 0);
+      const charge = await this.chargeOffSession({
+        accountId: request.accountId,
+        customerId: request.customerId,
+        paymentMethodId: request.paymentMethodId,
+        amount: gross,
+        currency: request.currency,
+        idempotencyKey: `${request.idempotencyKey}:pay:${request.paymentMethodId}`,
+        description: `Invoice ${request.number}`,
+        metadata: { invoiceId: request.invoiceId },
+      });
+      const paid = charge.status === "succeeded";
+      return {
+        providerInvoiceId: null,
+        status: paid ? "paid" : "failed",
+        failureCode: paid ? null : charge.status === "requires_action" ? "authentication_required" : charge.failureCode,
+        failureMessage: paid ? null : charge.failureMessage,
+      };
+    },
     async changeSeats(change) {
       const { prorationNow, currency } = prorateSeatChange(change);
       return { quantity: change.quantity, prorationAmount: prorationNow, currency, invoiceId: null };

@@ -242,6 +242,62 @@ export function createStripeGateway(options: StripeGatewayOptions): PaymentGatew
         translate(error);
       }
     },
+    async payInvoice(request) {
+      const key = request.idempotencyKey;
+      const currency = request.currency.toLowerCase();
+      try {
+        let invoiceId = request.providerInvoiceId;
+        if (!invoiceId) {
+          // Made once per key: a retry after a lost answer finds the same invoice.
+          const invoice = await stripe.invoices.create(
+            {
+              customer: request.customerId,
+              currency,
+              collection_method: "charge_automatically",
+              auto_advance: false,
+              pending_invoice_items_behavior: "exclude",
+              description: `Invoice ${request.number}`,
+              metadata: { accountId: request.accountId, invoiceId: request.invoiceId, number: request.number },
+            },
+            { idempotencyKey: `${key}:create` },
+          );
+          invoiceId = invoice.id!;
+          for (const [i, item] of request.items.entries()) {
+            await stripe.invoiceItems.create(
+              { customer: request.customerId, invoice: invoiceId, amount: item.amount, currency, description: item.description },
+              { idempotencyKey: `${key}:item:${i}` },
+            );
+          }
+          await stripe.invoices.finalizeInvoice(invoiceId, {}, { idempotencyKey: `${key}:finalize` });
+        }
+        try {
+          const paid = await stripe.invoices.pay(
+            invoiceId,
+            { payment_method: request.paymentMethodId, off_session: true },
+            { idempotencyKey: `${key}:pay:${request.paymentMethodId}` },
+          );
+          const ok = paid.status === "paid";
+          return {
+            providerInvoiceId: invoiceId,
+            status: ok ? "paid" : "failed",
+            failureCode: ok ? null : "payment_failed",
+            failureMessage: ok ? null : "The payment was not completed.",
+          };
+        } catch (error) {
+          if (error instanceof Stripe.errors.StripeCardError) {
+            return {
+              providerInvoiceId: invoiceId,
+              status: "failed",
+              failureCode: error.decline_code ?? error.code ?? "card_declined",
+              failureMessage: error.message,
+            };
+          }
+          throw error;
+        }
+      } catch (error) {
+        translate(error);
+      }
+    },
     async retrievePaymentMethod(id): Promise<SavedPaymentMethod> {
       try {
         const pm = await stripe.paymentMethods.retrieve(id);

@@ -2,7 +2,8 @@ import { and, eq } from "drizzle-orm";
 import type Stripe from "stripe";
 import { z } from "zod";
 import type { Database } from "@/db/client";
-import { accounts, paymentProviderEvents, topUpAttempts } from "@/db/schema";
+import { accounts, invoices, paymentProviderEvents, topUpAttempts } from "@/db/schema";
+import { applyInvoicePayment } from "@/lib/invoices/payment";
 import { lockBalance } from "@/lib/credit/ledger";
 import { applyChargeResult } from "@/lib/credit/top-ups";
 import type { PaymentGateway, SavedPaymentMethod } from "./gateway";
@@ -64,6 +65,25 @@ export async function processStripeEvent(
           .for("update");
         if (!attempt) return "ignored";
         await applyChargeResult(tx, attempt, toCharge(intent));
+        return "processed";
+      }
+      case "invoice.paid":
+      case "invoice.payment_failed": {
+        const invoice = event.data.object as Stripe.Invoice;
+        const invoiceId = invoice.metadata?.invoiceId;
+        if (!accountId || typeof invoiceId !== "string" || !isUuid(invoiceId)) return "ignored";
+        const [ours] = await tx
+          .select({ gross: invoices.grossTotal, currency: invoices.currency, providerInvoiceId: invoices.providerInvoiceId })
+          .from(invoices)
+          .where(and(eq(invoices.id, invoiceId), eq(invoices.accountId, accountId)));
+        // Only the provider invoice made for ours, for our amount, settles it.
+        if (!ours || (ours.providerInvoiceId && ours.providerInvoiceId !== invoice.id)) return "ignored";
+        if (invoice.total !== ours.gross || invoice.currency.toUpperCase() !== ours.currency) return "ignored";
+        await applyInvoicePayment(tx, accountId, invoiceId, {
+          providerInvoiceId: invoice.id ?? null,
+          status: event.type === "invoice.paid" ? "paid" : "failed",
+          failureMessage: event.type === "invoice.paid" ? null : "The card was declined. Contact the bank or use another payment method.",
+        });
         return "processed";
       }
       case "setup_intent.succeeded": {

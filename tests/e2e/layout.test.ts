@@ -22,6 +22,7 @@ const ADMIN_PAGES = [
   [`${BILLING}/fair-use`, null],
   [`${BILLING}/numbers`, null],
   [`${BILLING}/balance`, null],
+  [`${BILLING}/invoices`, "Invoices"],
   ["/dashboard/account/users", "Users"],
   ["/dashboard", "Dashboard"],
 ] as const;

@@ -10,7 +10,8 @@ import { TEST_PAYMENT_METHODS } from "./test-cards";
  * driven by the real Stripe SDK. It honours idempotency keys, charges Stripe's test
  * payment methods with their real outcomes, invoices subscriptions (the period at its
  * start, and seat changes made with always_invoice, prorated by the second as Stripe
- * does), sends signed webhooks, and can answer 500 or stall on command.
+ * does), makes, finalizes and pays one-off invoices of invoice items (invoice.paid,
+ * invoice.payment_failed), sends signed webhooks, and can answer 500 or stall on command.
  */
 
 type Json = Record<string, unknown>;
@@ -41,6 +42,7 @@ export interface FakeStripe {
   /** A subscription as the app's seed knows it (the app never creates one), invoiced for its period at its start. */
   addSubscription(subscription: { id: string; itemId: string; customer: string; quantity: number; unitAmount: number; currency: string; periodStart: Date; periodEnd: Date }): void;
   subscription(id: string): Json | undefined;
+  invoice(id: string): Json | undefined;
   /** Completes 3-D Secure for a payment intent, as the cardholder would in the browser. */
   authenticate(paymentIntentId: string): Promise<Json>;
   close(): Promise<void>;
@@ -359,7 +361,7 @@ export async function startFakeStripe(options: FakeStripeOptions): Promise<FakeS
     }
     if (method === "GET" && path === "/v1/invoices") {
       const list = [...invoices.values()]
-        .filter((i) => !params.subscription || (i.parent as { subscription_details: { subscription: string } }).subscription_details.subscription === params.subscription)
+        .filter((i) => !params.subscription || (i.parent as { subscription_details?: { subscription: string } } | null)?.subscription_details?.subscription === params.subscription)
         .filter((i) => !params.customer || i.customer === params.customer)
         .sort((a, b) => Number(b.created) - Number(a.created));
       return { status: 200, body: { object: "list", data: list, has_more: false, url: "/v1/invoices" } };
@@ -367,6 +369,83 @@ export async function startFakeStripe(options: FakeStripeOptions): Promise<FakeS
     if (method === "GET" && (match = path.match(/^\/v1\/invoices\/([\w]+)$/))) {
       const invoice = invoices.get(match[1]!);
       if (!invoice) return stripeError(404, { type: "invalid_request_error", code: "resource_missing", message: `No such invoice: '${match[1]}'` });
+      return { status: 200, body: invoice };
+    }
+    if (method === "POST" && path === "/v1/invoices") {
+      if (!customers.has(String(params.customer))) return stripeError(400, { type: "invalid_request_error", code: "resource_missing", message: "No such customer", param: "customer" });
+      const id = newId("in");
+      const invoice: Json = {
+        id,
+        object: "invoice",
+        customer: params.customer,
+        currency: String(params.currency ?? "eur").toLowerCase(),
+        collection_method: params.collection_method ?? "charge_automatically",
+        auto_advance: params.auto_advance === "true",
+        billing_reason: "manual",
+        description: params.description ?? null,
+        created: Math.floor(Date.now() / 1000),
+        status: "draft",
+        parent: null,
+        metadata: params.metadata ?? {},
+        lines: { object: "list", data: [], has_more: false, url: `/v1/invoices/${id}/lines` },
+        subtotal: 0,
+        subtotal_excluding_tax: 0,
+        total: 0,
+        total_excluding_tax: 0,
+        amount_due: 0,
+        amount_paid: 0,
+        payment_intent: null,
+      };
+      invoices.set(id, invoice);
+      return { status: 200, body: invoice };
+    }
+    if (method === "POST" && path === "/v1/invoiceitems") {
+      const invoice = invoices.get(String(params.invoice));
+      if (!invoice) return stripeError(400, { type: "invalid_request_error", code: "resource_missing", message: `No such invoice: '${params.invoice}'`, param: "invoice" });
+      if (invoice.status !== "draft") return stripeError(400, { type: "invalid_request_error", message: "You can only add invoice items to draft invoices.", param: "invoice" });
+      const amount = Number(params.amount);
+      if (!Number.isInteger(amount)) return stripeError(400, { type: "invalid_request_error", message: "Invalid integer: amount", param: "amount" });
+      const item = { id: newId("ii"), object: "invoiceitem", amount, currency: String(params.currency).toLowerCase(), description: params.description ?? null, invoice: invoice.id, customer: params.customer };
+      const lines = invoice.lines as { data: Json[] };
+      lines.data.push({ id: newId("il"), object: "line_item", amount, subtotal: amount, currency: item.currency, description: item.description, quantity: 1, parent: { type: "invoice_item_details", invoice_item_details: { invoice_item: item.id }, subscription_item_details: null } });
+      const total = lines.data.reduce((sum, line) => sum + Number(line.amount), 0);
+      Object.assign(invoice, { subtotal: total, subtotal_excluding_tax: total, total, total_excluding_tax: total, amount_due: Math.max(0, total) });
+      return { status: 200, body: item };
+    }
+    if (method === "POST" && (match = path.match(/^\/v1\/invoices\/([\w]+)\/finalize$/))) {
+      const invoice = invoices.get(match[1]!);
+      if (!invoice) return stripeError(404, { type: "invalid_request_error", code: "resource_missing", message: `No such invoice: '${match[1]}'` });
+      if (invoice.status !== "draft") return stripeError(400, { type: "invalid_request_error", code: "invoice_not_editable", message: `This invoice is already finalized.` });
+      invoice.status = "open";
+      invoice.number = `FAKE-${String(invoices.size).padStart(4, "0")}`;
+      emit("invoice.finalized", invoice);
+      return { status: 200, body: invoice };
+    }
+    if (method === "POST" && (match = path.match(/^\/v1\/invoices\/([\w]+)\/pay$/))) {
+      const invoice = invoices.get(match[1]!);
+      if (!invoice) return stripeError(404, { type: "invalid_request_error", code: "resource_missing", message: `No such invoice: '${match[1]}'` });
+      if (invoice.status === "paid") return stripeError(400, { type: "invalid_request_error", code: "invoice_already_paid", message: "Invoice is already paid" });
+      if (invoice.status !== "open") return stripeError(400, { type: "invalid_request_error", code: "invoice_not_open", message: `You cannot pay an invoice with status ${invoice.status}.` });
+      const methodId = String(params.payment_method ?? "");
+      const pm = TEST_PAYMENT_METHODS[methodId];
+      if (!pm) return stripeError(400, { type: "invalid_request_error", code: "resource_missing", message: `No such PaymentMethod: '${methodId}'`, param: "payment_method" });
+      const intent: Json = { id: newId("pi"), object: "payment_intent", amount: invoice.amount_due, currency: invoice.currency, customer: invoice.customer, payment_method: methodId, status: "requires_confirmation", metadata: { invoice: invoice.id }, last_payment_error: null, next_action: null, amount_received: 0 };
+      paymentIntents.set(String(intent.id), intent);
+      invoice.payment_intent = intent.id;
+      if (pm.outcome !== "succeeds") {
+        const declineCode = pm.outcome === "insufficient_funds" ? "insufficient_funds" : pm.outcome === "authentication_required" ? "authentication_required" : "generic_decline";
+        const message = pm.outcome === "insufficient_funds" ? "Your card has insufficient funds." : pm.outcome === "authentication_required" ? "This transaction requires authentication." : "Your card was declined.";
+        intent.status = "requires_payment_method";
+        intent.last_payment_error = { type: "card_error", code: "card_declined", decline_code: declineCode, message };
+        invoice.attempted = true;
+        invoice.attempt_count = Number(invoice.attempt_count ?? 0) + 1;
+        emit("invoice.payment_failed", invoice);
+        return stripeError(402, { type: "card_error", code: "card_declined", decline_code: declineCode, message, payment_intent: structuredClone(intent) });
+      }
+      intent.status = "succeeded";
+      intent.amount_received = intent.amount;
+      Object.assign(invoice, { status: "paid", amount_paid: invoice.amount_due, amount_remaining: 0, attempted: true });
+      emit("invoice.paid", invoice);
       return { status: 200, body: invoice };
     }
     if (method === "POST" && path === "/v1/invoices/create_preview") {
@@ -454,6 +533,7 @@ export async function startFakeStripe(options: FakeStripeOptions): Promise<FakeS
       issueInvoice(subscription, [line], "subscription_create", start);
     },
     subscription: (id) => subscriptions.get(id),
+    invoice: (id) => invoices.get(id),
     async authenticate(id) {
       const intent = paymentIntents.get(id);
       if (!intent) throw new Error(`no payment intent ${id}`);

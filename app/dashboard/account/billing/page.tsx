@@ -1,4 +1,5 @@
 import type { Metadata } from "next";
+import Link from "next/link";
 import { Suspense } from "react";
 import { requirePageAccess } from "@/lib/auth/access";
 import { NOTICE_COOKIE, NOTICE_PATH, readSavedNotice } from "./_notice";
@@ -32,7 +33,8 @@ export default async function BillingPage({ searchParams }: { searchParams: Sear
       </p>
       <h1 className="mt-1 text-2xl font-semibold text-slate-900">Billing</h1>
       <p className="mt-1 text-sm text-slate-600">
-        Your subscription, usage and charges for {user.accountName}, and your payment settings.
+        Your subscription, usage and charges for {user.accountName}, and your payment settings.{" "}
+        <Link href="/dashboard/account/billing/invoices" className="text-indigo-700 underline">Invoices and credit notes</Link>
       </p>
       {notice ? <SavedNotice text={notice} cookie={NOTICE_COOKIE} path={NOTICE_PATH} /> : null}
       {/* Back from Stripe's card form: the card itself arrives by Stripe's webhook. */}

@@ -1,0 +1,31 @@
+"use server";
+
+import { revalidatePath } from "next/cache";
+import { z } from "zod";
+import { type ActionResult, fromResult, protectedAction } from "@/lib/auth/action";
+import { getDb } from "@/lib/db";
+import { payInvoice as payWithSavedMethod } from "@/lib/invoices/payment";
+import { formatMoney } from "@/lib/money";
+import { getGateway } from "@/lib/payments";
+
+const INVOICES = "/dashboard/account/billing/invoices";
+
+/** "Pay now": the saved payment method pays the invoice; pressing it again charges nothing more. */
+export const payInvoice = protectedAction(
+  "billing.manage",
+  z.object({ invoiceId: z.uuid("This invoice is not one of yours; reload the page.") }),
+  async (input, user): Promise<ActionResult> => {
+    const db = await getDb();
+    const result = await payWithSavedMethod(db, getGateway(db), {
+      accountId: user.accountId,
+      invoiceId: input.invoiceId,
+      actorUserId: user.id,
+    });
+    if (result.ok || result.failure.kind === "refused") revalidatePath(INVOICES);
+    return fromResult(result, (invoice) => ({
+      ok: true,
+      outcome: "known",
+      message: `Invoice ${invoice.number} is paid: ${formatMoney(invoice.grossTotal, invoice.currency)}.`,
+    }));
+  },
+);

@@ -1,0 +1,59 @@
+import type PgBoss from "pg-boss";
+import type { Database } from "@/db/client";
+import { CLOSE_PERIOD_QUEUE } from "@/lib/jobs/queue";
+import type { PaymentGateway } from "@/lib/payments/gateway";
+import { accountsDue, closeDuePeriods } from "./close";
+import { payInvoice, uncollectedInvoices } from "./payment";
+
+/**
+ * The billing cycle in the worker: a sweep (at start and every `sweepMs`) finds accounts
+ * whose period has ended, also while the worker was down, and enqueues one close job per
+ * account; the job closes every ended period, oldest first, and collects each invoice it
+ * issued with the saved payment method. Closing is idempotent, so a job run twice, or on
+ * two workers, issues one invoice per period.
+ */
+
+export async function runCloseJob(db: Database, gateway: PaymentGateway, accountId: string, now = new Date()) {
+  const issued = await closeDuePeriods(db, accountId, now);
+  for (const invoice of issued) {
+    const paid = await payInvoice(db, gateway, { accountId, invoiceId: invoice.id, actorUserId: null });
+    if (!paid.ok) console.warn(`invoice ${invoice.number} of account ${accountId} not collected: ${paid.failure.message}`);
+  }
+  return issued;
+}
+
+export async function sweepInvoices(db: Database, boss: PgBoss, gateway: PaymentGateway, now = new Date()) {
+  for (const accountId of await accountsDue(db, now)) {
+    await boss.send(CLOSE_PERIOD_QUEUE, { accountId }, { singletonKey: accountId, retryLimit: 5, retryDelay: 60, retryBackoff: true });
+  }
+  for (const { id, accountId } of await uncollectedInvoices(db)) {
+    const paid = await payInvoice(db, gateway, { accountId, invoiceId: id, actorUserId: null });
+    if (!paid.ok) console.warn(`invoice ${id} of account ${accountId} not collected: ${paid.failure.message}`);
+  }
+}
+
+export async function startInvoiceWorker(
+  db: Database,
+  boss: PgBoss,
+  gateway: PaymentGateway,
+  options: { pollingIntervalSeconds?: number; sweepMs?: number } = {},
+) {
+  await boss.work<{ accountId: string }>(
+    CLOSE_PERIOD_QUEUE,
+    { pollingIntervalSeconds: options.pollingIntervalSeconds ?? 2 },
+    async ([job]) => {
+      if (job) await runCloseJob(db, gateway, job.data.accountId);
+    },
+  );
+  const sweep = () =>
+    sweepInvoices(db, boss, gateway).catch((error: unknown) => console.error("invoice sweep failed:", error));
+  void sweep();
+  const timer = setInterval(sweep, options.sweepMs ?? 60_000);
+  timer.unref();
+  return {
+    async stop() {
+      clearInterval(timer);
+      await boss.offWork(CLOSE_PERIOD_QUEUE);
+    },
+  };
+}
