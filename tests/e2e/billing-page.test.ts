@@ -1,17 +1,14 @@
-import { readFileSync } from "node:fs";
-import { createRequire } from "node:module";
 import type { BrowserContext, Page } from "playwright-core";
 import { describe, expect, inject, it } from "vitest";
 import { formatMoney } from "@/lib/money";
 import { zonedParts } from "@/lib/time";
 import { sql } from "drizzle-orm";
-import { appDatabaseUrl, signIn, skipReason, useAppDatabase, useBrowser } from "./browser";
+import { appDatabaseUrl, seriousViolations, signIn, skipReason, useAppDatabase, useBrowser } from "./browser";
 
 const BILLING = "/dashboard/account/billing";
 const DESKTOP = { width: 1280, height: 900 };
 const PHONE = { width: 390, height: 844 };
 const LAPTOP = { width: 1440, height: 900 };
-const axeSource = readFileSync(createRequire(import.meta.url).resolve("axe-core/axe.min.js"), "utf8");
 
 const SECTIONS = [
   "Subscription and seats",
@@ -29,17 +26,6 @@ async function openBilling(context: BrowserContext, email: string, path = BILLIN
   return page;
 }
 
-/** Serious and critical axe-core violations on the page, as "rule: target" strings. */
-async function seriousViolations(page: Page): Promise<string[]> {
-  await page.addScriptTag({ content: axeSource });
-  return page.evaluate(async () => {
-    const axe = (window as unknown as { axe: { run: (c: Document) => Promise<{ violations: { id: string; impact: string; nodes: { target: string[] }[] }[] }> } }).axe;
-    const result = await axe.run(document);
-    return result.violations
-      .filter((v) => v.impact === "serious" || v.impact === "critical")
-      .flatMap((v) => v.nodes.map((n) => `${v.id}: ${n.target.join(" ")}`));
-  });
-}
 
 async function box(page: Page, name: string) {
   const b = await page.getByRole("region", { name }).boundingBox();

@@ -1,11 +1,10 @@
-import { mkdirSync, readFileSync } from "node:fs";
-import { createRequire } from "node:module";
+import { mkdirSync } from "node:fs";
 import path from "node:path";
 import { sql } from "drizzle-orm";
 import type { BrowserContext, Page } from "playwright-core";
 import { describe, expect, inject, it } from "vitest";
 import { formatMoney } from "@/lib/money";
-import { appUrl, signIn, skipReason, submitIdpLogin, useAppDatabase, useBrowser } from "./browser";
+import { appUrl, seriousViolations, signIn, skipReason, submitIdpLogin, useAppDatabase, useBrowser } from "./browser";
 
 const BILLING = "/dashboard/account/billing";
 const WIDTHS = [
@@ -28,23 +27,11 @@ const ADMIN_PAGES = [
 ] as const;
 /** Screenshots of every page at both widths, kept as test artifacts (not committed). */
 const SCREENSHOTS = path.resolve("test-results/screenshots");
-const axeSource = readFileSync(createRequire(import.meta.url).resolve("axe-core/axe.min.js"), "utf8");
 
 /** How far the page is wider than the window, in CSS pixels (0 when nothing scrolls sideways). */
 const horizontalOverflow = (page: Page) =>
   page.evaluate(() => Math.max(0, document.documentElement.scrollWidth - window.innerWidth));
 
-/** Serious and critical axe-core violations, as "rule: target" strings. */
-async function seriousViolations(page: Page): Promise<string[]> {
-  await page.addScriptTag({ content: axeSource });
-  return page.evaluate(async () => {
-    const axe = (window as unknown as { axe: { run: (c: Document) => Promise<{ violations: { id: string; impact: string; nodes: { target: string[] }[] }[] }> } }).axe;
-    const result = await axe.run(document);
-    return result.violations
-      .filter((v) => v.impact === "serious" || v.impact === "critical")
-      .flatMap((v) => v.nodes.map((n) => `${v.id}: ${n.target.join(" ")}`));
-  });
-}
 
 /**
  * Controls smaller than 44 px in either direction, as "tag 'text' WxH" strings. Links set in
