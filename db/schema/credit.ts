@@ -110,7 +110,17 @@ export const topUpAttempts = pgTable(
       .references(() => accounts.id),
     kind: topUpKind("kind").notNull(),
     status: topUpStatus("status").notNull().default("pending"),
+    /** The credit bought, minor units: what the ledger adds. */
     amount: bigint("amount", { mode: "number" }).notNull(),
+    /**
+     * The VAT charged on top of the credit, decided when the attempt is made: the payment
+     * is amount + taxAmount, and the top-up's invoice shows the same figures.
+     */
+    taxAmount: bigint("tax_amount", { mode: "number" }).notNull().default(0),
+    /** Basis points: 1900 = 19 %. */
+    taxRateBasisPoints: integer("tax_rate_basis_points").notNull().default(0),
+    /** The VAT rule applied (lib/invoices/tax.ts); null before VAT was charged on top. */
+    taxRule: text("tax_rule"),
     currency: text("currency").notNull(),
     idempotencyKey: text("idempotency_key").notNull(),
     providerPaymentIntentId: text("provider_payment_intent_id"),
@@ -139,6 +149,7 @@ export const topUpAttempts = pgTable(
       foreignColumns: [users.accountId, users.id],
     }),
     check("top_up_attempts_amount_positive", sql`${t.amount} > 0`),
+    check("top_up_attempts_tax_nonnegative", sql`${t.taxAmount} >= 0 and ${t.taxRateBasisPoints} >= 0`),
   ],
 );
 

@@ -1,6 +1,6 @@
 import { and, eq, inArray, sql } from "drizzle-orm";
 import { closePeriodIn } from "../../lib/invoices/close";
-import { issueTopUpInvoice } from "../../lib/invoices/top-up";
+import { issueTopUpInvoice, taxOfTopUp } from "../../lib/invoices/top-up";
 import { zonedMidnight, zonedParts } from "../../lib/time";
 import type { Executor } from "../client";
 import { accounts, invoices, subscriptions, topUpAttempts } from "../schema";
@@ -39,7 +39,11 @@ export async function seedInvoiceHistory(tx: Executor, slugs: string[], now: Dat
       .select()
       .from(topUpAttempts)
       .where(and(eq(topUpAttempts.accountId, account.id), eq(topUpAttempts.status, "succeeded")));
-    for (const attempt of attempts) {
+    for (const bought of attempts) {
+      // Each purchase was charged its VAT on top, as a top-up is today.
+      const tax = await taxOfTopUp(tx, account.id, bought.amount);
+      await tx.update(topUpAttempts).set(tax).where(and(eq(topUpAttempts.accountId, account.id), eq(topUpAttempts.id, bought.id)));
+      const attempt = { ...bought, ...tax };
       const at = attempt.settledAt ?? attempt.createdAt;
       if (at <= now) events.push({ at, run: () => issueTopUpInvoice(tx, attempt, at) });
     }

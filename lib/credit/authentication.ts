@@ -1,3 +1,4 @@
+import { chargedAmount } from "@/lib/invoices/top-up";
 import { and, eq, sql } from "drizzle-orm";
 import type { Database, Executor } from "@/db/client";
 import { type TopUpAttempt, topUpAttempts } from "@/db/schema";
@@ -54,7 +55,7 @@ async function cancelAtProvider(gateway: PaymentGateway, attempt: TopUpAttempt):
   const unknownToProvider: ChargeAnswer = {
     paymentIntentId: attempt.providerPaymentIntentId,
     status: "canceled",
-    amount: attempt.amount,
+    amount: chargedAmount(attempt),
     currency: attempt.currency,
     clientSecret: null,
     failureCode: "authentication_expired",

@@ -1,3 +1,4 @@
+import { taxOfTopUp } from "@/lib/invoices/top-up";
 import { and, count, eq, inArray, like, sql } from "drizzle-orm";
 import type PgBoss from "pg-boss";
 import type { Database, Executor } from "@/db/client";
@@ -83,9 +84,10 @@ async function autoTopUpDue(tx: Executor, accountId: string) {
 export async function createDueAttempt(tx: Executor, accountId: string, idempotencyKey: string) {
   const due = await autoTopUpDue(tx, accountId);
   if (!due) return null;
+  const tax = await taxOfTopUp(tx, accountId, due.amount);
   const [attempt] = await tx
     .insert(topUpAttempts)
-    .values({ accountId, kind: "auto", status: "pending", amount: due.amount, currency: due.currency, idempotencyKey })
+    .values({ accountId, kind: "auto", status: "pending", amount: due.amount, ...tax, currency: due.currency, idempotencyKey })
     .onConflictDoNothing()
     .returning();
   return attempt ?? null;

@@ -12,7 +12,7 @@ import { recordAudit } from "@/lib/audit/record";
 import { type ChargeResult, declineMessage, GatewayRequestError, type PaymentGateway } from "@/lib/payments/gateway";
 import { getPaymentMethod } from "@/lib/payments/payment-methods";
 import { getAccount } from "@/lib/auth/account";
-import { issueTopUpInvoice } from "@/lib/invoices/top-up";
+import { chargedAmount, issueTopUpInvoice, taxOfTopUp } from "@/lib/invoices/top-up";
 import { fail, ok, type Result } from "@/lib/result";
 import { lockBalance, postMovements } from "./ledger";
 import { amountInBounds, TOP_UP_MAX, TOP_UP_MIN, TOP_UP_PRESETS } from "./limits";
@@ -30,7 +30,7 @@ export const AUTO_TOP_UP_MAX_FAILURES = 3;
 export class TopUpError extends Error {}
 
 export type TopUpOutcome =
-  | { status: "succeeded"; attemptId: string; amount: number }
+  | { status: "succeeded"; attemptId: string; amount: number; /** Credit plus VAT. */ charged: number }
   | { status: "requires_action"; attemptId: string; clientSecret: string | null; message: string }
   | { status: "failed"; attemptId: string; message: string }
   | { status: "pending"; attemptId: string; message: string };
@@ -88,9 +88,9 @@ export async function applyChargeResult(tx: Executor, attempt: TopUpAttempt, cha
   const now = new Date();
   if (charge.status === "succeeded") {
     if (!charge.paymentIntentId) throw new TopUpError("a succeeded payment needs its payment id");
-    if (charge.amount !== attempt.amount || charge.currency.toUpperCase() !== attempt.currency) {
+    if (charge.amount !== chargedAmount(attempt) || charge.currency.toUpperCase() !== attempt.currency) {
       throw new TopUpError(
-        `payment ${charge.paymentIntentId} is for ${charge.amount} ${charge.currency}, attempt ${attempt.id} for ${attempt.amount} ${attempt.currency}`,
+        `payment ${charge.paymentIntentId} is for ${charge.amount} ${charge.currency}, attempt ${attempt.id} for ${chargedAmount(attempt)} ${attempt.currency}`,
       );
     }
   }
@@ -179,7 +179,7 @@ export function unconfirmed(attempt: TopUpAttempt, error: unknown, message = UNC
 export function outcomeOf(attempt: TopUpAttempt, charge: ChargeAnswer): TopUpOutcome {
   switch (charge.status) {
     case "succeeded":
-      return { status: "succeeded", attemptId: attempt.id, amount: attempt.amount };
+      return { status: "succeeded", attemptId: attempt.id, amount: attempt.amount, charged: chargedAmount(attempt) };
     case "requires_action":
       return {
         status: "requires_action",
@@ -205,7 +205,7 @@ async function requestCharge(db: Database, gateway: PaymentGateway, attempt: Top
   const refused = (failureCode: string, failureMessage: string): ChargeAnswer => ({
     paymentIntentId: null,
     status: "failed",
-    amount: attempt.amount,
+    amount: chargedAmount(attempt),
     currency: attempt.currency,
     clientSecret: null,
     failureCode,
@@ -219,7 +219,7 @@ async function requestCharge(db: Database, gateway: PaymentGateway, attempt: Top
       accountId: attempt.accountId,
       customerId,
       paymentMethodId: method.providerPaymentMethodId,
-      amount: attempt.amount,
+      amount: chargedAmount(attempt),
       currency: attempt.currency,
       idempotencyKey: chargeIdempotencyKey(attempt.id),
       description: attempt.kind === "auto" ? "Automatic credit top-up" : "Credit top-up",
@@ -232,6 +232,27 @@ async function requestCharge(db: Database, gateway: PaymentGateway, attempt: Top
 }
 
 /**
+ * The attempt with its VAT decided. Automatic top-ups are created by the ledger's posting
+ * function in SQL, which knows nothing of VAT: their VAT is decided here, once, before
+ * the first request to the provider, so every request for the attempt asks for the same
+ * amount.
+ */
+async function withTax(db: Database, attempt: TopUpAttempt): Promise<TopUpAttempt> {
+  if (attempt.taxRule !== null || attempt.status !== "pending") return attempt;
+  const tax = await taxOfTopUp(db, attempt.accountId, attempt.amount);
+  await db
+    .update(topUpAttempts)
+    .set(tax)
+    .where(and(eq(topUpAttempts.id, attempt.id), eq(topUpAttempts.accountId, attempt.accountId), isNull(topUpAttempts.taxRule)));
+  const [priced] = await db
+    .select()
+    .from(topUpAttempts)
+    .where(and(eq(topUpAttempts.id, attempt.id), eq(topUpAttempts.accountId, attempt.accountId)));
+  if (!priced) throw new TopUpError(`top-up attempt ${attempt.id} vanished`);
+  return priced;
+}
+
+/**
  * Asks the provider about an attempt (charging it at most once) and records the answer.
  * Once the attempt exists, anything that goes wrong leaves its outcome unknown, never
  * failed: the provider may have the payment, and only asking again with the same key can
@@ -240,9 +261,11 @@ async function requestCharge(db: Database, gateway: PaymentGateway, attempt: Top
 export async function chargeAttempt(
   db: Database,
   gateway: PaymentGateway,
-  attempt: TopUpAttempt,
+  unpriced: TopUpAttempt,
 ): Promise<TopUpOutcome> {
+  let attempt = unpriced;
   try {
+    attempt = await withTax(db, unpriced);
     const charge = await requestCharge(db, gateway, attempt);
     await db.transaction((tx) => applyChargeResult(tx, attempt, charge));
     return outcomeOf(attempt, charge);
@@ -267,6 +290,7 @@ export async function startManualTopUp(
 ): Promise<TopUpOutcome> {
   const [account] = await db.select().from(accounts).where(eq(accounts.id, request.accountId));
   if (!account) throw new TopUpError("account not found");
+  const tax = await taxOfTopUp(db, request.accountId, request.amount);
   const [created] = await db
     .insert(topUpAttempts)
     .values({
@@ -274,6 +298,7 @@ export async function startManualTopUp(
       kind: "manual",
       status: "pending",
       amount: request.amount,
+      ...tax,
       currency: account.currency,
       idempotencyKey: request.idempotencyKey,
       initiatedByUserId: request.userId,
@@ -301,7 +326,7 @@ export async function startManualTopUp(
 function describeAttempt(attempt: TopUpAttempt): TopUpOutcome {
   switch (attempt.status) {
     case "succeeded":
-      return { status: "succeeded", attemptId: attempt.id, amount: attempt.amount };
+      return { status: "succeeded", attemptId: attempt.id, amount: attempt.amount, charged: chargedAmount(attempt) };
     case "requires_action":
       return {
         status: "requires_action",

@@ -14,9 +14,9 @@ import { divideRounded } from "@/lib/money";
  *   4. Buyer outside the EU: no VAT, "Outside the scope of EU VAT".
  *
  * VAT is computed per rate, once, on the sum of the net amounts at that rate, rounded
- * half away from zero (lib/money.ts). Credit purchases are priced VAT included: what the
- * card was charged is the gross, and the VAT in it is gross x rate / (1 + rate), rounded
- * the same way, so that net + VAT is exactly what was paid.
+ * half away from zero (lib/money.ts). Credit purchases are priced before VAT, like the
+ * usage they pay for: buying €100.00 of credit where 19 % applies charges €119.00, and the
+ * ledger adds €100.00.
  */
 
 /** EU standard VAT rates in basis points (1900 = 19 %), by ISO 3166-1 country code. */
@@ -43,6 +43,13 @@ export interface TaxRule {
 
 export function isEuCountry(country: string): boolean {
   return country in EU_STANDARD_RATES;
+}
+
+/** The legal note a rule prints with the VAT. */
+export function noteOf(rule: TaxRuleName): string | null {
+  if (rule === "reverse_charge") return REVERSE_CHARGE_NOTE;
+  if (rule === "outside_eu") return OUTSIDE_EU_NOTE;
+  return null;
 }
 
 export function taxRuleFor(input: { sellerCountry: string; buyerCountry: string; buyerVatNumber: string | null }): TaxRule {
@@ -74,16 +81,16 @@ export function taxOfLines(lines: readonly { netAmount: number; taxRateBasisPoin
   }
   const breakdown = [...netByRate.entries()]
     .sort(([a], [b]) => b - a)
-    .map(([rateBasisPoints, net]) => ({ rateBasisPoints, net, tax: divideRounded(net * rateBasisPoints, 10_000) }));
+    .map(([rateBasisPoints, net]) => ({ rateBasisPoints, net, tax: taxOn(net, rateBasisPoints) }));
   const net = breakdown.reduce((sum, b) => sum + b.net, 0);
   const tax = breakdown.reduce((sum, b) => sum + b.tax, 0);
   return { breakdown, net, tax, gross: net + tax };
 }
 
-/** The net and VAT within a price that includes VAT at one rate (a credit purchase). */
-export function splitGross(gross: number, rateBasisPoints: number): { net: number; tax: number } {
-  const tax = divideRounded(gross * rateBasisPoints, 10_000 + rateBasisPoints);
-  return { net: gross - tax, tax };
+/** The VAT on one net amount at one rate, rounded once. */
+export function taxOn(net: number, rateBasisPoints: number): number {
+  if (!Number.isSafeInteger(net)) throw new RangeError(`net amounts are integer minor units, got ${net}`);
+  return divideRounded(net * rateBasisPoints, 10_000);
 }
 
 /** "19 %", "25.5 %", "0 %". */

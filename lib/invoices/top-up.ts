@@ -1,14 +1,42 @@
 import { and, eq } from "drizzle-orm";
 import type { Executor } from "@/db/client";
 import { accounts, type Invoice, invoices, type TopUpAttempt } from "@/db/schema";
-import { issueDocument, partiesOf } from "./issue";
-import { splitGross } from "./tax";
+import { issueDocument, partiesOf, sellerSnapshot } from "./issue";
+import { noteOf, type TaxRule, type TaxRuleName, taxOn, taxRuleFor } from "./tax";
+
+/**
+ * The VAT of credit purchases. Credit is priced before VAT, like the usage it pays for:
+ * the VAT rule between seller and buyer is decided when the top-up is asked for, stored on
+ * the attempt, charged on top of the credit, and printed on the top-up's invoice, so the
+ * card, the ledger and the invoice agree to the minor unit.
+ */
+
+export interface TopUpTax {
+  taxAmount: number;
+  taxRateBasisPoints: number;
+  taxRule: TaxRuleName;
+}
+
+/** The VAT rule on buying credit for a buyer in `country`, with or without a VAT number. */
+export function vatOnCredit(buyer: { country: string; vatNumber: string | null }): TaxRule {
+  return taxRuleFor({ sellerCountry: sellerSnapshot().country, buyerCountry: buyer.country, buyerVatNumber: buyer.vatNumber });
+}
+
+/** The VAT on buying `amount` of credit, as the company details say now. */
+export async function taxOfTopUp(tx: Executor, accountId: string, amount: number): Promise<TopUpTax> {
+  const { tax } = await partiesOf(tx, accountId);
+  return { taxAmount: taxOn(amount, tax.rateBasisPoints), taxRateBasisPoints: tax.rateBasisPoints, taxRule: tax.rule };
+}
+
+/** What the payment method is charged for an attempt: the credit plus its VAT. */
+export function chargedAmount(attempt: Pick<TopUpAttempt, "amount" | "taxAmount">): number {
+  return attempt.amount + attempt.taxAmount;
+}
 
 /**
  * The invoice of a credit purchase, issued in the transaction that records the payment's
  * success (lib/credit/top-ups.ts), once per top-up. Credit is invoiced when it is bought,
- * so usage it pays for later is never invoiced again. The amount charged includes VAT
- * where VAT applies: the invoice shows the net and the VAT within it.
+ * so usage it pays for later is never invoiced again.
  */
 export async function issueTopUpInvoice(tx: Executor, attempt: TopUpAttempt, paidAt: Date): Promise<Invoice> {
   const [existing] = await tx
@@ -18,8 +46,13 @@ export async function issueTopUpInvoice(tx: Executor, attempt: TopUpAttempt, pai
   if (existing) return existing;
   const [account] = await tx.select({ timeZone: accounts.timeZone }).from(accounts).where(eq(accounts.id, attempt.accountId));
   if (!account) throw new Error(`account ${attempt.accountId} not found`);
-  const { seller, buyer, tax } = await partiesOf(tx, attempt.accountId);
-  const { net, tax: vat } = splitGross(attempt.amount, tax.rateBasisPoints);
+  const parties = await partiesOf(tx, attempt.accountId);
+  // The rule and rate charged, not a later edit of the company details: the invoice says
+  // what the card paid.
+  const rule = (attempt.taxRule as TaxRuleName | null) ?? parties.tax.rule;
+  const tax = { rule, rateBasisPoints: attempt.taxRateBasisPoints, note: noteOf(rule) };
+  const net = attempt.amount;
+  const vat = attempt.taxAmount;
   return issueDocument(tx, {
     accountId: attempt.accountId,
     kind: "top_up",
@@ -38,10 +71,10 @@ export async function issueTopUpInvoice(tx: Executor, attempt: TopUpAttempt, pai
         netAmount: net,
       },
     ],
-    seller,
-    buyer,
+    seller: parties.seller,
+    buyer: parties.buyer,
     tax,
-    totals: { breakdown: [{ rateBasisPoints: tax.rateBasisPoints, net, tax: vat }], net, tax: vat, gross: attempt.amount },
+    totals: { breakdown: [{ rateBasisPoints: tax.rateBasisPoints, net, tax: vat }], net, tax: vat, gross: net + vat },
     topUpAttemptId: attempt.id,
     note: "Paid by card when bought. Credit pays for usage that the plan does not include.",
   });

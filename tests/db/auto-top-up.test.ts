@@ -129,7 +129,7 @@ describe("the auto top-up job", () => {
       const attempts = await db.select().from(topUpAttempts).where(eq(topUpAttempts.accountId, account.id));
       expect(attempts.map((a) => a.status)).toEqual(["succeeded"]);
       const charged = fake.paymentIntents().filter((pi) => (pi.metadata as Record<string, string>).accountId === account.id);
-      expect(charged).toHaveLength(1);
+      expect(charged.map((pi) => pi.amount), "one payment: the credit plus 19 % VAT").toEqual([11_900]);
     } finally {
       await worker.stop();
     }
@@ -176,6 +176,24 @@ describe("the auto top-up job", () => {
     expect(await createDueAttempt(db, capped.id, "k")).toBeNull();
     const above = await accountWithAutoTopUp("pm_card_visa");
     expect(await createDueAttempt(db, above.id, "k")).toBeNull();
+  });
+
+  it("counts the credit added against the monthly cap, not the VAT charged with it", async () => {
+    const account = await accountWithAutoTopUp("pm_card_visa", { monthlyCap: 20_000 });
+    await db.insert(topUpAttempts).values({
+      accountId: account.id,
+      kind: "auto",
+      status: "succeeded",
+      amount: 10_000,
+      taxAmount: 1_900,
+      taxRateBasisPoints: 1900,
+      taxRule: "domestic",
+      currency: "EUR",
+      idempotencyKey: "earlier-this-month",
+    });
+    await db.update(creditBalances).set({ balance: 1_000 }).where(eq(creditBalances.accountId, account.id));
+    const attempt = await createDueAttempt(db, account.id, "next");
+    expect(attempt, "€100.00 + €100.00 of credit fits a €200.00 cap").toMatchObject({ amount: 10_000, taxAmount: 1_900, taxRateBasisPoints: 1900 });
   });
 
   it("sweeps pending attempts into the queue after a crash", async () => {

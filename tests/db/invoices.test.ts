@@ -3,13 +3,16 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Database } from "@/db/client";
 import {
   billingDetails,
+  creditBalances,
   invoiceLines,
   invoiceNumberCounters,
   invoices,
   paymentMethods,
+  sandboxPaymentIntents,
   subscriptionChanges,
   subscriptions,
 } from "@/db/schema";
+import { completeSandboxAuthentication } from "@/lib/credit/authentication";
 import { startManualTopUp } from "@/lib/credit/top-ups";
 import { accountsDue, closeDuePeriods, closePeriod, lineDescription } from "@/lib/invoices/close";
 import { issueCreditNote } from "@/lib/invoices/credit-note";
@@ -297,27 +300,87 @@ describe("an issued invoice is immutable", () => {
 });
 
 describe("credit purchases are invoiced when bought", () => {
-  it("issues a paid invoice for a top-up, VAT included in the price, once, and the period invoice does not charge the usage again", async () => {
+  async function withSandboxCard(accountId: string, last4 = "4242") {
+    await db.insert(paymentMethods).values({
+      accountId,
+      provider: "sandbox",
+      type: "card",
+      providerPaymentMethodId: `pm_sandbox_succeeds_${last4}_${accountId.slice(0, 8)}`,
+      cardBrand: "visa",
+      cardLast4: last4,
+      cardExpMonth: 12,
+      cardExpYear: 2034,
+    });
+  }
+
+  const chargedBySandbox = async (accountId: string) =>
+    (await db.select({ amount: sandboxPaymentIntents.amount }).from(sandboxPaymentIntents).where(eq(sandboxPaymentIntents.accountId, accountId))).map(
+      (row) => row.amount,
+    );
+
+  it("charges VAT on top of the credit, issues one paid invoice for it, and the ledger adds the credit alone", async () => {
     const { account, admin } = await tenant();
+    await withSandboxCard(account.id);
+    const gateway = createSandboxGateway(db);
+    const request = { accountId: account.id, userId: admin.id, amount: 5000, idempotencyKey: "inv-top-up-1" };
+    expect(await startManualTopUp(db, gateway, request)).toMatchObject({ status: "succeeded", amount: 5000, charged: 5950 });
+    expect((await startManualTopUp(db, gateway, request)).status, "the same form again").toBe("succeeded");
+    expect(await chargedBySandbox(account.id), "one payment: €50.00 credit + €9.50 VAT").toEqual([5950]);
+    const [balance] = await db.select().from(creditBalances).where(eq(creditBalances.accountId, account.id));
+    expect(balance!.balance, "the credit, not the VAT").toBe(5000);
+    const topUps = await db.select().from(invoices).where(and(eq(invoices.accountId, account.id), eq(invoices.kind, "top_up")));
+    expect(topUps).toHaveLength(1);
+    expect(topUps[0]).toMatchObject({ status: "paid", netTotal: 5000, taxTotal: 950, grossTotal: 5950, taxRule: "domestic", currency: "EUR" });
+    expect(topUps[0]!.taxBreakdown).toEqual([{ rateBasisPoints: 1900, net: 5000, tax: 950 }]);
+    expect(topUps[0]!.number).toMatch(/^INV-/);
+    expect(await sums(topUps[0]!.id)).toEqual({ net: 5000, lines: 1 });
+  });
+
+  it("charges no VAT to an EU business abroad, and its invoice carries the reverse-charge note", async () => {
+    const { account, admin } = await tenant({ country: "FR", vat: "FR40303265045" });
+    await withSandboxCard(account.id);
+    const outcome = await startManualTopUp(db, createSandboxGateway(db), {
+      accountId: account.id,
+      userId: admin.id,
+      amount: 2500,
+      idempotencyKey: "inv-top-up-rc",
+    });
+    expect(outcome).toMatchObject({ status: "succeeded", amount: 2500, charged: 2500 });
+    expect(await chargedBySandbox(account.id)).toEqual([2500]);
+    const [invoice] = await db.select().from(invoices).where(and(eq(invoices.accountId, account.id), eq(invoices.kind, "top_up")));
+    expect(invoice).toMatchObject({ netTotal: 2500, taxTotal: 0, grossTotal: 2500, taxRule: "reverse_charge", taxNote: REVERSE_CHARGE_NOTE });
+  });
+
+  it("invoices the VAT that was charged, even when the company details change before the payment settles", async () => {
+    const { account, admin } = await tenant();
+    // A card the bank asks the cardholder to confirm: the payment settles later.
     await db.insert(paymentMethods).values({
       accountId: account.id,
       provider: "sandbox",
       type: "card",
-      providerPaymentMethodId: "pm_sandbox_succeeds_inv",
+      providerPaymentMethodId: "pm_sandbox_authentication_required_inv",
       cardBrand: "visa",
-      cardLast4: "4242",
+      cardLast4: "3184",
       cardExpMonth: 12,
       cardExpYear: 2034,
     });
     const gateway = createSandboxGateway(db);
-    const request = { accountId: account.id, userId: admin.id, amount: 5000, idempotencyKey: "inv-top-up-1" };
-    expect((await startManualTopUp(db, gateway, request)).status).toBe("succeeded");
-    expect((await startManualTopUp(db, gateway, request)).status, "the same form again").toBe("succeeded");
-    const topUps = await db.select().from(invoices).where(and(eq(invoices.accountId, account.id), eq(invoices.kind, "top_up")));
-    expect(topUps).toHaveLength(1);
-    expect(topUps[0]).toMatchObject({ status: "paid", grossTotal: 5000, netTotal: 4202, taxTotal: 798, currency: "EUR" });
-    expect(topUps[0]!.number).toMatch(/^INV-/);
-    expect(await sums(topUps[0]!.id)).toEqual({ net: 4202, lines: 1 });
+    const outcome = await startManualTopUp(db, gateway, { accountId: account.id, userId: admin.id, amount: 10_000, idempotencyKey: "inv-top-up-sca" });
+    expect(outcome.status).toBe("requires_action");
+    // The buyer moves abroad and becomes a registered EU business before confirming.
+    await details(account.id, "FR", "FR40303265045");
+    const confirmed = await completeSandboxAuthentication(db, gateway, { accountId: account.id, userId: admin.id, attemptId: outcome.attemptId, approve: true });
+    expect(confirmed.ok).toBe(true);
+    expect(await chargedBySandbox(account.id)).toEqual([11_900]);
+    const [invoice] = await db.select().from(invoices).where(and(eq(invoices.accountId, account.id), eq(invoices.kind, "top_up")));
+    expect(invoice, "the rule and VAT charged, the buyer as of now").toMatchObject({
+      netTotal: 10_000,
+      taxTotal: 1900,
+      grossTotal: 11_900,
+      taxRule: "domestic",
+      taxNote: null,
+    });
+    expect(invoice!.buyer.country).toBe("FR");
   });
 
   it("does not invoice a failed top-up", async () => {

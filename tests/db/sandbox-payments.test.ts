@@ -130,7 +130,10 @@ describe("sandbox payments outlive the process that started them", () => {
     expect(await autoCredits(account.id)).toEqual([expect.objectContaining({ amount: 10_000, interactionId: waiting.providerPaymentIntentId })]);
     expect((await attemptRow(attemptId)).status).toBe("succeeded");
     // The worker's process sees the same payment.
-    expect(await worker.retrieveCharge({ accountId: account.id, paymentIntentId: waiting.providerPaymentIntentId! })).toMatchObject({ status: "succeeded", amount: 10_000 });
+    expect(await worker.retrieveCharge({ accountId: account.id, paymentIntentId: waiting.providerPaymentIntentId! })).toMatchObject({
+      status: "succeeded",
+      amount: 11_900, // €100.00 of credit plus 19 % VAT
+    });
 
     // Confirming again (a second tab, a replayed form) adds nothing.
     const again = await completeSandboxAuthentication(appDb, app, { accountId: account.id, userId: admin.id, attemptId, approve: true });

@@ -235,14 +235,24 @@ describe("faults", () => {
     try {
       const [attempt] = await db
         .insert(topUpAttempts)
-        .values({ accountId: account.id, kind: "manual", amount: 7_000, currency: "EUR", idempotencyKey: "crash", initiatedByUserId: admin.id })
+        .values({
+          accountId: account.id,
+          kind: "manual",
+          amount: 7_000,
+          taxAmount: 1_330,
+          taxRateBasisPoints: 1900,
+          taxRule: "domestic",
+          currency: "EUR",
+          idempotencyKey: "crash",
+          initiatedByUserId: admin.id,
+        })
         .returning();
       // The charge is made, and the process dies before recording the answer.
       await gateway.chargeOffSession({
         accountId: account.id,
         customerId: await withCustomer(account),
         paymentMethodId: "pm_card_visa",
-        amount: 7_000,
+        amount: 8_330,
         currency: "EUR",
         idempotencyKey: chargeIdempotencyKey(attempt!.id),
         description: "Credit top-up",
@@ -281,8 +291,9 @@ describe("an outcome that is not known", () => {
 
       await allowSettling();
       const second = await startManualTopUp(db, gateway, request);
-      expect(second).toEqual({ status: "succeeded", attemptId: first.attemptId, amount: 4_500 });
-      expect(intentsOf(account.id), "one payment at the provider").toHaveLength(1);
+      // A German buyer of a German seller: the credit plus 19 % VAT.
+      expect(second).toEqual({ status: "succeeded", attemptId: first.attemptId, amount: 4_500, charged: 5_355 });
+      expect(intentsOf(account.id).map((pi) => pi.amount), "one payment at the provider, VAT on top").toEqual([5_355]);
       expect(await balanceOf(account.id)).toBe(4_500);
       const attempts = await db.select().from(topUpAttempts).where(eq(topUpAttempts.accountId, account.id));
       expect(attempts.map((a) => a.status)).toEqual(["succeeded"]);

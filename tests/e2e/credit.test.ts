@@ -54,9 +54,15 @@ describe.skipIf(!!skipReason)("credit: add, decline, authenticate, auto top-up",
     const before = await balance(page);
     const form = await openAddCredit(page);
     await form.getByText("€50.00").click();
+    // A German company of a German seller pays 19 % VAT on top of the credit.
+    expect(await form.getByTestId("charge-line").textContent()).toBe(
+      "Charged now: €59.50 (€50.00 credit + €9.50 VAT at 19 %). An invoice is issued for each purchase.",
+    );
     const submit = form.getByRole("button", { name: "Add credit" });
     await submit.dblclick();
-    await expect.poll(() => form.getByRole("status").textContent()).toContain("€50.00 added to your credit.");
+    await expect
+      .poll(() => form.getByRole("status").textContent())
+      .toBe("€50.00 added to your credit. Charged €59.50, including €9.50 VAT.");
     await page.reload();
     expect(await balance(page)).toBe(before + 5_000);
     const attempts = await walletRows(sql`
@@ -289,7 +295,7 @@ describe.skipIf(!!skipReason || !appDatabaseUrl)("credit: a payment whose outcom
 
       await allowSettling();
       await form.getByRole("button", { name: "Add credit" }).click();
-      await expect.poll(() => answer.textContent()).toBe("€50.00 added to your credit.");
+      await expect.poll(() => answer.textContent()).toBe("€50.00 added to your credit. Charged €59.50, including €9.50 VAT.");
       expect(keys, "the form sent its first key again").toHaveLength(2);
       expect(keys[1]).toBe(keys[0]);
     } finally {

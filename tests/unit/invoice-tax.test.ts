@@ -4,7 +4,8 @@ import {
   formatRate,
   OUTSIDE_EU_NOTE,
   REVERSE_CHARGE_NOTE,
-  splitGross,
+  noteOf,
+  taxOn,
   taxOfLines,
   taxRuleFor,
 } from "@/lib/invoices/tax";
@@ -65,17 +66,30 @@ describe("VAT per rate, rounded once per rate", () => {
   });
 });
 
-describe("VAT within a credit purchase's price", () => {
+describe("VAT on top of a credit purchase", () => {
   it.each([
-    // gross, rate, net, tax
-    [5000, 1900, 4202, 798],
-    [10_000, 1900, 8403, 1597],
-    [5000, 0, 5000, 0],
-    [2500, 2550, 1992, 508],
-    [1, 1900, 1, 0],
-  ])("%i at %i: net %i + VAT %i", (gross, rate, net, tax) => {
-    expect(splitGross(gross, rate)).toEqual({ net, tax });
-    expect(net + tax, "adds up to what was paid").toBe(gross);
+    // credit, rate, VAT
+    [5000, 1900, 950],
+    [10_000, 1900, 1900],
+    [5000, 0, 0],
+    [2550, 2550, 650], // 650.25 rounds down
+    [1050, 2100, 221], // 220.5 rounds half away from zero
+    [1, 1900, 0],
+  ])("%i at %i: VAT %i", (credit, rate, tax) => {
+    expect(taxOn(credit, rate)).toBe(tax);
+  });
+
+  it("refuses a fraction of a minor unit", () => {
+    expect(() => taxOn(10.5, 1900)).toThrow(RangeError);
+  });
+});
+
+describe("the legal note of each rule", () => {
+  it("prints reverse charge and outside-EU notes, and none for charged VAT", () => {
+    expect(noteOf("reverse_charge")).toBe(REVERSE_CHARGE_NOTE);
+    expect(noteOf("outside_eu")).toBe(OUTSIDE_EU_NOTE);
+    expect(noteOf("domestic")).toBeNull();
+    expect(noteOf("eu_consumer")).toBeNull();
   });
 });
 

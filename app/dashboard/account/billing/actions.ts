@@ -52,7 +52,11 @@ function creditAdded(outcome: AddedCredit): ActionResult {
         ok: true,
         outcome: "known",
         status: "succeeded",
-        message: `${formatMoney(outcome.amount, outcome.currency)} added to your credit.`,
+        message: `${formatMoney(outcome.amount, outcome.currency)} added to your credit.${
+          outcome.charged > outcome.amount
+            ? ` Charged ${formatMoney(outcome.charged, outcome.currency)}, including ${formatMoney(outcome.charged - outcome.amount, outcome.currency)} VAT.`
+            : ""
+        }`,
       };
     case "requires_action":
       return {

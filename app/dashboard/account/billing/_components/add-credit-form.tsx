@@ -3,6 +3,8 @@
 import { useActionState, useState } from "react";
 import type { ActionResult } from "@/lib/auth/action";
 import { addCredit } from "../actions";
+import { formatMoney, parseMajorAmount } from "@/lib/money";
+import { taxOn } from "@/lib/invoices/tax";
 import { describedBy, FieldError, ResultMessage, SubmitButton, useIdempotencyKey } from "./form-parts";
 
 /**
@@ -16,15 +18,20 @@ export function AddCreditForm({
   currency,
   minLabel,
   maxLabel,
+  vat,
 }: {
   presets: { value: number; label: string }[];
   currency: string;
   minLabel: string;
   maxLabel: string;
+  /** The VAT charged on top of the credit: its rate, and why there is none when it is 0. */
+  vat: { rateBasisPoints: number; rateLabel: string; noneBecause: string | null };
 }) {
   const [result, action] = useActionState<ActionResult | null, FormData>(addCredit, null);
   const key = useIdempotencyKey(result);
   const [choice, setChoice] = useState(String(presets[1]?.value ?? presets[0]?.value ?? ""));
+  const [typed, setTyped] = useState(result && !result.ok ? (result.values?.customAmount ?? "") : "");
+  const credit = choice === "custom" ? parseMajorAmount(typed, currency) : Number(choice);
   return (
     <form action={action} className="space-y-3" aria-label="Add credit">
       <input type="hidden" name="idempotencyKey" value={key} />
@@ -72,15 +79,52 @@ export function AddCreditForm({
             name="customAmount"
             inputMode="decimal"
             autoComplete="off"
-            defaultValue={result && !result.ok ? result.values?.customAmount : ""}
+            value={typed}
+            onChange={(event) => setTyped(event.target.value)}
             className="mt-1 w-40 rounded-md border border-slate-300 px-3 py-1.5"
             {...describedBy(result, "customAmount")}
           />
           <FieldError result={result} name="customAmount" />
         </div>
       ) : null}
+      <ChargeLine credit={credit} currency={currency} vat={vat} />
       <SubmitButton pendingLabel="Charging…">Add credit</SubmitButton>
       <ResultMessage result={result} />
     </form>
+  );
+}
+
+/** What the card is charged for the credit chosen: credit plus VAT, or why there is no VAT. */
+function ChargeLine({
+  credit,
+  currency,
+  vat,
+}: {
+  credit: number | null;
+  currency: string;
+  vat: { rateBasisPoints: number; rateLabel: string; noneBecause: string | null };
+}) {
+  const known = credit !== null && Number.isSafeInteger(credit) && credit > 0;
+  const tax = known ? taxOn(credit, vat.rateBasisPoints) : 0;
+  return (
+    <p className="text-sm text-slate-700" aria-live="polite" data-testid="charge-line">
+      {known ? (
+        vat.rateBasisPoints > 0 ? (
+          <>
+            Charged now: <strong className="tabular-nums">{formatMoney(credit + tax, currency)}</strong>{" "}
+            ({formatMoney(credit, currency)} credit + {formatMoney(tax, currency)} VAT at {vat.rateLabel}).
+          </>
+        ) : (
+          <>
+            Charged now: <strong className="tabular-nums">{formatMoney(credit, currency)}</strong>. {vat.noneBecause}
+          </>
+        )
+      ) : vat.rateBasisPoints > 0 ? (
+        `VAT at ${vat.rateLabel} is added to the amount of credit.`
+      ) : (
+        vat.noneBecause
+      )}{" "}
+      An invoice is issued for each purchase.
+    </p>
   );
 }

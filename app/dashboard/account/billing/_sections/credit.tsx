@@ -4,7 +4,9 @@ import { getEnv } from "@/lib/env";
 import { accountFormat, type AccountFormat } from "@/lib/format";
 import { BalanceChart } from "../_components/balance-chart";
 import { EditButton, Section } from "../_components/section";
-import { loadAccount, loadCredit, loadPaymentMethod, loadRunway, loadTrend } from "../_data";
+import { loadAccount, loadBillingDetails, loadCredit, loadPaymentMethod, loadRunway, loadTrend } from "../_data";
+import { vatOnCredit } from "@/lib/invoices/top-up";
+import { formatRate } from "@/lib/invoices/tax";
 import { AddCreditForm } from "../_components/add-credit-form";
 import { Reveal } from "../_components/reveal";
 import { ExportForm } from "../_components/export-form";
@@ -160,13 +162,26 @@ function AutoTopUpStatus({ credit, format }: { credit: CreditOverview; format: A
   );
 }
 
+/** The VAT a credit purchase adds, as the company details say now. */
+function creditVat(buyer: { country: string; vatNumber: string | null }) {
+  const rule = vatOnCredit(buyer);
+  const noneBecause =
+    rule.rule === "reverse_charge"
+      ? "No VAT is charged: reverse charge, your business accounts for it."
+      : rule.rule === "outside_eu"
+        ? "No VAT is charged: outside the scope of EU VAT."
+        : null;
+  return { rateBasisPoints: rule.rateBasisPoints, rateLabel: formatRate(rule.rateBasisPoints), noneBecause };
+}
+
 export async function CreditSection({ accountId, trendDays }: { accountId: string; trendDays: number }) {
-  const [account, credit, runway, trend, payment] = await Promise.all([
+  const [account, credit, runway, trend, payment, details] = await Promise.all([
     loadAccount(accountId),
     loadCredit(accountId),
     loadRunway(accountId),
     loadTrend(accountId, trendDays),
     loadPaymentMethod(accountId),
+    loadBillingDetails(accountId),
   ]);
   const provider = gatewayName();
   const f = accountFormat(account);
@@ -198,6 +213,7 @@ export async function CreditSection({ accountId, trendDays }: { accountId: strin
                   currency={account.currency}
                   minLabel={f.money(TOP_UP_MIN)}
                   maxLabel={f.money(TOP_UP_MAX)}
+                  vat={creditVat(details ?? { country: account.country, vatNumber: null })}
                 />
               </>
             ) : (

@@ -10,6 +10,9 @@ import {
   AUTO_TOP_UP_THRESHOLD_MIN,
 } from "@/lib/credit/limits";
 import { getDb } from "@/lib/db";
+import { getBillingDetails } from "@/lib/company/queries";
+import { formatRate } from "@/lib/invoices/tax";
+import { vatOnCredit } from "@/lib/invoices/top-up";
 import { formatMoney, minorToDecimal } from "@/lib/money";
 import { AutoTopUpForm } from "../_components/auto-top-up-form";
 import { SubPage } from "../_components/sub-page";
@@ -20,8 +23,13 @@ export default async function AutoTopUpPage() {
   const user = await requirePageAccess("billing.manage", "/dashboard/account/billing/auto-top-up");
   const db = await getDb();
   const account = await getAccount(db, user.accountId);
-  const settings = await getAutoTopUpSettings(db, user.accountId);
+  const [settings, details] = await Promise.all([
+    getAutoTopUpSettings(db, user.accountId),
+    getBillingDetails(db, user.accountId),
+  ]);
   const c = account.currency;
+  const vat = vatOnCredit(details ?? { country: account.country, vatNumber: null });
+  const plusVat = vat.rateBasisPoints > 0 ? `, plus VAT at ${formatRate(vat.rateBasisPoints)},` : "";
   return (
     <SubPage
       title="Auto top-up"
@@ -42,8 +50,8 @@ export default async function AutoTopUpPage() {
         }}
         bounds={{
           threshold: `From ${formatMoney(AUTO_TOP_UP_THRESHOLD_MIN, c)} to ${formatMoney(AUTO_TOP_UP_THRESHOLD_MAX, c)}`,
-          amount: `From ${formatMoney(AUTO_TOP_UP_AMOUNT_MIN, c)} to ${formatMoney(AUTO_TOP_UP_AMOUNT_MAX, c)}, charged to your payment method each time`,
-          monthlyCap: `Leave empty for no cap; up to ${formatMoney(AUTO_TOP_UP_CAP_MAX, c)}`,
+          amount: `Credit from ${formatMoney(AUTO_TOP_UP_AMOUNT_MIN, c)} to ${formatMoney(AUTO_TOP_UP_AMOUNT_MAX, c)}${plusVat} charged to your payment method each time`,
+          monthlyCap: `Credit added by automatic top-ups in a calendar month, before VAT. Leave empty for no cap; up to ${formatMoney(AUTO_TOP_UP_CAP_MAX, c)}`,
         }}
       />
     </SubPage>

@@ -1,3 +1,4 @@
+import { chargedAmount } from "@/lib/invoices/top-up";
 import type { Metadata } from "next";
 import { notFound } from "next/navigation";
 import { z } from "zod";
@@ -21,14 +22,19 @@ export default async function AuthenticatePage({ params }: { params: Promise<{ a
   const db = await getDb();
   const attempt = await findTopUpAttempt(db, user.accountId, attemptId);
   if (!attempt) notFound();
-  const amount = formatMoney(attempt.amount, attempt.currency);
+  // The payment is the credit plus its VAT; the credit is what the balance gains.
+  const credit = formatMoney(attempt.amount, attempt.currency);
+  const amount =
+    attempt.taxAmount > 0
+      ? `${formatMoney(chargedAmount(attempt), attempt.currency)} (${credit} credit + ${formatMoney(attempt.taxAmount, attempt.currency)} VAT)`
+      : credit;
   // Past its time a payment is no longer offered for confirmation, even before the sweep cancels it.
   const expired = authenticationExpired(attempt) || (attempt.status === "canceled" && attempt.failureCode === "authentication_expired");
   if (attempt.status !== "requires_action" || expired) {
     const text = expired
       ? `The payment of ${amount} was not confirmed with the bank within 24 hours, so it was canceled. Nothing was charged.`
       : attempt.status === "succeeded"
-        ? `Payment confirmed: ${amount} was added to your credit.`
+        ? `Payment confirmed: ${credit} was added to your credit.`
         : attempt.status === "failed" || attempt.status === "canceled"
           ? `The payment of ${amount} was not confirmed, and nothing was charged.`
           : `The payment of ${amount} is being processed.`;
@@ -54,7 +60,7 @@ export default async function AuthenticatePage({ params }: { params: Promise<{ a
     );
   }
   return (
-    <SubPage title="Confirm payment" intro={`Sandbox bank: confirm the payment of ${amount} to add it to your credit.`}>
+    <SubPage title="Confirm payment" intro={`Sandbox bank: confirm the payment of ${amount} to add ${credit} to your credit.`}>
       <SandboxAuthenticateForm attemptId={attempt.id} />
     </SubPage>
   );
