@@ -98,6 +98,12 @@ export function describeAudit(action: string, before: Json, after: Json, currenc
       return `Payment method: ${paymentMethodWords(after?.paymentMethod)}${before ? ` (replaces ${paymentMethodWords(before.paymentMethod)})` : ""}`;
     case "user.deactivate":
       return `Deactivated ${after?.name} (${after?.email}), freeing a seat`;
+    case "invoice.pay":
+      return `Invoice ${after?.number} paid: ${money(after?.gross, currency)}`;
+    case "invoice.uncollectible":
+      return `Invoice ${after?.number} (${money(after?.gross, currency)}) marked uncollectible: its payment failed${after?.reason ? ` (${after.reason})` : ""}, and it can still be paid`;
+    case "credit_note.issue":
+      return `Credit note ${after?.number} issued for invoice ${after?.invoice} (${money(after?.gross, currency)})${after?.reason ? `: ${after.reason}` : ""}`;
     default:
       return action;
   }

@@ -74,6 +74,59 @@ export async function applyInvoicePayment(
   return current;
 }
 
+/**
+ * Records that an invoice will not be collected by retrying the card (the provider's
+ * invoice.marked_uncollectible, or our own dunning below), in the caller's transaction.
+ * Only an open invoice becomes uncollectible; it stays payable, and a later payment
+ * settles it. Answers whether this changed the invoice.
+ */
+export async function applyInvoiceUncollectible(tx: Executor, accountId: string, invoiceId: string): Promise<boolean> {
+  const [marked] = await tx
+    .update(invoices)
+    .set({ status: "uncollectible", updatedAt: new Date() })
+    .where(and(eq(invoices.id, invoiceId), eq(invoices.accountId, accountId), eq(invoices.status, "open")))
+    .returning({ number: invoices.number, gross: invoices.grossTotal, currency: invoices.currency, failure: invoices.paymentFailure });
+  if (!marked) return false;
+  await recordAudit(tx, {
+    accountId,
+    actorUserId: null,
+    action: "invoice.uncollectible",
+    after: { number: marked.number, gross: marked.gross, currency: marked.currency, reason: marked.failure },
+  });
+  return true;
+}
+
+/** How long an invoice whose payment failed stays open before it is marked uncollectible. */
+export const UNCOLLECTIBLE_AFTER_DAYS = 30;
+
+/**
+ * Dunning's end: period invoices issued more than UNCOLLECTIBLE_AFTER_DAYS ago whose
+ * payment failed and that are still open are marked uncollectible, at the provider first
+ * (Stripe, for an invoice it keeps; its webhook says the same and changes nothing more),
+ * then here. "Pay now" still pays them.
+ */
+export async function markOverdueUncollectible(db: Database, gateway: PaymentGateway, now = new Date()) {
+  const overdue = await db
+    .select({ id: invoices.id, accountId: invoices.accountId, providerInvoiceId: invoices.providerInvoiceId })
+    .from(invoices)
+    .where(
+      and(
+        eq(invoices.kind, "period"),
+        eq(invoices.status, "open"),
+        sql`${invoices.paymentFailure} is not null`,
+        lt(invoices.issuedAt, sql`${now}::timestamptz - make_interval(days => ${UNCOLLECTIBLE_AFTER_DAYS})`),
+      ),
+    );
+  const marked: string[] = [];
+  for (const invoice of overdue) {
+    if (invoice.providerInvoiceId) {
+      await gateway.markInvoiceUncollectible({ accountId: invoice.accountId, providerInvoiceId: invoice.providerInvoiceId });
+    }
+    if (await db.transaction((tx) => applyInvoiceUncollectible(tx, invoice.accountId, invoice.id))) marked.push(invoice.id);
+  }
+  return marked;
+}
+
 /** What the provider's invoice lists: our lines, and the VAT per rate; they add up to our gross. */
 async function providerItems(db: Executor, invoice: Invoice) {
   const lines = await db

@@ -3,14 +3,15 @@ import type { Database } from "@/db/client";
 import { CLOSE_PERIOD_QUEUE } from "@/lib/jobs/queue";
 import type { PaymentGateway } from "@/lib/payments/gateway";
 import { accountsDue, closeDuePeriods } from "./close";
-import { payInvoice, uncollectedInvoices } from "./payment";
+import { markOverdueUncollectible, payInvoice, uncollectedInvoices } from "./payment";
 
 /**
  * The billing cycle in the worker: a sweep (at start and every `sweepMs`) finds accounts
  * whose period has ended, also while the worker was down, and enqueues one close job per
  * account; the job closes every ended period, oldest first, and collects each invoice it
  * issued with the saved payment method. Closing is idempotent, so a job run twice, or on
- * two workers, issues one invoice per period.
+ * two workers, issues one invoice per period. The sweep also ends dunning: an invoice
+ * still unpaid a month after its payment failed is marked uncollectible.
  */
 
 export async function runCloseJob(db: Database, gateway: PaymentGateway, accountId: string, now = new Date()) {
@@ -30,6 +31,7 @@ export async function sweepInvoices(db: Database, boss: PgBoss, gateway: Payment
     const paid = await payInvoice(db, gateway, { accountId, invoiceId: id, actorUserId: null });
     if (!paid.ok) console.warn(`invoice ${id} of account ${accountId} not collected: ${paid.failure.message}`);
   }
+  await markOverdueUncollectible(db, gateway, now);
 }
 
 export async function startInvoiceWorker(

@@ -114,6 +114,11 @@ export interface PaymentGateway {
   changeSeats(change: SeatChange & { idempotencyKey: string }): Promise<SeatChangeResult>;
   /** Makes the provider's invoice for one of ours (once) and pays it with the saved method (once per key). */
   payInvoice(request: InvoicePaymentRequest): Promise<InvoicePaymentResult>;
+  /**
+   * Tells the provider that an invoice it keeps will not be collected by retrying the
+   * card: it stays payable, and is settled if it is paid after all. Idempotent.
+   */
+  markInvoiceUncollectible(request: { accountId: string; providerInvoiceId: string }): Promise<void>;
 }
 
 /** Proration by the second of the period left, rounded once: the sandbox's price of a seat change. */

@@ -213,6 +213,9 @@ export function createSandboxGateway(db: Executor): SandboxGateway {
         failureMessage: paid ? null : charge.failureMessage,
       };
     },
+    async markInvoiceUncollectible() {
+      // The sandbox keeps no invoices of its own: ours is the only record.
+    },
     async changeSeats(change) {
       const { prorationNow, currency } = prorateSeatChange(change);
       return { quantity: change.quantity, prorationAmount: prorationNow, currency, invoiceId: null };

@@ -298,6 +298,15 @@ export function createStripeGateway(options: StripeGatewayOptions): PaymentGatew
         translate(error);
       }
     },
+    async markInvoiceUncollectible({ providerInvoiceId }) {
+      try {
+        const invoice = await stripe.invoices.retrieve(providerInvoiceId);
+        if (invoice.status === "uncollectible" || invoice.status === "paid" || invoice.status === "void") return;
+        await stripe.invoices.markUncollectible(providerInvoiceId);
+      } catch (error) {
+        translate(error);
+      }
+    },
     async retrievePaymentMethod(id): Promise<SavedPaymentMethod> {
       try {
         const pm = await stripe.paymentMethods.retrieve(id);

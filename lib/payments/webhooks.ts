@@ -3,7 +3,7 @@ import type Stripe from "stripe";
 import { z } from "zod";
 import type { Database } from "@/db/client";
 import { accounts, invoices, paymentProviderEvents, topUpAttempts } from "@/db/schema";
-import { applyInvoicePayment } from "@/lib/invoices/payment";
+import { applyInvoicePayment, applyInvoiceUncollectible } from "@/lib/invoices/payment";
 import { lockBalance } from "@/lib/credit/ledger";
 import { applyChargeResult } from "@/lib/credit/top-ups";
 import type { PaymentGateway, SavedPaymentMethod } from "./gateway";
@@ -84,6 +84,19 @@ export async function processStripeEvent(
           status: event.type === "invoice.paid" ? "paid" : "failed",
           failureMessage: event.type === "invoice.paid" ? null : "The card was declined. Contact the bank or use another payment method.",
         });
+        return "processed";
+      }
+      case "invoice.marked_uncollectible": {
+        const invoice = event.data.object as Stripe.Invoice;
+        const invoiceId = invoice.metadata?.invoiceId;
+        if (!accountId || typeof invoiceId !== "string" || !isUuid(invoiceId)) return "ignored";
+        const [ours] = await tx
+          .select({ providerInvoiceId: invoices.providerInvoiceId })
+          .from(invoices)
+          .where(and(eq(invoices.id, invoiceId), eq(invoices.accountId, accountId)));
+        // Only the provider invoice made for ours speaks for it.
+        if (!ours || ours.providerInvoiceId !== invoice.id) return "ignored";
+        await applyInvoiceUncollectible(tx, accountId, invoiceId);
         return "processed";
       }
       case "setup_intent.succeeded": {

@@ -3,49 +3,36 @@ import type PgBoss from "pg-boss";
 import Stripe from "stripe";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Database } from "@/db/client";
-import { billingDetails, invoices, paymentMethods, paymentProviderEvents, subscriptions } from "@/db/schema";
+import { auditLog, billingDetails, invoices, paymentMethods, paymentProviderEvents, subscriptions } from "@/db/schema";
 import { closePeriod } from "@/lib/invoices/close";
-import { payInvoice } from "@/lib/invoices/payment";
+import { markOverdueUncollectible, payInvoice } from "@/lib/invoices/payment";
 import { startInvoiceWorker } from "@/lib/invoices/worker";
 import { startQueue } from "@/lib/jobs/queue";
 import { createSandboxGateway } from "@/lib/payments/sandbox-gateway";
-import { createStripeGateway } from "@/lib/payments/stripe-gateway";
-import { type FakeStripe, startFakeStripe } from "../support/fake-stripe/server";
+import type { FakeStripe } from "../support/fake-stripe/server";
 import { freshDatabase, type TestDatabase } from "../support/fresh-database";
 import { createAccount, subscribe } from "../support/fixtures";
-import { serveRoute } from "../support/route-server";
+import { startStripeWithWebhooks, type StripeWithWebhooks } from "../support/stripe-webhooks";
 
 const WEBHOOK_SECRET = "whsec_test_invoices_0123";
 let handle: TestDatabase;
 let db: Database;
 let boss: PgBoss;
+let stripe: StripeWithWebhooks;
 let fake: FakeStripe;
-let stripeGateway: ReturnType<typeof createStripeGateway>;
-let endpoint: { url: string; close(): Promise<void> };
+let stripeGateway: StripeWithWebhooks["gateway"];
 
 beforeAll(async () => {
   handle = await freshDatabase({ poolMax: 8 });
   db = handle.db;
   boss = await startQueue(handle);
-  fake = await startFakeStripe({ webhookSecret: WEBHOOK_SECRET });
-  stripeGateway = createStripeGateway({ secretKey: "sk_test_fake", apiBase: fake.url, timeoutMs: 2000 });
-  process.env.STRIPE_SECRET_KEY = "sk_test_fake";
-  process.env.STRIPE_WEBHOOK_SECRET = WEBHOOK_SECRET;
-  process.env.NEXTAUTH_URL ??= "http://localhost:3000";
-  process.env.NEXTAUTH_SECRET ??= "x".repeat(32);
-  process.env.OIDC_ISSUER ??= "http://localhost:3001";
-  process.env.OIDC_CLIENT_ID ??= "test";
-  process.env.OIDC_CLIENT_SECRET ??= "test";
-  Object.assign(globalThis, { billingDatabase: Promise.resolve(handle), paymentGateway: stripeGateway });
-  const { POST } = await import("@/app/api/stripe/webhook/route");
-  endpoint = await serveRoute(POST);
-  fake.setWebhookUrl(`${endpoint.url}/api/stripe/webhook`);
+  stripe = await startStripeWithWebhooks(handle, { webhookSecret: WEBHOOK_SECRET, timeoutMs: 2000 });
+  ({ fake, gateway: stripeGateway } = stripe);
 });
 
 afterAll(async () => {
   await boss?.stop({ graceful: false, wait: true });
-  await endpoint?.close();
-  await fake?.close();
+  await stripe?.close();
   await handle?.close();
 });
 
@@ -123,6 +110,27 @@ describe("paying an invoice in the sandbox", () => {
   });
 });
 
+describe("an invoice that is not paid", () => {
+  it("in the sandbox, is marked uncollectible a month after its payment failed, and is still payable", async () => {
+    const { account, admin } = await tenant("sandbox", "pm_sandbox_insufficient_funds_dunning");
+    const invoice = await issued(account.id);
+    const gateway = createSandboxGateway(db);
+    expect((await payInvoice(db, gateway, { accountId: account.id, invoiceId: invoice.id, actorUserId: null })).ok).toBe(false);
+    // An open invoice never tried is not marked: only a failed payment starts the clock.
+    const { account: untried } = await tenant("sandbox", "pm_sandbox_succeeds_untried");
+    const waiting = await issued(untried.id);
+    const later = new Date(invoice.issuedAt.getTime() + 31 * 86_400_000);
+    const marked = await markOverdueUncollectible(db, gateway, later);
+    expect(marked).toContain(invoice.id);
+    expect(marked).not.toContain(waiting.id);
+    expect(await read(invoice.id)).toMatchObject({ status: "uncollectible" });
+    expect(await read(waiting.id)).toMatchObject({ status: "open" });
+    await db.update(paymentMethods).set({ providerPaymentMethodId: "pm_sandbox_succeeds_dunning" }).where(eq(paymentMethods.accountId, account.id));
+    expect((await payInvoice(db, gateway, { accountId: account.id, invoiceId: invoice.id, actorUserId: admin.id })).ok).toBe(true);
+    expect(await read(invoice.id)).toMatchObject({ status: "paid" });
+  });
+});
+
 describe("paying an invoice through Stripe", () => {
   it("makes a Stripe invoice of the same total, pays it, and invoice.paid settles ours once", async () => {
     const { account, admin } = await tenant("stripe", "pm_card_visa");
@@ -157,6 +165,51 @@ describe("paying an invoice through Stripe", () => {
     expect((await payInvoice(db, stripeGateway, { accountId: account.id, invoiceId: invoice.id, actorUserId: admin.id })).ok).toBe(true);
     await fake.whenIdle();
     expect(await read(invoice.id)).toMatchObject({ status: "paid", providerInvoiceId: failed.providerInvoiceId });
+  });
+
+  it("a month after its payment failed, the sweep marks it uncollectible at Stripe and here; the webhook and its replay change nothing more; it can still be paid", async () => {
+    const { account, admin } = await tenant("stripe", "pm_card_chargeDeclinedInsufficientFunds");
+    const invoice = await issued(account.id);
+    expect((await payInvoice(db, stripeGateway, { accountId: account.id, invoiceId: invoice.id, actorUserId: admin.id })).ok).toBe(false);
+    await fake.whenIdle();
+    const failed = await read(invoice.id);
+    const issuedAt = failed.issuedAt.getTime();
+
+    expect(await markOverdueUncollectible(db, stripeGateway, new Date(issuedAt + 29 * 86_400_000)), "not before 30 days").not.toContain(invoice.id);
+    expect(await read(invoice.id)).toMatchObject({ status: "open" });
+    expect(await markOverdueUncollectible(db, stripeGateway, new Date(issuedAt + 31 * 86_400_000))).toContain(invoice.id);
+    await fake.whenIdle();
+    const marked = fake.sentEvents().filter((e) => e.event.type === "invoice.marked_uncollectible" && (e.event.data.object as Stripe.Invoice).id === failed.providerInvoiceId);
+    expect(marked.map((e) => e.status), "Stripe said so too, and the route took it").toEqual([200]);
+    const stored = await read(invoice.id);
+    expect(stored).toMatchObject({ status: "uncollectible", paymentFailure: failed.paymentFailure });
+    const audit = await db.select().from(auditLog).where(and(eq(auditLog.accountId, account.id), eq(auditLog.action, "invoice.uncollectible")));
+    expect(audit, "recorded once").toHaveLength(1);
+
+    // The same event again, and the sweep again, change nothing.
+    expect(await fake.deliver(marked[0]!.event)).toBe(200);
+    expect(await markOverdueUncollectible(db, stripeGateway, new Date(issuedAt + 40 * 86_400_000))).not.toContain(invoice.id);
+    expect(await read(invoice.id)).toEqual(stored);
+
+    await db.update(paymentMethods).set({ providerPaymentMethodId: "pm_card_visa" }).where(eq(paymentMethods.accountId, account.id));
+    expect((await payInvoice(db, stripeGateway, { accountId: account.id, invoiceId: invoice.id, actorUserId: admin.id })).ok).toBe(true);
+    await fake.whenIdle();
+    expect(await read(invoice.id)).toMatchObject({ status: "paid" });
+  });
+
+  it("takes invoice.marked_uncollectible only for the provider invoice made for ours", async () => {
+    const { account, admin } = await tenant("stripe", "pm_card_chargeDeclinedInsufficientFunds");
+    const invoice = await issued(account.id);
+    await payInvoice(db, stripeGateway, { accountId: account.id, invoiceId: invoice.id, actorUserId: admin.id });
+    await fake.whenIdle();
+    const event = {
+      id: `evt_other_${invoice.id.slice(0, 8)}`,
+      object: "event",
+      type: "invoice.marked_uncollectible",
+      data: { object: { id: "in_not_ours", object: "invoice", status: "uncollectible", metadata: { accountId: account.id, invoiceId: invoice.id } } },
+    } as unknown as Stripe.Event;
+    expect(await fake.deliver(event)).toBe(200);
+    expect(await read(invoice.id)).toMatchObject({ status: "open" });
   });
 
   it.each([

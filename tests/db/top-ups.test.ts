@@ -21,12 +21,11 @@ import {
   UNCONFIRMED_PAYMENT,
 } from "@/lib/credit/top-ups";
 import { createSandboxGateway } from "@/lib/payments/sandbox-gateway";
-import { createStripeGateway } from "@/lib/payments/stripe-gateway";
 import { refuseUpdates } from "../support/db-fault";
-import { type FakeStripe, startFakeStripe } from "../support/fake-stripe/server";
+import type { FakeStripe } from "../support/fake-stripe/server";
 import { freshDatabase, type TestDatabase } from "../support/fresh-database";
 import { createAccount, subscribe } from "../support/fixtures";
-import { serveRoute } from "../support/route-server";
+import { startStripeWithWebhooks, type StripeWithWebhooks } from "../support/stripe-webhooks";
 
 /** The fake's payment intents for an account, whatever their state. */
 const intentsOf = (accountId: string) =>
@@ -44,32 +43,19 @@ const WEBHOOK_SECRET = "whsec_test_0123456789";
 
 let handle: TestDatabase;
 let db: Database;
+let stripe: StripeWithWebhooks;
 let fake: FakeStripe;
-let endpoint: { url: string; close(): Promise<void> };
-let gateway: ReturnType<typeof createStripeGateway>;
+let gateway: StripeWithWebhooks["gateway"];
 
 beforeAll(async () => {
   handle = await freshDatabase({ poolMax: 6 });
   db = handle.db;
-  fake = await startFakeStripe({ webhookSecret: WEBHOOK_SECRET });
-  gateway = createStripeGateway({ secretKey: "sk_test_fake", apiBase: fake.url, timeoutMs: 400 });
-  // The route handler, with this file's database and gateway behind its singletons.
-  process.env.STRIPE_SECRET_KEY = "sk_test_fake";
-  process.env.STRIPE_WEBHOOK_SECRET = WEBHOOK_SECRET;
-  process.env.NEXTAUTH_URL ??= "http://localhost:3000";
-  process.env.NEXTAUTH_SECRET ??= "x".repeat(32);
-  process.env.OIDC_ISSUER ??= "http://localhost:3001";
-  process.env.OIDC_CLIENT_ID ??= "test";
-  process.env.OIDC_CLIENT_SECRET ??= "test";
-  Object.assign(globalThis, { billingDatabase: Promise.resolve(handle), paymentGateway: gateway });
-  const { POST } = await import("@/app/api/stripe/webhook/route");
-  endpoint = await serveRoute(POST);
-  fake.setWebhookUrl(`${endpoint.url}/api/stripe/webhook`);
+  stripe = await startStripeWithWebhooks(handle, { webhookSecret: WEBHOOK_SECRET, timeoutMs: 400 });
+  ({ fake, gateway } = stripe);
 });
 
 afterAll(async () => {
-  await endpoint?.close();
-  await fake?.close();
+  await stripe?.close();
   await handle?.close();
 });
 
@@ -262,7 +248,7 @@ describe("faults", () => {
       await reconcilePendingTopUps(db, gateway, 0);
       expect(await balanceOf(account.id)).toBe(7_000);
     } finally {
-      fake.setWebhookUrl(`${endpoint.url}/api/stripe/webhook`);
+      fake.setWebhookUrl(stripe.webhookUrl);
     }
     // The delayed webhooks arrive afterwards: nothing changes.
     for (const event of fake.events().filter((e) => (e.data.object as { metadata?: Record<string, string> }).metadata?.accountId === account.id)) {
@@ -302,7 +288,7 @@ describe("an outcome that is not known", () => {
       ]);
     } finally {
       await allowSettling();
-      fake.setWebhookUrl(`${endpoint.url}/api/stripe/webhook`);
+      fake.setWebhookUrl(stripe.webhookUrl);
     }
     expect(await expectMoneyConsistent(account.id)).toHaveLength(1);
   });
@@ -323,7 +309,7 @@ describe("an outcome that is not known", () => {
       await reconcilePendingTopUps(db, gateway, 0);
     } finally {
       await allowSettling();
-      fake.setWebhookUrl(`${endpoint.url}/api/stripe/webhook`);
+      fake.setWebhookUrl(stripe.webhookUrl);
     }
     expect(await balanceOf(account.id)).toBe(2_000);
     expect(intentsOf(account.id)).toHaveLength(1);
@@ -421,7 +407,7 @@ describe("audit of manual top-ups", () => {
 
 describe("webhook", () => {
   async function post(body: string, headers: Record<string, string>) {
-    const response = await fetch(`${endpoint.url}/api/stripe/webhook`, { method: "POST", headers, body });
+    const response = await fetch(stripe.webhookUrl, { method: "POST", headers, body });
     return { status: response.status, body: (await response.json()) as Record<string, unknown> };
   }
 
@@ -433,7 +419,7 @@ describe("webhook", () => {
       await startManualTopUp(db, gateway, { accountId: account.id, userId: admin.id, amount: 1_500, idempotencyKey: "a" });
       events = fake.events().filter((e) => (e.data.object as { metadata?: Record<string, string> }).metadata?.accountId === account.id);
     } finally {
-      fake.setWebhookUrl(`${endpoint.url}/api/stripe/webhook`);
+      fake.setWebhookUrl(stripe.webhookUrl);
     }
     const deliveries = [...events, ...events, ...events, ...events, ...events].sort(() => Math.random() - 0.5);
     const statuses = await Promise.all(deliveries.map((e) => fake.deliver(e)));
@@ -549,7 +535,7 @@ describe("a payment left unconfirmed for 24 hours", () => {
     try {
       await fake.authenticate(waiting!.providerPaymentIntentId!);
     } finally {
-      fake.setWebhookUrl(`${endpoint.url}/api/stripe/webhook`);
+      fake.setWebhookUrl(stripe.webhookUrl);
     }
     await backdate(outcome.attemptId, 25);
     await expireUnconfirmedTopUps(db, gateway);

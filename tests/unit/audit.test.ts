@@ -26,6 +26,19 @@ describe("billing changes in words", () => {
     ["payment_method.replace", { paymentMethod: "visa ending in 4242" }, { paymentMethod: "PayPal a@b.test" }, "Payment method: PayPal a@b.test (replaces Visa ending in 4242)"],
     ["payment_method.replace", null, { paymentMethod: "mastercard ending in 0002" }, "Payment method: Mastercard ending in 0002"],
     ["user.deactivate", { active: true }, { name: "Ann", email: "ann@x.test" }, "Deactivated Ann (ann@x.test), freeing a seat"],
+    ["invoice.pay", null, { number: "INV-2026-000007", gross: 11_900 }, "Invoice INV-2026-000007 paid: €119.00"],
+    [
+      "invoice.uncollectible",
+      null,
+      { number: "INV-2026-000007", gross: 11_900, reason: "The card was declined." },
+      "Invoice INV-2026-000007 (€119.00) marked uncollectible: its payment failed (The card was declined.), and it can still be paid",
+    ],
+    [
+      "credit_note.issue",
+      null,
+      { number: "CN-2026-000001", invoice: "INV-2026-000007", gross: -11_900, reason: "Seats billed twice" },
+      "Credit note CN-2026-000001 issued for invoice INV-2026-000007 (-€119.00): Seats billed twice",
+    ],
   ])("%s", (action, before, after, words) => {
     expect(describeAudit(action, before, after, "EUR")).toBe(words);
   });

@@ -421,11 +421,21 @@ export async function startFakeStripe(options: FakeStripeOptions): Promise<FakeS
       emit("invoice.finalized", invoice);
       return { status: 200, body: invoice };
     }
+    if (method === "POST" && (match = path.match(/^\/v1\/invoices\/([\w]+)\/mark_uncollectible$/))) {
+      // As Stripe: an open invoice may be marked uncollectible; it can still be paid later.
+      const invoice = invoices.get(match[1]!);
+      if (!invoice) return stripeError(404, { type: "invalid_request_error", code: "resource_missing", message: `No such invoice: '${match[1]}'` });
+      if (invoice.status === "uncollectible") return { status: 200, body: invoice };
+      if (invoice.status !== "open") return stripeError(400, { type: "invalid_request_error", code: "invoice_not_open", message: `You cannot mark an invoice with status ${invoice.status} as uncollectible.` });
+      invoice.status = "uncollectible";
+      emit("invoice.marked_uncollectible", invoice);
+      return { status: 200, body: invoice };
+    }
     if (method === "POST" && (match = path.match(/^\/v1\/invoices\/([\w]+)\/pay$/))) {
       const invoice = invoices.get(match[1]!);
       if (!invoice) return stripeError(404, { type: "invalid_request_error", code: "resource_missing", message: `No such invoice: '${match[1]}'` });
       if (invoice.status === "paid") return stripeError(400, { type: "invalid_request_error", code: "invoice_already_paid", message: "Invoice is already paid" });
-      if (invoice.status !== "open") return stripeError(400, { type: "invalid_request_error", code: "invoice_not_open", message: `You cannot pay an invoice with status ${invoice.status}.` });
+      if (invoice.status !== "open" && invoice.status !== "uncollectible") return stripeError(400, { type: "invalid_request_error", code: "invoice_not_open", message: `You cannot pay an invoice with status ${invoice.status}.` });
       const methodId = String(params.payment_method ?? "");
       const pm = TEST_PAYMENT_METHODS[methodId];
       if (!pm) return stripeError(400, { type: "invalid_request_error", code: "resource_missing", message: `No such PaymentMethod: '${methodId}'`, param: "payment_method" });
