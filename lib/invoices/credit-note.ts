@@ -1,6 +1,6 @@
 import { and, asc, eq } from "drizzle-orm";
 import type { Database } from "@/db/client";
-import { type Invoice, invoiceLines, invoices } from "@/db/schema";
+import { accounts, type Invoice, invoiceLines, invoices } from "@/db/schema";
 import { recordAudit } from "@/lib/audit/record";
 import { fail, ok, type Result } from "@/lib/result";
 import { issueDocument } from "./issue";
@@ -81,4 +81,22 @@ export async function issueCreditNote(
     });
     return ok(note);
   });
+}
+
+/**
+ * The operator's way in (scripts/credit-note.ts): the account by its slug and the invoice
+ * by its printed number, as a finance person or support agent has them at hand.
+ */
+export async function issueCreditNoteByNumber(
+  db: Database,
+  request: { accountSlug: string; invoiceNumber: string; reason: string; now?: Date },
+): Promise<Result<Invoice>> {
+  const [account] = await db.select({ id: accounts.id }).from(accounts).where(eq(accounts.slug, request.accountSlug.trim()));
+  if (!account) return fail("not_found", `No account with the slug "${request.accountSlug}".`);
+  const [invoice] = await db
+    .select({ id: invoices.id })
+    .from(invoices)
+    .where(and(eq(invoices.accountId, account.id), eq(invoices.number, request.invoiceNumber.trim())));
+  if (!invoice) return fail("not_found", `Account ${request.accountSlug} has no invoice ${request.invoiceNumber}.`);
+  return issueCreditNote(db, { accountId: account.id, invoiceId: invoice.id, reason: request.reason, actorUserId: null, now: request.now });
 }

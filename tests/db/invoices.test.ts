@@ -1,3 +1,4 @@
+import { execFile } from "node:child_process";
 import { and, asc, eq, sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Database } from "@/db/client";
@@ -15,10 +16,11 @@ import {
 import { completeSandboxAuthentication } from "@/lib/credit/authentication";
 import { startManualTopUp } from "@/lib/credit/top-ups";
 import { accountsDue, closeDuePeriods, closePeriod, lineDescription } from "@/lib/invoices/close";
-import { issueCreditNote } from "@/lib/invoices/credit-note";
+import { issueCreditNote, issueCreditNoteByNumber } from "@/lib/invoices/credit-note";
 import { issueDocument, sellerSnapshot } from "@/lib/invoices/issue";
 import { REVERSE_CHARGE_NOTE, OUTSIDE_EU_NOTE } from "@/lib/invoices/tax";
 import { createSandboxGateway } from "@/lib/payments/sandbox-gateway";
+import { formatMoney } from "@/lib/money";
 import { getStatement } from "@/lib/subscription/statement";
 import { refuseUpdates } from "../support/db-fault";
 import { freshDatabase, type TestDatabase } from "../support/fresh-database";
@@ -450,3 +452,59 @@ describe("credit notes", () => {
   });
 });
 
+
+describe("the operator's credit note command", () => {
+  async function issuedFor() {
+    const { account } = await tenant();
+    const outcome = await closePeriod(db, account.id, AFTER_NOV);
+    if (outcome.status !== "issued") throw new Error("not issued");
+    return { account, invoice: outcome.invoice };
+  }
+
+  it("finds the invoice by the account's slug and the printed number, and refuses what it cannot find, changing nothing", async () => {
+    const { account, invoice } = await issuedFor();
+    const other = await issuedFor();
+    const countNotes = async () => (await db.select().from(invoices).where(eq(invoices.kind, "credit_note"))).length;
+    const before = await countNotes();
+    expect(await issueCreditNoteByNumber(db, { accountSlug: "no-such-account", invoiceNumber: invoice.number, reason: "Wrong seats" })).toMatchObject({
+      ok: false,
+      failure: { kind: "not_found", message: 'No account with the slug "no-such-account".' },
+    });
+    // Another account's number is not found in this one: numbers are looked up per account.
+    expect(
+      await issueCreditNoteByNumber(db, { accountSlug: account.slug, invoiceNumber: other.invoice.number, reason: "Wrong seats" }),
+    ).toMatchObject({ ok: false, failure: { kind: "not_found" } });
+    expect(await issueCreditNoteByNumber(db, { accountSlug: account.slug, invoiceNumber: invoice.number, reason: " " })).toMatchObject({
+      ok: false,
+      failure: { kind: "invalid" },
+    });
+    expect(await countNotes()).toBe(before);
+    expect((await db.select().from(invoices).where(eq(invoices.id, invoice.id)))[0]!.status).toBe("open");
+
+    const result = await issueCreditNoteByNumber(db, { accountSlug: ` ${account.slug} `, invoiceNumber: ` ${invoice.number}`, reason: "Seats billed twice" });
+    expect(result).toMatchObject({ ok: true, value: { kind: "credit_note", correctsInvoiceId: invoice.id, grossTotal: -invoice.grossTotal } });
+    expect((await db.select().from(invoices).where(eq(invoices.id, other.invoice.id)))[0]!.status, "the other account's invoice").toBe("open");
+  });
+
+  it.skipIf(!process.env.DATABASE_URL)("runs as npm run credit-note, saying what it issued or why not, with an exit status (Postgres)", async () => {
+    const { account, invoice } = await issuedFor();
+    const run = (...args: string[]) =>
+      new Promise<{ code: number | null; out: string; err: string }>((resolve) => {
+        execFile("npx", ["tsx", "scripts/credit-note.ts", ...args], { env: { ...process.env, DATABASE_URL: handle.url } }, (error, out, err) =>
+          resolve({ code: error ? (error.code as number) : 0, out, err }),
+        );
+      });
+    const usage = await run("--account", account.slug);
+    expect(usage.code).toBe(2);
+    expect(usage.err).toContain("Missing --invoice, --reason.");
+    const issued = await run("--account", account.slug, "--invoice", invoice.number, "--reason", "Seats billed twice");
+    expect(issued.err).toBe("");
+    expect(issued.out).toMatch(new RegExp(`^Issued credit note CN-\\d{4}-\\d{6} for invoice ${invoice.number}: `));
+    expect(issued.out.trim(), "credits the gross in full; the open invoice is void, so nothing is owed back").toMatch(
+      `: ${formatMoney(-invoice.grossTotal, "EUR")} (paid).`,
+    );
+    const again = await run("--account", account.slug, "--invoice", invoice.number, "--reason", "Seats billed twice");
+    expect(again.code).toBe(1);
+    expect(again.err).toMatch(/is void; there is nothing to credit/);
+  });
+});
