@@ -1,5 +1,5 @@
-import { createHmac, hkdfSync, timingSafeEqual } from "node:crypto";
-import { fail, ok, type Result } from "@/lib/result";
+import type { Result } from "@/lib/result";
+import { signFields, verifyFields } from "@/lib/security/link-signature";
 import type { ExportParams } from "./credit-movements";
 
 /**
@@ -18,28 +18,19 @@ export interface LinkClaims {
   expires: number;
 }
 
-function key(secret: string): Buffer {
-  return Buffer.from(hkdfSync("sha256", secret, "billing-console", "csv-export-links", 32));
-}
+const PURPOSE = "csv-export-links";
 
-function canonical(claims: LinkClaims): string {
+function fields(claims: LinkClaims): string[] {
   const { from, to, type, bom } = claims.params;
-  return ["v1", claims.accountId, claims.creatorId, from, to, type ?? "", bom ?? "", String(claims.expires)].join("\n");
+  return [claims.accountId, claims.creatorId, from, to, type ?? "", bom ?? "", String(claims.expires)];
 }
 
 export function signLink(claims: LinkClaims, secret: string): string {
-  return createHmac("sha256", key(secret)).update(canonical(claims)).digest("base64url");
+  return signFields(PURPOSE, fields(claims), secret);
 }
 
-
 export function verifyLink(claims: LinkClaims, signature: string, secret: string, now = Date.now()): Result {
-  const expected = Buffer.from(signLink(claims, secret));
-  const given = Buffer.from(signature);
-  if (expected.length !== given.length || !timingSafeEqual(expected, given)) {
-    return fail("refused", "This link is not valid: it was changed or not made by this console.");
-  }
-  if (claims.expires * 1000 <= now) return fail("refused", "This link has expired. Ask an admin for a new one.");
-  return ok();
+  return verifyFields(PURPOSE, fields(claims), claims.expires, signature, secret, now);
 }
 
 /** The query string of a signed link (the route reads the same names). */

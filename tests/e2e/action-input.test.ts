@@ -54,7 +54,7 @@ describe.skipIf(!!skipReason)("bad input to every billing action gets a clear er
       await form.getByText("Other amount").click();
       await form.getByLabel(/Custom amount/).fill("10");
     } else {
-      await form.getByText("€25.00").click();
+      await form.locator("label").filter({ hasText: "€25.00" }).click();
     }
     await beforeSubmit();
     return submitTampered(page, () => form.getByRole("button", { name: "Add credit" }).click(), fields);
@@ -213,7 +213,7 @@ describe.skipIf(!!skipReason)("bad input to every billing action gets a clear er
     await page.waitForURL(appUrl(BILLING));
     await page.getByTestId("add-credit").getByRole("button", { name: "Add credit", expanded: false }).click();
     const form = page.getByRole("form", { name: "Add credit" });
-    await form.getByText("€25.00").click();
+    await form.locator("label").filter({ hasText: "€25.00" }).click();
     await form.getByRole("button", { name: "Add credit" }).click();
     await page.getByRole("link", { name: "Confirm with your bank" }).first().click();
     // The link is a full page load: a click before the page is hydrated would post the form without the action's header.

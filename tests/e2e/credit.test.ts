@@ -53,7 +53,7 @@ describe.skipIf(!!skipReason)("credit: add, decline, authenticate, auto top-up",
   it("adds a preset amount to the balance, charging once however often the form is sent", async () => {
     const before = await balance(page);
     const form = await openAddCredit(page);
-    await form.getByText("€50.00").click();
+    await form.locator("label").filter({ hasText: "€50.00" }).click();
     // A German company of a German seller pays 19 % VAT on top of the credit.
     expect(await form.getByTestId("charge-line").textContent()).toBe(
       "Charged now: €59.50 (€50.00 credit + €9.50 VAT at 19 %). An invoice is issued for each purchase.",
@@ -114,7 +114,7 @@ describe.skipIf(!!skipReason)("credit: add, decline, authenticate, auto top-up",
     expect(await page.getByTestId("payment-method").textContent()).toContain("ending in 9995");
     const before = await balance(page);
     const form = await openAddCredit(page);
-    await form.getByText("€25.00").click();
+    await form.locator("label").filter({ hasText: "€25.00" }).click();
     await form.getByRole("button", { name: "Add credit" }).click();
     await expect.poll(() => form.getByRole("alert").textContent()).toBe(
       "The card has insufficient funds. Use another card or try a smaller amount.",
@@ -128,7 +128,7 @@ describe.skipIf(!!skipReason)("credit: add, decline, authenticate, auto top-up",
     await useCard(page, "4000 0027 6000 3184");
     const before = await balance(page);
     const form = await openAddCredit(page);
-    await form.getByText("€100.00").click();
+    await form.locator("label").filter({ hasText: "€100.00" }).click();
     await form.getByRole("button", { name: "Add credit" }).click();
     await expect.poll(() => form.getByRole("status").textContent()).toContain("The bank asks the cardholder to confirm this payment.");
     await page.reload();
@@ -209,7 +209,7 @@ describe.skipIf(!!skipReason)("credit: add, decline, authenticate, auto top-up",
   it("refuses the add-credit action to an agent who replays it, and charges nothing", async () => {
     // The admin's request, as the browser sends it.
     const form = await openAddCredit(page);
-    await form.getByText("€25.00").click();
+    await form.locator("label").filter({ hasText: "€25.00" }).click();
     const requestPromise = page.waitForRequest((r) => r.method() === "POST" && !!r.headers()["next-action"]);
     await form.getByRole("button", { name: "Add credit" }).click();
     const request = await requestPromise;
@@ -232,7 +232,7 @@ describe.skipIf(!!skipReason)("credit: add, decline, authenticate, auto top-up",
     await useCard(page, "4000 0027 6000 3184");
     const before = await balance(page);
     const form = await openAddCredit(page);
-    await form.getByText("€25.00").click();
+    await form.locator("label").filter({ hasText: "€25.00" }).click();
     await form.getByRole("button", { name: "Add credit" }).click();
     const link = form.getByRole("link", { name: "Confirm with your bank" });
     await link.waitFor();
@@ -281,7 +281,7 @@ describe.skipIf(!!skipReason || !appDatabaseUrl)("credit: a payment whose outcom
         if (key) keys.push(key[1]!);
       });
       const form = await openAddCredit(page);
-      await form.getByText("€50.00").click();
+      await form.locator("label").filter({ hasText: "€50.00" }).click();
       await form.getByRole("button", { name: "Add credit" }).click();
       const answer = form.getByRole("status").or(form.getByRole("alert"));
       await expect

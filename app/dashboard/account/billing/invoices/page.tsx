@@ -6,6 +6,7 @@ import { accountFormat } from "@/lib/format";
 import { type InvoiceRow, invoiceFilterSchema, invoiceYears, listInvoices } from "@/lib/invoices/queries";
 import { loadAccount } from "../_data";
 import { PayNowForm } from "./pay-button";
+import { ShareLinkForm } from "./share-link";
 
 export const metadata: Metadata = { title: "Invoices" };
 
@@ -148,6 +149,7 @@ export default async function InvoicesPage({ searchParams }: { searchParams: Sea
                     >
                       PDF<span className="sr-only"> of {row.number}</span>
                     </a>
+                    <ShareLinkForm invoiceId={row.id} number={row.number} />
                     {row.kind !== "credit_note" ? <PayNowForm invoiceId={row.id} number={row.number} payable={payable} /> : null}
                   </span>
                   {payable && row.paymentFailure ? (
