@@ -241,7 +241,7 @@ describe.skipIf(!!skipReason)("credit: add, decline, authenticate, auto top-up",
     await walletRows(sql`update top_up_attempts set updated_at = now() - interval '25 hours' where id = ${attemptId}`);
     await page.goto(appUrl(href));
     expect(await page.locator("main").getByRole("status").textContent()).toBe(
-      "The payment of €25.00 was not confirmed with the bank within 24 hours, so it was canceled. Nothing was charged.",
+      "The payment of €29.75 (€25.00 credit + €4.75 VAT) was not confirmed with the bank within 24 hours, so it was canceled. Nothing was charged.",
     );
     expect(await page.getByRole("button", { name: "Confirm payment" }).count()).toBe(0);
     await page.goto(appUrl(BILLING));

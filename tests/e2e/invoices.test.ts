@@ -116,6 +116,25 @@ describe.skipIf(!!skipReason)("invoices", () => {
     }
   });
 
+  it("copies a signed link to one PDF that opens without a login, and refuses it changed", async () => {
+    await page.goto(appUrl(INVOICES));
+    const [first] = await listed(page);
+    await page.getByRole("button", { name: `Copy link to ${first!.number}` }).click();
+    const field = page.getByRole("textbox", { name: `Link to ${first!.number}` });
+    await field.waitFor();
+    const link = await field.inputValue();
+    expect(link).toMatch(new RegExp(`^${appUrl("/api/billing/invoices/")}[0-9a-f-]{36}/pdf\\?account=.+&by=.+&expires=\\d+&sig=.+$`));
+    expect(await page.locator(`[data-invoice="${first!.number}"]`).getByRole("status").innerText()).toContain("for 7 days");
+    const visitor = await browser().newContext();
+    const opened = await visitor.request.get(link);
+    expect(opened.status()).toBe(200);
+    expect(opened.headers()["content-type"]).toBe("application/pdf");
+    expect(compact(await pdfText(await opened.body()))).toContain(compact(first!.number));
+    const changed = await visitor.request.get(link.replace(/expires=(\d+)/, (_m, t: string) => `expires=${Number(t) + 1}`));
+    expect(changed.status()).toBe(403);
+    await visitor.close();
+  });
+
   it("refuses a Pay now for another tenant's invoice or a made-up id, changing nothing", async () => {
     const globex = await browser().newContext();
     const globexPage = await signIn(globex, "admin@globex.test", INVOICES);
