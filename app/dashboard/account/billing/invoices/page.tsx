@@ -106,7 +106,7 @@ export default async function InvoicesPage({ searchParams }: { searchParams: Sea
           <p className="p-6 text-sm text-slate-600">No invoices match these filters.</p>
         ) : (
           <ul role="list" className="divide-y divide-slate-100" data-testid="invoices">
-            <li aria-hidden className="hidden gap-3 px-4 py-2 text-xs font-medium uppercase tracking-wide text-slate-500 md:grid md:grid-cols-[10rem_6.5rem_1fr_7rem_6.5rem_9rem]">
+            <li aria-hidden className="hidden gap-3 px-4 py-2 text-xs font-medium uppercase tracking-wide text-slate-500 md:grid md:grid-cols-[10rem_6.5rem_1fr_7rem_6.5rem_11rem]">
               <span>Number</span>
               <span>Date</span>
               <span>Period</span>
@@ -121,7 +121,7 @@ export default async function InvoicesPage({ searchParams }: { searchParams: Sea
                   key={row.id}
                   data-invoice={row.number}
                   data-status={row.status}
-                  className={`grid grid-cols-2 gap-x-3 gap-y-1 px-4 py-3 text-sm md:grid-cols-[10rem_6.5rem_1fr_7rem_6.5rem_9rem] md:items-center ${
+                  className={`grid grid-cols-2 gap-x-3 gap-y-1 px-4 py-3 text-sm md:grid-cols-[10rem_6.5rem_1fr_7rem_6.5rem_11rem] md:items-center ${
                     payable ? "border-l-4 border-amber-400 bg-amber-50/60" : "border-l-4 border-transparent"
                   }`}
                 >
@@ -141,7 +141,7 @@ export default async function InvoicesPage({ searchParams }: { searchParams: Sea
                       {STATUS_LABELS[row.status]}
                     </span>
                   </span>
-                  <span className="col-span-2 flex flex-wrap items-start justify-between gap-2 md:col-span-1 md:flex-col md:items-end">
+                  <span className="col-span-2 flex flex-wrap items-start gap-x-5 gap-y-1 md:col-span-1 md:justify-end">
                     <a
                       href={`/api/billing/invoices/${row.id}/pdf`}
                       download
@@ -150,7 +150,11 @@ export default async function InvoicesPage({ searchParams }: { searchParams: Sea
                       PDF<span className="sr-only"> of {row.number}</span>
                     </a>
                     <ShareLinkForm invoiceId={row.id} number={row.number} />
-                    {row.kind !== "credit_note" ? <PayNowForm invoiceId={row.id} number={row.number} payable={payable} /> : null}
+                    {row.kind !== "credit_note" ? (
+                      <span className="ml-auto md:ml-0 md:flex md:basis-full md:justify-end">
+                        <PayNowForm invoiceId={row.id} number={row.number} payable={payable} />
+                      </span>
+                    ) : null}
                   </span>
                   {payable && row.paymentFailure ? (
                     <span className="col-span-2 text-xs text-red-800 md:col-span-6">Last payment failed: {row.paymentFailure}</span>

@@ -22,7 +22,7 @@ export function ShareLinkForm({ invoiceId, number }: { invoiceId: string; number
     if (result?.ok && result.href) void navigator.clipboard?.writeText(result.href).catch(() => undefined);
   }, [result]);
   return (
-    <form action={action} className="flex w-full flex-col items-start gap-1 md:items-end">
+    <form action={action} className={`flex flex-col items-start gap-1 md:items-end ${result ? "w-full" : ""}`}>
       <input type="hidden" name="invoiceId" value={invoiceId} />
       <CopyButton number={number} />
       {result ? (
