@@ -11,7 +11,12 @@ import {
 } from "@/lib/credit/limits";
 import { getDb } from "@/lib/db";
 import { formatMoney, minorToDecimal } from "@/lib/money";
+import { getCreditOverview } from "@/lib/credit/queries";
+import { LOW_BALANCE_ALERT_MAX } from "@/lib/notices/preferences";
+import { NOTIFICATIONS_PATH } from "@/lib/notices/kinds";
+import Link from "next/link";
 import { AutoTopUpForm } from "../_components/auto-top-up-form";
+import { LowBalanceForm } from "../_components/low-balance-form";
 import { SubPage } from "../_components/sub-page";
 
 export const metadata: Metadata = { title: "Auto top-up" };
@@ -20,7 +25,7 @@ export default async function AutoTopUpPage() {
   const user = await requirePageAccess("billing.manage", "/dashboard/account/billing/auto-top-up");
   const db = await getDb();
   const account = await getAccount(db, user.accountId);
-  const settings = await getAutoTopUpSettings(db, user.accountId);
+  const [settings, credit] = await Promise.all([getAutoTopUpSettings(db, user.accountId), getCreditOverview(db, user.accountId)]);
   const c = account.currency;
   return (
     <SubPage
@@ -46,6 +51,23 @@ export default async function AutoTopUpPage() {
           monthlyCap: `Leave empty for no cap; up to ${formatMoney(AUTO_TOP_UP_CAP_MAX, c)}`,
         }}
       />
+      <section id="low-balance" aria-labelledby="low-balance-heading" className="mt-8 scroll-mt-4 space-y-3 border-t border-slate-200 pt-6">
+        <h2 id="low-balance-heading" className="text-base font-semibold text-slate-900">
+          Low-balance alert
+        </h2>
+        <p className="text-sm text-slate-600">
+          Admins and billing contacts get one email each time the balance drops below this amount, whether or not auto
+          top-up is on.{" "}
+          <Link href={NOTIFICATIONS_PATH} className="font-medium text-indigo-700 underline">
+            Email notifications
+          </Link>
+        </p>
+        <LowBalanceForm
+          currency={c}
+          initial={minorToDecimal(credit.lowBalanceThreshold, c)}
+          hint={`Up to ${formatMoney(LOW_BALANCE_ALERT_MAX, c)}; 0 turns it off (running out is always emailed)`}
+        />
+      </section>
     </SubPage>
   );
 }
