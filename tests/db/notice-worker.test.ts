@@ -8,7 +8,7 @@ import { postMovement } from "@/lib/credit/ledger";
 import { startQueue } from "@/lib/jobs/queue";
 import { smtpMailer } from "@/lib/notices/mailer";
 import { startNoticeWorker } from "@/lib/notices/worker";
-import { type MailCatcher, startMailCatcher } from "../../scripts/lib/mail-catcher";
+import { startMailCatcher } from "../../scripts/lib/mail-catcher";
 import { freshDatabase, type TestDatabase } from "../support/fresh-database";
 import { createAccount } from "../support/fixtures";
 

@@ -1,4 +1,4 @@
-import { and, eq, sql } from "drizzle-orm";
+import { eq } from "drizzle-orm";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import type { Database } from "@/db/client";
 import {
@@ -9,7 +9,6 @@ import {
   noticePreferences,
   paymentMethods,
   subscriptions,
-  topUpAttempts,
   users,
 } from "@/db/schema";
 import { createDueAttempt } from "@/lib/credit/auto-top-up";
