@@ -129,7 +129,8 @@ async function contentOf(notice: Notice, ctx: Context): Promise<Content | null> 
         ["Issued", f.date(invoice.issuedAt)],
         ["Total", f.money(invoice.grossTotal)],
       ];
-      if (invoice.kind === "period") rows.push(["Period", `${f.date(invoice.periodStart)} to ${f.date(invoice.periodEnd)}`]);
+      // The period ends at midnight: its last day is the day before.
+      if (invoice.kind === "period") rows.push(["Period", `${f.date(invoice.periodStart)} to ${f.date(new Date(invoice.periodEnd.getTime() - 1))}`]);
       return {
         subject: `${what} ${invoice.number}: ${f.money(invoice.grossTotal)}`,
         heading: `${what} ${invoice.number}`,

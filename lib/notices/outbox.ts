@@ -61,7 +61,7 @@ export async function notifyInvoiceIssued(tx: Executor, invoice: Invoice): Promi
     accountId: invoice.accountId,
     kind: "invoice_issued",
     idempotencyKey: `invoice_issued:${invoice.id}`,
-    data: { invoiceId: invoice.id },
+    data: { invoiceId: invoice.id, number: invoice.number, amount: invoice.grossTotal, currency: invoice.currency },
   });
 }
 

@@ -7,7 +7,8 @@ import { getDb } from "@/lib/db";
 import { getEnv } from "@/lib/env";
 import { accountFormat } from "@/lib/format";
 import { AUDIENCE_LABELS, AUDIENCES, canTurnOff, NOTICE_KINDS, NOTICE_LABELS, NOTIFICATIONS_PATH } from "@/lib/notices/kinds";
-import { outcomeText, recentNotices } from "@/lib/notices/queries";
+import { noticeSubject, outcomeText, recentNotices } from "@/lib/notices/queries";
+import { formatMoney } from "@/lib/money";
 import { getAudiences, getNoticeSettings } from "@/lib/notices/recipients";
 import { NoticeSettingsForm } from "../_components/notice-settings-form";
 import { SubPage } from "../_components/sub-page";
@@ -23,7 +24,7 @@ function AddressList({ label, addresses, empty }: { label: string; addresses: st
       ) : (
         <ul className="text-slate-700">
           {addresses.map((a) => (
-            <li key={a} className="break-all">
+            <li key={a} className="break-words">
               {a}
             </li>
           ))}
@@ -44,6 +45,7 @@ export default async function NotificationsPage() {
     getCreditOverview(db, user.accountId),
   ]);
   const f = accountFormat(account);
+  const money = (minor: number, currency?: string) => (currency && currency !== account.currency ? formatMoney(minor, currency) : f.money(minor));
   const rows = NOTICE_KINDS.map((kind) => ({
     kind,
     anchor: `notice-${kind.replaceAll("_", "-")}`,
@@ -111,11 +113,14 @@ export default async function NotificationsPage() {
               {recent.map((n) => (
                 <li key={n.id} className="py-2">
                   <p className="flex flex-wrap justify-between gap-x-3">
-                    <span className="font-medium text-slate-900">{NOTICE_LABELS[n.kind].title}</span>
+                    <span className="font-medium text-slate-900">
+                      {NOTICE_LABELS[n.kind].title}
+                      {noticeSubject(n, money) ? <span className="font-normal text-slate-700">: {noticeSubject(n, money)}</span> : null}
+                    </span>
                     <span className="text-slate-600">{f.dateTime(n.sentAt ?? n.createdAt)}</span>
                   </p>
                   <p className={n.status === "failed" ? "text-red-800" : "text-slate-700"}>{outcomeText(n)}</p>
-                  {n.recipients.length > 0 ? <p className="break-all text-slate-600">To {n.recipients.join(", ")}</p> : null}
+                  {n.recipients.length > 0 ? <p className="break-words text-slate-600">To {n.recipients.join(", ")}</p> : null}
                 </li>
               ))}
             </ul>
