@@ -24,7 +24,7 @@ describe.skipIf(!!skipReason)("email notices", () => {
     await context?.close();
   });
 
-  it("sets the low-balance alert, and a call that crosses it brings one email to the admin and billing contacts", async () => {
+  it("sets the low-balance alert, and a call that crosses it brings one email to the admin", async () => {
     const page = await signIn(context, "admin@notify.test", "/dashboard/account/billing/auto-top-up");
     await page.getByLabel("Email when the balance drops below (EUR)").fill("40");
     const sent = page.waitForRequest((r) => r.method() === "POST" && !!r.headers()["next-action"]);
