@@ -44,7 +44,8 @@ ALTER TABLE "billing_details" ADD CONSTRAINT "billing_details_billing_emails_lis
 -- once, so a notice is written once per crossing, in the posting's transaction. A debit
 -- that stays below the threshold crosses nothing; only a balance that went back up can
 -- cross again. Ran out (from above zero to zero or below) says more than low balance, so a
--- debit that crosses both writes that one.
+-- debit that crosses both writes that one. An alert of zero is off: running out is
+-- still told.
 CREATE FUNCTION credit_balance_notice() RETURNS trigger
 LANGUAGE plpgsql AS $$
 DECLARE
@@ -62,5 +63,6 @@ CREATE TRIGGER credit_balances_notice AFTER UPDATE OF balance ON credit_balances
 FOR EACH ROW
 WHEN (NEW.balance < OLD.balance AND (
   (OLD.balance > 0 AND NEW.balance <= 0)
-  OR (OLD.balance >= NEW.low_balance_threshold AND NEW.balance < NEW.low_balance_threshold)))
+  OR (NEW.low_balance_threshold > 0
+      AND OLD.balance >= NEW.low_balance_threshold AND NEW.balance < NEW.low_balance_threshold)))
 EXECUTE FUNCTION credit_balance_notice();

@@ -153,6 +153,17 @@ describe("low balance and credit ran out", () => {
     expect(mail!.html, "link to its setting").toContain("http://console.test/dashboard/account/billing/notifications#notice-credit-ran-out");
   });
 
+  it("with the alert at zero, tells only that credit ran out, and not again for debits below zero", async () => {
+    const t = await tenant(500);
+    await saveLowBalanceAlert(db, { accountId: t.account.id, userId: t.admin.id, threshold: "0" });
+    await postMovement(db, t.account.id, { type: "adjustment", amount: -400, description: "Correction", actor: "test" });
+    await postMovement(db, t.account.id, { type: "adjustment", amount: -100, description: "Correction", actor: "test" });
+    await postMovement(db, t.account.id, { type: "adjustment", amount: -100, description: "Correction", actor: "test" });
+    expect((await noticesOf(t.account.id)).map((n) => n.kind)).toEqual(["credit_ran_out"]);
+    await sendDue();
+    expect(catcher.messages.map((m) => m.subject.split(":")[0])).toEqual(["Your credit has run out"]);
+  });
+
   it("sends nothing when the admin raises the alert above the balance: that is not a crossing", async () => {
     const t = await tenant(1_500);
     const saved = await saveLowBalanceAlert(db, { accountId: t.account.id, userId: t.admin.id, threshold: "20" });
