@@ -1,6 +1,7 @@
 import { eq } from "drizzle-orm";
 import type { Executor } from "@/db/client";
 import { autoTopUpSettings, type Invoice, type NoticeKind, notices, type TopUpAttempt } from "@/db/schema";
+import { AUTO_TOP_UP_MAX_FAILURES } from "@/lib/credit/top-ups";
 
 /**
  * Writing notices: each function runs in the caller's transaction, the one that records
@@ -51,7 +52,13 @@ export async function notifyTopUpOutcome(
     accountId: attempt.accountId,
     kind: "auto_top_up_failed",
     idempotencyKey: `auto_top_up_failed:${attempt.id}`,
-    data: { ...base, reason: failureMessage, failures: settings?.failures ?? 1, switchedOff: settings ? !settings.enabled : false },
+    data: {
+      ...base,
+      reason: failureMessage,
+      failures: settings?.failures ?? 1,
+      // Off because of this run of failures, not because an admin turned it off.
+      switchedOff: !!settings && !settings.enabled && settings.failures >= AUTO_TOP_UP_MAX_FAILURES,
+    },
   });
 }
 

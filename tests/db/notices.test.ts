@@ -217,6 +217,7 @@ describe("payments and changes", () => {
     const subjects = catcher.messages.map((m) => m.subject.split(" · ")[0]);
     expect(subjects).toEqual(["Automatic top-up of €100.00 failed", "Automatic top-up of €100.00 failed", "Auto top-up failed and is switched off"]);
     expect(catcher.messages[2]!.text).toContain("3 of 3");
+    expect(catcher.messages[2]!.text).toContain("auto top-up is off");
     expect(catcher.messages[0]!.text).toContain("The card was declined.");
   });
 

@@ -224,12 +224,8 @@ export async function CreditSection({ accountId, trendDays }: { accountId: strin
         </div>
         <AutoTopUpStatus credit={credit} format={f} />
         <p data-testid="low-balance-alert">
-          Low-balance email:{" "}
-          {credit.lowBalanceThreshold > 0 ? `below ${f.money(credit.lowBalanceThreshold)}` : "off"}.{" "}
-          <Link href="/dashboard/account/billing/auto-top-up#low-balance" className="font-medium text-indigo-700 underline">
-            Change
-          </Link>{" "}
-          ·{" "}
+          {/* The alert is set on the auto top-up page (this section's edit button). */}
+          Low-balance email {credit.lowBalanceThreshold > 0 ? `below ${f.money(credit.lowBalanceThreshold)}` : "off"}.{" "}
           <Link href="/dashboard/account/billing/notifications" className="font-medium text-indigo-700 underline">
             Email notifications
           </Link>
