@@ -51,6 +51,39 @@ const sellerFields = {
   SELLER_EMAIL: unsetAs("billing@cloudline.example", z.email("must be an email address")),
 };
 
+/** Email notices: without SMTP_URL they wait in the outbox. */
+const mailFields = {
+  SMTP_URL: optionalText.pipe(
+    z
+      .string()
+      .regex(/^smtps?:\/\/[^\s]+$/, "must be an smtp:// or smtps:// URL, e.g. smtps://user:password@smtp.example.com:465")
+      .optional(),
+  ),
+  /** The sender of notices; the seller's name and email when unset. */
+  MAIL_FROM: optionalText,
+};
+
+export const mailEnvSchema = z.object({
+  ...mailFields,
+  NODE_ENV: z.enum(["development", "production", "test"]).default("development"),
+  /** Links in emails point here. */
+  NEXTAUTH_URL: unsetAs("http://localhost:3000", z.url({ message: "must be the app's public URL, e.g. http://localhost:3000" })),
+  SELLER_NAME: sellerFields.SELLER_NAME,
+  SELLER_EMAIL: sellerFields.SELLER_EMAIL,
+});
+export type MailEnv = z.infer<typeof mailEnvSchema>;
+
+/** The mail settings alone, for the worker. */
+export function getMailEnv(source: Record<string, string | undefined> = process.env): MailEnv {
+  const parsed = mailEnvSchema.safeParse(source);
+  if (!parsed.success) {
+    throw new EnvError(
+      `Invalid environment (see .env.example):\n${parsed.error.issues.map((i) => `  ${i.path.join(".")}: ${i.message}`).join("\n")}`,
+    );
+  }
+  return parsed.data;
+}
+
 export const sellerEnvSchema = z.object(sellerFields);
 export type SellerEnv = z.infer<typeof sellerEnvSchema>;
 
@@ -92,6 +125,7 @@ export const envSchema = z.object({
   SUPPORT_EMAIL: optionalText.pipe(z.email("must be an email address").default("support@example.com")),
   ...paymentFields,
   ...sellerFields,
+  ...mailFields,
 }).refine(stripeNeedsWebhookSecret, stripeRuleMessage);
 
 export type Env = z.infer<typeof envSchema>;

@@ -9,10 +9,12 @@ import { DEMO_PASSWORD } from "../db/seed/people";
 import { demoDirectory } from "./dev-idp/directory";
 import { startDevIdp } from "./dev-idp/server";
 import { ensureBuild } from "./lib/build";
+import { startMailCatcher } from "./lib/mail-catcher";
 import { waitForOk } from "./lib/wait";
 
 const port = Number(process.env.PORT ?? 3000);
 const idpPort = Number(process.env.IDP_PORT ?? 3001);
+const inboxPort = Number(process.env.INBOX_PORT ?? 3002);
 const appUrl = `http://localhost:${port}`;
 const idpUrl = `http://localhost:${idpPort}`;
 const clientId = "billing-console";
@@ -59,6 +61,9 @@ async function main() {
     env: { ...process.env, NODE_ENV: "production", DEV_IDP_ENABLED: "true" },
   });
 
+  // Every email the demo sends lands in a local inbox; nothing leaves the machine.
+  const inbox = await startMailCatcher({ webPort: inboxPort });
+
   const app: ChildProcess = spawn(
     path.resolve("node_modules", ".bin", "next"),
     ["start", "--port", String(port)],
@@ -73,6 +78,7 @@ async function main() {
         OIDC_CLIENT_ID: clientId,
         OIDC_CLIENT_SECRET: clientSecret,
         PLATFORM_API_TOKEN: platformToken,
+        SMTP_URL: inbox.smtpUrl,
       },
     },
   );
@@ -86,6 +92,7 @@ async function main() {
       await new Promise((resolve) => app.once("exit", resolve));
     }
     await idp.close();
+    await inbox.close();
     process.exit(code);
   };
   process.on("SIGINT", () => void stop(0));
@@ -102,6 +109,7 @@ async function main() {
   console.log(`
   Billing console        ${appUrl}/dashboard/account/billing
   Identity provider      ${idpUrl}  (development only)
+  Demo inbox             ${inbox.inboxUrl}  (the emails the app sends)
   Demo logins (password "${DEMO_PASSWORD}"):
     admin@acme.test      Admin of Acme (EUR)
     agent@acme.test      Agent of Acme (sees the 403 page)

@@ -11,7 +11,10 @@ export const billingDetails = pgTable(
       .references(() => accounts.id),
     companyName: text("company_name").notNull(),
     vatNumber: text("vat_number"),
+    /** The address printed on invoices: the first of billingEmails. */
     invoiceEmail: text("invoice_email").notNull(),
+    /** Invoice and billing-contact addresses that receive billing notices, the invoice email first. */
+    billingEmails: text("billing_emails").array().notNull().default(sql`'{}'::text[]`),
     street: text("street").notNull(),
     city: text("city").notNull(),
     /** State, province or territory, for the countries whose addresses name one (US, CA, AU). */
@@ -30,6 +33,10 @@ export const billingDetails = pgTable(
     check("billing_details_country_format", sql`${t.country} ~ '^[A-Z]{2}$'`),
     check("billing_details_company_name_length", sql`char_length(${t.companyName}) between 1 and 200`),
     check("billing_details_invoice_email_format", sql`${t.invoiceEmail} like '%_@_%'`),
+    check(
+      "billing_details_billing_emails_list",
+      sql`cardinality(${t.billingEmails}) <= 10 and (cardinality(${t.billingEmails}) = 0 or ${t.billingEmails}[1] = ${t.invoiceEmail})`,
+    ),
   ],
 );
 

@@ -73,3 +73,17 @@ export const subscriptionChangeKind = pgEnum("subscription_change_kind", ["seats
 export const invoiceStatus = pgEnum("invoice_status", ["draft", "open", "paid", "void", "uncollectible"]);
 /** What a billing document is for: a closed period, a credit purchase, or a correction. */
 export const invoiceKind = pgEnum("invoice_kind", ["period", "top_up", "credit_note"]);
+/** What an email notice is about. */
+export const noticeKind = pgEnum("notice_kind", [
+  "low_balance",
+  "credit_ran_out",
+  "auto_top_up_failed",
+  "authentication_required",
+  "invoice_issued",
+  "subscription_past_due",
+  "plan_changed",
+]);
+/** Where a notice is in the outbox: waiting, being sent (leased), sent, given up, or nobody to send to. */
+export const noticeStatus = pgEnum("notice_status", ["pending", "sending", "sent", "failed", "skipped"]);
+/** Who a notice goes to: the account's active admins, or the billing contacts of its company details. */
+export const noticeAudience = pgEnum("notice_audience", ["admins", "billing_contacts"]);

@@ -10,3 +10,4 @@ export * from "./usage";
 export * from "./audit";
 export * from "./rollups";
 export * from "./invoices";
+export * from "./notices";

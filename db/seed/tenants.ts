@@ -26,6 +26,8 @@ export interface TenantSpec {
     companyName: string;
     vatNumber: string | null;
     invoiceEmail: string;
+    /** The invoice email first, then other billing contacts. */
+    billingEmails: string[];
     street: string;
     city: string;
     region?: string;
@@ -76,6 +78,7 @@ export const TENANTS: TenantSpec[] = [
       companyName: "Acme GmbH",
       vatNumber: "DE136695976",
       invoiceEmail: "invoices@acme.test",
+      billingEmails: ["invoices@acme.test", "finance@acme.test"],
       street: "Friedrichstraße 68",
       city: "Berlin",
       postalCode: "10117",
@@ -123,6 +126,7 @@ export const TENANTS: TenantSpec[] = [
       companyName: "Globex Corporation",
       vatNumber: null,
       invoiceEmail: "ap@globex.test",
+      billingEmails: ["ap@globex.test"],
       street: "1 Globex Plaza",
       city: "New York",
       region: "NY",

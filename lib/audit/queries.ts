@@ -20,6 +20,7 @@ const FIELD_LABELS: Record<string, string> = {
   companyName: "company name",
   vatNumber: "VAT number",
   invoiceEmail: "invoice email",
+  billingEmails: "billing contacts",
   street: "street",
   city: "city",
   postalCode: "postal code",
@@ -96,6 +97,12 @@ export function describeAudit(action: string, before: Json, after: Json, currenc
     }
     case "payment_method.replace":
       return `Payment method: ${paymentMethodWords(after?.paymentMethod)}${before ? ` (replaces ${paymentMethodWords(before.paymentMethod)})` : ""}`;
+    case "credit.low_balance_alert":
+      return after?.threshold === 0
+        ? "Low-balance alert off (credit ran out is still emailed)"
+        : `Low-balance alert: email below ${money(after?.threshold, currency)}`;
+    case "notices.preferences":
+      return "Email notice settings changed";
     case "user.deactivate":
       return `Deactivated ${after?.name} (${after?.email}), freeing a seat`;
     case "invoice.pay":

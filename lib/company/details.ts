@@ -43,6 +43,18 @@ export const companyDetailsSchema = z
       .trim()
       .max(254, "Use at most 254 characters.")
       .pipe(z.email("Enter an email address such as invoices@example.com.")),
+    billingContacts: z
+      .string()
+      .max(2_000, "Use at most 2,000 characters.")
+      .optional()
+      .transform((v, ctx) => {
+        const parsed = parseBillingContacts(v ?? "");
+        if (typeof parsed === "string") {
+          ctx.addIssue({ code: "custom", message: parsed });
+          return z.NEVER;
+        }
+        return parsed;
+      }),
     street: text("street and number", 200),
     city: text("city", 100),
     // Checked against the country below; kept only where the country's addresses name one.
@@ -103,6 +115,35 @@ function vatMessage(check: Exclude<VatCheck, { ok: true }>, country: string): st
   }
 }
 
+/** The invoice email and at most this many other billing contacts. */
+export const MAX_BILLING_CONTACTS = 9;
+
+const emailAddress = z.email();
+
+/**
+ * "ap@acme.test, cfo@acme.test" or one address per line, lower-cased and each once; or
+ * what is wrong with it, naming the address.
+ */
+export function parseBillingContacts(text: string): string[] | string {
+  const addresses = text
+    .split(/[\s,;]+/)
+    .map((a) => a.trim().toLowerCase())
+    .filter((a) => a !== "");
+  for (const address of addresses) {
+    if (address.length > 254 || !emailAddress.safeParse(address).success) {
+      return `“${address.length > 60 ? `${address.slice(0, 60)}…` : address}” is not an email address. Enter addresses such as ap@example.com, one per line.`;
+    }
+  }
+  const unique = [...new Set(addresses)];
+  if (unique.length > MAX_BILLING_CONTACTS) return `Enter at most ${MAX_BILLING_CONTACTS} addresses besides the invoice email.`;
+  return unique;
+}
+
+/** The invoice email first, then the other billing contacts, each once. */
+export function billingEmailsOf(input: { invoiceEmail: string; billingContacts: string[] }): string[] {
+  return [...new Set([input.invoiceEmail.toLowerCase(), ...input.billingContacts])];
+}
+
 export type CompanyDetailsInput = z.output<typeof companyDetailsSchema>;
 
 const regionNames = new Intl.DisplayNames(["en"], { type: "region" });
@@ -137,6 +178,7 @@ export async function saveCompanyDetails(
       companyName: input.companyName,
       vatNumber: input.vatNumber || null,
       invoiceEmail: input.invoiceEmail.toLowerCase(),
+      billingEmails: billingEmailsOf(input),
       street: input.street,
       city: input.city,
       region: input.region,
@@ -149,12 +191,13 @@ export async function saveCompanyDetails(
       .insert(billingDetails)
       .values({ accountId, ...values })
       .onConflictDoUpdate({ target: billingDetails.accountId, set: values });
-    type Shown = Pick<typeof values, "companyName" | "vatNumber" | "invoiceEmail" | "street" | "city" | "region" | "postalCode" | "country">;
+    type Shown = Pick<typeof values, "companyName" | "vatNumber" | "invoiceEmail" | "billingEmails" | "street" | "city" | "region" | "postalCode" | "country">;
     const shape = (d: Shown | undefined) =>
       d && {
         companyName: d.companyName,
         vatNumber: d.vatNumber,
         invoiceEmail: d.invoiceEmail,
+        billingEmails: d.billingEmails,
         street: d.street,
         city: d.city,
         region: d.region ?? null,
@@ -172,7 +215,7 @@ export async function saveCompanyDetails(
   });
 }
 
-type DetailsRow = Omit<CompanyDetailsInput, "vatNumber"> & { vatNumber: string | null; region: string | null };
+type DetailsRow = Omit<CompanyDetailsInput, "vatNumber" | "billingContacts"> & { vatNumber: string | null; region: string | null; billingEmails?: string[] };
 
 /** "VAT number and invoice email changed", "Address changed", "Nothing changed". */
 export function describeChanges(before: DetailsRow, after: DetailsRow): string {
@@ -181,6 +224,9 @@ export function describeChanges(before: DetailsRow, after: DetailsRow): string {
   if (differs("companyName")) parts.push("company name");
   if (differs("vatNumber")) parts.push(taxIdLabel(after.country));
   if (differs("invoiceEmail")) parts.push("invoice email");
+  if (before.billingEmails && after.billingEmails && before.billingEmails.slice(1).join() !== after.billingEmails.slice(1).join()) {
+    parts.push("billing contacts");
+  }
   if (differs("street") || differs("city") || differs("region") || differs("postalCode")) parts.push("address");
   if (differs("country")) parts.push("country");
   if (parts.length === 0) return "Nothing changed";

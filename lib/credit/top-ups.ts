@@ -13,6 +13,7 @@ import { type ChargeResult, declineMessage, GatewayRequestError, type PaymentGat
 import { getPaymentMethod } from "@/lib/payments/payment-methods";
 import { getAccount } from "@/lib/auth/account";
 import { chargedAmount, issueTopUpInvoice, taxOfTopUp } from "@/lib/invoices/top-up";
+import { notifyTopUpOutcome } from "@/lib/notices/outbox";
 import { fail, ok, type Result } from "@/lib/result";
 import { lockBalance, postMovements } from "./ledger";
 import { amountInBounds, TOP_UP_MAX, TOP_UP_MIN, TOP_UP_PRESETS } from "./limits";
@@ -160,6 +161,7 @@ export async function applyChargeResult(tx: Executor, attempt: TopUpAttempt, cha
       })
       .where(eq(autoTopUpSettings.accountId, attempt.accountId));
   }
+  if (status !== current.status) await notifyTopUpOutcome(tx, attempt, status, failureMessage);
   return status !== current.status;
 }
 

@@ -14,6 +14,7 @@ import {
 import { getSellerEnv, type SellerEnv } from "@/lib/env";
 import { nextNumber, type Series } from "./numbering";
 import { type TaxRule, taxOfLines, taxRuleFor } from "./tax";
+import { notifyInvoiceIssued } from "@/lib/notices/outbox";
 
 /**
  * Issuing a billing document, in the caller's transaction: the number is taken, the
@@ -163,6 +164,8 @@ export async function issueDocument(tx: Executor, request: DocumentRequest): Pro
  * The one place that follows the issue of every document, in the transaction that issues
  * it. Emailing the document to the invoice email and the admins starts here: an outbox row
  * written in this transaction, sent by the worker, so that each document is sent once and
- * never for a document rolled back. Nothing is sent yet.
+ * never for a document rolled back.
  */
-export async function invoiceIssued(_tx: Executor, _invoice: Invoice): Promise<void> {}
+export async function invoiceIssued(tx: Executor, invoice: Invoice): Promise<void> {
+  await notifyInvoiceIssued(tx, invoice);
+}

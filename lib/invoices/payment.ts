@@ -5,6 +5,7 @@ import { recordAudit } from "@/lib/audit/record";
 import { customerFor } from "@/lib/credit/top-ups";
 import { declineMessage, GatewayRequestError, GatewayUnavailableError, type PaymentGateway } from "@/lib/payments/gateway";
 import { getPaymentMethod } from "@/lib/payments/payment-methods";
+import { notifySubscriptionPastDue } from "@/lib/notices/outbox";
 import { fail, ok, type Result } from "@/lib/result";
 import { formatRate } from "./tax";
 
@@ -61,6 +62,16 @@ export async function applyInvoicePayment(
       .set({ paymentFailure: outcome.failureMessage ?? "The payment failed.", providerInvoiceId, updatedAt: now })
       .where(and(eq(invoices.id, invoiceId), eq(invoices.accountId, accountId)))
       .returning();
+    if (current.kind === "period") {
+      await notifySubscriptionPastDue(tx, {
+        accountId,
+        eventId: invoiceId,
+        amount: current.grossTotal,
+        currency: current.currency,
+        reason: failed!.paymentFailure,
+        invoiceNumber: current.number,
+      });
+    }
     return failed!;
   }
   if (providerInvoiceId !== current.providerInvoiceId) {

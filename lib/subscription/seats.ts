@@ -11,6 +11,7 @@ import {
   type SeatChangePreview,
 } from "@/lib/payments/gateway";
 import { type Failure, fail, ok, type Result } from "@/lib/result";
+import { notifyPlanChanged } from "@/lib/notices/outbox";
 
 /** A seat change the rules do not allow: the message says why, in words, about the quantity. */
 function refused(message: string): { ok: false; failure: Failure } {
@@ -173,7 +174,7 @@ export async function changeSeats(
         .set({ seatsPurchased: confirmed.quantity, updatedAt: new Date() })
         .where(and(eq(subscriptions.id, state.subscription.id), eq(subscriptions.accountId, request.accountId)));
       if (confirmed.quantity !== from) {
-        await tx.insert(subscriptionChanges).values({
+        const [change] = await tx.insert(subscriptionChanges).values({
           accountId: request.accountId,
           kind: "seats",
           fromQuantity: from,
@@ -182,6 +183,15 @@ export async function changeSeats(
           prorationAmount: confirmed.prorationAmount,
           currency: confirmed.currency,
           providerInvoiceId: confirmed.invoiceId,
+          actorUserId: request.userId,
+        }).returning({ id: subscriptionChanges.id });
+        await notifyPlanChanged(tx, {
+          accountId: request.accountId,
+          changeId: change!.id,
+          lines: [{ label: "Seats", from: String(from), to: String(confirmed.quantity) }],
+          amount: confirmed.prorationAmount,
+          currency: confirmed.currency,
+          effectiveAt: at,
           actorUserId: request.userId,
         });
       }

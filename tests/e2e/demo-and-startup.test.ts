@@ -44,9 +44,9 @@ describe("npm run demo", () => {
     const dataDir = path.join(mkdtempSync(path.join(os.tmpdir(), "billing-demo-")), "pglite");
     const counts: unknown[] = [];
     for (let run = 0; run < 2; run++) {
-      const [port, idpPort] = [await freePort(), await freePort()];
+      const [port, idpPort, inboxPort] = [await freePort(), await freePort(), await freePort()];
       const demo = spawn(path.resolve("node_modules/.bin/tsx"), ["scripts/demo.ts"], {
-        env: { ...process.env, DATABASE_URL: "", PGLITE_DIR: dataDir, PORT: String(port), IDP_PORT: String(idpPort) },
+        env: { ...process.env, DATABASE_URL: "", PGLITE_DIR: dataDir, PORT: String(port), IDP_PORT: String(idpPort), INBOX_PORT: String(inboxPort) },
         detached: true,
         stdio: ["ignore", "pipe", "pipe"],
       });
@@ -60,12 +60,15 @@ describe("npm run demo", () => {
       expect((await fetch(`http://127.0.0.1:${port}/api/health`)).status).toBe(200);
       const discovery = await fetch(`http://127.0.0.1:${idpPort}/.well-known/openid-configuration`);
       expect(discovery.status).toBe(200);
+      expect(output.text, "the demo inbox").toContain(`http://localhost:${inboxPort}`);
+      expect(await (await fetch(`http://127.0.0.1:${inboxPort}/`)).text()).toContain("Demo inbox");
 
       // Ctrl-C in a terminal signals the whole process group.
       process.kill(-demo.pid!, "SIGINT");
       expect(await exited(demo)).toBe(0);
       expect(await listening(port)).toBe(false);
       expect(await listening(idpPort)).toBe(false);
+      expect(await listening(inboxPort)).toBe(false);
 
       const handle = await openDatabase({ dataDir });
       const result = await handle.db.execute(

@@ -22,6 +22,7 @@ const ADMIN_PAGES = [
   [`${BILLING}/numbers`, null],
   [`${BILLING}/balance`, null],
   [`${BILLING}/invoices`, "Invoices"],
+  [`${BILLING}/notifications`, "Email notifications"],
   ["/dashboard/account/users", "Users"],
   ["/dashboard", "Dashboard"],
 ] as const;

@@ -12,6 +12,7 @@ import { seedDemo } from "../../db/seed/demo";
 import { demoDirectory } from "../../scripts/dev-idp/directory";
 import { startDevIdp } from "../../scripts/dev-idp/server";
 import { ensureBuild } from "../../scripts/lib/build";
+import { startMailCatcher } from "../../scripts/lib/mail-catcher";
 import { waitForOk } from "../../scripts/lib/wait";
 import { findChromium } from "./chromium";
 import { addMovements, addNumber, createAccount, subscribe } from "./fixtures";
@@ -50,6 +51,8 @@ export const E2E_PEOPLE = [
   { email: "admin@desk.test", name: "Desk Admin", password: "demo" },
   { email: "admin@phone.test", name: "Phone Admin", password: "demo" },
   { email: "admin@crowd.test", name: "Crowd Admin", password: "demo" },
+  { email: "admin@notify.test", name: "Notify Admin", password: "demo" },
+  { email: "agent@notify.test", name: "Notify Agent", password: "demo" },
 ];
 
 /** A tenant whose credit a test file changes: an admin, an agent, a plan, a sandbox card that pays. */
@@ -110,6 +113,8 @@ declare module "vitest" {
     appDatabaseUrl: string | null;
     acme: AcmeFigures;
     globexId: string;
+    /** The inbox every email of the app lands in (its JSON at /api/messages). */
+    inboxUrl: string;
   }
 }
 
@@ -229,6 +234,9 @@ async function addEdgeTenants(db: Database) {
   // The numbers the platform's records name as theirs (see tests/e2e/usage-api.test.ts).
   await addNumber(db, calls.account.id, "+4930222222");
   await addNumber(db, calls.account.id, "+4980022222", { type: "toll_free" });
+  // Email notices (tests/e2e/notices.test.ts): the office line its records come from.
+  const notify = await addMoneyTenant(db, "notify");
+  await addNumber(db, notify.account.id, "+4930444444");
   await createAccount(db, { slug: "fresh", name: "Fresh Start Ltd" });
   await createAccount(db, { slug: "guard", name: "Guard GmbH" });
   const { account } = await createAccount(db, { slug: "overdrawn", name: "Overdrawn AG" });
@@ -285,6 +293,9 @@ export default async function setup(project: TestProject) {
 
   const [appPort, idpPort] = [await freePort(), await freePort()];
   const appUrl = `http://localhost:${appPort}`;
+  const inbox = await startMailCatcher({ webPort: 0 });
+  cleanups.push(() => inbox.close());
+  appEnv.SMTP_URL = inbox.smtpUrl;
   const idp = await startDevIdp({
     port: idpPort,
     clients: [{ ...E2E_CLIENT, redirectUris: [`${appUrl}/api/auth/callback/oidc`] }],
@@ -328,7 +339,7 @@ export default async function setup(project: TestProject) {
     // With Postgres the background worker is its own process, as in production.
     const worker = spawn(path.resolve("node_modules", ".bin", "tsx"), ["scripts/worker.ts"], {
       stdio: ["ignore", "pipe", "pipe"],
-      env: { ...process.env, DATABASE_URL: appDatabaseUrl, STRIPE_SECRET_KEY: "", STRIPE_WEBHOOK_SECRET: "" },
+      env: { ...process.env, DATABASE_URL: appDatabaseUrl, STRIPE_SECRET_KEY: "", STRIPE_WEBHOOK_SECRET: "", SMTP_URL: inbox.smtpUrl, NEXTAUTH_URL: appUrl },
     });
     worker.stdout?.on("data", keep);
     worker.stderr?.on("data", keep);
@@ -349,6 +360,7 @@ export default async function setup(project: TestProject) {
   project.provide("appUrl", appUrl);
   project.provide("idpUrl", idp.issuer);
   project.provide("idpPort", idpPort);
+  project.provide("inboxUrl", inbox.inboxUrl!);
 
   return async () => {
     if (process.env.E2E_SHOW_APP_OUTPUT) console.log(output);

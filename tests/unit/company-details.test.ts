@@ -149,6 +149,21 @@ describe("company billing details", () => {
     });
   });
 
+  it("takes billing contacts one per line or separated by commas, lower-cased and each once", () => {
+    const parsed = companyDetailsSchema.parse({ ...valid, billingContacts: " CFO@acme.test\nap@acme.test, cfo@acme.test;\n\n" });
+    expect(parsed.billingContacts).toEqual(["cfo@acme.test", "ap@acme.test"]);
+    expect(companyDetailsSchema.parse(valid).billingContacts, "optional").toEqual([]);
+  });
+
+  it.each([
+    ["cfo@acme.test\nbob@", "“bob@” is not an email address. Enter addresses such as ap@example.com, one per line."],
+    ["<script>alert(1)</script>@x.test", "“<script>alert(1)</script>@x.test” is not an email address. Enter addresses such as ap@example.com, one per line."],
+    ["Jane Doe <jane@acme.test>", "“jane” is not an email address. Enter addresses such as ap@example.com, one per line."],
+    [Array.from({ length: 10 }, (_, i) => `c${i}@acme.test`).join("\n"), "Enter at most 9 addresses besides the invoice email."],
+  ])("refuses the billing contacts %j at their field", (billingContacts, message) => {
+    expect(errors({ ...valid, billingContacts })).toEqual({ billingContacts: message });
+  });
+
   it("checks postal codes of the main countries", () => {
     expect(errors({ ...valid, postalCode: "1011" }).postalCode).toBe("This is not a postal code of the company's country (Germany).");
     expect(errors({ ...valid, country: "GB", vatNumber: "", postalCode: "SW1A 1AA" })).toEqual({});

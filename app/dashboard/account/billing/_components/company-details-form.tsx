@@ -11,6 +11,8 @@ export interface CompanyDetailsValues {
   companyName: string;
   vatNumber: string;
   invoiceEmail: string;
+  /** One address per line. */
+  billingContacts: string;
   street: string;
   city: string;
   region: string;
@@ -89,6 +91,25 @@ function Fields({ values, countries, result }: { values: CompanyDetailsValues; c
       </div>
       {input("vatNumber", taxIdLabel(country), { autoComplete: "off", optional: true })}
       {input("invoiceEmail", "Invoice email", { type: "email", autoComplete: "email" })}
+      <div>
+        <label htmlFor="billingContacts" className="block text-sm font-medium text-slate-900">
+          Other billing contacts
+          <span className="ml-2 text-xs font-normal text-slate-500">Optional</span>
+        </label>
+        <p id="billingContacts-hint" className="text-xs text-slate-500">
+          One email address per line, up to 9. They receive billing emails with the invoice email and the admins.
+        </p>
+        <textarea
+          id="billingContacts"
+          name="billingContacts"
+          rows={3}
+          autoComplete="off"
+          defaultValue={values.billingContacts}
+          className={`${FIELD} w-full`}
+          {...describedBy(result, "billingContacts", { hint: true })}
+        />
+        <FieldError result={result} name="billingContacts" />
+      </div>
       {input("street", "Street and number", { autoComplete: "street-address" })}
       {input("city", "City", { autoComplete: "address-level2" })}
       {regionLabel ? input("region", regionLabel, { autoComplete: "address-level1", width: "w-28" }) : null}

@@ -24,7 +24,12 @@ export async function CompanySection({ accountId }: { accountId: string }) {
           </div>
           <div>
             <dt className="text-slate-500">Invoice email</dt>
-            <dd>{details.invoiceEmail}</dd>
+            <dd className="break-words">{details.invoiceEmail}</dd>
+            {details.billingEmails.length > 1 ? (
+              <dd className="text-slate-600" data-testid="billing-contacts">
+                + {details.billingEmails.length - 1} billing contact{details.billingEmails.length > 2 ? "s" : ""}
+              </dd>
+            ) : null}
           </div>
           <div>
             <dt className="text-slate-500">Address</dt>

@@ -239,6 +239,13 @@ export async function CreditSection({ accountId, trendDays }: { accountId: strin
           </p>
         </div>
         <AutoTopUpStatus credit={credit} format={f} />
+        <p data-testid="low-balance-alert">
+          {/* The alert is set on the auto top-up page (this section's edit button). */}
+          Low-balance email {credit.lowBalanceThreshold > 0 ? `below ${f.money(credit.lowBalanceThreshold)}` : "off"}.{" "}
+          <Link href="/dashboard/account/billing/notifications" className="font-medium text-indigo-700 underline">
+            Email notifications
+          </Link>
+        </p>
         <div>
           <div className="flex items-center justify-between">
             <h3 className="font-medium text-slate-900">Balance trend</h3>

@@ -14,7 +14,12 @@ import { getBillingDetails } from "@/lib/company/queries";
 import { formatRate } from "@/lib/invoices/tax";
 import { vatOnCredit } from "@/lib/invoices/top-up";
 import { formatMoney, minorToDecimal } from "@/lib/money";
+import { getCreditOverview } from "@/lib/credit/queries";
+import { LOW_BALANCE_ALERT_MAX } from "@/lib/notices/preferences";
+import { NOTIFICATIONS_PATH } from "@/lib/notices/kinds";
+import Link from "next/link";
 import { AutoTopUpForm } from "../_components/auto-top-up-form";
+import { LowBalanceForm } from "../_components/low-balance-form";
 import { SubPage } from "../_components/sub-page";
 
 export const metadata: Metadata = { title: "Auto top-up" };
@@ -23,9 +28,10 @@ export default async function AutoTopUpPage() {
   const user = await requirePageAccess("billing.manage", "/dashboard/account/billing/auto-top-up");
   const db = await getDb();
   const account = await getAccount(db, user.accountId);
-  const [settings, details] = await Promise.all([
+  const [settings, details, credit] = await Promise.all([
     getAutoTopUpSettings(db, user.accountId),
     getBillingDetails(db, user.accountId),
+    getCreditOverview(db, user.accountId),
   ]);
   const c = account.currency;
   const vat = vatOnCredit(details ?? { country: account.country, vatNumber: null });
@@ -54,6 +60,23 @@ export default async function AutoTopUpPage() {
           monthlyCap: `Credit added by automatic top-ups in a calendar month, before VAT. Leave empty for no cap; up to ${formatMoney(AUTO_TOP_UP_CAP_MAX, c)}`,
         }}
       />
+      <section id="low-balance" aria-labelledby="low-balance-heading" className="mt-8 scroll-mt-4 space-y-3 border-t border-slate-200 pt-6">
+        <h2 id="low-balance-heading" className="text-base font-semibold text-slate-900">
+          Low-balance alert
+        </h2>
+        <p className="text-sm text-slate-600">
+          Admins and billing contacts get one email each time the balance drops below this amount, whether or not auto
+          top-up is on.{" "}
+          <Link href={NOTIFICATIONS_PATH} className="font-medium text-indigo-700 underline">
+            Email notifications
+          </Link>
+        </p>
+        <LowBalanceForm
+          currency={c}
+          initial={minorToDecimal(credit.lowBalanceThreshold, c)}
+          hint={`Up to ${formatMoney(LOW_BALANCE_ALERT_MAX, c)}; 0 turns it off (running out is always emailed)`}
+        />
+      </section>
     </SubPage>
   );
 }

@@ -26,6 +26,7 @@ export default async function CompanyDetailsPage() {
           companyName: details?.companyName ?? account.name,
           vatNumber: details?.vatNumber ? formatTaxId(details.vatNumber, details.country) : "",
           invoiceEmail: details?.invoiceEmail ?? "",
+          billingContacts: (details?.billingEmails ?? []).filter((e) => e !== details?.invoiceEmail).join("\n"),
           street: details?.street ?? "",
           city: details?.city ?? "",
           region: details?.region ?? "",
