@@ -1,4 +1,4 @@
-import { and, eq, gt, sql } from "drizzle-orm";
+import { and, eq, gt, inArray, sql } from "drizzle-orm";
 import { type MovementInput, postMovements } from "../../lib/credit/ledger";
 import { zonedMidnight, zonedParts } from "../../lib/time";
 import type { Database, Executor } from "../client";
@@ -44,7 +44,8 @@ export async function seedDemo(db: Database, now = new Date()): Promise<SeedResu
     }
     await seedInvoiceHistory(tx, TENANTS.map((t) => t.slug), now);
     // The seeded history happened before anyone could be emailed: its notices are not news.
-    await tx.delete(notices);
+    const seeded = await tx.select({ id: accounts.id }).from(accounts).where(inArray(accounts.slug, TENANTS.map((t) => t.slug)));
+    await tx.delete(notices).where(inArray(notices.accountId, seeded.map((a) => a.id)));
     return result;
   });
 }

@@ -53,12 +53,25 @@ export async function claimNotice(db: Database, noticeId: string, leaseMs: numbe
         eq(notices.id, noticeId),
         or(
           and(eq(notices.status, "pending"), sql`${notices.nextAttemptAt} <= now()`),
-          and(eq(notices.status, "sending"), sql`${notices.leaseUntil} < now()`),
+          and(eq(notices.status, "sending"), sql`${notices.leaseUntil} < now()`, sql`${notices.attempts} < ${MAX_ATTEMPTS}`),
         ),
       ),
     )
     .returning();
   return claimed ?? null;
+}
+
+/**
+ * Notices whose last allowed attempt never came back (the worker died while sending, each
+ * time): failed, so that a notice that kills the worker is not tried for ever.
+ */
+export async function giveUpAbandoned(db: Database): Promise<number> {
+  const failed = await db
+    .update(notices)
+    .set({ status: "failed", leaseUntil: null, lastError: `Gave up after ${MAX_ATTEMPTS} attempts: the sender stopped while sending.` })
+    .where(and(eq(notices.status, "sending"), sql`${notices.leaseUntil} < now()`, sql`${notices.attempts} >= ${MAX_ATTEMPTS}`))
+    .returning({ id: notices.id });
+  return failed.length;
 }
 
 export function messageIdOf(notice: Pick<Notice, "id">, domain: string): string {
@@ -122,7 +135,7 @@ export async function dueNotices(db: Database, limit = 100) {
     .where(
       or(
         and(eq(notices.status, "pending"), sql`${notices.nextAttemptAt} <= now()`),
-        and(eq(notices.status, "sending"), sql`${notices.leaseUntil} < now()`),
+        and(eq(notices.status, "sending"), sql`${notices.leaseUntil} < now()`, sql`${notices.attempts} < ${MAX_ATTEMPTS}`),
       ),
     )
     .orderBy(notices.nextAttemptAt)

@@ -1,3 +1,4 @@
+import { queueNotice } from "./outbox";
 import { and, eq, sql } from "drizzle-orm";
 import type { Database } from "@/db/client";
 import { creditBalances, type NoticeAudience, type NoticeKind, noticePreferences } from "@/db/schema";
@@ -63,7 +64,7 @@ export async function saveLowBalanceAlert(
   return db.transaction(async (tx) => {
     await tx.insert(creditBalances).values({ accountId: request.accountId }).onConflictDoNothing();
     const [before] = await tx
-      .select({ threshold: creditBalances.lowBalanceThreshold })
+      .select({ threshold: creditBalances.lowBalanceThreshold, balance: creditBalances.balance })
       .from(creditBalances)
       .where(eq(creditBalances.accountId, request.accountId))
       .for("update");
@@ -71,6 +72,18 @@ export async function saveLowBalanceAlert(
       .update(creditBalances)
       .set({ lowBalanceThreshold: typed.value })
       .where(and(eq(creditBalances.accountId, request.accountId)));
+    // An alert raised above a balance that was not below the old one is a crossing too:
+    // the admins hear now, not only after the balance has gone back up and down again.
+    const balance = before?.balance ?? 0;
+    const wasBelow = (before?.threshold ?? 0) > 0 && balance < (before?.threshold ?? 0);
+    if (typed.value > 0 && balance > 0 && balance < typed.value && !wasBelow) {
+      await queueNotice(tx, {
+        accountId: request.accountId,
+        kind: "low_balance",
+        idempotencyKey: `low_balance:${crypto.randomUUID()}`,
+        data: { balance, threshold: typed.value },
+      });
+    }
     await recordAudit(tx, {
       accountId: request.accountId,
       actorUserId: request.userId,

@@ -1,29 +1,25 @@
-import { createHash } from "node:crypto";
 import type PgBoss from "pg-boss";
 import type { Database } from "@/db/client";
-import { type DeliveryOptions, deliverNotice, dueNotices } from "./deliver";
+import { type DeliveryOptions, deliverNotice, dueNotices, giveUpAbandoned } from "./deliver";
 import type { Mailer } from "./mailer";
 
 /**
  * The worker's part of notices: a sweep (at start and every `sweepMs`) finds notices that
- * are due and enqueues one pg-boss job per delivery attempt; the job sends the notice.
- * The job id is derived from the notice and its attempt number, so sweeps that overlap
- * enqueue each attempt once, and the claim in deliverNotice keeps two workers from
- * sending the same attempt. Backoff between attempts is the notice's own next_attempt_at.
+ * are due and enqueues a pg-boss job for each; the job sends the notice. The notice's id
+ * is the job's singleton key on a "short" queue, so sweeps that overlap enqueue it once
+ * while a job for it is waiting, and a job that failed (the database was briefly away)
+ * does not stop the next sweep from enqueueing it again. The claim in deliverNotice keeps two workers
+ * from sending the same attempt. Backoff between attempts is the notice's own
+ * next_attempt_at.
  */
 
 export const NOTICE_QUEUE = "notice-email";
 
-/** A UUID of (notice, attempt): the same attempt is the same job. */
-export function noticeJobId(noticeId: string, attempts: number): string {
-  const h = createHash("sha256").update(`${noticeId}:${attempts}`).digest("hex");
-  return `${h.slice(0, 8)}-${h.slice(8, 12)}-4${h.slice(13, 16)}-a${h.slice(17, 20)}-${h.slice(20, 32)}`;
-}
-
 export async function sweepNotices(db: Database, boss: PgBoss): Promise<number> {
+  await giveUpAbandoned(db);
   const due = await dueNotices(db);
-  for (const { id, attempts } of due) {
-    await boss.send(NOTICE_QUEUE, { noticeId: id }, { id: noticeJobId(id, attempts), retryLimit: 2, retryDelay: 10, retryBackoff: true });
+  for (const { id } of due) {
+    await boss.send(NOTICE_QUEUE, { noticeId: id }, { singletonKey: id, retryLimit: 2, retryDelay: 10, retryBackoff: true });
   }
   return due.length;
 }
@@ -41,7 +37,8 @@ export async function startNoticeWorker(
   delivery: DeliveryOptions,
   options: { pollingIntervalSeconds?: number; sweepMs?: number; batchSize?: number } = {},
 ): Promise<NoticeWorker> {
-  await boss.createQueue(NOTICE_QUEUE, { name: NOTICE_QUEUE, retryLimit: 2, retryDelay: 10, retryBackoff: true });
+  // "short": at most one waiting job per singleton key (the notice), however often swept.
+  await boss.createQueue(NOTICE_QUEUE, { name: NOTICE_QUEUE, policy: "short", retryLimit: 2, retryDelay: 10, retryBackoff: true });
   await boss.work<{ noticeId: string }>(
     NOTICE_QUEUE,
     { pollingIntervalSeconds: options.pollingIntervalSeconds ?? 2, batchSize: options.batchSize ?? 5 },

@@ -16,7 +16,7 @@ import { postMovement } from "@/lib/credit/ledger";
 import { applyChargeResult, type ChargeAnswer } from "@/lib/credit/top-ups";
 import { closePeriod } from "@/lib/invoices/close";
 import { applyInvoicePayment } from "@/lib/invoices/payment";
-import { type DeliveryOptions, deliverNotice, dueNotices } from "@/lib/notices/deliver";
+import { type DeliveryOptions, deliverNotice, dueNotices, giveUpAbandoned, MAX_ATTEMPTS } from "@/lib/notices/deliver";
 import { type Mailer, smtpMailer } from "@/lib/notices/mailer";
 import { saveLowBalanceAlert, saveNoticeSettings } from "@/lib/notices/preferences";
 import { createSandboxGateway } from "@/lib/payments/sandbox-gateway";
@@ -139,6 +139,10 @@ describe("low balance and credit ran out", () => {
       }),
     ).rejects.toThrow("rolled back");
     expect(await noticesOf(t.account.id)).toEqual([]);
+    // The same debit committed writes its notice.
+    await postMovement(db, t.account.id, { type: "adjustment", amount: -1_000, description: "Correction", actor: "test" });
+    expect((await noticesOf(t.account.id)).map((n) => n.kind)).toEqual(["low_balance"]);
+    await sendDue();
   });
 
   it("says credit ran out (outbound calls blocked) when a debit takes the balance to zero or below, instead of low balance", async () => {
@@ -164,14 +168,22 @@ describe("low balance and credit ran out", () => {
     expect(catcher.messages.map((m) => m.subject.split(":")[0])).toEqual(["Your credit has run out"]);
   });
 
-  it("sends nothing when the admin raises the alert above the balance: that is not a crossing", async () => {
+  it("tells once when the admin raises the alert above the balance, and not again while it stays below", async () => {
     const t = await tenant(1_500);
     const saved = await saveLowBalanceAlert(db, { accountId: t.account.id, userId: t.admin.id, threshold: "20" });
     expect(saved).toEqual({ ok: true, value: { threshold: 2_000, currency: "EUR" } });
-    expect(await noticesOf(t.account.id)).toEqual([]);
-    // The next debit is below the new alert already: still no crossing.
+    expect((await noticesOf(t.account.id)).map((n) => n.kind), "the balance is now below the alert").toEqual(["low_balance"]);
+    // The next debit stays below: no new crossing. Raising the alert again while below: none either.
     await postMovement(db, t.account.id, { type: "adjustment", amount: -100, description: "Correction", actor: "test" });
-    expect(await noticesOf(t.account.id)).toEqual([]);
+    await saveLowBalanceAlert(db, { accountId: t.account.id, userId: t.admin.id, threshold: "30" });
+    expect(await noticesOf(t.account.id)).toHaveLength(1);
+    await sendDue();
+    expect(catcher.messages.map((m) => m.subject.split(":")[0])).toEqual(["Credit is running low"]);
+    // Lowering it below the balance, then raising it above again, is a new crossing.
+    await saveLowBalanceAlert(db, { accountId: t.account.id, userId: t.admin.id, threshold: "5" });
+    await saveLowBalanceAlert(db, { accountId: t.account.id, userId: t.admin.id, threshold: "20" });
+    expect(await noticesOf(t.account.id)).toHaveLength(2);
+    await sendDue();
   });
 
   it.each([
@@ -363,5 +375,22 @@ describe("delivery", () => {
     expect((await dueNotices(db, 1000)).map((n) => n.id), "due again").toContain(notice!.id);
     expect(await deliverNotice(db, mailer, notice!.id, delivery)).toBe("sent");
     expect(catcher.messages.map((m) => m.messageId)).toEqual([`<notice-${notice!.id}@console.test>`]);
+  });
+
+  it("gives up on a notice whose last allowed attempt never came back, instead of trying it for ever", async () => {
+    const t = await tenant(1_500);
+    await postMovement(db, t.account.id, { type: "adjustment", amount: -600, description: "Low", actor: "test" });
+    const [notice] = await noticesOf(t.account.id);
+    // Every attempt so far was claimed by a worker that died while sending.
+    await db
+      .update(notices)
+      .set({ status: "sending", attempts: MAX_ATTEMPTS, leaseUntil: new Date(Date.now() - 1_000) })
+      .where(eq(notices.id, notice!.id));
+    expect((await dueNotices(db, 1000)).map((n) => n.id), "not offered again").not.toContain(notice!.id);
+    expect(await deliverNotice(db, mailer, notice!.id, delivery)).toBe("not_due");
+    expect(await giveUpAbandoned(db)).toBeGreaterThanOrEqual(1);
+    const [failed] = await noticesOf(t.account.id);
+    expect(failed).toMatchObject({ status: "failed", lastError: `Gave up after ${MAX_ATTEMPTS} attempts: the sender stopped while sending.` });
+    expect(catcher.messages).toEqual([]);
   });
 });

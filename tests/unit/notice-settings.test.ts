@@ -4,7 +4,6 @@ import { backoffSeconds } from "@/lib/notices/deliver";
 import { canTurnOff, NOTICE_KINDS, settingPath } from "@/lib/notices/kinds";
 import { mailStartupWarning } from "@/lib/notices/mail-warning";
 import { deliveryOptions } from "@/lib/notices/setup";
-import { noticeJobId } from "@/lib/notices/worker";
 
 const app = {
   NEXTAUTH_URL: "https://billing.example.com",
@@ -51,12 +50,5 @@ describe("notice rules", () => {
 
   it("backs off 1, 2, 4, 8 and 16 minutes", () => {
     expect([1, 2, 3, 4, 5].map(backoffSeconds)).toEqual([60, 120, 240, 480, 960]);
-  });
-
-  it("makes one job id per notice and attempt", () => {
-    const id = "5b0f3c2e-8a51-4c1e-9f0a-1d2b3c4d5e6f";
-    expect(noticeJobId(id, 1)).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-a[0-9a-f]{3}-[0-9a-f]{12}$/);
-    expect(noticeJobId(id, 1)).toBe(noticeJobId(id, 1));
-    expect(noticeJobId(id, 2)).not.toBe(noticeJobId(id, 1));
   });
 });
