@@ -5,6 +5,7 @@ import { recordAudit } from "@/lib/audit/record";
 import { customerFor } from "@/lib/credit/top-ups";
 import { declineMessage, GatewayRequestError, GatewayUnavailableError, type PaymentGateway } from "@/lib/payments/gateway";
 import { getPaymentMethod } from "@/lib/payments/payment-methods";
+import { followRenewalPayments } from "@/lib/subscription/past-due";
 import { fail, ok, type Result } from "@/lib/result";
 import { formatRate } from "./tax";
 
@@ -53,6 +54,7 @@ export async function applyInvoicePayment(
       action: "invoice.pay",
       after: { number: current.number, gross: current.grossTotal, currency: current.currency },
     });
+    if (current.kind === "period") await followRenewalPayments(tx, accountId);
     return paid!;
   }
   if (outcome.status === "failed" && payable) {
@@ -61,6 +63,7 @@ export async function applyInvoicePayment(
       .set({ paymentFailure: outcome.failureMessage ?? "The payment failed.", providerInvoiceId, updatedAt: now })
       .where(and(eq(invoices.id, invoiceId), eq(invoices.accountId, accountId)))
       .returning();
+    if (current.kind === "period") await followRenewalPayments(tx, accountId);
     return failed!;
   }
   if (providerInvoiceId !== current.providerInvoiceId) {
