@@ -538,3 +538,29 @@ export async function startPlan(
   }
   return ok({ status: "started", planName: plan.name, renewsAt: started.periodEnd });
 }
+
+export interface StartPreview {
+  planName: string;
+  seats: number;
+  /** What each period costs, charged at its start, minor units. */
+  perRenewal: number;
+  currency: string;
+  interval: Interval;
+  packages: string[];
+}
+
+/** What a first plan costs: the provider charges the first period when it starts. */
+export async function previewStart(db: Executor, accountId: string, request: PlanRequest): Promise<Result<StartPreview>> {
+  const [account] = await db.select().from(accounts).where(eq(accounts.id, accountId));
+  if (!account) return fail("not_found", "No such account.");
+  const [inUse] = await db
+    .select({ count: sql<number>`count(*)`.mapWith(Number) })
+    .from(users)
+    .where(and(eq(users.accountId, accountId), eq(users.active, true)));
+  const seats = Math.max(1, inUse?.count ?? 0);
+  const target = await resolveRequest(db, account.currency, request, { inUse: seats, purchased: 0 });
+  if (!target.ok) return target;
+  const { plan, packages } = target.value;
+  const perRenewal = seats * plan.seatPrice + packages.reduce((sum, p) => sum + seats * packagePriceFor(p.monthlyPrice, plan.interval), 0);
+  return ok({ planName: plan.name, seats, perRenewal, currency: account.currency, interval: plan.interval, packages: packages.map((p) => p.name) });
+}

@@ -1,6 +1,6 @@
 import { and, asc, eq, gte, lt, sql } from "drizzle-orm";
 import type { Executor } from "@/db/client";
-import { plans, subscriptionChanges, subscriptions, users } from "@/db/schema";
+import { accountPackages, plans, subscriptionChanges, subscriptions, users } from "@/db/schema";
 
 export interface SubscriptionView {
   planName: string;
@@ -12,6 +12,10 @@ export interface SubscriptionView {
   seatPrice: number;
   periodStart: Date;
   periodEnd: Date;
+  /** Canceled at the end of the period: it ends on periodEnd. */
+  cancelAtPeriodEnd: boolean;
+  /** A change (plan, interval, removed package) takes effect at the renewal. */
+  changeScheduled: boolean;
 }
 
 /** The account's plan and seats; seats used are the account's active users. */
@@ -26,6 +30,11 @@ export async function getSubscription(db: Executor, accountId: string): Promise<
       seatPrice: plans.seatPrice,
       periodStart: subscriptions.currentPeriodStart,
       periodEnd: subscriptions.currentPeriodEnd,
+      cancelAtPeriodEnd: subscriptions.cancelAtPeriodEnd,
+      changeScheduled: sql<boolean>`(
+        ${subscriptions.scheduledPlanId} is not null or ${subscriptions.scheduledInterval} is not null
+        or exists (select 1 from ${accountPackages} where ${accountPackages.accountId} = ${subscriptions.accountId}
+          and ${accountPackages.endedAt} > now()))`.mapWith(Boolean),
       seatsUsed: sql<number>`(
         select count(*) from ${users}
         where ${users.accountId} = ${subscriptions.accountId} and ${users.active})`.mapWith(Number),
