@@ -164,6 +164,8 @@ export const subscriptionChanges = pgTable(
     actorUserId: uuid("actor_user_id"),
     /** What a plan change changed, in words; null for seats. */
     description: text("description"),
+    /** The plan before a plan change: the period's seats are charged at its price. */
+    fromPlanId: uuid("from_plan_id").references(() => plans.id),
     createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
   },
   (t) => [

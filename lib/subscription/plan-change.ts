@@ -354,7 +354,8 @@ export async function changePlan(
           currency: confirmed.currency,
           providerInvoiceId: confirmed.invoiceId,
           actorUserId: request.userId,
-          description,
+          description: planned.now.join(" and "),
+          fromPlanId: state.plan.id,
         });
       }
       await recordAudit(tx, {

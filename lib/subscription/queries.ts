@@ -56,9 +56,13 @@ export interface SeatChangeView {
   at: Date;
   /** What the provider charged (positive) or credited (negative) for it, minor units. */
   amount: number;
+  /** A plan change (plan, packages) in words; null for a change of seats. */
+  description?: string | null;
+  /** The plan before a plan change. */
+  fromPlan?: { name: string; seatPrice: number } | null;
 }
 
-/** The seat changes made within the period, in the order they took effect. */
+/** The seat and plan changes made within the period, in the order they took effect. */
 export async function getSeatChanges(
   db: Executor,
   accountId: string,
@@ -70,15 +74,24 @@ export async function getSeatChanges(
       to: subscriptionChanges.toQuantity,
       at: subscriptionChanges.effectiveAt,
       amount: subscriptionChanges.prorationAmount,
+      description: subscriptionChanges.description,
+      fromPlanName: plans.name,
+      fromSeatPrice: plans.seatPrice,
     })
     .from(subscriptionChanges)
+    .leftJoin(plans, eq(plans.id, subscriptionChanges.fromPlanId))
     .where(
       and(
         eq(subscriptionChanges.accountId, accountId),
-        eq(subscriptionChanges.kind, "seats"),
         gte(subscriptionChanges.effectiveAt, period.start),
         lt(subscriptionChanges.effectiveAt, period.end),
       ),
     )
-    .orderBy(asc(subscriptionChanges.effectiveAt), asc(subscriptionChanges.createdAt));
+    .orderBy(asc(subscriptionChanges.effectiveAt), asc(subscriptionChanges.createdAt))
+    .then((rows) =>
+      rows.map(({ fromPlanName, fromSeatPrice, ...change }) => ({
+        ...change,
+        fromPlan: fromPlanName !== null && fromSeatPrice !== null ? { name: fromPlanName, seatPrice: fromSeatPrice } : null,
+      })),
+    );
 }

@@ -25,6 +25,7 @@ import { createStripeGateway } from "@/lib/payments/stripe-gateway";
 import { processStripeEvent } from "@/lib/payments/webhooks";
 import { cancelAtPeriodEnd, resumeSubscription } from "@/lib/subscription/cancel";
 import { getPastDue } from "@/lib/subscription/past-due";
+import { getStatement } from "@/lib/subscription/statement";
 import { changePlan, previewPlanChange, startPlan, undoScheduledChange } from "@/lib/subscription/plan-change";
 import { ingestUsage } from "@/lib/usage/ingest";
 import { type FakeStripe, startFakeStripe } from "../support/fake-stripe/server";
@@ -161,6 +162,14 @@ describe("changes", () => {
     const invoice = fake.invoice(change!.providerInvoiceId!)!;
     expect(change!.prorationAmount, "recorded as the provider invoiced it").toBe(invoice.total);
     expect(await auditOf(account.id)).toEqual(["Plan changed: Essential becomes Expert and Europe is added now (€115.00 charged for the rest of the period)"]);
+
+    // The period's statement (and so its invoice): the seats at the plan it started on, and the change as the provider charged it.
+    const statement = await getStatement(db, account, new Date(MIDDLE.getTime() + 3_600_000));
+    const lines = statement!.summary.groups.flatMap((g) => g.lines.map((l) => [l.item, l.total]));
+    expect(lines).toEqual([
+      ["Essential plan (monthly), seats", 25_000],
+      ["Plan changed: Essential becomes Expert and Europe is added, prorated", 11_500],
+    ]);
   });
 
   it("schedules a downgrade, a removed package and yearly billing for the renewal, and undoes them", async () => {
