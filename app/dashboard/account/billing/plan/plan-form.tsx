@@ -122,7 +122,7 @@ export function PlanForm({
               const notInPlan = allowed !== null && !allowed.includes(pkg.code);
               return (
                 <label key={pkg.id} className={CARD}>
-                  <span className="flex items-start justify-between gap-2">
+                  <span className="flex flex-wrap items-start justify-between gap-x-2">
                     <span className="flex items-center gap-2 font-semibold text-slate-900">
                       <input type="checkbox" checked={chosen.includes(pkg.id)} onChange={(e) => toggle(pkg.id, e.target.checked)} className="size-5" />
                       {pkg.name}
