@@ -1,6 +1,6 @@
 import { and, asc, eq, gt, isNull, or } from "drizzle-orm";
 import type { Executor } from "@/db/client";
-import { accountPackages, callingPackages, type CallingPackage, type Plan, plans, subscriptions, users } from "@/db/schema";
+import { accountPackages, callingPackages, type CallingPackage, phoneNumbers, type Plan, plans, subscriptions, users } from "@/db/schema";
 import { sql } from "drizzle-orm";
 import { monthsInPeriod } from "./queries";
 
@@ -140,3 +140,12 @@ export async function getPlanState(db: Executor, accountId: string, at = new Dat
 }
 
 export type PlanState = NonNullable<Awaited<ReturnType<typeof getPlanState>>>;
+
+/** The phone numbers the account holds now (they are released when the subscription ends). */
+export async function countHeldNumbers(db: Executor, accountId: string): Promise<number> {
+  const [row] = await db
+    .select({ count: sql<number>`count(*)`.mapWith(Number) })
+    .from(phoneNumbers)
+    .where(and(eq(phoneNumbers.accountId, accountId), isNull(phoneNumbers.releasedAt)));
+  return row?.count ?? 0;
+}

@@ -6,6 +6,7 @@ import { recordAudit } from "@/lib/audit/record";
 import { planChangeRecorded } from "./hooks";
 import { hasUnpaidRenewals } from "./past-due";
 import { lockSubscription } from "./plan-change";
+import { endWithSubscription } from "./renewal";
 
 /**
  * Keeps the subscription in step with the provider's `customer.subscription.updated` and
@@ -135,6 +136,11 @@ export async function syncProviderSubscription(
     }
   }
 
+  if (deleted && subscription.status !== "canceled") {
+    const endedAt = object.ended_at ? new Date(object.ended_at * 1000) : now;
+    await endWithSubscription(tx, accountId, endedAt < now ? endedAt : now);
+    changes.push("calls, numbers and credit stopped");
+  }
   if (Object.keys(set).length > 0) {
     await tx
       .update(subscriptions)

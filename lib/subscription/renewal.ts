@@ -1,10 +1,28 @@
-import { and, eq, gt, isNull, or } from "drizzle-orm";
+import { and, eq, gt, isNull, lt, or } from "drizzle-orm";
 import type { Executor } from "@/db/client";
-import { accountPackages, plans, type Subscription, subscriptions } from "@/db/schema";
+import { accountPackages, phoneNumbers, plans, type Subscription, subscriptions } from "@/db/schema";
 import { recordAudit } from "@/lib/audit/record";
 import { planChangeRecorded } from "./hooks";
 
 type Interval = "month" | "year";
+
+/** What stops when a subscription ends: its calling packages, and its numbers are released. */
+export async function endWithSubscription(tx: Executor, accountId: string, endedAt: Date): Promise<void> {
+  await tx
+    .update(accountPackages)
+    .set({ endedAt })
+    .where(
+      and(
+        eq(accountPackages.accountId, accountId),
+        lt(accountPackages.startedAt, endedAt),
+        or(isNull(accountPackages.endedAt), gt(accountPackages.endedAt, endedAt)),
+      ),
+    );
+  await tx
+    .update(phoneNumbers)
+    .set({ releasedAt: endedAt })
+    .where(and(eq(phoneNumbers.accountId, accountId), isNull(phoneNumbers.releasedAt), lt(phoneNumbers.acquiredAt, endedAt)));
+}
 
 /**
  * What happens to the subscription when its period ends (in the caller's transaction,
@@ -23,10 +41,7 @@ export async function renewSubscription(
   if (subscription.cancelAtPeriodEnd) {
     const endedAt = subscription.currentPeriodEnd;
     await tx.update(subscriptions).set({ status: "canceled", scheduledPlanId: null, scheduledInterval: null, updatedAt: now }).where(where);
-    await tx
-      .update(accountPackages)
-      .set({ endedAt })
-      .where(and(eq(accountPackages.accountId, accountId), or(isNull(accountPackages.endedAt), gt(accountPackages.endedAt, endedAt))));
+    await endWithSubscription(tx, accountId, endedAt);
     await recordAudit(tx, { accountId, actorUserId: null, action: "subscription.end", after: { endedAt: endedAt.toISOString() } });
     await planChangeRecorded(tx, { accountId, kind: "ended", description: "the subscription ended" });
     return;

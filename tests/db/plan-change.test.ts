@@ -27,10 +27,12 @@ import { cancelAtPeriodEnd, resumeSubscription } from "@/lib/subscription/cancel
 import { getPastDue } from "@/lib/subscription/past-due";
 import { getStatement } from "@/lib/subscription/statement";
 import { changePlan, previewPlanChange, startPlan, undoScheduledChange } from "@/lib/subscription/plan-change";
+import { renewSubscription } from "@/lib/subscription/renewal";
+import { authorizeCall } from "@/lib/usage/authorize";
 import { ingestUsage } from "@/lib/usage/ingest";
 import { type FakeStripe, startFakeStripe } from "../support/fake-stripe/server";
 import { freshDatabase, type TestDatabase } from "../support/fresh-database";
-import { createAccount } from "../support/fixtures";
+import { addMovements, createAccount } from "../support/fixtures";
 
 let handle: TestDatabase;
 let db: Database;
@@ -275,8 +277,32 @@ describe("cancel and resume", () => {
       "Subscription canceled at the end of the period (1 Dec 2026): It costs too much",
       "Subscription resumed: it renews on 1 Dec 2026",
       "Subscription canceled at the end of the period (1 Dec 2026): We are moving to another provider: Moving to a call centre suite",
-      "Payment provider: status active → canceled; Europe ended",
+      "Payment provider: status active → canceled; Europe ended; calls, numbers and credit stopped",
     ]);
+  });
+});
+
+describe("the end of a canceled subscription", () => {
+  it("ends at the renewal: its packages end, its numbers are released, and calls are refused from then on", async () => {
+    const { account } = await createAccount(db, { timeZone: "UTC" });
+    const plan = eur.plan["essential:month"]!;
+    const [subscription] = await db
+      .insert(subscriptions)
+      .values({ accountId: account.id, planId: plan.id, interval: "month", seatsPurchased: 2, currentPeriodStart: NOV.start, currentPeriodEnd: NOV.end, cancelAtPeriodEnd: true })
+      .returning();
+    await db.insert(accountPackages).values({ accountId: account.id, packageId: eur.pkg.domestic!.id, quantity: 2, unitPrice: 500, startedAt: NOV.start });
+    await db.insert(phoneNumbers).values({ accountId: account.id, e164: "+4930999111", type: "local", country: "DE", monthlyPrice: 300, acquiredAt: new Date("2026-10-01T00:00:00Z") });
+    await addMovements(db, account.id, [{ type: "top_up_manual", amount: 5_000 }]);
+    const call = { account: account.slug, direction: "outbound" as const, from: "+4930999111", to: "+4930123456", forwarded: false };
+    expect(await authorizeCall(db, call)).toMatchObject({ ok: true, value: { allowed: true } });
+
+    await db.transaction((tx) => renewSubscription(tx, subscription!, () => ({ start: NOV.end, end: new Date("2027-01-01T00:00:00Z") }), NOV.end));
+    expect(await subscriptionOf(account.id)).toMatchObject({ status: "canceled", currentPeriodEnd: NOV.end });
+    expect((await packagesOf(account.id))[0]!.endedAt).toEqual(NOV.end);
+    const [number] = await db.select().from(phoneNumbers).where(eq(phoneNumbers.accountId, account.id));
+    expect(number!.releasedAt).toEqual(NOV.end);
+    expect(await authorizeCall(db, call)).toMatchObject({ ok: true, value: { allowed: false, reason: "the account's subscription has ended" } });
+    expect(await auditOf(account.id)).toContain("Subscription ended: calls, numbers and credit stopped");
   });
 });
 

@@ -1,14 +1,12 @@
 import type { Metadata } from "next";
 import Link from "next/link";
-import { and, count, eq, isNull } from "drizzle-orm";
-import { phoneNumbers } from "@/db/schema";
 import { requirePageAccess } from "@/lib/auth/access";
 import { getAccount } from "@/lib/auth/account";
 import { getCreditOverview } from "@/lib/credit/queries";
 import { getDb } from "@/lib/db";
 import { accountFormat, countryName } from "@/lib/format";
 import { CANCEL_REASONS } from "@/lib/subscription/cancel";
-import { getPlanCatalog, getPlanState } from "@/lib/subscription/plan-catalog";
+import { countHeldNumbers, getPlanCatalog, getPlanState } from "@/lib/subscription/plan-catalog";
 import { scheduledWords } from "@/lib/subscription/plan-change";
 import { getPastDue } from "@/lib/subscription/past-due";
 import { type PackageOption, PlanForm, type PlanOption } from "./plan-form";
@@ -21,15 +19,12 @@ const BOX = "rounded-xl bg-white p-4 shadow-sm ring-1 ring-slate-200 sm:p-6";
 export default async function PlanPage() {
   const user = await requirePageAccess("billing.manage", "/dashboard/account/billing/plan");
   const db = await getDb();
-  const [account, state, credit, pastDue, [numbers]] = await Promise.all([
+  const [account, state, credit, pastDue, numbers] = await Promise.all([
     getAccount(db, user.accountId),
     getPlanState(db, user.accountId),
     getCreditOverview(db, user.accountId),
     getPastDue(db, user.accountId),
-    db
-      .select({ value: count() })
-      .from(phoneNumbers)
-      .where(and(eq(phoneNumbers.accountId, user.accountId), isNull(phoneNumbers.releasedAt))),
+    countHeldNumbers(db, user.accountId),
   ]);
   const catalog = await getPlanCatalog(db, account.currency);
   const f = accountFormat(account);
@@ -120,7 +115,7 @@ export default async function PlanPage() {
           </p>
           <ul className="list-disc space-y-1 pl-5 text-sm text-slate-700">
             <li>Calls: from {endsOn} your users can no longer make or receive calls.</li>
-            <li>Numbers: your {f.number(numbers?.value ?? 0)} phone numbers are released on {endsOn}.</li>
+            <li>Numbers: your {f.number(numbers)} phone numbers are released on {endsOn}.</li>
             <li>
               Credit: your balance of {f.money(credit.balance)} can be used until {endsOn}. Credit is not refunded.
             </li>
