@@ -2,20 +2,15 @@ import { and, eq, gt, inArray, sql } from "drizzle-orm";
 import type { Database, Executor } from "@/db/client";
 import {
   accountPackages,
-  accounts,
   callingPackages,
   type CallingPackage,
   type Plan,
   plans,
-  rateCards,
   subscriptionChanges,
   subscriptions,
-  users,
 } from "@/db/schema";
 import { run } from "@/db/typed-sql";
 import { recordAudit } from "@/lib/audit/record";
-import { customerFor } from "@/lib/credit/top-ups";
-import { formatMoney } from "@/lib/money";
 import {
   GatewayRequestError,
   GatewayUnavailableError,
@@ -25,7 +20,6 @@ import {
   type PlanShape,
   shapeTotal,
 } from "@/lib/payments/gateway";
-import { getPaymentMethod } from "@/lib/payments/payment-methods";
 import { type Failure, fail, ok, type Result } from "@/lib/result";
 import { planChangeRecorded } from "./hooks";
 import { getPlanState, type Interval, packagePriceFor, planAllows, type PlanState } from "./plan-catalog";
@@ -58,7 +52,7 @@ export async function lockSubscription(tx: Executor, accountId: string): Promise
   await run(tx, sql`select pg_advisory_xact_lock(hashtext(${`seats:${accountId}`}))`);
 }
 
-function refused(field: "plan" | "packages" | "interval" | "form", message: string): { ok: false; failure: Failure } {
+export function refused(field: "plan" | "packages" | "interval" | "form", message: string): { ok: false; failure: Failure } {
   return field === "form" ? fail("refused", message) : fail("refused", message, { [field]: message });
 }
 
@@ -70,13 +64,13 @@ export function providerFailure(error: unknown): { ok: false; failure: Failure }
   throw error;
 }
 
-const words = (items: string[]) =>
+export const words = (items: string[]) =>
   items.length <= 1 ? (items[0] ?? "") : `${items.slice(0, -1).join(", ")} and ${items[items.length - 1]}`;
 
-const intervalWord = (interval: Interval) => (interval === "year" ? "yearly" : "monthly");
+export const intervalWord = (interval: Interval) => (interval === "year" ? "yearly" : "monthly");
 
 /** The plan and packages asked for, from the account's own catalogue, checked against the rules. */
-async function resolveRequest(
+export async function resolveRequest(
   db: Executor,
   currency: string,
   request: PlanRequest,
@@ -114,11 +108,11 @@ const priceIdOfPlan = (plan: Plan) => plan.providerPriceId ?? `plan:${plan.id}`;
 const priceIdOfPackage = (pkg: CallingPackage, interval: Interval) =>
   pkg.providerPriceId ? (interval === "year" ? `${pkg.providerPriceId}_year` : pkg.providerPriceId) : `package:${pkg.id}:${interval}`;
 
-function seatItem(plan: Plan, quantity: number, itemId: string | null): PlanItem {
+export function seatItem(plan: Plan, quantity: number, itemId: string | null): PlanItem {
   return { key: "seats", priceId: priceIdOfPlan(plan), unitAmount: plan.seatPrice, quantity, itemId };
 }
 
-function packageItem(pkg: CallingPackage, interval: Interval, quantity: number, itemId: string | null): PlanItem {
+export function packageItem(pkg: CallingPackage, interval: Interval, quantity: number, itemId: string | null): PlanItem {
   return { key: pkg.id, priceId: priceIdOfPackage(pkg, interval), unitAmount: packagePriceFor(pkg.monthlyPrice, interval), quantity, itemId };
 }
 
@@ -444,124 +438,4 @@ export function scheduledWords(state: PlanState): string[] {
     list.push(`${words(scheduled.removedPackages.map((p) => p.name))} ${scheduled.removedPackages.length > 1 ? "are" : "is"} removed`);
   }
   return list;
-}
-
-export type StartOutcome = { status: "started"; planName: string; renewsAt: Date } | { status: "unconfirmed" };
-
-/**
- * A brand-new account's first plan: the provider starts the subscription (charged to the
- * saved payment method), then the subscription and its packages are recorded.
- */
-export async function startPlan(
-  db: Database,
-  gateway: PaymentGateway,
-  request: PlanRequest & { accountId: string; userId: string; idempotencyKey: string; at?: Date },
-): Promise<Result<StartOutcome>> {
-  const at = request.at ?? new Date();
-  const [account] = await db.select().from(accounts).where(eq(accounts.id, request.accountId));
-  if (!account) return fail("not_found", "No such account.");
-  const existing = await getPlanState(db, request.accountId, at);
-  if (existing && existing.subscription.status !== "canceled") return refused("form", "This account has a plan already. Reload the page.");
-  if (existing) return refused("form", "This subscription has ended. Contact support to start it again.");
-  const [inUse] = await db
-    .select({ count: sql<number>`count(*)`.mapWith(Number) })
-    .from(users)
-    .where(and(eq(users.accountId, request.accountId), eq(users.active, true)));
-  // Every active user holds a seat; the seats page adds more.
-  const seats = Math.max(1, inUse?.count ?? 0);
-  const target = await resolveRequest(db, account.currency, request, { inUse: seats, purchased: 0 });
-  if (!target.ok) return target;
-  const method = await getPaymentMethod(db, request.accountId);
-  if (!method) return refused("form", "Add a payment method first: the plan is charged to it.");
-  const { plan, packages } = target.value;
-  const shape: PlanShape = {
-    interval: plan.interval,
-    items: [seatItem(plan, seats, null), ...packages.map((p) => packageItem(p, plan.interval, seats, null))],
-  };
-  let started;
-  let customerId: string;
-  try {
-    customerId = await customerFor(db, gateway, request.accountId);
-    started = await gateway.startSubscription({
-      accountId: request.accountId,
-      customerId,
-      paymentMethodId: method.providerPaymentMethodId,
-      currency: account.currency,
-      at,
-      shape,
-      idempotencyKey: request.idempotencyKey,
-    });
-  } catch (error) {
-    return providerFailure(error);
-  }
-  try {
-    await db.transaction(async (tx) => {
-      await lockSubscription(tx, request.accountId);
-      const [rateCard] = await tx.select({ id: rateCards.id }).from(rateCards).where(eq(rateCards.currency, account.currency)).limit(1);
-      await tx.insert(subscriptions).values({
-        accountId: request.accountId,
-        planId: plan.id,
-        interval: plan.interval,
-        status: "active",
-        seatsPurchased: seats,
-        currentPeriodStart: started.periodStart,
-        currentPeriodEnd: started.periodEnd,
-        rateCardId: rateCard?.id ?? null,
-        providerCustomerId: customerId,
-        providerSubscriptionId: started.subscriptionId,
-        providerSubscriptionItemId: started.itemIds.seats ?? null,
-      });
-      if (packages.length) {
-        await tx.insert(accountPackages).values(
-          packages.map((pkg) => ({
-            accountId: request.accountId,
-            packageId: pkg.id,
-            quantity: seats,
-            unitPrice: pkg.monthlyPrice,
-            startedAt: started.periodStart,
-            providerItemId: started.itemIds[pkg.id] ?? null,
-          })),
-        );
-      }
-      const description = `${plan.name}, ${intervalWord(plan.interval)}, ${seats} seats${packages.length ? ` with ${words(packages.map((p) => p.name))}` : ""}`;
-      await recordAudit(tx, {
-        accountId: request.accountId,
-        actorUserId: request.userId,
-        action: "plan.start",
-        after: { description, perRenewal: formatMoney(shapeTotal(shape), account.currency) },
-      });
-      await planChangeRecorded(tx, { accountId: request.accountId, kind: "started", description });
-    });
-  } catch (error) {
-    // The provider started it; a retry with the same key finds the same subscription.
-    console.error(`plan start of account ${request.accountId}: outcome not recorded`, error);
-    return ok({ status: "unconfirmed" });
-  }
-  return ok({ status: "started", planName: plan.name, renewsAt: started.periodEnd });
-}
-
-export interface StartPreview {
-  planName: string;
-  seats: number;
-  /** What each period costs, charged at its start, minor units. */
-  perRenewal: number;
-  currency: string;
-  interval: Interval;
-  packages: string[];
-}
-
-/** What a first plan costs: the provider charges the first period when it starts. */
-export async function previewStart(db: Executor, accountId: string, request: PlanRequest): Promise<Result<StartPreview>> {
-  const [account] = await db.select().from(accounts).where(eq(accounts.id, accountId));
-  if (!account) return fail("not_found", "No such account.");
-  const [inUse] = await db
-    .select({ count: sql<number>`count(*)`.mapWith(Number) })
-    .from(users)
-    .where(and(eq(users.accountId, accountId), eq(users.active, true)));
-  const seats = Math.max(1, inUse?.count ?? 0);
-  const target = await resolveRequest(db, account.currency, request, { inUse: seats, purchased: 0 });
-  if (!target.ok) return target;
-  const { plan, packages } = target.value;
-  const perRenewal = seats * plan.seatPrice + packages.reduce((sum, p) => sum + seats * packagePriceFor(p.monthlyPrice, plan.interval), 0);
-  return ok({ planName: plan.name, seats, perRenewal, currency: account.currency, interval: plan.interval, packages: packages.map((p) => p.name) });
 }

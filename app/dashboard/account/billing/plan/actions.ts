@@ -9,7 +9,8 @@ import { formatMoney } from "@/lib/money";
 import { getGateway } from "@/lib/payments";
 import { CANCEL_REASONS, cancelAtPeriodEnd, resumeSubscription } from "@/lib/subscription/cancel";
 import { getPlanState } from "@/lib/subscription/plan-catalog";
-import { changePlan, type PlanRequest, previewPlanChange, previewStart, startPlan, undoScheduledChange } from "@/lib/subscription/plan-change";
+import { changePlan, type PlanRequest, previewPlanChange, undoScheduledChange } from "@/lib/subscription/plan-change";
+import { previewStart, startPlan } from "@/lib/subscription/plan-start";
 import { setSavedNotice } from "../_notice";
 
 const BILLING = "/dashboard/account/billing";
