@@ -21,11 +21,11 @@ export async function PastDueBanner({ accountId }: { accountId: string }) {
       </h2>
       <p>
         The payment of your renewal failed. Pay now with your saved payment method, or replace it first. Until it is
-        paid, we retry and your plan stays past due.
+        paid, your subscription stays past due.
       </p>
       <div className="flex flex-col gap-3 sm:flex-row sm:flex-wrap sm:items-start">
         {pastDue.invoices.map((invoice) => (
-          <div key={invoice.id} className="flex flex-col gap-1">
+          <div key={invoice.id} className="flex flex-col gap-1 md:[&>form]:items-start">
             <span>
               Invoice {invoice.number}: {f.money(invoice.gross)}
             </span>
