@@ -92,20 +92,38 @@ export function PlanForm({
               <label key={p.code} className={CARD} data-testid={`plan-${p.code}`}>
                 <span className="flex items-start justify-between gap-2">
                   <span className="flex items-center gap-2 text-lg font-semibold text-slate-900">
-                    <input type="radio" name="plan-choice" value={p.code} checked={plan === p.code} onChange={() => setPlan(p.code)} className="size-5" />
-                    {p.name}
+                    <input
+                      type="radio"
+                      name="plan-choice"
+                      value={p.code}
+                      checked={plan === p.code}
+                      onChange={() => setPlan(p.code)}
+                      className="size-5"
+                      aria-labelledby={`plan-${p.code}-name`}
+                      aria-describedby={`plan-${p.code}-details`}
+                    />
+                    <span id={`plan-${p.code}-name`}>{p.name}</span>
                   </span>
                   <span className="text-right text-sm text-slate-700">
                     <span className="block text-base font-semibold text-slate-900">{p.price[interval] ?? "—"}</span>
                     per seat a {interval}
                   </span>
                 </span>
-                <span className="mt-1 block text-sm text-slate-600">Up to {p.maxSeats} seats</span>
-                <ul className="mt-2 list-disc space-y-1 pl-5 text-sm text-slate-700">
-                  {p.features.map((f) => (
-                    <li key={f}>{f}</li>
-                  ))}
-                </ul>
+                <span id={`plan-${p.code}-details`} className="block">
+                  <span className="mt-1 block text-sm text-slate-600">
+                    <span className="sr-only">
+                      {p.price[interval] ?? "—"} per seat a {interval}.{" "}
+                    </span>
+                    Up to {p.maxSeats} seats
+                  </span>
+                  <span className="mt-2 block space-y-1 text-sm text-slate-700">
+                    {p.features.map((f) => (
+                      <span key={f} className="block before:mr-2 before:content-['•']">
+                        {f}
+                      </span>
+                    ))}
+                  </span>
+                </span>
               </label>
             ))}
           </div>
@@ -124,14 +142,23 @@ export function PlanForm({
                 <label key={pkg.id} className={CARD}>
                   <span className="flex flex-wrap items-start justify-between gap-x-2">
                     <span className="flex items-center gap-2 font-semibold text-slate-900">
-                      <input type="checkbox" checked={chosen.includes(pkg.id)} onChange={(e) => toggle(pkg.id, e.target.checked)} className="size-5" />
-                      {pkg.name}
+                      <input
+                        type="checkbox"
+                        checked={chosen.includes(pkg.id)}
+                        onChange={(e) => toggle(pkg.id, e.target.checked)}
+                        className="size-5"
+                        aria-labelledby={`package-${pkg.code}-name`}
+                        aria-describedby={`package-${pkg.code}-details`}
+                      />
+                      <span id={`package-${pkg.code}-name`}>{pkg.name}</span>
                     </span>
                     <span className="text-right text-sm text-slate-700">{pkg.price}</span>
                   </span>
-                  <span className="mt-1 block text-sm text-slate-700">{pkg.countries}</span>
-                  <span className="block text-sm text-slate-600">{pkg.allowance}</span>
-                  {notInPlan ? <span className="mt-1 block text-sm text-amber-800">Not included in this plan</span> : null}
+                  <span id={`package-${pkg.code}-details`} className="block">
+                    <span className="mt-1 block text-sm text-slate-700">{pkg.countries}</span>
+                    <span className="block text-sm text-slate-600">{pkg.allowance}</span>
+                    {notInPlan ? <span className="mt-1 block text-sm text-amber-800">Not included in this plan</span> : null}
+                  </span>
                 </label>
               );
             })}
