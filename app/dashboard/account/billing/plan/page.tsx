@@ -98,14 +98,24 @@ export default async function PlanPage() {
         </section>
       ) : null}
 
-      {state && (state.scheduled || state.subscription.cancelAtPeriodEnd) ? null : (
-        <section aria-labelledby="choose" className={`${BOX} mt-6`}>
-          <h2 id="choose" className="sr-only">
-            {starting ? "Choose a plan" : "Change plan"}
-          </h2>
-          <PlanForm plans={plans} packages={packages} current={current} starting={starting} />
-        </section>
-      )}
+      <section aria-labelledby="choose" className={`${BOX} mt-6`}>
+        <h2 id="choose" className="sr-only">
+          {starting ? "Choose a plan" : "Change plan"}
+        </h2>
+        <PlanForm
+          plans={plans}
+          packages={packages}
+          current={current}
+          starting={starting}
+          locked={
+            state?.subscription.cancelAtPeriodEnd
+              ? "The subscription is canceled at the end of the period. Resume it to change the plan."
+              : state?.scheduled
+                ? "A change is scheduled for the renewal. Undo it to choose again."
+                : null
+          }
+        />
+      </section>
 
       {state && !ended && !state.subscription.cancelAtPeriodEnd ? (
         <section aria-labelledby="cancel" className={`${BOX} mt-6 space-y-3`}>

@@ -1,6 +1,6 @@
 "use client";
 
-import { useActionState, useState } from "react";
+import { useActionState, useEffect, useState } from "react";
 import type { ActionResult } from "@/lib/auth/action";
 import { FieldError, ResultMessage, SubmitButton, useIdempotencyKey } from "../_components/form-parts";
 import { confirmPlan, previewPlan } from "./actions";
@@ -37,19 +37,30 @@ export function PlanForm({
   packages,
   current,
   starting,
+  locked,
 }: {
   plans: PlanOption[];
   packages: PackageOption[];
   current: { plan: string; interval: "month" | "year"; packages: string[] };
   starting: boolean;
+  /** Why no change can be made now (a change is scheduled, or the subscription is canceled). */
+  locked: string | null;
 }) {
   const [preview, previewAction] = useActionState<ActionResult | null, FormData>(previewPlan, null);
   const [confirmed, confirmAction] = useActionState<ActionResult | null, FormData>(confirmPlan, null);
   const [plan, setPlan] = useState(current.plan);
-  const [interval, setInterval] = useState(current.interval);
+  const [interval, setBillingInterval] = useState(current.interval);
   const [chosen, setChosen] = useState<string[]>(current.packages);
   const [previewed, setPreviewed] = useState<string | null>(null);
   const key = useIdempotencyKey(confirmed);
+  // The plan changed behind the form (a change undone, resumed, made elsewhere): start from it.
+  const currentKey = `${current.plan}|${current.interval}|${current.packages.join(",")}`;
+  useEffect(() => {
+    const [plan, interval, packages] = currentKey.split("|");
+    setPlan(plan!);
+    setBillingInterval(interval as "month" | "year");
+    setChosen(packages ? packages.split(",") : []);
+  }, [currentKey]);
   const selection = `${plan}|${interval}|${[...chosen].sort().join(",")}`;
   const previewIsCurrent = preview?.ok && previewed === selection;
   const allowed = plans.find((p) => p.code === plan)?.allowedPackageCodes ?? null;
@@ -61,6 +72,9 @@ export function PlanForm({
       <input type="hidden" name="packages" value={chosen.join(",")} />
     </>
   );
+  // Once confirmed, the page behind the form changes (it may lock); the answer stays and leads on.
+  if (confirmed?.ok && confirmed.outcome === "known") return <ResultMessage result={confirmed} follow />;
+  if (locked) return <p className="text-sm text-slate-700">{locked}</p>;
   return (
     <div className="space-y-6">
       <form
@@ -76,7 +90,7 @@ export function PlanForm({
           <div className="mt-2 flex flex-wrap gap-3">
             {(["month", "year"] as const).map((value) => (
               <label key={value} className="flex min-h-11 cursor-pointer items-center gap-2 rounded-md px-3 ring-1 ring-slate-300 has-[:checked]:ring-2 has-[:checked]:ring-indigo-600">
-                <input type="radio" name="interval-choice" value={value} checked={interval === value} onChange={() => setInterval(value)} className="size-5" />
+                <input type="radio" name="interval-choice" value={value} checked={interval === value} onChange={() => setBillingInterval(value)} className="size-5" />
                 {value === "month" ? "Monthly" : "Yearly"}
               </label>
             ))}
