@@ -251,6 +251,20 @@ describe("changes", () => {
   });
 });
 
+describe("tenants", () => {
+  it("one account's change, undo and cancel never touch another's", async () => {
+    const a = await planAccount("expert:month");
+    const b = await planAccount("expert:month");
+    await changePlan(db, stripe, { accountId: a.account.id, userId: a.admin.id, planCode: "essential", interval: "month", packageIds: [], idempotencyKey: "iso-a", at: MIDDLE });
+    const before = { a: await subscriptionOf(a.account.id), b: await subscriptionOf(b.account.id) };
+    expect(await undoScheduledChange(db, stripe, { accountId: b.account.id, userId: b.admin.id })).toMatchObject({ ok: false, failure: { message: "No change is scheduled." } });
+    await cancelAtPeriodEnd(db, stripe, { accountId: b.account.id, userId: b.admin.id, reason: "not_using", details: "" });
+    expect(await subscriptionOf(a.account.id), "A as it was").toEqual(before.a);
+    expect(fake.subscription(a.sub)!.cancel_at_period_end, "A's provider subscription as it was").toBe(false);
+    expect((await subscriptionOf(b.account.id)).scheduledPlanId).toBeNull();
+  });
+});
+
 describe("cancel and resume", () => {
   it("cancels at the period's end with a reason, resumes before it, and ends when the provider says so", async () => {
     const { account, admin, sub } = await planAccount("expert:month");
@@ -333,6 +347,34 @@ describe("past due", () => {
       `Subscription past due: ${invoice.number} unpaid (€${(invoice.grossTotal / 100).toFixed(2)})`,
       "Subscription paid up: active again",
     ]);
+  });
+
+  it("is past due from Stripe's invoice.payment_failed webhook, once, and active again from invoice.paid", async () => {
+    const { account } = await createAccount(db, { timeZone: "UTC" });
+    const plan = eur.plan["essential:month"]!;
+    await db.insert(subscriptions).values({ accountId: account.id, planId: plan.id, interval: "month", seatsPurchased: 2, currentPeriodStart: NOV.start, currentPeriodEnd: NOV.end });
+    await db.insert(billingDetails).values({ accountId: account.id, companyName: "Buyer GmbH", vatNumber: null, invoiceEmail: "ap@buyer.test", street: "Main St 1", city: "Berlin", postalCode: "10115", country: "DE" });
+    await db.insert(paymentMethods).values({ accountId: account.id, provider: "stripe", type: "card", providerPaymentMethodId: "pm_card_chargeDeclinedInsufficientFunds", cardBrand: "visa", cardLast4: "9995", cardExpMonth: 12, cardExpYear: 2034 });
+    const outcome = await closePeriod(db, account.id, new Date("2026-12-01T00:00:05Z"));
+    if (outcome.status !== "issued") throw new Error(outcome.status);
+    const invoiceEvents = (type: string) =>
+      fake.events().filter((e) => e.type === type && (e.data.object as { metadata?: Record<string, string> }).metadata?.invoiceId === outcome.invoice.id);
+    expect((await payInvoice(db, stripe, { accountId: account.id, invoiceId: outcome.invoice.id, actorUserId: null })).ok).toBe(false);
+    // As if the answer had been lost: the webhook alone makes it past due.
+    await db.update(subscriptions).set({ status: "active" }).where(eq(subscriptions.accountId, account.id));
+    const failed = invoiceEvents("invoice.payment_failed").at(-1)!;
+    expect(await processStripeEvent(db, stripe, failed)).toBe("processed");
+    expect((await subscriptionOf(account.id)).status).toBe("past_due");
+    const audited = await auditOf(account.id);
+    expect(await processStripeEvent(db, stripe, failed), "replayed").toBe("duplicate");
+    expect(await processStripeEvent(db, stripe, { ...failed, id: `${failed.id}_resent` } as Stripe.Event), "resent").toBe("processed");
+    expect(await auditOf(account.id), "nothing more audited").toEqual(audited);
+
+    await db.update(paymentMethods).set({ providerPaymentMethodId: "pm_card_visa" }).where(eq(paymentMethods.accountId, account.id));
+    expect((await payInvoice(db, stripe, { accountId: account.id, invoiceId: outcome.invoice.id, actorUserId: null })).ok).toBe(true);
+    expect(await processStripeEvent(db, stripe, invoiceEvents("invoice.paid").at(-1)!)).toBe("processed");
+    expect((await subscriptionOf(account.id)).status).toBe("active");
+    expect((await auditOf(account.id)).filter((w) => w.startsWith("Subscription")).at(-1)).toBe("Subscription paid up: active again");
   });
 
   it("follows the provider's status until paid", async () => {
