@@ -3,6 +3,7 @@ ALTER TABLE "subscription_changes" DROP CONSTRAINT "subscription_changes_quantit
 ALTER TABLE "calling_packages" ADD COLUMN "provider_price_id" text;--> statement-breakpoint
 ALTER TABLE "plans" ADD COLUMN "features" text[] DEFAULT '{}'::text[] NOT NULL;--> statement-breakpoint
 ALTER TABLE "plans" ADD COLUMN "allowed_package_codes" text[];--> statement-breakpoint
+ALTER TABLE "plans" ADD COLUMN "offered" boolean DEFAULT true NOT NULL;--> statement-breakpoint
 ALTER TABLE "account_packages" ADD COLUMN "provider_item_id" text;--> statement-breakpoint
 ALTER TABLE "subscription_changes" ADD COLUMN "description" text;--> statement-breakpoint
 ALTER TABLE "subscription_changes" ADD COLUMN "from_plan_id" uuid;--> statement-breakpoint

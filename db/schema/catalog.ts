@@ -37,6 +37,8 @@ export const plans = pgTable(
     features: text("features").array().notNull().default(sql`'{}'::text[]`),
     /** Codes of the calling packages the plan allows; null allows every package. */
     allowedPackageCodes: text("allowed_package_codes").array(),
+    /** Offered to choose; a plan no longer offered stays with the accounts on it. */
+    offered: boolean("offered").notNull().default(true),
   },
   (t) => [
     uniqueIndex("plans_code_currency_interval_key").on(t.code, t.currency, t.interval),

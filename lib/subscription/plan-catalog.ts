@@ -34,9 +34,18 @@ export interface CatalogPackage {
   monthlyPrice: number;
 }
 
-export async function getPlanCatalog(db: Executor, currency: string): Promise<{ plans: CatalogPlan[]; packages: CatalogPackage[] }> {
+/** The plans offered in the currency (and the account's own plan, offered or not), and the packages. */
+export async function getPlanCatalog(
+  db: Executor,
+  currency: string,
+  currentPlanCode: string | null = null,
+): Promise<{ plans: CatalogPlan[]; packages: CatalogPackage[] }> {
   const [planRows, packageRows] = await Promise.all([
-    db.select().from(plans).where(eq(plans.currency, currency)).orderBy(asc(plans.seatPrice)),
+    db
+      .select()
+      .from(plans)
+      .where(and(eq(plans.currency, currency), currentPlanCode ? or(eq(plans.offered, true), eq(plans.code, currentPlanCode)) : eq(plans.offered, true)))
+      .orderBy(asc(plans.seatPrice)),
     db.select().from(callingPackages).where(eq(callingPackages.currency, currency)).orderBy(asc(callingPackages.name)),
   ]);
   const byCode = new Map<string, CatalogPlan>();

@@ -75,12 +75,14 @@ export async function resolveRequest(
   currency: string,
   request: PlanRequest,
   seats: { inUse: number; purchased: number },
+  /** The account's plan: kept even when it is no longer offered. */
+  currentPlanCode: string | null = null,
 ): Promise<Result<{ plan: Plan; packages: CallingPackage[] }>> {
   const [plan] = await db
     .select()
     .from(plans)
     .where(and(eq(plans.code, request.planCode), eq(plans.currency, currency), eq(plans.interval, request.interval)));
-  if (!plan) return refused("plan", "Choose one of the plans shown.");
+  if (!plan || (!plan.offered && plan.code !== currentPlanCode)) return refused("plan", "Choose one of the plans shown.");
   const ids = [...new Set(request.packageIds)];
   const packages = ids.length
     ? await db.select().from(callingPackages).where(and(inArray(callingPackages.id, ids), eq(callingPackages.currency, currency)))
@@ -225,10 +227,13 @@ async function plannedFor(db: Executor, accountId: string, request: PlanRequest,
   if (!state) return refused("form", "This account has no plan yet.");
   const why = blocked(state);
   if (why) return refused("form", why);
-  const target = await resolveRequest(db, state.plan.currency, request, {
-    inUse: state.seatsInUse,
-    purchased: state.subscription.seatsPurchased,
-  });
+  const target = await resolveRequest(
+    db,
+    state.plan.currency,
+    request,
+    { inUse: state.seatsInUse, purchased: state.subscription.seatsPurchased },
+    state.plan.code,
+  );
   if (!target.ok) return target;
   const planned = await planChange(db, state, target.value, at);
   if (planned.now.length === 0 && planned.atRenewal.length === 0) {

@@ -33,7 +33,7 @@ import { authorizeCall } from "@/lib/usage/authorize";
 import { ingestUsage } from "@/lib/usage/ingest";
 import { type FakeStripe, startFakeStripe } from "../support/fake-stripe/server";
 import { freshDatabase, type TestDatabase } from "../support/fresh-database";
-import { addMovements, createAccount } from "../support/fixtures";
+import { addMovements, createAccount, subscribe } from "../support/fixtures";
 
 let handle: TestDatabase;
 let db: Database;
@@ -232,9 +232,12 @@ describe("changes", () => {
   it("refuses what cannot work, at the field, and changes nothing", async () => {
     const { account, admin, sub } = await planAccount("expert:month", { seats: 60 });
     const before = { row: await subscriptionOf(account.id), items: providerItems(sub), packages: await packagesOf(account.id) };
+    const neighbour = await createAccount(db);
+    const theirs = await subscribe(db, neighbour.account.id, NOV);
     const cases: [string, Parameters<typeof changePlan>[2], string, string][] = [
       ["a plan allowing fewer seats than purchased", { planCode: "essential", interval: "month", packageIds: [] } as never, "plan", "Essential allows up to 50 seats, and you have 60 seats. Remove seats or deactivate users first."],
-      ["a plan of another catalogue", { planCode: "platinum", interval: "month", packageIds: [] } as never, "plan", "Choose one of the plans shown."],
+      ["a plan of no catalogue", { planCode: "platinum", interval: "month", packageIds: [] } as never, "plan", "Choose one of the plans shown."],
+      ["another account's own plan", { planCode: theirs.code, interval: "month", packageIds: [] } as never, "plan", "Choose one of the plans shown."],
       ["a package of another currency", { planCode: "expert", interval: "month", packageIds: [usd.pkg.europe!.id] } as never, "packages", "Choose calling packages from the list shown."],
     ];
     for (const [label, request, field, message] of cases) {

@@ -26,7 +26,7 @@ export default async function PlanPage() {
     getPastDue(db, user.accountId),
     countHeldNumbers(db, user.accountId),
   ]);
-  const catalog = await getPlanCatalog(db, account.currency);
+  const catalog = await getPlanCatalog(db, account.currency, state?.plan.code ?? null);
   const f = accountFormat(account);
   const plans: PlanOption[] = catalog.plans.map((p) => ({
     code: p.code,
