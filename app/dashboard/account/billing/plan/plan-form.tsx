@@ -182,7 +182,8 @@ export function PlanForm({
 
         <SubmitButton pendingLabel="Checking the price…">{starting ? "Preview plan" : "Preview change"}</SubmitButton>
       </form>
-      {preview && !preview.ok ? <ResultMessage result={preview} /> : null}
+      {/* A refusal about a field is said at the field. */}
+      {preview && !preview.ok && !preview.fieldErrors ? <ResultMessage result={preview} /> : null}
       {previewIsCurrent ? (
         <form action={confirmAction} className="space-y-3 rounded-md bg-slate-50 p-4 ring-1 ring-slate-200">
           <div data-testid="plan-preview" className="space-y-1 text-sm text-slate-800">
