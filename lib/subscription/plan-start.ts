@@ -43,7 +43,6 @@ export async function startPlan(
   if (!account) return fail("not_found", "No such account.");
   const existing = await getPlanState(db, request.accountId, at);
   if (existing && existing.subscription.status !== "canceled") return refused("form", "This account has a plan already. Reload the page.");
-  if (existing) return refused("form", "This subscription has ended. Contact support to start it again.");
   const [inUse] = await db
     .select({ count: sql<number>`count(*)`.mapWith(Number) })
     .from(users)
@@ -79,11 +78,10 @@ export async function startPlan(
     await db.transaction(async (tx) => {
       await lockSubscription(tx, request.accountId);
       const [rateCard] = await tx.select({ id: rateCards.id }).from(rateCards).where(eq(rateCards.currency, account.currency)).limit(1);
-      await tx.insert(subscriptions).values({
-        accountId: request.accountId,
+      const subscription = {
         planId: plan.id,
         interval: plan.interval,
-        status: "active",
+        status: "active" as const,
         seatsPurchased: seats,
         currentPeriodStart: started.periodStart,
         currentPeriodEnd: started.periodEnd,
@@ -91,7 +89,27 @@ export async function startPlan(
         providerCustomerId: customerId,
         providerSubscriptionId: started.subscriptionId,
         providerSubscriptionItemId: started.itemIds.seats ?? null,
-      });
+      };
+      // An account's subscription that ended starts again in the same row (one per account).
+      const [recorded] = await tx
+        .insert(subscriptions)
+        .values({ accountId: request.accountId, ...subscription })
+        .onConflictDoUpdate({
+          target: subscriptions.accountId,
+          set: {
+            ...subscription,
+            cancelAtPeriodEnd: false,
+            cancelReason: null,
+            cancelRequestedAt: null,
+            scheduledPlanId: null,
+            scheduledInterval: null,
+            providerScheduleId: null,
+            updatedAt: new Date(),
+          },
+          setWhere: eq(subscriptions.status, "canceled"),
+        })
+        .returning({ id: subscriptions.id });
+      if (!recorded) throw new Error("the account has an active subscription already");
       if (packages.length) {
         await tx.insert(accountPackages).values(
           packages.map((pkg) => ({

@@ -321,6 +321,14 @@ describe("the end of a canceled subscription", () => {
     expect(number!.releasedAt).toEqual(NOV.end);
     expect(await authorizeCall(db, call)).toMatchObject({ ok: true, value: { allowed: false, reason: "the account's subscription has ended" } });
     expect(await auditOf(account.id)).toContain("Subscription ended: calls, numbers and credit stopped");
+
+    // It can start again, through the same first-plan choice.
+    const { admin } = { admin: (await db.select().from(users).where(eq(users.accountId, account.id)))[0]! };
+    await db.insert(paymentMethods).values({ accountId: account.id, provider: "sandbox", type: "card", providerPaymentMethodId: "pm_sandbox_succeeds_again", cardBrand: "visa", cardLast4: "4242", cardExpMonth: 12, cardExpYear: 2034 });
+    const again = await startPlan(db, sandbox, { accountId: account.id, userId: admin.id, planCode: "expert", interval: "month", packageIds: ids("europe"), idempotencyKey: "again" });
+    expect(again).toMatchObject({ ok: true, value: { status: "started", planName: "Expert" } });
+    expect(await subscriptionOf(account.id)).toMatchObject({ status: "active", planId: eur.plan["expert:month"]!.id, cancelAtPeriodEnd: false });
+    expect((await packagesOf(account.id)).filter((p) => p.endedAt === null).map((p) => p.code)).toEqual(["europe"]);
   });
 });
 

@@ -57,7 +57,8 @@ export const previewPlan = protectedAction("billing.manage", z.object(planFields
   const day = (date: Date) => new Intl.DateTimeFormat("en-GB", { dateStyle: "medium", timeZone: account.timeZone }).format(date);
   const pricedAt = new Date();
   const state = await getPlanState(db, user.accountId);
-  if (!state) {
+  // No plan yet, or one that ended: the first-plan choice.
+  if (!state || state.subscription.status === "canceled") {
     const result = await previewStart(db, user.accountId, requestOf(input));
     return fromResult(result, (start): ActionResult => ({
       ok: true,
@@ -95,7 +96,8 @@ export const confirmPlan = protectedAction(
     const gateway = getGateway(db);
     const request = { ...requestOf(input), accountId: user.accountId, userId: user.id, idempotencyKey: input.idempotencyKey, at: input.pricedAt };
     const state = await getPlanState(db, user.accountId);
-    if (!state) {
+    // No plan yet, or one that ended: the first-plan choice.
+  if (!state || state.subscription.status === "canceled") {
       const result = await startPlan(db, gateway, request);
       if (!result.ok) return fromResult(result, () => ({ ok: true, message: "" }));
       revalidatePath(BILLING);
