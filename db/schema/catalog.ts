@@ -33,6 +33,12 @@ export const plans = pgTable(
     seatPrice: bigint("seat_price", { mode: "number" }).notNull(),
     maxSeats: integer("max_seats").notNull(),
     providerPriceId: text("provider_price_id"),
+    /** What the plan includes, one line each, as the plan page lists it. */
+    features: text("features").array().notNull().default(sql`'{}'::text[]`),
+    /** Codes of the calling packages the plan allows; null allows every package. */
+    allowedPackageCodes: text("allowed_package_codes").array(),
+    /** Offered to choose; a plan no longer offered stays with the accounts on it. */
+    offered: boolean("offered").notNull().default(true),
   },
   (t) => [
     uniqueIndex("plans_code_currency_interval_key").on(t.code, t.currency, t.interval),
@@ -59,6 +65,7 @@ export const callingPackages = pgTable(
     includedMinutesPerUser: integer("included_minutes_per_user"),
     /** Monthly price per user, minor units. */
     monthlyPrice: bigint("monthly_price", { mode: "number" }).notNull(),
+    providerPriceId: text("provider_price_id"),
   },
   (t) => [
     uniqueIndex("calling_packages_code_currency_key").on(t.code, t.currency),

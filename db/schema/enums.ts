@@ -68,7 +68,7 @@ export const usageCategory = pgEnum("usage_category", [
   "sms",
 ]);
 /** What a recorded subscription change changed. */
-export const subscriptionChangeKind = pgEnum("subscription_change_kind", ["seats"]);
+export const subscriptionChangeKind = pgEnum("subscription_change_kind", ["seats", "plan"]);
 /** An invoice's state, in Stripe's words: issued invoices move only from open onwards. */
 export const invoiceStatus = pgEnum("invoice_status", ["draft", "open", "paid", "void", "uncollectible"]);
 /** What a billing document is for: a closed period, a credit purchase, or a correction. */

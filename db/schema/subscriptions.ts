@@ -1,6 +1,7 @@
 import { sql } from "drizzle-orm";
 import {
   bigint,
+  boolean,
   check,
   foreignKey,
   index,
@@ -34,6 +35,15 @@ export const subscriptions = pgTable(
     providerCustomerId: text("provider_customer_id"),
     providerSubscriptionId: text("provider_subscription_id"),
     providerSubscriptionItemId: text("provider_subscription_item_id"),
+    /** Canceled at the end of the period: until then everything works, and it can be resumed. */
+    cancelAtPeriodEnd: boolean("cancel_at_period_end").notNull().default(false),
+    cancelReason: text("cancel_reason"),
+    cancelRequestedAt: timestamp("cancel_requested_at", { withTimezone: true }),
+    /** A change that takes effect at the renewal (a cheaper plan, yearly to monthly). */
+    scheduledPlanId: uuid("scheduled_plan_id").references(() => plans.id),
+    scheduledInterval: billingInterval("scheduled_interval"),
+    /** The provider's schedule that makes the change at the renewal (Stripe's subscription schedule). */
+    providerScheduleId: text("provider_schedule_id"),
     createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
     updatedAt: timestamp("updated_at", { withTimezone: true }).notNull().defaultNow(),
   },
@@ -60,8 +70,12 @@ export const accountPackages = pgTable(
     quantity: integer("quantity").notNull(),
     /** Price per unit agreed when bought, minor units. */
     unitPrice: bigint("unit_price", { mode: "number" }).notNull(),
+    /** From when calls are rated under the package. */
     startedAt: timestamp("started_at", { withTimezone: true }).notNull(),
+    /** Until when; in the future while its removal at the renewal is scheduled. */
     endedAt: timestamp("ended_at", { withTimezone: true }),
+    /** The package's item in the provider's subscription. */
+    providerItemId: text("provider_item_id"),
   },
   (t) => [
     index("account_packages_account_id_idx").on(t.accountId),
@@ -148,6 +162,10 @@ export const subscriptionChanges = pgTable(
     /** The provider's proration invoice; null when it issued none (the sandbox). */
     providerInvoiceId: text("provider_invoice_id"),
     actorUserId: uuid("actor_user_id"),
+    /** What a plan change changed, in words; null for seats. */
+    description: text("description"),
+    /** The plan before a plan change: the period's seats are charged at its price. */
+    fromPlanId: uuid("from_plan_id").references(() => plans.id),
     createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
   },
   (t) => [
@@ -160,7 +178,11 @@ export const subscriptionChanges = pgTable(
       columns: [t.accountId, t.actorUserId],
       foreignColumns: [users.accountId, users.id],
     }),
-    check("subscription_changes_quantities", sql`${t.fromQuantity} >= 0 and ${t.toQuantity} >= 0 and ${t.fromQuantity} <> ${t.toQuantity}`),
+    check(
+      "subscription_changes_quantities",
+      sql`${t.fromQuantity} >= 0 and ${t.toQuantity} >= 0 and (${t.kind} <> 'seats' or ${t.fromQuantity} <> ${t.toQuantity})`,
+    ),
+
   ],
 );
 

@@ -97,6 +97,16 @@ function rateRows(currencyFactor: number): NewRate[] {
   ];
 }
 
+/** What each plan includes, and the calling packages it allows (null: all of them). */
+const ESSENTIAL = {
+  features: ["Unlimited inbound calls", "Call recording and call history", "Business hours and voicemail", "Email support"],
+  allowedPackageCodes: ["domestic", "europe", "north-america"],
+};
+const EXPERT = {
+  features: ["Everything in Essential", "Call queues and skills-based routing", "Supervisor whisper and barge", "Every calling package, Asia included", "Priority support"],
+  allowedPackageCodes: null,
+};
+
 export interface CatalogIds {
   plan: Record<string, string>;
   pkg: Record<string, string>;
@@ -118,18 +128,18 @@ export async function seedCatalog(db: Executor): Promise<CatalogIds> {
     const price = (minor: number) => Math.round(minor * factor);
     const planRows = await db
       .insert(plans)
-      .values([
-        { code: "essential", name: "Essential", currency, interval: "month", seatPrice: price(2500), maxSeats: 50 },
-        { code: "essential", name: "Essential", currency, interval: "year", seatPrice: price(25 * 1000), maxSeats: 50 },
-        { code: "expert", name: "Expert", currency, interval: "month", seatPrice: price(3900), maxSeats: 500 },
-        { code: "expert", name: "Expert", currency, interval: "year", seatPrice: price(39 * 1000), maxSeats: 500 },
-      ])
+      .values(([
+        { code: "essential", name: "Essential", currency, interval: "month", seatPrice: price(2500), maxSeats: 50, ...ESSENTIAL },
+        { code: "essential", name: "Essential", currency, interval: "year", seatPrice: price(25 * 1000), maxSeats: 50, ...ESSENTIAL },
+        { code: "expert", name: "Expert", currency, interval: "month", seatPrice: price(3900), maxSeats: 500, ...EXPERT },
+        { code: "expert", name: "Expert", currency, interval: "year", seatPrice: price(39 * 1000), maxSeats: 500, ...EXPERT },
+      ] satisfies (typeof plans.$inferInsert)[]).map((plan) => ({ ...plan, providerPriceId: `price_${plan.code}_${currency.toLowerCase()}_${plan.interval}` })))
       .returning();
     for (const p of planRows) ids.plan[key(p.code, p.currency, p.interval)] = p.id;
 
     const packageRows = await db
       .insert(callingPackages)
-      .values([
+      .values(([
         {
           code: "europe",
           name: "Europe",
@@ -169,7 +179,7 @@ export async function seedCatalog(db: Executor): Promise<CatalogIds> {
           fairUseMinutesPerUser: 5000,
           monthlyPrice: price(500),
         },
-      ])
+      ] satisfies (typeof callingPackages.$inferInsert)[]).map((pkg) => ({ ...pkg, providerPriceId: `price_package_${pkg.code}_${currency.toLowerCase()}` })))
       .returning();
     for (const p of packageRows) ids.pkg[key(p.code, p.currency)] = p.id;
 

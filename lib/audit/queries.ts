@@ -2,6 +2,7 @@ import { and, desc, eq, inArray } from "drizzle-orm";
 import type { Executor } from "@/db/client";
 import { auditLog, topUpAttempts, users } from "@/db/schema";
 import { formatMoney } from "@/lib/money";
+import { describePlanAudit } from "@/lib/subscription/audit-words";
 
 export interface AuditView {
   id: string;
@@ -73,6 +74,17 @@ export function describeAudit(action: string, before: Json, after: Json, currenc
             : ` (${money(-proration, currency)} credited for the rest of the period)`;
       return `Seats changed from ${before?.seats} to ${after?.seats}${charged}`;
     }
+    case "plan.change":
+    case "plan.undo":
+    case "plan.start":
+    case "plan.renewal":
+    case "subscription.cancel":
+    case "subscription.resume":
+    case "subscription.end":
+    case "subscription.past_due":
+    case "subscription.paid_up":
+    case "subscription.provider_update":
+      return describePlanAudit(action, before, after, currency);
     case "auto_top_up.update":
       return after?.enabled
         ? `Auto top-up on: add ${money(after.amount, currency)} below ${money(after.threshold, currency)}${after.monthlyCap ? `, at most ${money(after.monthlyCap, currency)} a month` : ""}`

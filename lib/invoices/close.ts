@@ -2,6 +2,7 @@ import { and, eq, lte, ne } from "drizzle-orm";
 import type { Database, Executor } from "@/db/client";
 import { type Account, accounts, type Invoice, invoices, subscriptions } from "@/db/schema";
 import { getAddonsInPeriod, getNumberCharges } from "@/lib/subscription/items";
+import { renewSubscription } from "@/lib/subscription/renewal";
 import { statementFrom } from "@/lib/subscription/statement";
 import { getActiveBundles, getIncludedPackages, getNotIncludedUsage } from "@/lib/usage/queries";
 import type { Summary, SummaryLine } from "@/lib/subscription/summary";
@@ -99,12 +100,8 @@ export async function closePeriodIn(tx: Executor, accountId: string, now: Date):
   const [account] = await tx.select().from(accounts).where(eq(accounts.id, accountId));
   if (!account) return { status: "not_due" };
   const period = { start: subscription.currentPeriodStart, end: subscription.currentPeriodEnd };
-  const next = nextPeriod(period.end, subscription.interval, account.timeZone);
   const moveOn = () =>
-    tx
-      .update(subscriptions)
-      .set({ currentPeriodStart: next.start, currentPeriodEnd: next.end, updatedAt: now })
-      .where(eq(subscriptions.accountId, accountId));
+    renewSubscription(tx, subscription, (interval) => nextPeriod(period.end, interval, account.timeZone), now);
 
   const [existing] = await tx
     .select()

@@ -6,6 +6,7 @@ import { customerFor } from "@/lib/credit/top-ups";
 import { declineMessage, GatewayRequestError, GatewayUnavailableError, type PaymentGateway } from "@/lib/payments/gateway";
 import { getPaymentMethod } from "@/lib/payments/payment-methods";
 import { notifySubscriptionPastDue } from "@/lib/notices/outbox";
+import { followRenewalPayments } from "@/lib/subscription/past-due";
 import { fail, ok, type Result } from "@/lib/result";
 import { formatRate } from "./tax";
 
@@ -54,6 +55,7 @@ export async function applyInvoicePayment(
       action: "invoice.pay",
       after: { number: current.number, gross: current.grossTotal, currency: current.currency },
     });
+    if (current.kind === "period") await followRenewalPayments(tx, accountId);
     return paid!;
   }
   if (outcome.status === "failed" && payable) {
@@ -72,6 +74,7 @@ export async function applyInvoicePayment(
         invoiceNumber: current.number,
       });
     }
+    if (current.kind === "period") await followRenewalPayments(tx, accountId);
     return failed!;
   }
   if (providerInvoiceId !== current.providerInvoiceId) {

@@ -175,13 +175,13 @@ async function contentOf(notice: Notice, ctx: Context): Promise<Content | null> 
       const amount = data.amount === null || data.amount === undefined ? null : num(data, "amount");
       const effective = str(data, "effectiveAt");
       return {
-        subject: `Your subscription changed: ${lines.map((l) => `${l.label.toLowerCase()} ${l.from} → ${l.to}`).join(", ")}`,
+        subject: `Your subscription changed: ${lines.map((l) => (l.from ? `${l.label.toLowerCase()} ${l.from} → ${l.to}` : l.to)).join(", ")}`,
         heading: "Subscription changed",
         body: (
           <>
             <Facts
               rows={[
-                ...lines.map((l): [string, string] => [l.label, `${l.from} → ${l.to}`]),
+                ...lines.map((l): [string, string] => [l.label, l.from ? `${l.from} → ${l.to}` : l.to]),
                 ...(effective ? ([["Effective", f.dateTime(new Date(effective))]] as [string, string][]) : []),
                 ...(amount
                   ? ([[amount > 0 ? "Charged now" : "Credited now", f.money(Math.abs(amount))]] as [string, string][])

@@ -93,7 +93,7 @@ export interface InvoicePaymentResult {
   failureMessage: string | null;
 }
 
-export interface PaymentGateway {
+export interface PaymentGateway extends PlanGateway {
   readonly name: "stripe" | "sandbox";
   /** Creates the provider's customer for an account (idempotent per account). */
   createCustomer(input: { accountId: string; name: string; email: string | null }): Promise<string>;
@@ -157,4 +157,115 @@ export function declineMessage(code: string | null, fallback: string | null): st
     default:
       return fallback ?? "The payment was declined.";
   }
+}
+
+/** One item of a subscription: the seats of a plan, or a calling package per user. */
+export interface PlanItem {
+  /** "seats", or the calling package's id in the catalogue. */
+  key: string;
+  /** The provider's price of the item. */
+  priceId: string;
+  /** Per billing interval, minor units. */
+  unitAmount: number;
+  quantity: number;
+  /** The item's id at the provider once it exists. */
+  itemId: string | null;
+}
+
+export interface PlanShape {
+  interval: "month" | "year";
+  items: PlanItem[];
+}
+
+/**
+ * A change of the subscription's plan, interval or calling packages. `now` is what the
+ * subscription is made of from `at` on (prorated); `atRenewal`, when set, what it is made
+ * of from the next renewal on (scheduled, nothing prorated).
+ */
+export interface PlanChange {
+  accountId: string;
+  subscriptionId: string;
+  at: Date;
+  currency: string;
+  period: { start: Date; end: Date };
+  current: PlanShape;
+  now: PlanShape;
+  atRenewal: PlanShape | null;
+}
+
+export interface PlanChangeResult {
+  /** Charged (positive) or credited (negative) for the rest of the period, minor units. */
+  prorationAmount: number;
+  currency: string;
+  invoiceId: string | null;
+  /** The provider's item id of each item of `now`, by key. */
+  itemIds: Record<string, string>;
+  /** The provider's schedule of the change at the renewal, when it keeps one (Stripe). */
+  scheduleId: string | null;
+}
+
+/** A subscription started for an account that has none yet. */
+export interface NewSubscription {
+  accountId: string;
+  customerId: string;
+  paymentMethodId: string;
+  currency: string;
+  at: Date;
+  shape: PlanShape;
+  idempotencyKey: string;
+}
+
+export interface StartedSubscription {
+  subscriptionId: string;
+  itemIds: Record<string, string>;
+  periodStart: Date;
+  periodEnd: Date;
+}
+
+/**
+ * What the provider offers to manage a plan. Kept apart from PaymentGateway's core so
+ * that a gateway states it; both ours implement it.
+ */
+export interface PlanGateway {
+  previewPlanChange(change: PlanChange): Promise<SeatChangePreview>;
+  /** Applies `now` at once (prorated) and schedules `atRenewal`; once per idempotency key. */
+  changePlan(change: PlanChange & { idempotencyKey: string }): Promise<PlanChangeResult>;
+  /** Drops a change scheduled for the renewal. */
+  cancelScheduledChange(input: { subscriptionId: string; scheduleId: string | null }): Promise<void>;
+  /** Cancels at the end of the period (true) or resumes (false); answers what the provider confirmed. */
+  setCancelAtPeriodEnd(input: { subscriptionId: string; cancel: boolean; reason: string | null }): Promise<boolean>;
+  startSubscription(request: NewSubscription): Promise<StartedSubscription>;
+}
+
+/** What a shape costs per interval, minor units. */
+export function shapeTotal(shape: PlanShape): number {
+  return shape.items.reduce((sum, item) => sum + item.unitAmount * item.quantity, 0);
+}
+
+/**
+ * The proration of moving from `current` to `now` at `at`, by the second of the period
+ * left: each item's unused time credited and remaining time charged, each rounded on its
+ * own, half away from zero (as Stripe prices it; the sandbox's price of a plan change).
+ */
+export function proratePlanChange(change: PlanChange): SeatChangePreview {
+  const total = Math.round((change.period.end.getTime() - change.period.start.getTime()) / 1000);
+  const left = Math.min(Math.max(Math.round((change.period.end.getTime() - change.at.getTime()) / 1000), 0), total);
+  const share = (amount: number) => {
+    const magnitude = Math.abs(amount) * left;
+    const rounded = Math.floor(magnitude / total) + ((magnitude % total) * 2 >= total ? 1 : 0);
+    return Math.sign(amount) * rounded;
+  };
+  const amounts = new Map<string, { before: number; after: number }>();
+  for (const item of change.current.items) amounts.set(item.key, { before: item.unitAmount * item.quantity, after: 0 });
+  for (const item of change.now.items) {
+    const entry = amounts.get(item.key) ?? { before: 0, after: 0 };
+    entry.after = item.unitAmount * item.quantity;
+    amounts.set(item.key, entry);
+  }
+  let prorationNow = 0;
+  for (const { before, after } of amounts.values()) {
+    if (before === after) continue;
+    prorationNow += share(after) - share(before);
+  }
+  return { prorationNow: prorationNow || 0, nextRenewal: shapeTotal(change.atRenewal ?? change.now), currency: change.currency };
 }

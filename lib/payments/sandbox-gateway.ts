@@ -8,6 +8,7 @@ import {
   type ChargeResult,
   GatewayRequestError,
   type PaymentGateway,
+  proratePlanChange,
   prorateSeatChange,
   type SavedPaymentMethod,
 } from "./gateway";
@@ -55,6 +56,11 @@ export interface SandboxGateway extends PaymentGateway {
   authenticate(charge: ChargeRef, approve: boolean): Promise<ChargeResult>;
   /** Confirms a card for future off-session charges (Stripe's SetupIntent confirmation). */
   confirmCardSetup(card: SandboxCard): SandboxSetupResult;
+}
+
+/** A subscription item's id, derived from what it is: the same item always has the same id. */
+function sandboxItemId(subscriptionId: string, key: string): string {
+  return `si_sandbox_${createHash("sha256").update(`${subscriptionId}:${key}`).digest("hex").slice(0, 16)}`;
 }
 
 /** The charge's id is derived from its idempotency key: the same key names the same charge. */
@@ -219,6 +225,26 @@ export function createSandboxGateway(db: Executor): SandboxGateway {
     async changeSeats(change) {
       const { prorationNow, currency } = prorateSeatChange(change);
       return { quantity: change.quantity, prorationAmount: prorationNow, currency, invoiceId: null };
+    },
+    async previewPlanChange(change) {
+      return proratePlanChange(change);
+    },
+    async changePlan(change) {
+      const { prorationNow, currency } = proratePlanChange(change);
+      const itemIds = Object.fromEntries(change.now.items.map((item) => [item.key, item.itemId ?? sandboxItemId(change.subscriptionId, item.key)]));
+      return { prorationAmount: prorationNow, currency, invoiceId: null, itemIds, scheduleId: null };
+    },
+    async cancelScheduledChange() {},
+    async setCancelAtPeriodEnd({ cancel }) {
+      return cancel;
+    },
+    async startSubscription(request) {
+      const subscriptionId = `sub_sandbox_${request.accountId.replace(/-/g, "").slice(0, 24)}`;
+      const periodEnd = new Date(request.at);
+      if (request.shape.interval === "year") periodEnd.setUTCFullYear(periodEnd.getUTCFullYear() + 1);
+      else periodEnd.setUTCMonth(periodEnd.getUTCMonth() + 1);
+      const itemIds = Object.fromEntries(request.shape.items.map((item) => [item.key, sandboxItemId(subscriptionId, item.key)]));
+      return { subscriptionId, itemIds, periodStart: request.at, periodEnd };
     },
   };
 }

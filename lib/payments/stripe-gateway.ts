@@ -6,7 +6,10 @@ import {
   GatewayRequestError,
   GatewayUnavailableError,
   type PaymentGateway,
+  type PlanChange,
+  type PlanShape,
   type SavedPaymentMethod,
+  shapeTotal,
 } from "./gateway";
 
 export interface StripeGatewayOptions {
@@ -85,6 +88,26 @@ function prorationInvoice(subscription: Stripe.Subscription, prorationDate: numb
     (line) => line.parent?.subscription_item_details?.proration && line.period.start === prorationDate,
   );
   return fromThisChange ? invoice : null;
+}
+
+const seconds = (date: Date) => Math.floor(date.getTime() / 1000);
+
+/**
+ * The items of an update that moves the subscription from `current` to `now`: kept items
+ * take their new price and quantity, new ones are added, dropped ones deleted. Empty when
+ * nothing changes at once.
+ */
+function planItemsParam(change: PlanChange): Stripe.SubscriptionUpdateParams.Item[] {
+  const params: Stripe.SubscriptionUpdateParams.Item[] = [];
+  for (const item of change.now.items) {
+    const before = change.current.items.find((i) => i.key === item.key);
+    if (before && before.priceId === item.priceId && before.quantity === item.quantity) continue;
+    params.push(before?.itemId ? { id: before.itemId, price: item.priceId, quantity: item.quantity } : { price: item.priceId, quantity: item.quantity });
+  }
+  for (const item of change.current.items) {
+    if (!change.now.items.some((i) => i.key === item.key) && item.itemId) params.push({ id: item.itemId, deleted: true });
+  }
+  return params;
 }
 
 export function createStripeGateway(options: StripeGatewayOptions): PaymentGateway {
@@ -295,6 +318,119 @@ export function createStripeGateway(options: StripeGatewayOptions): PaymentGatew
           throw error;
         }
       } catch (error) {
+        translate(error);
+      }
+    },
+    async previewPlanChange(change) {
+      const immediate = planItemsParam(change);
+      try {
+        if (immediate.length === 0) return { prorationNow: 0, nextRenewal: shapeTotal(change.atRenewal ?? change.now), currency: change.currency };
+        const preview = await stripe.invoices.createPreview({
+          subscription: change.subscriptionId,
+          subscription_details: { items: immediate, proration_behavior: "always_invoice", proration_date: seconds(change.at) },
+        });
+        return { prorationNow: amountBeforeTax(preview), nextRenewal: shapeTotal(change.atRenewal ?? change.now), currency: preview.currency.toUpperCase() };
+      } catch (error) {
+        translate(error);
+      }
+    },
+    async changePlan(change) {
+      const key = change.idempotencyKey;
+      const immediate = planItemsParam(change);
+      try {
+        let prorationAmount = 0;
+        let invoiceId: string | null = null;
+        let currency = change.currency;
+        const itemIds: Record<string, string> = {};
+        for (const item of change.now.items) if (item.itemId) itemIds[item.key] = item.itemId;
+        if (immediate.length > 0) {
+          const subscription = await stripe.subscriptions.update(
+            change.subscriptionId,
+            { items: immediate, proration_behavior: "always_invoice", proration_date: seconds(change.at), expand: ["latest_invoice"] },
+            { idempotencyKey: `${key}:update` },
+          );
+          for (const item of change.now.items) {
+            const found = subscription.items.data.find((i) => i.price.id === item.priceId);
+            if (!found) throw new GatewayRequestError(`the provider did not confirm ${item.key === "seats" ? "the plan" : "a calling package"}`);
+            itemIds[item.key] = found.id;
+          }
+          const invoice = prorationInvoice(subscription, seconds(change.at));
+          prorationAmount = invoice ? amountBeforeTax(invoice) : 0;
+          invoiceId = invoice?.id ?? null;
+          currency = (invoice?.currency ?? currency).toUpperCase();
+        }
+        let scheduleId: string | null = null;
+        if (change.atRenewal) {
+          const schedule = await stripe.subscriptionSchedules.create(
+            { from_subscription: change.subscriptionId },
+            { idempotencyKey: `${key}:schedule` },
+          );
+          const phase = (shape: PlanShape) => shape.items.map((item) => ({ price: item.priceId, quantity: item.quantity }));
+          await stripe.subscriptionSchedules.update(
+            schedule.id,
+            {
+              end_behavior: "release",
+              phases: [
+                { items: phase(change.now), start_date: seconds(change.period.start), end_date: seconds(change.period.end), proration_behavior: "none" },
+                { items: phase(change.atRenewal), duration: { interval: change.atRenewal.interval, interval_count: 1 }, proration_behavior: "none" },
+              ],
+            },
+            { idempotencyKey: `${key}:phases` },
+          );
+          scheduleId = schedule.id;
+        }
+        return { prorationAmount, currency, invoiceId, itemIds, scheduleId };
+      } catch (error) {
+        if (error instanceof GatewayRequestError) throw error;
+        translate(error);
+      }
+    },
+    async cancelScheduledChange({ scheduleId }) {
+      if (!scheduleId) return;
+      try {
+        await stripe.subscriptionSchedules.release(scheduleId, {}, { idempotencyKey: `release:${scheduleId}` });
+      } catch (error) {
+        translate(error);
+      }
+    },
+    async setCancelAtPeriodEnd({ subscriptionId, cancel, reason }) {
+      try {
+        const subscription = await stripe.subscriptions.update(subscriptionId, {
+          cancel_at_period_end: cancel,
+          ...(cancel && reason ? { cancellation_details: { comment: reason.slice(0, 500) } } : {}),
+        });
+        return subscription.cancel_at_period_end;
+      } catch (error) {
+        translate(error);
+      }
+    },
+    async startSubscription(request) {
+      try {
+        const subscription = await stripe.subscriptions.create(
+          {
+            customer: request.customerId,
+            default_payment_method: request.paymentMethodId,
+            items: request.shape.items.map((item) => ({ price: item.priceId, quantity: item.quantity })),
+            metadata: { accountId: request.accountId },
+            payment_behavior: "error_if_incomplete",
+          },
+          { idempotencyKey: request.idempotencyKey },
+        );
+        const itemIds: Record<string, string> = {};
+        for (const item of request.shape.items) {
+          const found = subscription.items.data.find((i) => i.price.id === item.priceId);
+          if (!found) throw new GatewayRequestError("the provider did not confirm the subscription's items");
+          itemIds[item.key] = found.id;
+        }
+        const first = subscription.items.data[0]!;
+        return {
+          subscriptionId: subscription.id,
+          itemIds,
+          periodStart: new Date(first.current_period_start * 1000),
+          periodEnd: new Date(first.current_period_end * 1000),
+        };
+      } catch (error) {
+        if (error instanceof GatewayRequestError) throw error;
         translate(error);
       }
     },

@@ -6,6 +6,7 @@ import { accounts, invoices, paymentProviderEvents, topUpAttempts } from "@/db/s
 import { applyInvoicePayment, applyInvoiceUncollectible } from "@/lib/invoices/payment";
 import { lockBalance } from "@/lib/credit/ledger";
 import { applyChargeResult } from "@/lib/credit/top-ups";
+import { syncProviderSubscription } from "@/lib/subscription/provider-events";
 import type { PaymentGateway, SavedPaymentMethod } from "./gateway";
 import { replacePaymentMethod } from "./payment-methods";
 import { toCharge } from "./stripe-gateway";
@@ -104,6 +105,9 @@ export async function processStripeEvent(
         await replacePaymentMethod(tx, accountId, "stripe", saved, null);
         return "processed";
       }
+      case "customer.subscription.updated":
+      case "customer.subscription.deleted":
+        return syncProviderSubscription(tx, event.data.object as Stripe.Subscription, event.type === "customer.subscription.deleted");
       default:
         return "ignored";
     }

@@ -1,6 +1,6 @@
 import { and, asc, eq, gte, lt, sql } from "drizzle-orm";
 import type { Executor } from "@/db/client";
-import { plans, subscriptionChanges, subscriptions, users } from "@/db/schema";
+import { accountPackages, plans, subscriptionChanges, subscriptions, users } from "@/db/schema";
 
 export interface SubscriptionView {
   planName: string;
@@ -12,6 +12,10 @@ export interface SubscriptionView {
   seatPrice: number;
   periodStart: Date;
   periodEnd: Date;
+  /** Canceled at the end of the period: it ends on periodEnd. */
+  cancelAtPeriodEnd: boolean;
+  /** A change (plan, interval, removed package) takes effect at the renewal. */
+  changeScheduled: boolean;
 }
 
 /** The account's plan and seats; seats used are the account's active users. */
@@ -26,6 +30,11 @@ export async function getSubscription(db: Executor, accountId: string): Promise<
       seatPrice: plans.seatPrice,
       periodStart: subscriptions.currentPeriodStart,
       periodEnd: subscriptions.currentPeriodEnd,
+      cancelAtPeriodEnd: subscriptions.cancelAtPeriodEnd,
+      changeScheduled: sql<boolean>`(
+        ${subscriptions.scheduledPlanId} is not null or ${subscriptions.scheduledInterval} is not null
+        or exists (select 1 from ${accountPackages} where ${accountPackages.accountId} = ${subscriptions.accountId}
+          and ${accountPackages.endedAt} > now()))`.mapWith(Boolean),
       seatsUsed: sql<number>`(
         select count(*) from ${users}
         where ${users.accountId} = ${subscriptions.accountId} and ${users.active})`.mapWith(Number),
@@ -47,9 +56,13 @@ export interface SeatChangeView {
   at: Date;
   /** What the provider charged (positive) or credited (negative) for it, minor units. */
   amount: number;
+  /** A plan change (plan, packages) in words; null for a change of seats. */
+  description?: string | null;
+  /** The plan before a plan change. */
+  fromPlan?: { name: string; seatPrice: number } | null;
 }
 
-/** The seat changes made within the period, in the order they took effect. */
+/** The seat and plan changes made within the period, in the order they took effect. */
 export async function getSeatChanges(
   db: Executor,
   accountId: string,
@@ -61,15 +74,24 @@ export async function getSeatChanges(
       to: subscriptionChanges.toQuantity,
       at: subscriptionChanges.effectiveAt,
       amount: subscriptionChanges.prorationAmount,
+      description: subscriptionChanges.description,
+      fromPlanName: plans.name,
+      fromSeatPrice: plans.seatPrice,
     })
     .from(subscriptionChanges)
+    .leftJoin(plans, eq(plans.id, subscriptionChanges.fromPlanId))
     .where(
       and(
         eq(subscriptionChanges.accountId, accountId),
-        eq(subscriptionChanges.kind, "seats"),
         gte(subscriptionChanges.effectiveAt, period.start),
         lt(subscriptionChanges.effectiveAt, period.end),
       ),
     )
-    .orderBy(asc(subscriptionChanges.effectiveAt), asc(subscriptionChanges.createdAt));
+    .orderBy(asc(subscriptionChanges.effectiveAt), asc(subscriptionChanges.createdAt))
+    .then((rows) =>
+      rows.map(({ fromPlanName, fromSeatPrice, ...change }) => ({
+        ...change,
+        fromPlan: fromPlanName !== null && fromSeatPrice !== null ? { name: fromPlanName, seatPrice: fromSeatPrice } : null,
+      })),
+    );
 }

@@ -26,7 +26,7 @@ export interface StatementParts {
   /** Seat changes within the period, with what the provider charged for each. */
   seatChanges: SeatChangeView[];
   numbers: Awaited<ReturnType<typeof getNumberCharges>>;
-  packages: Pick<IncludedPackage, "name" | "quantity" | "monthlyPrice">[];
+  packages: (Pick<IncludedPackage, "name" | "quantity" | "monthlyPrice"> & { startedAt?: Date })[];
   bundles: BundleView[];
   usage: CategoryTotal[];
   /** Add-ons held at any time during the period. */
@@ -50,7 +50,10 @@ export function statementFrom(parts: StatementParts): Statement | null {
     },
     numberGroups: parts.numbers.groups,
     numbers: parts.numbers.changed,
-    packages: parts.packages.map((p) => ({ name: p.name, quantity: p.quantity, monthlyPrice: p.monthlyPrice })),
+    // A package added within the period is charged by its plan change, as the provider prorated it.
+    packages: parts.packages
+      .filter((p) => !p.startedAt || p.startedAt <= period.start)
+      .map((p) => ({ name: p.name, quantity: p.quantity, monthlyPrice: p.monthlyPrice })),
     // Bought within the period: charged in it; bought before: shown as already paid.
     bundles: parts.bundles
       .filter((b) => b.purchasedAt < period.end)

@@ -25,7 +25,16 @@ export interface SummaryInput {
     seats: number;
     seatPrice: number;
     /** Seat changes within the period, in order, with what the provider charged for each. */
-    seatChanges?: { from: number; to: number; at: Date; amount: number }[];
+    seatChanges?: {
+      from: number;
+      to: number;
+      at: Date;
+      amount: number;
+      /** A plan change (plan, packages) in words, charged as the provider prorated it. */
+      description?: string | null;
+      /** The plan before a plan change: the period's seats are charged at its price. */
+      fromPlan?: { name: string; seatPrice: number } | null;
+    }[];
   } | null;
   /** Numbers held for the whole period, already counted per type and price (by the query). */
   numberGroups?: { type: "local" | "mobile" | "toll_free"; monthlyPrice: number; count: number }[];
@@ -287,15 +296,27 @@ function subscriptionLines(input: SummaryInput): SummaryLine[] {
   if (!subscription) return [];
   const changes = subscription.seatChanges ?? [];
   const seatsAtStart = changes[0]?.from ?? subscription.seats;
+  // The plan the period started on: a plan change within it is charged on its own line.
+  const startPlan = changes.find((c) => c.fromPlan)?.fromPlan ?? { name: subscription.planName, seatPrice: subscription.seatPrice };
   return [
     {
-      item: `${subscription.planName} plan (${subscription.interval === "year" ? "yearly" : "monthly"}), seats`,
+      item: `${startPlan.name} plan (${subscription.interval === "year" ? "yearly" : "monthly"}), seats`,
       quantity: seatsAtStart,
-      unitPrice: subscription.seatPrice,
-      total: seatsAtStart * subscription.seatPrice,
-      basis: { kind: "price", count: seatsAtStart, noun: ["seat", "seats"], price: subscription.seatPrice, per: subscription.interval, months: 1 },
+      unitPrice: startPlan.seatPrice,
+      total: seatsAtStart * startPlan.seatPrice,
+      basis: { kind: "price", count: seatsAtStart, noun: ["seat", "seats"], price: startPlan.seatPrice, per: subscription.interval, months: 1 },
     },
     ...changes.map((change): SummaryLine => {
+      if (change.description) {
+        return {
+          item: `Plan changed: ${change.description}, prorated`,
+          quantity: 1,
+          unitPrice: null,
+          total: change.amount,
+          basis: { kind: "provider", count: 1 },
+          change: { kind: "added", at: change.at },
+        };
+      }
       const seats = Math.abs(change.to - change.from);
       const added = change.to > change.from;
       return {

@@ -11,7 +11,7 @@ import { rateTables } from "./tables";
  * Call authorization: a call must use a number the account holds now (`from` for outbound
  * calls and forwarded legs, `to` for inbound calls); outbound calls, forwarded legs and
  * inbound calls to toll-free numbers need a balance above zero; other inbound calls on the
- * account's numbers always go through. One indexed read (the account by slug, whether it
+ * account's numbers always go through, until the subscription ends. One indexed read (the account by slug, whether it
  * holds the number, its balance and rate card); prefixes come from memory.
  */
 
@@ -59,6 +59,7 @@ function accountLookup(db: Database) {
       rateCardId: sql<string | null>`coalesce(${subscriptions.rateCardId},
         (select c.id from ${rateCards} c where c.currency = ${accounts.currency} order by c.code limit 1))`,
       holdsNumber: sql<boolean>`${held.number} is not null`,
+      subscriptionStatus: subscriptions.status,
     })
     .from(accounts)
     .leftJoin(creditBalances, eq(creditBalances.accountId, accounts.id))
@@ -83,6 +84,7 @@ export async function authorizeCall(db: Database, request: AuthorizeRequest): Pr
   const verdict = (allowed: boolean, reason: string): Result<Authorization> => ok({ allowed, reason, balance, currency: row.currency });
 
   if (!row.holdsNumber) return verdict(false, notOwnNumber(usage, request.account, "now"));
+  if (row.subscriptionStatus === "canceled") return verdict(false, "the account's subscription has ended");
 
   const tables = row.rateCardId ? await rateTables(db, row.rateCardId) : null;
   let needsCredit: string | null;

@@ -22,6 +22,10 @@ export interface IncludedPackage {
   minutesPerUser: number;
   quantity: number;
   monthlyPrice: number;
+  /** Since when it covers calls. */
+  startedAt: Date;
+  /** Until when, when its removal at the renewal is scheduled. */
+  endsAt: Date | null;
   /** This month's minutes per user inside the package, most first. */
   users: { userId: string; name: string; minutes: number }[];
 }
@@ -45,6 +49,8 @@ export async function getIncludedPackages(
         included: callingPackages.includedMinutesPerUser,
         quantity: accountPackages.quantity,
         monthlyPrice: accountPackages.unitPrice,
+        startedAt: accountPackages.startedAt,
+        endsAt: accountPackages.endedAt,
       })
       .from(accountPackages)
       .innerJoin(callingPackages, eq(callingPackages.id, accountPackages.packageId))
@@ -77,6 +83,8 @@ export async function getIncludedPackages(
     minutesPerUser: (p.unlimited ? p.fairUse : p.included) ?? 0,
     quantity: p.quantity,
     monthlyPrice: p.monthlyPrice,
+    startedAt: p.startedAt,
+    endsAt: p.endsAt,
     users: minutes
       .filter((m) => m.packageId === p.id)
       .map((m) => ({ userId: m.userId, name: m.name, minutes: Math.floor(m.seconds / 60) })),

@@ -15,6 +15,7 @@ const WIDTHS = [
 const ADMIN_PAGES = [
   [BILLING, "Billing"],
   [`${BILLING}/seats`, "Add or remove seats"],
+  [`${BILLING}/plan`, "Change plan"],
   [`${BILLING}/auto-top-up`, "Auto top-up"],
   [`${BILLING}/company-details`, "Company billing details"],
   [`${BILLING}/payment-method`, "Payment method"],

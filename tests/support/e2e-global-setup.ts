@@ -2,11 +2,22 @@ import { type ChildProcess, spawn } from "node:child_process";
 import { mkdtempSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { eq, sql } from "drizzle-orm";
+import { and, eq, sql } from "drizzle-orm";
 import type { TestProject } from "vitest/node";
 import { type Database, openDatabase } from "../../db/client";
 import { migrateDatabase } from "../../db/migrate";
-import { accounts, autoTopUpSettings, creditBalances, paymentMethods, subscriptions, topUpAttempts, users } from "../../db/schema";
+import {
+  accountPackages,
+  accounts,
+  autoTopUpSettings,
+  callingPackages,
+  creditBalances,
+  paymentMethods,
+  plans,
+  subscriptions,
+  topUpAttempts,
+  users,
+} from "../../db/schema";
 import { seedBenchAccount } from "../../db/seed/bench";
 import { seedDemo } from "../../db/seed/demo";
 import { demoDirectory } from "../../scripts/dev-idp/directory";
@@ -53,6 +64,9 @@ export const E2E_PEOPLE = [
   { email: "admin@crowd.test", name: "Crowd Admin", password: "demo" },
   { email: "admin@notify.test", name: "Notify Admin", password: "demo" },
   { email: "agent@notify.test", name: "Notify Agent", password: "demo" },
+  { email: "admin@starter.test", name: "Starter Admin", password: "demo" },
+  { email: "admin@planner.test", name: "Planner Admin", password: "demo" },
+  { email: "agent@planner.test", name: "Agent", password: "demo" },
 ];
 
 /** A tenant whose credit a test file changes: an admin, an agent, a plan, a sandbox card that pays. */
@@ -237,6 +251,7 @@ async function addEdgeTenants(db: Database) {
   // Email notices (tests/e2e/notices.test.ts): the office line its records come from.
   const notify = await addMoneyTenant(db, "notify");
   await addNumber(db, notify.account.id, "+4930444444");
+  await addPlanTenants(db);
   await createAccount(db, { slug: "fresh", name: "Fresh Start Ltd" });
   await createAccount(db, { slug: "guard", name: "Guard GmbH" });
   const { account } = await createAccount(db, { slug: "overdrawn", name: "Overdrawn AG" });
@@ -246,6 +261,38 @@ async function addEdgeTenants(db: Database) {
     { type: "top_up_manual", amount: 1000, occurredAt: new Date(Date.now() - 3 * 86_400_000) },
     { type: "call", amount: -1310, occurredAt: new Date(Date.now() - 86_400_000) },
   ]);
+}
+
+/**
+ * "starter", brand-new with only a saved card, chooses its first plan; "planner" is on the
+ * catalogue's Expert plan with the Europe package, and changes it.
+ */
+async function addPlanTenants(db: Database) {
+  const starter = await createAccount(db, { slug: "starter", name: "Starter Ltd" });
+  await db.insert(paymentMethods).values({
+    accountId: starter.account.id,
+    provider: "sandbox",
+    type: "card",
+    providerPaymentMethodId: "pm_sandbox_succeeds_starter",
+    cardBrand: "visa",
+    cardLast4: "4242",
+    cardExpMonth: 12,
+    cardExpYear: 2034,
+  });
+  const planner = await createAccount(db, { slug: "planner", name: "Planner GmbH" });
+  await db.insert(users).values({ accountId: planner.account.id, email: "agent@planner.test", name: "Agent", role: "agent" });
+  const [expert] = await db.select().from(plans).where(and(eq(plans.code, "expert"), eq(plans.currency, "EUR"), eq(plans.interval, "month")));
+  const [europe] = await db.select().from(callingPackages).where(and(eq(callingPackages.code, "europe"), eq(callingPackages.currency, "EUR")));
+  const start = new Date(Date.now() - 5 * 86_400_000);
+  await db.insert(subscriptions).values({
+    accountId: planner.account.id,
+    planId: expert!.id,
+    interval: "month",
+    seatsPurchased: 5,
+    currentPeriodStart: start,
+    currentPeriodEnd: new Date(start.getTime() + 30 * 86_400_000),
+  });
+  await db.insert(accountPackages).values({ accountId: planner.account.id, packageId: europe!.id, quantity: 5, unitPrice: europe!.monthlyPrice, startedAt: start });
 }
 
 /** Builds the app if needed, and starts it with the development IdP on free ports. */

@@ -52,6 +52,8 @@ export async function subscribe(
       interval,
       seatPrice: 2500,
       maxSeats: 50,
+      // The account's own plan, not one the catalogue offers to others.
+      offered: false,
     })
     .returning();
   await db.insert(subscriptions).values({

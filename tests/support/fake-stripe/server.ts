@@ -40,8 +40,19 @@ export interface FakeStripe {
   deliver(event: Stripe.Event, options?: { signWith?: string; tamper?: boolean }): Promise<number>;
   paymentIntents(): Json[];
   /** A subscription as the app's seed knows it (the app never creates one), invoiced for its period at its start. */
-  addSubscription(subscription: { id: string; itemId: string; customer: string; quantity: number; unitAmount: number; currency: string; periodStart: Date; periodEnd: Date }): void;
+  addSubscription(subscription: { id: string; itemId: string; customer: string; quantity: number; unitAmount: number; currency: string; periodStart: Date; periodEnd: Date; priceId?: string }): void;
   subscription(id: string): Json | undefined;
+  /** A recurring price the app may name (plans and calling packages), per interval. */
+  addPrice(price: { id: string; unitAmount: number; currency: string; interval: "month" | "year" }): void;
+  /**
+   * The period ends: a subscription canceled at period end is deleted, otherwise the
+   * schedule's next phase (if any) takes effect and the next period starts; the matching
+   * customer.subscription event is sent.
+   */
+  renew(subscriptionId: string): void;
+  /** The provider moves the subscription to another status (e.g. past_due) and says so. */
+  setStatus(subscriptionId: string, status: string): void;
+  schedule(id: string): Json | undefined;
   invoice(id: string): Json | undefined;
   /** Completes 3-D Secure for a payment intent, as the cardholder would in the browser. */
   authenticate(paymentIntentId: string): Promise<Json>;
@@ -63,6 +74,8 @@ export async function startFakeStripe(options: FakeStripeOptions): Promise<FakeS
   const paymentIntents = new Map<string, Json>();
   const subscriptions = new Map<string, Json>();
   const invoices = new Map<string, Json>();
+  const prices = new Map<string, Json>();
+  const schedules = new Map<string, Json>();
   const idempotent = new Map<string, { status: number; body: unknown }>();
   const generated: Stripe.Event[] = [];
   const sent: { event: Stripe.Event; status: number }[] = [];
@@ -200,7 +213,7 @@ export async function startFakeStripe(options: FakeStripeOptions): Promise<FakeS
     return { status: 200, body: intent };
   }
 
-  type Item = Json & { id: string; quantity: number; price: { id: string; unit_amount: number; currency: string } };
+  type Item = Json & { id: string; quantity: number; price: { id: string; unit_amount: number; currency: string; recurring?: unknown } };
 
   function lineItem(subscription: Json, item: Item, line: { amount: number; quantity: number; proration: boolean; start: number; end: number; description: string }): Json {
     return {
@@ -221,22 +234,61 @@ export async function startFakeStripe(options: FakeStripeOptions): Promise<FakeS
     };
   }
 
+  function addInterval(start: number, interval: string): number {
+    const date = new Date(start * 1000);
+    if (interval === "year") date.setUTCFullYear(date.getUTCFullYear() + 1);
+    else date.setUTCMonth(date.getUTCMonth() + 1);
+    return Math.floor(date.getTime() / 1000);
+  }
+
+  function newItem(price: Json, quantity: number, start: number, end: number): Item {
+    return { id: newId("si"), object: "subscription_item", quantity, current_period_start: start, current_period_end: end, price: structuredClone(price) as Item["price"] };
+  }
+
   /**
-   * Stripe's proration of a quantity change at `at` (seconds): a credit for the unused
-   * time of the old quantity and a charge for the remaining time of the new one, each
-   * priced by the second of the period left and rounded on its own.
+   * A subscription's items after an update's `items` (kept with a new price or quantity,
+   * added, or deleted), and the proration lines of the change at `at`: for each item
+   * changed, a credit for the unused time of what it was and a charge for the remaining
+   * time of what it is, each rounded on its own. The subscription itself is not changed.
    */
-  function prorationLines(subscription: Json, item: Item, quantity: number, at: number): Json[] {
+  function applyItems(subscription: Json, wanted: Json[], at: number): { items: Item[]; lines: Json[] } | { error: { status: number; body: unknown } } {
     const start = Number(subscription.current_period_start);
     const end = Number(subscription.current_period_end);
     const left = Math.max(0, Math.min(end - at, end - start));
-    if (left === 0 || quantity === item.quantity) return [];
-    const remaining = (q: number) => Math.round((item.price.unit_amount * q * left) / (end - start));
+    const share = (amount: number) => Math.sign(amount) * Math.round((Math.abs(amount) * left) / (end - start));
     const after = new Date(at * 1000).toISOString().slice(0, 10);
-    return [
-      lineItem(subscription, item, { amount: -remaining(item.quantity), quantity: item.quantity, proration: true, start: at, end, description: `Unused time on ${item.quantity} × Seat after ${after}` }),
-      lineItem(subscription, item, { amount: remaining(quantity), quantity, proration: true, start: at, end, description: `Remaining time on ${quantity} × Seat after ${after}` }),
-    ];
+    const items = (subscription.items as { data: Item[] }).data.map((i) => structuredClone(i));
+    const lines: Json[] = [];
+    const invalid = (message: string) => ({ error: stripeError(400, { type: "invalid_request_error", message, param: "items" }) });
+    for (const w of wanted) {
+      const quantity = w.quantity === undefined ? undefined : Number(w.quantity);
+      if (quantity !== undefined && (!Number.isInteger(quantity) || quantity < 0)) return invalid("Invalid items");
+      const price = w.price === undefined ? undefined : prices.get(String(w.price));
+      if (w.price !== undefined && !price) return invalid(`No such price: '${w.price}'`);
+      if (w.id === undefined) {
+        if (!price) return invalid("Invalid items: a new item needs a price");
+        const item = newItem(price, quantity ?? 1, start, end);
+        items.push(item);
+        if (left > 0) lines.push(lineItem(subscription, item, { amount: share(item.price.unit_amount * item.quantity), quantity: item.quantity, proration: true, start: at, end, description: `Remaining time on ${item.quantity} × ${item.price.id} after ${after}` }));
+        continue;
+      }
+      const index = items.findIndex((i) => i.id === w.id);
+      const item = items[index];
+      if (!item) return invalid("Invalid items");
+      const unused = () => lineItem(subscription, item, { amount: -share(item.price.unit_amount * item.quantity), quantity: item.quantity, proration: true, start: at, end, description: `Unused time on ${item.quantity} × ${item.price.id === "price_seat" ? "Seat" : item.price.id} after ${after}` });
+      if (w.deleted === "true") {
+        if (left > 0) lines.push(unused());
+        items.splice(index, 1);
+        continue;
+      }
+      const next: Item = { ...item, quantity: quantity ?? item.quantity, price: price ? (structuredClone(price) as Item["price"]) : item.price };
+      if (left > 0 && (next.quantity !== item.quantity || next.price.unit_amount !== item.price.unit_amount)) {
+        lines.push(unused());
+        lines.push(lineItem(subscription, next, { amount: share(next.price.unit_amount * next.quantity), quantity: next.quantity, proration: true, start: at, end, description: `Remaining time on ${next.quantity} × ${next.price.id === "price_seat" ? "Seat" : next.price.id} after ${after}` }));
+      }
+      items[index] = next;
+    }
+    return { items, lines };
   }
 
   function invoiceObject(subscription: Json, lines: Json[], billingReason: string, created: number): Json {
@@ -339,25 +391,90 @@ export async function startFakeStripe(options: FakeStripeOptions): Promise<FakeS
       if (params.payment_method) intent.payment_method = params.payment_method;
       return confirm(intent, params.off_session === "true");
     }
+    if (method === "POST" && path === "/v1/subscriptions") {
+      if (!customers.has(String(params.customer))) return stripeError(400, { type: "invalid_request_error", code: "resource_missing", message: "No such customer", param: "customer" });
+      const wanted = (params.items as Json[] | undefined) ?? [];
+      const chosen = wanted.map((w) => ({ price: prices.get(String(w.price)), quantity: Number(w.quantity ?? 1) }));
+      if (chosen.length === 0 || chosen.some((c) => !c.price || !Number.isInteger(c.quantity) || c.quantity < 1)) {
+        return stripeError(400, { type: "invalid_request_error", message: "Invalid items: each needs a known price and a quantity", param: "items" });
+      }
+      const pm = TEST_PAYMENT_METHODS[String(params.default_payment_method ?? "")];
+      if (!pm) return stripeError(400, { type: "invalid_request_error", code: "resource_missing", message: "No such PaymentMethod", param: "default_payment_method" });
+      if (pm.outcome !== "succeeds") {
+        return stripeError(402, { type: "card_error", code: "card_declined", decline_code: "generic_decline", message: "Your card was declined." });
+      }
+      const interval = String((chosen[0]!.price!.recurring as Json).interval);
+      const start = Math.floor(Date.now() / 1000);
+      const end = addInterval(start, interval);
+      const subscription: Json = { id: newId("sub"), object: "subscription", customer: params.customer, status: "active", cancel_at_period_end: false, current_period_start: start, current_period_end: end, latest_invoice: null, schedule: null, metadata: params.metadata ?? {}, default_payment_method: params.default_payment_method, items: { object: "list", data: [] } };
+      const items = (subscription.items as { data: Item[] }).data;
+      for (const c of chosen) items.push(newItem(c.price!, c.quantity, start, end));
+      subscriptions.set(String(subscription.id), subscription);
+      issueInvoice(subscription, items.map((item) => lineItem(subscription, item, { amount: item.price.unit_amount * item.quantity, quantity: item.quantity, proration: false, start, end, description: `${item.quantity} × ${item.price.id}` })), "subscription_create", start);
+      emit("customer.subscription.created", subscription);
+      return { status: 200, body: withExpanded(subscription, params.expand) };
+    }
     if ((match = path.match(/^\/v1\/subscriptions\/([\w]+)$/))) {
       const subscription = subscriptions.get(match[1]!);
       if (!subscription) return stripeError(404, { type: "invalid_request_error", code: "resource_missing", message: "No such subscription" });
       if (method === "POST") {
-        const wanted = (params.items as Json[] | undefined)?.[0];
-        const item = (subscription.items as { data: Item[] }).data.find((i) => i.id === wanted?.id);
-        const quantity = Number(wanted?.quantity);
-        if (!item || !Number.isInteger(quantity) || quantity < 0) {
-          return stripeError(400, { type: "invalid_request_error", message: "Invalid items", param: "items" });
-        }
         const at = Number(params.proration_date ?? Math.floor(Date.now() / 1000));
-        const lines = prorationLines(subscription, item, quantity, at);
-        item.quantity = quantity;
+        let lines: Json[] = [];
+        if (params.items !== undefined) {
+          const applied = applyItems(subscription, params.items as Json[], at);
+          if ("error" in applied) return applied.error;
+          lines = applied.lines;
+          (subscription.items as { data: Item[] }).data = applied.items;
+        }
+        if (params.cancel_at_period_end !== undefined) {
+          subscription.cancel_at_period_end = params.cancel_at_period_end === "true";
+          subscription.cancellation_details = { comment: (params.cancellation_details as Json | undefined)?.comment ?? null };
+        }
         if (params.proration_behavior === "always_invoice" && lines.length > 0) {
           issueInvoice(subscription, lines, "subscription_update", Math.floor(Date.now() / 1000));
         }
         emit("customer.subscription.updated", subscription);
       }
       return { status: 200, body: withExpanded(subscription, params.expand) };
+    }
+    if (method === "POST" && path === "/v1/subscription_schedules") {
+      const subscription = subscriptions.get(String(params.from_subscription));
+      if (!subscription) return stripeError(400, { type: "invalid_request_error", code: "resource_missing", message: "No such subscription", param: "from_subscription" });
+      if (subscription.schedule) return stripeError(400, { type: "invalid_request_error", message: "This subscription is already attached to a schedule." });
+      const items = (subscription.items as { data: Item[] }).data;
+      const schedule: Json = {
+        id: newId("sub_sched"),
+        object: "subscription_schedule",
+        subscription: subscription.id,
+        status: "active",
+        end_behavior: "release",
+        phases: [{ start_date: subscription.current_period_start, end_date: subscription.current_period_end, items: items.map((i) => ({ price: i.price.id, quantity: i.quantity })) }],
+      };
+      schedules.set(String(schedule.id), schedule);
+      subscription.schedule = schedule.id;
+      return { status: 200, body: schedule };
+    }
+    if (method === "POST" && (match = path.match(/^\/v1\/subscription_schedules\/([\w]+)\/release$/))) {
+      const schedule = schedules.get(match[1]!);
+      if (!schedule) return stripeError(404, { type: "invalid_request_error", code: "resource_missing", message: "No such subscription schedule" });
+      if (schedule.status !== "active") return stripeError(400, { type: "invalid_request_error", message: `You cannot release a subscription schedule that is ${schedule.status}.` });
+      schedule.status = "released";
+      const subscription = subscriptions.get(String(schedule.subscription));
+      if (subscription) subscription.schedule = null;
+      return { status: 200, body: schedule };
+    }
+    if (method === "POST" && (match = path.match(/^\/v1\/subscription_schedules\/([\w]+)$/))) {
+      const schedule = schedules.get(match[1]!);
+      if (!schedule) return stripeError(404, { type: "invalid_request_error", code: "resource_missing", message: "No such subscription schedule" });
+      const phases = (params.phases as Json[] | undefined) ?? [];
+      for (const phase of phases) {
+        for (const item of (phase.items as Json[] | undefined) ?? []) {
+          if (!prices.has(String(item.price))) return stripeError(400, { type: "invalid_request_error", message: `No such price: '${item.price}'`, param: "phases" });
+        }
+      }
+      if (phases.length > 0) schedule.phases = phases;
+      if (params.end_behavior) schedule.end_behavior = params.end_behavior;
+      return { status: 200, body: schedule };
     }
     if (method === "GET" && path === "/v1/invoices") {
       const list = [...invoices.values()]
@@ -461,13 +578,13 @@ export async function startFakeStripe(options: FakeStripeOptions): Promise<FakeS
     if (method === "POST" && path === "/v1/invoices/create_preview") {
       const subscription = subscriptions.get(String(params.subscription));
       const details = params.subscription_details as { items?: Json[]; proration_date?: string } | undefined;
-      const wanted = details?.items?.[0];
-      const item = subscription && (subscription.items as { data: Json[] }).data.find((i) => i.id === wanted?.id);
-      if (!subscription || !item) return stripeError(400, { type: "invalid_request_error", message: "No such subscription or item" });
+      if (!subscription) return stripeError(400, { type: "invalid_request_error", message: "No such subscription or item" });
       const at = Number(details?.proration_date ?? Math.floor(Date.now() / 1000));
-      const lines = prorationLines(subscription, item as Item, Number(wanted!.quantity), at);
-      const preview = invoiceObject(subscription, lines, "subscription_update", Math.floor(Date.now() / 1000));
-      return { status: 200, body: { ...preview, id: null, currency: (item.price as Json).currency } };
+      const applied = applyItems(subscription, details?.items ?? [], at);
+      if ("error" in applied) return stripeError(400, { type: "invalid_request_error", message: "No such subscription or item" });
+      const currency = (subscription.items as { data: Item[] }).data[0]?.price.currency ?? "eur";
+      const preview = invoiceObject(subscription, applied.lines, "subscription_update", Math.floor(Date.now() / 1000));
+      return { status: 200, body: { ...preview, id: null, currency } };
     }
     return stripeError(404, { type: "invalid_request_error", message: `Unrecognized request URL (${method}: ${path})` });
   }
@@ -527,12 +644,17 @@ export async function startFakeStripe(options: FakeStripeOptions): Promise<FakeS
     addSubscription(sub) {
       const start = Math.floor(sub.periodStart.getTime() / 1000);
       const end = Math.floor(sub.periodEnd.getTime() / 1000);
-      const item: Item = { id: sub.itemId, object: "subscription_item", quantity: sub.quantity, current_period_start: start, current_period_end: end, price: { id: "price_seat", unit_amount: sub.unitAmount, currency: sub.currency.toLowerCase() } };
+      const interval = end - start > 40 * 86_400 ? "year" : "month";
+      const price = { id: sub.priceId ?? "price_seat", object: "price", unit_amount: sub.unitAmount, currency: sub.currency.toLowerCase(), recurring: { interval } };
+      if (!prices.has(price.id)) prices.set(price.id, price);
+      const item: Item = { id: sub.itemId, object: "subscription_item", quantity: sub.quantity, current_period_start: start, current_period_end: end, price: structuredClone(price) };
       const subscription: Json = {
         id: sub.id,
         object: "subscription",
         customer: sub.customer,
         status: "active",
+        cancel_at_period_end: false,
+        schedule: null,
         current_period_start: start,
         current_period_end: end,
         latest_invoice: null,
@@ -543,6 +665,39 @@ export async function startFakeStripe(options: FakeStripeOptions): Promise<FakeS
       issueInvoice(subscription, [line], "subscription_create", start);
     },
     subscription: (id) => subscriptions.get(id),
+    schedule: (id) => schedules.get(id),
+    addPrice(price) {
+      prices.set(price.id, { id: price.id, object: "price", unit_amount: price.unitAmount, currency: price.currency.toLowerCase(), recurring: { interval: price.interval } });
+    },
+    renew(id) {
+      const subscription = subscriptions.get(id);
+      if (!subscription) throw new Error(`no subscription ${id}`);
+      if (subscription.cancel_at_period_end) {
+        subscription.status = "canceled";
+        subscription.ended_at = subscription.current_period_end;
+        emit("customer.subscription.deleted", subscription);
+        return;
+      }
+      const start = Number(subscription.current_period_end);
+      const schedule = subscription.schedule ? schedules.get(String(subscription.schedule)) : undefined;
+      const phase = (schedule?.phases as Json[] | undefined)?.[1];
+      let items = (subscription.items as { data: Item[] }).data;
+      if (schedule && phase) {
+        items = ((phase.items as Json[]) ?? []).map((p) => newItem(prices.get(String(p.price))!, Number(p.quantity ?? 1), start, start));
+        schedule.status = "released";
+        subscription.schedule = null;
+      }
+      const end = addInterval(start, String(items[0]?.price.recurring ? (items[0].price.recurring as Json).interval : "month"));
+      for (const item of items) Object.assign(item, { current_period_start: start, current_period_end: end });
+      Object.assign(subscription, { current_period_start: start, current_period_end: end, items: { object: "list", data: items } });
+      emit("customer.subscription.updated", subscription);
+    },
+    setStatus(id, status) {
+      const subscription = subscriptions.get(id);
+      if (!subscription) throw new Error(`no subscription ${id}`);
+      subscription.status = status;
+      emit("customer.subscription.updated", subscription);
+    },
     invoice: (id) => invoices.get(id),
     async authenticate(id) {
       const intent = paymentIntents.get(id);

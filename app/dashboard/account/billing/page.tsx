@@ -10,6 +10,7 @@ import { AddonsSection } from "./_sections/addons";
 import { CompanySection } from "./_sections/company";
 import { CreditSection, trendDays } from "./_sections/credit";
 import { GlanceSection } from "./_sections/glance";
+import { PastDueBanner } from "./_sections/past-due";
 import { PaymentSection } from "./_sections/payment";
 import { SubscriptionSection } from "./_sections/subscription";
 import { SummarySection } from "./_sections/summary";
@@ -36,6 +37,9 @@ export default async function BillingPage({ searchParams }: { searchParams: Sear
         Your subscription, usage and charges for {user.accountName}, and your payment settings.{" "}
         <Link href="/dashboard/account/billing/invoices" className="text-indigo-700 underline">Invoices and credit notes</Link>
       </p>
+      <Suspense fallback={null}>
+        <PastDueBanner accountId={accountId} />
+      </Suspense>
       {notice ? <SavedNotice text={notice} cookie={NOTICE_COOKIE} path={NOTICE_PATH} /> : null}
       {/* Back from Stripe's card form: the card itself arrives by Stripe's webhook. */}
       {!notice && params["payment-method"] === "saved" ? (

@@ -1,14 +1,24 @@
 import { accountFormat } from "@/lib/format";
 import { EditButton, Section, UsageBar } from "../_components/section";
 import { loadAccount, loadSubscription } from "../_data";
+import { PlanStatus } from "./plan-status";
 
 export async function SubscriptionSection({ accountId }: { accountId: string }) {
   const [account, subscription] = await Promise.all([loadAccount(accountId), loadSubscription(accountId)]);
   const f = accountFormat(account);
   return (
     <Section id="subscription" title="Subscription and seats" action={<EditButton label="Edit subscription and seats" href="/dashboard/account/billing/seats" />}>
-      {!subscription ? (
-        <p>No plan yet. Choose a plan to add users and phone numbers.</p>
+      {!subscription || subscription.status === "canceled" ? (
+        <div className="space-y-3">
+          <p>
+            {subscription
+              ? `Your ${subscription.planName} subscription ended on ${f.date(subscription.periodEnd)}.`
+              : "No plan yet. Choose a plan to add users and phone numbers."}
+          </p>
+          <a href="/dashboard/account/billing/plan" className="btn-primary">
+            Choose a plan
+          </a>
+        </div>
       ) : (
         <div className="space-y-4">
           <dl className="grid grid-cols-2 gap-x-4 gap-y-2 sm:grid-cols-3">
@@ -23,10 +33,11 @@ export async function SubscriptionSection({ accountId }: { accountId: string }) 
               <dd>{subscription.interval === "year" ? "Yearly" : "Monthly"}</dd>
             </div>
             <div>
-              <dt className="text-slate-500">Renews on</dt>
+              <dt className="text-slate-500">{subscription.cancelAtPeriodEnd ? "Ends on" : "Renews on"}</dt>
               <dd data-testid="renewal-date">{f.date(subscription.periodEnd)}</dd>
             </div>
           </dl>
+          <PlanStatus subscription={subscription} date={f.date(subscription.periodEnd)} />
           <div>
             <p className="flex justify-between">
               <span>Seats used</span>
@@ -48,9 +59,14 @@ export async function SubscriptionSection({ accountId }: { accountId: string }) 
               Each seat costs {f.money(subscription.seatPrice)} per {subscription.interval}; the plan allows up
               to {f.number(subscription.maxSeats)}.
             </p>
-            <a href="/dashboard/account/billing/seats" className="btn-primary mt-3">
-              Add or remove seats
-            </a>
+            <div className="mt-3 flex flex-wrap gap-3">
+              <a href="/dashboard/account/billing/seats" className="btn-primary">
+                Add or remove seats
+              </a>
+              <a href="/dashboard/account/billing/plan" className="btn">
+                Change plan or packages
+              </a>
+            </div>
           </div>
         </div>
       )}

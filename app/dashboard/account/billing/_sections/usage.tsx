@@ -48,6 +48,11 @@ export async function UsageSection({ accountId }: { accountId: string }) {
             {packages.map((pkg) => (
               <li key={pkg.id} data-testid="package" className="rounded-lg p-3 ring-1 ring-slate-200">
                 <p className="font-medium text-slate-900">{pkg.name}</p>
+                {pkg.endsAt ? (
+                  <p className="text-amber-900" data-testid="package-ends">
+                    Removed at the renewal: covers calls until {f.date(pkg.endsAt)}, then they are charged from credit.
+                  </p>
+                ) : null}
                 <p className="text-slate-600">
                   {pkg.scope === "domestic" ? "Domestic calls only" : "Includes international calls"} ·{" "}
                   {pkg.unlimited ? "Unlimited, subject to fair use" : `${f.number(pkg.minutesPerUser)} minutes per user a month`}{" "}

@@ -24,7 +24,11 @@ export const payInvoice = protectedAction(
       invoiceId: input.invoiceId,
       actorUserId: user.id,
     });
-    if (result.ok || result.failure.kind === "refused") revalidatePath(INVOICES);
+    if (result.ok || result.failure.kind === "refused") {
+      revalidatePath(INVOICES);
+      // A renewal paid settles the billing page's past-due banner.
+      revalidatePath("/dashboard/account/billing");
+    }
     return fromResult(result, (invoice) => ({
       ok: true,
       outcome: "known",

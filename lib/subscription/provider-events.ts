@@ -1,0 +1,155 @@
+import { and, eq, gt, isNull, or } from "drizzle-orm";
+import type Stripe from "stripe";
+import type { Executor } from "@/db/client";
+import { accountPackages, callingPackages, plans, subscriptions } from "@/db/schema";
+import { recordAudit } from "@/lib/audit/record";
+import { planChangeRecorded } from "./hooks";
+import { hasUnpaidRenewals } from "./past-due";
+import { lockSubscription } from "./plan-change";
+import { endWithSubscription } from "./renewal";
+
+/**
+ * Keeps the subscription in step with the provider's `customer.subscription.updated` and
+ * `customer.subscription.deleted` events: status, period, cancellation at period end, the
+ * plan (by the seat item's price), seats, and which calling packages are in force. The
+ * event sets the state the provider has; applying it again changes nothing. Every change
+ * it makes is audited in words.
+ */
+
+const STATUS: Record<string, "active" | "past_due" | "canceled" | "trialing"> = {
+  active: "active",
+  trialing: "trialing",
+  past_due: "past_due",
+  unpaid: "past_due",
+  canceled: "canceled",
+  incomplete_expired: "canceled",
+};
+
+type ProviderItem = { id: string; quantity?: number; price: { id: string }; current_period_start?: number; current_period_end?: number };
+
+export async function syncProviderSubscription(
+  tx: Executor,
+  object: Stripe.Subscription,
+  deleted: boolean,
+): Promise<"processed" | "ignored"> {
+  const [ours] = await tx
+    .select({ accountId: subscriptions.accountId })
+    .from(subscriptions)
+    .where(eq(subscriptions.providerSubscriptionId, object.id));
+  if (!ours) return "ignored";
+  const accountId = ours.accountId;
+  await lockSubscription(tx, accountId);
+  const [subscription] = await tx.select().from(subscriptions).where(eq(subscriptions.accountId, accountId));
+  if (!subscription) return "ignored";
+  const [plan] = await tx.select().from(plans).where(eq(plans.id, subscription.planId));
+  const items = (object.items?.data ?? []) as unknown as ProviderItem[];
+  const now = new Date();
+  const changes: string[] = [];
+  const set: Partial<typeof subscriptions.$inferInsert> = {};
+
+  let status = deleted ? "canceled" : (STATUS[object.status] ?? subscription.status);
+  // A renewal of ours still unpaid keeps it past due, whatever else the provider bills.
+  if (status === "active" && subscription.status === "past_due" && (await hasUnpaidRenewals(tx, accountId))) status = "past_due";
+  if (status !== subscription.status) {
+    set.status = status;
+    changes.push(`status ${subscription.status.replace("_", " ")} → ${status.replace("_", " ")}`);
+  }
+  const cancel = Boolean(object.cancel_at_period_end);
+  if (!deleted && cancel !== subscription.cancelAtPeriodEnd) {
+    set.cancelAtPeriodEnd = cancel;
+    if (!cancel) Object.assign(set, { cancelReason: null, cancelRequestedAt: null });
+    changes.push(cancel ? "canceled at the end of the period" : "resumed");
+  }
+  const seatItem = items.find((i) => i.id === subscription.providerSubscriptionItemId);
+  const period = seatItem ?? items[0];
+  if (period?.current_period_start && period.current_period_end) {
+    const start = new Date(period.current_period_start * 1000);
+    const end = new Date(period.current_period_end * 1000);
+    if (start.getTime() !== subscription.currentPeriodStart.getTime() || end.getTime() !== subscription.currentPeriodEnd.getTime()) {
+      Object.assign(set, { currentPeriodStart: start, currentPeriodEnd: end });
+      changes.push(`period ${start.toISOString().slice(0, 10)} to ${end.toISOString().slice(0, 10)}`);
+    }
+  }
+  if (seatItem && plan) {
+    if (seatItem.price.id !== plan.providerPriceId) {
+      const [next] = await tx
+        .select()
+        .from(plans)
+        .where(and(eq(plans.providerPriceId, seatItem.price.id), eq(plans.currency, plan.currency)));
+      if (next) {
+        Object.assign(set, { planId: next.id, interval: next.interval });
+        changes.push(`plan ${plan.name} (${plan.interval}ly) → ${next.name} (${next.interval}ly)`);
+        // The change scheduled for the renewal has happened.
+        if (next.id === subscription.scheduledPlanId || next.interval === subscription.scheduledInterval) {
+          Object.assign(set, { scheduledPlanId: null, scheduledInterval: null, providerScheduleId: null });
+        }
+      }
+    }
+    if (seatItem.quantity && seatItem.quantity !== subscription.seatsPurchased) {
+      set.seatsPurchased = seatItem.quantity;
+      changes.push(`seats ${subscription.seatsPurchased} → ${seatItem.quantity}`);
+    }
+  }
+
+  // Packages: those the provider no longer bills end now; those it bills start now.
+  const held = await tx
+    .select({ row: accountPackages, pkg: callingPackages })
+    .from(accountPackages)
+    .innerJoin(callingPackages, eq(callingPackages.id, accountPackages.packageId))
+    .where(and(eq(accountPackages.accountId, accountId), or(isNull(accountPackages.endedAt), gt(accountPackages.endedAt, now))));
+  const billedPrices = new Set(items.filter((i) => i.id !== subscription.providerSubscriptionItemId).map((i) => i.price.id));
+  const isBilled = (providerPriceId: string | null) =>
+    providerPriceId !== null && (billedPrices.has(providerPriceId) || billedPrices.has(`${providerPriceId}_year`));
+  // Packages bought before the provider billed them as items are left alone.
+  const linked = held.some((h) => h.row.providerItemId !== null);
+  if (seatItem && (linked || billedPrices.size > 0)) {
+    for (const { row, pkg } of held) {
+      if (deleted || !isBilled(pkg.providerPriceId)) {
+        await tx
+          .update(accountPackages)
+          .set({ endedAt: now })
+          .where(and(eq(accountPackages.id, row.id), eq(accountPackages.accountId, accountId)));
+        changes.push(`${pkg.name} ended`);
+      }
+    }
+    if (!deleted && plan) {
+      const heldPrices = new Set(held.map((h) => h.pkg.providerPriceId));
+      for (const item of items) {
+        if (item.id === subscription.providerSubscriptionItemId) continue;
+        const priceId = item.price.id.replace(/_year$/, "");
+        if (heldPrices.has(priceId)) continue;
+        const [pkg] = await tx
+          .select()
+          .from(callingPackages)
+          .where(and(eq(callingPackages.providerPriceId, priceId), eq(callingPackages.currency, plan.currency)));
+        if (!pkg) continue;
+        await tx.insert(accountPackages).values({
+          accountId,
+          packageId: pkg.id,
+          quantity: item.quantity ?? subscription.seatsPurchased,
+          unitPrice: pkg.monthlyPrice,
+          startedAt: now,
+          providerItemId: item.id,
+        });
+        changes.push(`${pkg.name} started`);
+      }
+    }
+  }
+
+  if (deleted && subscription.status !== "canceled") {
+    const endedAt = object.ended_at ? new Date(object.ended_at * 1000) : now;
+    await endWithSubscription(tx, accountId, endedAt < now ? endedAt : now);
+    changes.push("calls, numbers and credit stopped");
+  }
+  if (Object.keys(set).length > 0) {
+    await tx
+      .update(subscriptions)
+      .set({ ...set, updatedAt: now })
+      .where(and(eq(subscriptions.id, subscription.id), eq(subscriptions.accountId, accountId)));
+  }
+  if (changes.length === 0) return "processed";
+  const description = changes.join("; ");
+  await recordAudit(tx, { accountId, actorUserId: null, action: "subscription.provider_update", after: { description } });
+  await planChangeRecorded(tx, { accountId, kind: deleted ? "ended" : "changed", description });
+  return "processed";
+}

@@ -1,0 +1,452 @@
+import { and, asc, eq } from "drizzle-orm";
+import type Stripe from "stripe";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { Database } from "@/db/client";
+import { seedDemo } from "@/db/seed/demo";
+import {
+  accountPackages,
+  accounts,
+  auditLog,
+  billingDetails,
+  callingPackages,
+  paymentMethods,
+  phoneNumbers,
+  plans,
+  subscriptionChanges,
+  subscriptions,
+  users,
+} from "@/db/schema";
+import { describeAudit } from "@/lib/audit/queries";
+import { closePeriod } from "@/lib/invoices/close";
+import { payInvoice } from "@/lib/invoices/payment";
+import type { PaymentGateway } from "@/lib/payments/gateway";
+import { createSandboxGateway } from "@/lib/payments/sandbox-gateway";
+import { createStripeGateway } from "@/lib/payments/stripe-gateway";
+import { processStripeEvent } from "@/lib/payments/webhooks";
+import { cancelAtPeriodEnd, resumeSubscription } from "@/lib/subscription/cancel";
+import { getPastDue } from "@/lib/subscription/past-due";
+import { getStatement } from "@/lib/subscription/statement";
+import { changePlan, previewPlanChange, undoScheduledChange } from "@/lib/subscription/plan-change";
+import { startPlan } from "@/lib/subscription/plan-start";
+import { renewSubscription } from "@/lib/subscription/renewal";
+import { authorizeCall } from "@/lib/usage/authorize";
+import { ingestUsage } from "@/lib/usage/ingest";
+import { type FakeStripe, startFakeStripe } from "../support/fake-stripe/server";
+import { freshDatabase, type TestDatabase } from "../support/fresh-database";
+import { addMovements, createAccount, subscribe } from "../support/fixtures";
+
+let handle: TestDatabase;
+let db: Database;
+let fake: FakeStripe;
+let stripe: PaymentGateway;
+let sandbox: PaymentGateway;
+
+const NOV = { start: new Date("2026-11-01T00:00:00Z"), end: new Date("2026-12-01T00:00:00Z") };
+const MIDDLE = new Date("2026-11-16T00:00:00Z");
+
+type Catalog = { plan: Record<string, typeof plans.$inferSelect>; pkg: Record<string, typeof callingPackages.$inferSelect> };
+let eur: Catalog;
+let usd: Catalog;
+
+async function catalogOf(currency: string): Promise<Catalog> {
+  const planRows = await db.select().from(plans).where(eq(plans.currency, currency));
+  const packageRows = await db.select().from(callingPackages).where(eq(callingPackages.currency, currency));
+  return {
+    plan: Object.fromEntries(planRows.map((p) => [`${p.code}:${p.interval}`, p])),
+    pkg: Object.fromEntries(packageRows.map((p) => [p.code, p])),
+  };
+}
+
+beforeAll(async () => {
+  handle = await freshDatabase({ poolMax: 6 });
+  db = handle.db;
+  await seedDemo(db);
+  eur = await catalogOf("EUR");
+  usd = await catalogOf("USD");
+  fake = await startFakeStripe({ webhookSecret: "whsec_unused" });
+  stripe = createStripeGateway({ secretKey: "sk_test_fake", apiBase: fake.url, timeoutMs: 2_000 });
+  sandbox = createSandboxGateway(db);
+  for (const p of Object.values(eur.plan)) fake.addPrice({ id: p.providerPriceId!, unitAmount: p.seatPrice, currency: "EUR", interval: p.interval });
+  for (const p of Object.values(eur.pkg)) {
+    fake.addPrice({ id: p.providerPriceId!, unitAmount: p.monthlyPrice, currency: "EUR", interval: "month" });
+    fake.addPrice({ id: `${p.providerPriceId}_year`, unitAmount: p.monthlyPrice * 12, currency: "EUR", interval: "year" });
+  }
+});
+
+afterAll(async () => {
+  await fake?.close();
+  await handle?.close();
+});
+
+/** An account of 10 seats (3 users) on a catalogue plan for November, linked to the fake Stripe. */
+async function planAccount(planKey: string, options: { seats?: number; users?: number } = {}) {
+  const { account, admin } = await createAccount(db, { timeZone: "UTC" });
+  const plan = eur.plan[planKey]!;
+  const seats = options.seats ?? 10;
+  for (let i = 1; i < (options.users ?? 3); i++) {
+    await db.insert(users).values({ accountId: account.id, email: `u${i}@${account.slug}.test`, name: `User ${i}` });
+  }
+  const sub = `sub_${account.id.slice(0, 8)}`;
+  const item = `si_${account.id.slice(0, 8)}`;
+  await db.insert(subscriptions).values({
+    accountId: account.id,
+    planId: plan.id,
+    interval: plan.interval,
+    seatsPurchased: seats,
+    currentPeriodStart: NOV.start,
+    currentPeriodEnd: NOV.end,
+    providerCustomerId: "cus_x",
+    providerSubscriptionId: sub,
+    providerSubscriptionItemId: item,
+  });
+  fake.addSubscription({ id: sub, itemId: item, customer: "cus_x", quantity: seats, unitAmount: plan.seatPrice, currency: "EUR", periodStart: NOV.start, periodEnd: NOV.end, priceId: plan.providerPriceId! });
+  return { account, admin, sub };
+}
+
+const ids = (...codes: string[]) => codes.map((c) => eur.pkg[c]!.id);
+const providerItems = (sub: string) =>
+  (fake.subscription(sub)!.items as { data: { id: string; quantity: number; price: { id: string } }[] }).data.map((i) => `${i.price.id}×${i.quantity}`).sort();
+const subscriptionOf = async (accountId: string) => (await db.select().from(subscriptions).where(eq(subscriptions.accountId, accountId)))[0]!;
+const packagesOf = (accountId: string) =>
+  db
+    .select({ code: callingPackages.code, startedAt: accountPackages.startedAt, endedAt: accountPackages.endedAt, itemId: accountPackages.providerItemId })
+    .from(accountPackages)
+    .innerJoin(callingPackages, eq(callingPackages.id, accountPackages.packageId))
+    .where(eq(accountPackages.accountId, accountId))
+    .orderBy(asc(callingPackages.code), asc(accountPackages.startedAt));
+const auditOf = async (accountId: string) =>
+  (await db.select().from(auditLog).where(eq(auditLog.accountId, accountId)).orderBy(asc(auditLog.createdAt))).map((a) =>
+    describeAudit(a.action, a.before as Record<string, unknown> | null, a.after as Record<string, unknown> | null, "EUR"),
+  );
+/** The provider's subscription events for one subscription, in order. */
+const eventsOf = (sub: string) =>
+  fake.events().filter((e) => e.type.startsWith("customer.subscription.") && (e.data.object as { id: string }).id === sub);
+
+describe("previews", () => {
+  it("prices an upgrade with an added package as the provider does, and the sandbox alike", async () => {
+    const { account } = await planAccount("essential:month");
+    const request = { planCode: "expert", interval: "month" as const, packageIds: ids("europe") };
+    // Half the period left, 10 seats: Essential 25.00 → Expert 39.00 is 10 × 14.00 / 2 = 70.00;
+    // Europe 9.00 per user is 10 × 9.00 / 2 = 45.00. From the renewal: 390.00 + 90.00.
+    const expected = { prorationNow: 11_500, nextRenewal: 48_000, currentRenewal: 25_000, currency: "EUR" };
+    const viaStripe = await previewPlanChange(db, stripe, account.id, request, MIDDLE);
+    expect(viaStripe, "Stripe's preview").toMatchObject({ ok: true, value: { ...expected, now: ["Essential becomes Expert", "Europe is added"], atRenewal: [] } });
+    expect(await previewPlanChange(db, sandbox, account.id, request, MIDDLE), "sandbox").toMatchObject({ ok: true, value: expected });
+  });
+
+  it("prices a downgrade and a removal at nothing now, and the renewal at the new price", async () => {
+    const { account } = await planAccount("expert:month");
+    const preview = await previewPlanChange(db, stripe, account.id, { planCode: "essential", interval: "month", packageIds: [] }, MIDDLE);
+    expect(preview).toMatchObject({ ok: true, value: { prorationNow: 0, nextRenewal: 25_000, currentRenewal: 39_000, now: [], atRenewal: ["Expert becomes Essential"] } });
+  });
+});
+
+describe("changes", () => {
+  it("makes an upgrade and an added package at once: provider first, then plan, package from that instant, proration and audit", async () => {
+    const { account, admin, sub } = await planAccount("essential:month");
+    const result = await changePlan(db, stripe, {
+      accountId: account.id,
+      userId: admin.id,
+      planCode: "expert",
+      interval: "month",
+      packageIds: ids("europe"),
+      idempotencyKey: "up-1",
+      at: MIDDLE,
+    });
+    expect(result).toMatchObject({ ok: true, value: { status: "changed", prorationAmount: 11_500 } });
+    expect(providerItems(sub), "the provider's items").toEqual(["price_expert_eur_month×10", "price_package_europe_eur×10"]);
+    const row = await subscriptionOf(account.id);
+    expect(row.planId).toBe(eur.plan["expert:month"]!.id);
+    expect(row.scheduledPlanId).toBeNull();
+    const [europe] = await packagesOf(account.id);
+    expect(europe).toMatchObject({ code: "europe", startedAt: MIDDLE, endedAt: null });
+    expect(europe!.itemId, "the package's provider item").toMatch(/^si_/);
+    const [change] = await db.select().from(subscriptionChanges).where(eq(subscriptionChanges.accountId, account.id));
+    const invoice = fake.invoice(change!.providerInvoiceId!)!;
+    expect(change!.prorationAmount, "recorded as the provider invoiced it").toBe(invoice.total);
+    expect(await auditOf(account.id)).toEqual(["Plan changed: Essential becomes Expert and Europe is added now (€115.00 charged for the rest of the period)"]);
+
+    // The period's statement (and so its invoice): the seats at the plan it started on, and the change as the provider charged it.
+    const statement = await getStatement(db, account, new Date(MIDDLE.getTime() + 3_600_000));
+    const lines = statement!.summary.groups.flatMap((g) => g.lines.map((l) => [l.item, l.total]));
+    expect(lines).toEqual([
+      ["Essential plan (monthly), seats", 25_000],
+      ["Plan changed: Essential becomes Expert and Europe is added, prorated", 11_500],
+    ]);
+  });
+
+  it("schedules a downgrade, a removed package and yearly billing for the renewal, and undoes them", async () => {
+    const { account, admin, sub } = await planAccount("essential:month");
+    await changePlan(db, stripe, { accountId: account.id, userId: admin.id, planCode: "expert", interval: "month", packageIds: ids("europe"), idempotencyKey: "a", at: MIDDLE });
+    const before = providerItems(sub);
+    const result = await changePlan(db, stripe, {
+      accountId: account.id,
+      userId: admin.id,
+      planCode: "essential",
+      interval: "year",
+      packageIds: [],
+      idempotencyKey: "down-1",
+      at: MIDDLE,
+    });
+    expect(result).toMatchObject({ ok: true, value: { status: "changed", prorationAmount: 0, atRenewal: ["Expert becomes Essential", "billing becomes yearly", "Europe is removed"] } });
+    expect(providerItems(sub), "nothing changes before the renewal").toEqual(before);
+    const row = await subscriptionOf(account.id);
+    expect(row).toMatchObject({ planId: eur.plan["expert:month"]!.id, scheduledPlanId: eur.plan["essential:year"]!.id, scheduledInterval: "year" });
+    const schedule = fake.schedule(row.providerScheduleId!)!;
+    expect((schedule.phases as { items: { price: string }[] }[])[1]!.items.map((i) => i.price)).toEqual(["price_essential_eur_year"]);
+    expect((await packagesOf(account.id))[0]!.endedAt, "Europe covers calls until the renewal").toEqual(NOV.end);
+
+    // Another change waits until this one is undone.
+    const blocked = await previewPlanChange(db, stripe, account.id, { planCode: "expert", interval: "month", packageIds: ids("europe", "asia") }, MIDDLE);
+    expect(blocked).toMatchObject({ ok: false, failure: { message: "A change is already scheduled for the renewal. Undo it first, then choose again." } });
+
+    expect(await undoScheduledChange(db, stripe, { accountId: account.id, userId: admin.id })).toMatchObject({ ok: true });
+    expect(schedule.status, "released at the provider").toBe("released");
+    expect(await subscriptionOf(account.id)).toMatchObject({ scheduledPlanId: null, scheduledInterval: null, providerScheduleId: null });
+    expect((await packagesOf(account.id))[0]!.endedAt).toBeNull();
+    expect((await auditOf(account.id)).at(-1)).toBe("Scheduled change undone: Expert becomes Essential, billing becomes yearly and Europe is removed");
+  });
+
+  it("applies the scheduled change at the renewal from the provider's event, and a replay changes nothing", async () => {
+    const { account, admin, sub } = await planAccount("essential:month");
+    const other = await planAccount("expert:month");
+    await changePlan(db, stripe, { accountId: account.id, userId: admin.id, planCode: "essential", interval: "month", packageIds: ids("europe"), idempotencyKey: "b", at: MIDDLE });
+    await changePlan(db, stripe, { accountId: account.id, userId: admin.id, planCode: "essential", interval: "month", packageIds: [], idempotencyKey: "c", at: MIDDLE });
+    for (const event of eventsOf(sub)) await processStripeEvent(db, stripe, event);
+    fake.renew(sub);
+    const renewal = eventsOf(sub).at(-1)!;
+    expect(await processStripeEvent(db, stripe, renewal)).toBe("processed");
+    const packages = await packagesOf(account.id);
+    expect(packages[0]!.endedAt, "Europe ended at the renewal").not.toBeNull();
+    const row = await subscriptionOf(account.id);
+    expect(row.currentPeriodStart).toEqual(NOV.end);
+
+    const snapshot = async () => ({ row: await subscriptionOf(account.id), packages: await packagesOf(account.id), audit: await auditOf(account.id), other: await subscriptionOf(other.account.id) });
+    const settled = await snapshot();
+    expect(await processStripeEvent(db, stripe, renewal), "the same event again").toBe("duplicate");
+    // The same state under another event id (a provider resending) changes nothing either.
+    expect(await processStripeEvent(db, stripe, { ...renewal, id: `${renewal.id}_again` } as Stripe.Event)).toBe("processed");
+    expect(await snapshot()).toEqual(settled);
+  });
+
+  it("refuses what cannot work, at the field, and changes nothing", async () => {
+    const { account, admin, sub } = await planAccount("expert:month", { seats: 60 });
+    const before = { row: await subscriptionOf(account.id), items: providerItems(sub), packages: await packagesOf(account.id) };
+    const neighbour = await createAccount(db);
+    const theirs = await subscribe(db, neighbour.account.id, NOV);
+    const cases: [string, Parameters<typeof changePlan>[2], string, string][] = [
+      ["a plan allowing fewer seats than purchased", { planCode: "essential", interval: "month", packageIds: [] } as never, "plan", "Essential allows up to 50 seats, and you have 60 seats. Remove seats or deactivate users first."],
+      ["a plan of no catalogue", { planCode: "platinum", interval: "month", packageIds: [] } as never, "plan", "Choose one of the plans shown."],
+      ["another account's own plan", { planCode: theirs.code, interval: "month", packageIds: [] } as never, "plan", "Choose one of the plans shown."],
+      ["a package of another currency", { planCode: "expert", interval: "month", packageIds: [usd.pkg.europe!.id] } as never, "packages", "Choose calling packages from the list shown."],
+    ];
+    for (const [label, request, field, message] of cases) {
+      const result = await changePlan(db, stripe, { ...request, accountId: account.id, userId: admin.id, idempotencyKey: `bad-${label}`, at: MIDDLE });
+      expect(result, label).toEqual({ ok: false, failure: { kind: "refused", message, fields: { [field]: message } } });
+    }
+    await db.update(subscriptions).set({ seatsPurchased: 10 }).where(eq(subscriptions.accountId, account.id));
+    const notAllowed = await changePlan(db, stripe, { accountId: account.id, userId: admin.id, planCode: "essential", interval: "month", packageIds: ids("asia"), idempotencyKey: "bad-asia", at: MIDDLE });
+    const asia = "Essential does not include Asia. Choose another plan, or leave Asia out.";
+    expect(notAllowed, "a package the plan does not allow").toEqual({ ok: false, failure: { kind: "refused", message: asia, fields: { packages: asia } } });
+    await db.update(subscriptions).set({ seatsPurchased: 60 }).where(eq(subscriptions.accountId, account.id));
+    expect({ row: await subscriptionOf(account.id), items: providerItems(sub), packages: await packagesOf(account.id) }).toEqual({ ...before, row: { ...before.row, updatedAt: expect.any(Date) } });
+    expect(await auditOf(account.id), "nothing audited").toEqual([]);
+  });
+});
+
+describe("tenants", () => {
+  it("one account's change, undo and cancel never touch another's", async () => {
+    const a = await planAccount("expert:month");
+    const b = await planAccount("expert:month");
+    await changePlan(db, stripe, { accountId: a.account.id, userId: a.admin.id, planCode: "essential", interval: "month", packageIds: [], idempotencyKey: "iso-a", at: MIDDLE });
+    const before = { a: await subscriptionOf(a.account.id), b: await subscriptionOf(b.account.id) };
+    expect(await undoScheduledChange(db, stripe, { accountId: b.account.id, userId: b.admin.id })).toMatchObject({ ok: false, failure: { message: "No change is scheduled." } });
+    await cancelAtPeriodEnd(db, stripe, { accountId: b.account.id, userId: b.admin.id, reason: "not_using", details: "" });
+    expect(await subscriptionOf(a.account.id), "A as it was").toEqual(before.a);
+    expect(fake.subscription(a.sub)!.cancel_at_period_end, "A's provider subscription as it was").toBe(false);
+    expect((await subscriptionOf(b.account.id)).scheduledPlanId).toBeNull();
+  });
+});
+
+describe("cancel and resume", () => {
+  it("cancels at the period's end with a reason, resumes before it, and ends when the provider says so", async () => {
+    const { account, admin, sub } = await planAccount("expert:month");
+    await changePlan(db, stripe, { accountId: account.id, userId: admin.id, planCode: "expert", interval: "month", packageIds: ids("europe"), idempotencyKey: "d", at: MIDDLE });
+    expect(await cancelAtPeriodEnd(db, stripe, { accountId: account.id, userId: admin.id, reason: "other", details: " " }), "other needs words").toMatchObject({
+      ok: false,
+      failure: { kind: "invalid", fields: { details: "Tell us the reason in a few words." } },
+    });
+    expect(await cancelAtPeriodEnd(db, stripe, { accountId: account.id, userId: admin.id, reason: "too_expensive", details: "" })).toEqual({ ok: true, value: { endsAt: NOV.end } });
+    expect(fake.subscription(sub)!.cancel_at_period_end).toBe(true);
+    expect(await subscriptionOf(account.id)).toMatchObject({ cancelAtPeriodEnd: true, cancelReason: "It costs too much", status: "active" });
+
+    expect(await resumeSubscription(db, stripe, { accountId: account.id, userId: admin.id, at: MIDDLE })).toEqual({ ok: true, value: { renewsAt: NOV.end } });
+    expect(fake.subscription(sub)!.cancel_at_period_end).toBe(false);
+    expect(await subscriptionOf(account.id)).toMatchObject({ cancelAtPeriodEnd: false, cancelReason: null });
+
+    await cancelAtPeriodEnd(db, stripe, { accountId: account.id, userId: admin.id, reason: "switching", details: "Moving to a call centre suite" });
+    fake.renew(sub);
+    expect(await processStripeEvent(db, stripe, eventsOf(sub).at(-1)!)).toBe("processed");
+    expect((await subscriptionOf(account.id)).status).toBe("canceled");
+    expect((await packagesOf(account.id)).every((p) => p.endedAt !== null), "packages end with it").toBe(true);
+    expect(await resumeSubscription(db, stripe, { accountId: account.id, userId: admin.id })).toMatchObject({ ok: false, failure: { message: "This subscription has ended: it can no longer be resumed." } });
+    expect(await auditOf(account.id)).toEqual([
+      "Plan changed: Europe is added now (€45.00 charged for the rest of the period)",
+      "Subscription canceled at the end of the period (1 Dec 2026): It costs too much",
+      "Subscription resumed: it renews on 1 Dec 2026",
+      "Subscription canceled at the end of the period (1 Dec 2026): We are moving to another provider: Moving to a call centre suite",
+      "Payment provider: status active → canceled; Europe ended; calls, numbers and credit stopped",
+    ]);
+  });
+});
+
+describe("the end of a canceled subscription", () => {
+  it("ends at the renewal: its packages end, its numbers are released, and calls are refused from then on", async () => {
+    const { account } = await createAccount(db, { timeZone: "UTC" });
+    const plan = eur.plan["essential:month"]!;
+    const [subscription] = await db
+      .insert(subscriptions)
+      .values({ accountId: account.id, planId: plan.id, interval: "month", seatsPurchased: 2, currentPeriodStart: NOV.start, currentPeriodEnd: NOV.end, cancelAtPeriodEnd: true })
+      .returning();
+    await db.insert(accountPackages).values({ accountId: account.id, packageId: eur.pkg.domestic!.id, quantity: 2, unitPrice: 500, startedAt: NOV.start });
+    await db.insert(phoneNumbers).values({ accountId: account.id, e164: "+4930999111", type: "local", country: "DE", monthlyPrice: 300, acquiredAt: new Date("2026-10-01T00:00:00Z") });
+    await addMovements(db, account.id, [{ type: "top_up_manual", amount: 5_000 }]);
+    const call = { account: account.slug, direction: "outbound" as const, from: "+4930999111", to: "+4930123456", forwarded: false };
+    expect(await authorizeCall(db, call)).toMatchObject({ ok: true, value: { allowed: true } });
+
+    await db.transaction((tx) => renewSubscription(tx, subscription!, () => ({ start: NOV.end, end: new Date("2027-01-01T00:00:00Z") }), NOV.end));
+    expect(await subscriptionOf(account.id)).toMatchObject({ status: "canceled", currentPeriodEnd: NOV.end });
+    expect((await packagesOf(account.id))[0]!.endedAt).toEqual(NOV.end);
+    const [number] = await db.select().from(phoneNumbers).where(eq(phoneNumbers.accountId, account.id));
+    expect(number!.releasedAt).toEqual(NOV.end);
+    expect(await authorizeCall(db, call)).toMatchObject({ ok: true, value: { allowed: false, reason: "the account's subscription has ended" } });
+    expect(await auditOf(account.id)).toContain("Subscription ended: calls, numbers and credit stopped");
+
+    // It can start again, through the same first-plan choice.
+    const { admin } = { admin: (await db.select().from(users).where(eq(users.accountId, account.id)))[0]! };
+    await db.insert(paymentMethods).values({ accountId: account.id, provider: "sandbox", type: "card", providerPaymentMethodId: "pm_sandbox_succeeds_again", cardBrand: "visa", cardLast4: "4242", cardExpMonth: 12, cardExpYear: 2034 });
+    const again = await startPlan(db, sandbox, { accountId: account.id, userId: admin.id, planCode: "expert", interval: "month", packageIds: ids("europe"), idempotencyKey: "again" });
+    expect(again).toMatchObject({ ok: true, value: { status: "started", planName: "Expert" } });
+    expect(await subscriptionOf(account.id)).toMatchObject({ status: "active", planId: eur.plan["expert:month"]!.id, cancelAtPeriodEnd: false });
+    expect((await packagesOf(account.id)).filter((p) => p.endedAt === null).map((p) => p.code)).toEqual(["europe"]);
+  });
+});
+
+describe("past due", () => {
+  it("is past due when a renewal's payment fails, says how much, and is active again once paid", async () => {
+    const { account, admin } = await createAccount(db, { timeZone: "UTC" });
+    const plan = eur.plan["essential:month"]!;
+    await db.insert(subscriptions).values({ accountId: account.id, planId: plan.id, interval: "month", seatsPurchased: 4, currentPeriodStart: NOV.start, currentPeriodEnd: NOV.end });
+    await db.insert(billingDetails).values({ accountId: account.id, companyName: "Buyer GmbH", vatNumber: null, invoiceEmail: "ap@buyer.test", street: "Main St 1", city: "Berlin", postalCode: "10115", country: "DE" });
+    await db.insert(paymentMethods).values({ accountId: account.id, provider: "sandbox", type: "card", providerPaymentMethodId: "pm_sandbox_insufficient_funds_x", cardBrand: "visa", cardLast4: "9995", cardExpMonth: 12, cardExpYear: 2034 });
+    const outcome = await closePeriod(db, account.id, new Date("2026-12-01T00:00:05Z"));
+    if (outcome.status !== "issued") throw new Error(outcome.status);
+    const invoice = outcome.invoice;
+    expect(await getPastDue(db, account.id), "not past due before a payment failed").toBeNull();
+
+    const failed = await payInvoice(db, sandbox, { accountId: account.id, invoiceId: invoice.id, actorUserId: null });
+    expect(failed.ok).toBe(false);
+    expect((await subscriptionOf(account.id)).status).toBe("past_due");
+    expect(await getPastDue(db, account.id)).toEqual({ amount: invoice.grossTotal, currency: "EUR", invoices: [{ id: invoice.id, number: invoice.number, gross: invoice.grossTotal }] });
+
+    await db.update(paymentMethods).set({ providerPaymentMethodId: "pm_sandbox_succeeds_y" }).where(eq(paymentMethods.accountId, account.id));
+    expect((await payInvoice(db, sandbox, { accountId: account.id, invoiceId: invoice.id, actorUserId: admin.id })).ok).toBe(true);
+    expect((await subscriptionOf(account.id)).status).toBe("active");
+    expect(await getPastDue(db, account.id)).toBeNull();
+    const words = await auditOf(account.id);
+    expect(words.filter((w) => w.startsWith("Subscription"))).toEqual([
+      `Subscription past due: ${invoice.number} unpaid (€${(invoice.grossTotal / 100).toFixed(2)})`,
+      "Subscription paid up: active again",
+    ]);
+  });
+
+  it("is past due from Stripe's invoice.payment_failed webhook, once, and active again from invoice.paid", async () => {
+    const { account } = await createAccount(db, { timeZone: "UTC" });
+    const plan = eur.plan["essential:month"]!;
+    await db.insert(subscriptions).values({ accountId: account.id, planId: plan.id, interval: "month", seatsPurchased: 2, currentPeriodStart: NOV.start, currentPeriodEnd: NOV.end });
+    await db.insert(billingDetails).values({ accountId: account.id, companyName: "Buyer GmbH", vatNumber: null, invoiceEmail: "ap@buyer.test", street: "Main St 1", city: "Berlin", postalCode: "10115", country: "DE" });
+    await db.insert(paymentMethods).values({ accountId: account.id, provider: "stripe", type: "card", providerPaymentMethodId: "pm_card_chargeDeclinedInsufficientFunds", cardBrand: "visa", cardLast4: "9995", cardExpMonth: 12, cardExpYear: 2034 });
+    const outcome = await closePeriod(db, account.id, new Date("2026-12-01T00:00:05Z"));
+    if (outcome.status !== "issued") throw new Error(outcome.status);
+    const invoiceEvents = (type: string) =>
+      fake.events().filter((e) => e.type === type && (e.data.object as { metadata?: Record<string, string> }).metadata?.invoiceId === outcome.invoice.id);
+    expect((await payInvoice(db, stripe, { accountId: account.id, invoiceId: outcome.invoice.id, actorUserId: null })).ok).toBe(false);
+    // As if the answer had been lost: the webhook alone makes it past due.
+    await db.update(subscriptions).set({ status: "active" }).where(eq(subscriptions.accountId, account.id));
+    const failed = invoiceEvents("invoice.payment_failed").at(-1)!;
+    expect(await processStripeEvent(db, stripe, failed)).toBe("processed");
+    expect((await subscriptionOf(account.id)).status).toBe("past_due");
+    const audited = await auditOf(account.id);
+    expect(await processStripeEvent(db, stripe, failed), "replayed").toBe("duplicate");
+    expect(await processStripeEvent(db, stripe, { ...failed, id: `${failed.id}_resent` } as Stripe.Event), "resent").toBe("processed");
+    expect(await auditOf(account.id), "nothing more audited").toEqual(audited);
+
+    await db.update(paymentMethods).set({ providerPaymentMethodId: "pm_card_visa" }).where(eq(paymentMethods.accountId, account.id));
+    expect((await payInvoice(db, stripe, { accountId: account.id, invoiceId: outcome.invoice.id, actorUserId: null })).ok).toBe(true);
+    expect(await processStripeEvent(db, stripe, invoiceEvents("invoice.paid").at(-1)!)).toBe("processed");
+    expect((await subscriptionOf(account.id)).status).toBe("active");
+    expect((await auditOf(account.id)).filter((w) => w.startsWith("Subscription")).at(-1)).toBe("Subscription paid up: active again");
+  });
+
+  it("follows the provider's status until paid", async () => {
+    const { account, sub } = await planAccount("essential:month");
+    fake.setStatus(sub, "past_due");
+    await processStripeEvent(db, stripe, eventsOf(sub).at(-1)!);
+    expect((await subscriptionOf(account.id)).status).toBe("past_due");
+    fake.setStatus(sub, "active");
+    await processStripeEvent(db, stripe, eventsOf(sub).at(-1)!);
+    expect((await subscriptionOf(account.id)).status).toBe("active");
+  });
+});
+
+describe("a new account", () => {
+  it("starts its first plan with a package, charged to the saved method", async () => {
+    const { account, admin } = await createAccount(db, { timeZone: "UTC" });
+    const request = { planCode: "essential", interval: "month" as const, packageIds: ids("domestic"), accountId: account.id, userId: admin.id, idempotencyKey: "start-1" };
+    expect(await startPlan(db, sandbox, request), "no payment method yet").toMatchObject({ ok: false, failure: { message: "Add a payment method first: the plan is charged to it." } });
+    await db.insert(paymentMethods).values({ accountId: account.id, provider: "sandbox", type: "card", providerPaymentMethodId: "pm_sandbox_succeeds_n", cardBrand: "visa", cardLast4: "4242", cardExpMonth: 12, cardExpYear: 2034 });
+    expect(await startPlan(db, sandbox, request)).toMatchObject({ ok: true, value: { status: "started", planName: "Essential" } });
+    expect(await subscriptionOf(account.id)).toMatchObject({ planId: eur.plan["essential:month"]!.id, seatsPurchased: 1, status: "active" });
+    expect((await packagesOf(account.id)).map((p) => p.code)).toEqual(["domestic"]);
+    expect(await auditOf(account.id)).toEqual(["Plan started: Essential, monthly, 1 seats with Domestic unlimited (€30.00 each renewal)"]);
+  });
+});
+
+describe("rating follows the packages in force at the call's start", () => {
+  it("rates a call before a change under the old packages and after it under the new", async () => {
+    const [globex] = await db.select().from(accounts).where(eq(accounts.slug, "globex"));
+    const [admin] = await db.select().from(users).where(and(eq(users.accountId, globex!.id), eq(users.role, "admin")));
+    const hour = 3_600_000;
+    const now = Date.now();
+    // The period ended yesterday: the removal scheduled in it took effect then.
+    await db.update(subscriptions).set({ currentPeriodStart: new Date(now - 20 * 24 * hour), currentPeriodEnd: new Date(now - 24 * hour) }).where(eq(subscriptions.accountId, globex!.id));
+    const [number] = await db.select({ e164: phoneNumbers.e164 }).from(phoneNumbers).where(and(eq(phoneNumbers.accountId, globex!.id), eq(phoneNumbers.type, "local")));
+    const changedAt = new Date(now - 72 * hour);
+    const change = await changePlan(db, sandbox, {
+      accountId: globex!.id,
+      userId: admin!.id,
+      planCode: "essential",
+      interval: "year",
+      packageIds: [usd.pkg.domestic!.id],
+      idempotencyKey: "globex-1",
+      at: changedAt,
+    });
+    expect(change).toMatchObject({ ok: true, value: { now: ["Domestic unlimited is added"], atRenewal: ["North America is removed"] } });
+    const call = (id: string, to: string, hoursAgo: number) => ({
+      id, account: "globex", kind: "call", direction: "outbound", from: number!.e164, to,
+      startedAt: new Date(now - hoursAgo * hour).toISOString(), durationSeconds: 120, forwarded: false, user: admin!.email,
+    });
+    const results = await ingestUsage(db, [
+      call("plan-us-before", "+12125550100", 96),
+      call("plan-us-after", "+12125550101", 48),
+      call("plan-ca-before-end", "+14165550100", 48),
+      call("plan-ca-after-end", "+14165550101", 12),
+    ]);
+    expect(results.map((r) => [r.id, r.covered])).toEqual([
+      ["plan-us-before", "North America"],
+      ["plan-us-after", "Domestic unlimited"],
+      ["plan-ca-before-end", "North America"],
+      ["plan-ca-after-end", null],
+    ]);
+  });
+});
