@@ -3,6 +3,7 @@ import type Stripe from "stripe";
 import type { Executor } from "@/db/client";
 import { accountPackages, callingPackages, plans, subscriptions } from "@/db/schema";
 import { recordAudit } from "@/lib/audit/record";
+import { closePeriodIn } from "@/lib/invoices/close";
 import { planChangeRecorded } from "./hooks";
 import { hasUnpaidRenewals } from "./past-due";
 import { lockSubscription } from "./plan-change";
@@ -39,6 +40,11 @@ export async function syncProviderSubscription(
   if (!ours) return "ignored";
   const accountId = ours.accountId;
   await lockSubscription(tx, accountId);
+  // Our periods that have ended are invoiced first, at the plan and seats they had, and
+  // moved on by our own renewal: the provider's renewal event must not skip an invoice.
+  for (let closed = 0; closed < 24; closed++) {
+    if ((await closePeriodIn(tx, accountId, new Date())).status === "not_due") break;
+  }
   const [subscription] = await tx.select().from(subscriptions).where(eq(subscriptions.accountId, accountId));
   if (!subscription) return "ignored";
   const [plan] = await tx.select().from(plans).where(eq(plans.id, subscription.planId));

@@ -9,6 +9,7 @@ import {
   auditLog,
   billingDetails,
   callingPackages,
+  invoices,
   paymentMethods,
   phoneNumbers,
   plans,
@@ -227,6 +228,27 @@ describe("changes", () => {
     // The same state under another event id (a provider resending) changes nothing either.
     expect(await processStripeEvent(db, stripe, { ...renewal, id: `${renewal.id}_again` } as Stripe.Event)).toBe("processed");
     expect(await snapshot()).toEqual(settled);
+  });
+
+  it("invoices a period that ended, at the plan it had, before the provider's renewal moves the subscription on", async () => {
+    const { account, sub } = await planAccount("expert:month", { seats: 4 });
+    // The period ended an hour ago and our close has not run yet when the provider renews.
+    const ended = { start: new Date(Date.now() - 30 * 86_400_000 - 3_600_000), end: new Date(Date.now() - 3_600_000) };
+    await db.update(subscriptions).set({ currentPeriodStart: ended.start, currentPeriodEnd: ended.end }).where(eq(subscriptions.accountId, account.id));
+    const live = fake.subscription(sub)! as { current_period_start: number; current_period_end: number; items: { data: { current_period_start: number; current_period_end: number }[] } };
+    const seconds = (d: Date) => Math.floor(d.getTime() / 1000);
+    Object.assign(live, { current_period_start: seconds(ended.start), current_period_end: seconds(ended.end) });
+    for (const item of live.items.data) Object.assign(item, { current_period_start: seconds(ended.start), current_period_end: seconds(ended.end) });
+    fake.renew(sub);
+    const renewal = eventsOf(sub).at(-1)!;
+    expect(await processStripeEvent(db, stripe, renewal)).toBe("processed");
+    const issued = await db.select().from(invoices).where(and(eq(invoices.accountId, account.id), eq(invoices.kind, "period")));
+    expect(issued.map((i) => i.periodStart), "the ended period, once").toEqual([ended.start]);
+    expect(issued[0]!.netTotal, "4 seats at the Expert price").toBeGreaterThanOrEqual(4 * eur.plan["expert:month"]!.seatPrice);
+    expect((await subscriptionOf(account.id)).currentPeriodStart).toEqual(new Date(seconds(ended.end) * 1000));
+    // The event again closes nothing more.
+    expect(await processStripeEvent(db, stripe, { ...renewal, id: `${renewal.id}_again` } as Stripe.Event)).toBe("processed");
+    expect(await db.select().from(invoices).where(and(eq(invoices.accountId, account.id), eq(invoices.kind, "period")))).toHaveLength(1);
   });
 
   it("refuses what cannot work, at the field, and changes nothing", async () => {

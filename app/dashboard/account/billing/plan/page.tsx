@@ -108,7 +108,7 @@ export default async function PlanPage() {
           current={current}
           starting={starting}
           locked={
-            state?.subscription.cancelAtPeriodEnd
+            state?.subscription.cancelAtPeriodEnd && !ended
               ? "The subscription is canceled at the end of the period. Resume it to change the plan."
               : state?.scheduled
                 ? "A change is scheduled for the renewal. Undo it to choose again."
