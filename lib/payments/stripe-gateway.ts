@@ -337,6 +337,7 @@ export function createStripeGateway(options: StripeGatewayOptions): PaymentGatew
     async changePlan(change) {
       const key = change.idempotencyKey;
       const immediate = planItemsParam(change);
+      let madeAtProvider = false;
       try {
         let prorationAmount = 0;
         let invoiceId: string | null = null;
@@ -349,6 +350,7 @@ export function createStripeGateway(options: StripeGatewayOptions): PaymentGatew
             { items: immediate, proration_behavior: "always_invoice", proration_date: seconds(change.at), expand: ["latest_invoice"] },
             { idempotencyKey: `${key}:update` },
           );
+          madeAtProvider = true;
           for (const item of change.now.items) {
             const found = subscription.items.data.find((i) => i.price.id === item.priceId);
             if (!found) throw new GatewayRequestError(`the provider did not confirm ${item.key === "seats" ? "the plan" : "a calling package"}`);
@@ -381,6 +383,14 @@ export function createStripeGateway(options: StripeGatewayOptions): PaymentGatew
         }
         return { prorationAmount, currency, invoiceId, itemIds, scheduleId };
       } catch (error) {
+        // Once the provider has made part of the change (and may have charged it), a later
+        // refusal is no refusal of the whole: the outcome is not known, and asking again
+        // with the same key finds what was made.
+        if (madeAtProvider) {
+          throw new GatewayUnavailableError(
+            `the change was made in part at the provider: ${error instanceof Error ? error.message : String(error)}`,
+          );
+        }
         if (error instanceof GatewayRequestError) throw error;
         translate(error);
       }

@@ -251,6 +251,19 @@ describe("changes", () => {
     expect(await db.select().from(invoices).where(and(eq(invoices.accountId, account.id), eq(invoices.kind, "period")))).toHaveLength(1);
   });
 
+  it("says the outcome is not known, not refused, when the provider refuses a later step of a change it has begun, and the same request again finishes it", async () => {
+    const { account, admin, sub } = await planAccount("essential:month");
+    const request = { accountId: account.id, userId: admin.id, planCode: "expert", interval: "year" as const, packageIds: [], idempotencyKey: "partly", at: MIDDLE };
+    // The upgrade is made at the provider; the schedule for the yearly renewal is refused.
+    fake.failNext({ kind: "none" });
+    fake.failNext({ kind: "error400" });
+    expect(await changePlan(db, stripe, request)).toEqual({ ok: true, value: { status: "unconfirmed" } });
+    expect(providerItems(sub), "the provider has the upgrade").toEqual([`${eur.plan["expert:month"]!.providerPriceId}×10`]);
+    const again = await changePlan(db, stripe, request);
+    expect(again.ok && again.value.status, "the same request again").toBe("changed");
+    expect((await subscriptionOf(account.id)).scheduledInterval).toBe("year");
+  });
+
   it("refuses what cannot work, at the field, and changes nothing", async () => {
     const { account, admin, sub } = await planAccount("expert:month", { seats: 60 });
     const before = { row: await subscriptionOf(account.id), items: providerItems(sub), packages: await packagesOf(account.id) };

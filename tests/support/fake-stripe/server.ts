@@ -22,7 +22,7 @@ export interface FakeStripeOptions {
   webhookUrl?: string;
 }
 
-export type Fault = { kind: "error500" } | { kind: "stall" } | { kind: "error500AfterCharge" };
+export type Fault = { kind: "error500" } | { kind: "stall" } | { kind: "error500AfterCharge" } | { kind: "error400" } | { kind: "none" };
 
 export interface FakeStripe {
   url: string;
@@ -596,6 +596,11 @@ export async function startFakeStripe(options: FakeStripeOptions): Promise<FakeS
     const fault = faults.shift();
     if (fault?.kind === "stall") {
       stalled.add(res);
+      return;
+    }
+    if (fault?.kind === "error400") {
+      res.writeHead(400, { "content-type": "application/json" });
+      res.end(JSON.stringify({ error: { type: "invalid_request_error", message: "Injected refusal" } }));
       return;
     }
     if (fault?.kind === "error500") {
