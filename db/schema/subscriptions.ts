@@ -44,6 +44,11 @@ export const subscriptions = pgTable(
     scheduledInterval: billingInterval("scheduled_interval"),
     /** The provider's schedule that makes the change at the renewal (Stripe's subscription schedule). */
     providerScheduleId: text("provider_schedule_id"),
+    /**
+     * When the provider's last applied subscription event was created: an older event,
+     * delivered late, describes a state that no longer holds and changes nothing.
+     */
+    providerEventAt: timestamp("provider_event_at", { withTimezone: true }),
     createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
     updatedAt: timestamp("updated_at", { withTimezone: true }).notNull().defaultNow(),
   },

@@ -107,7 +107,12 @@ export async function processStripeEvent(
       }
       case "customer.subscription.updated":
       case "customer.subscription.deleted":
-        return syncProviderSubscription(tx, event.data.object as Stripe.Subscription, event.type === "customer.subscription.deleted");
+        return syncProviderSubscription(
+          tx,
+          event.data.object as Stripe.Subscription,
+          event.type === "customer.subscription.deleted",
+          new Date(event.created * 1000),
+        );
       default:
         return "ignored";
     }

@@ -32,6 +32,8 @@ export async function syncProviderSubscription(
   tx: Executor,
   object: Stripe.Subscription,
   deleted: boolean,
+  /** When the provider created the event. */
+  eventAt: Date,
 ): Promise<"processed" | "ignored"> {
   const [ours] = await tx
     .select({ accountId: subscriptions.accountId })
@@ -47,6 +49,12 @@ export async function syncProviderSubscription(
   }
   const [subscription] = await tx.select().from(subscriptions).where(eq(subscriptions.accountId, accountId));
   if (!subscription) return "ignored";
+  // Events may arrive in any order: one older than the last applied describes a past state.
+  if (subscription.providerEventAt && eventAt < subscription.providerEventAt) return "ignored";
+  await tx
+    .update(subscriptions)
+    .set({ providerEventAt: eventAt })
+    .where(and(eq(subscriptions.id, subscription.id), eq(subscriptions.accountId, accountId)));
   const [plan] = await tx.select().from(plans).where(eq(plans.id, subscription.planId));
   const items = (object.items?.data ?? []) as unknown as ProviderItem[];
   const now = new Date();

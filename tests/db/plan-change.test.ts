@@ -264,6 +264,24 @@ describe("changes", () => {
     expect((await subscriptionOf(account.id)).scheduledInterval).toBe("year");
   });
 
+  it("ignores a subscription event older than the last one applied (events arrive in any order)", async () => {
+    const { account, sub } = await planAccount("expert:month");
+    fake.setStatus(sub, "active");
+    const latest = eventsOf(sub).at(-1)!;
+    expect(await processStripeEvent(db, stripe, latest)).toBe("processed");
+    const before = await subscriptionOf(account.id);
+    // An event from a minute earlier, when the subscription was set to cancel, comes late.
+    const stale = structuredClone(latest) as Stripe.Event;
+    Object.assign(stale, { id: `${latest.id}_stale`, created: latest.created - 60 });
+    Object.assign(stale.data.object as Stripe.Subscription, { cancel_at_period_end: true, status: "past_due" });
+    expect(await processStripeEvent(db, stripe, stale)).toBe("ignored");
+    expect(await subscriptionOf(account.id)).toEqual(before);
+    // The same change, newer than the last applied, is taken.
+    Object.assign(stale, { id: `${latest.id}_newer`, created: latest.created + 60 });
+    expect(await processStripeEvent(db, stripe, stale)).toBe("processed");
+    expect(await subscriptionOf(account.id)).toMatchObject({ cancelAtPeriodEnd: true, status: "past_due" });
+  });
+
   it("refuses what cannot work, at the field, and changes nothing", async () => {
     const { account, admin, sub } = await planAccount("expert:month", { seats: 60 });
     const before = { row: await subscriptionOf(account.id), items: providerItems(sub), packages: await packagesOf(account.id) };
