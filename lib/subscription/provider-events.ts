@@ -164,6 +164,9 @@ export async function syncProviderSubscription(
   if (changes.length === 0) return "processed";
   const description = changes.join("; ");
   await recordAudit(tx, { accountId, actorUserId: null, action: "subscription.provider_update", after: { description } });
-  await planChangeRecorded(tx, { accountId, kind: deleted ? "ended" : "changed", description });
+  // A new period alone is a renewal, not a change to tell the account about.
+  if (changes.some((change) => !change.startsWith("period "))) {
+    await planChangeRecorded(tx, { accountId, kind: deleted ? "ended" : "changed", description });
+  }
   return "processed";
 }

@@ -42,6 +42,8 @@ async function seatState(db: Executor, accountId: string) {
       seatPrice: plans.seatPrice,
       currency: plans.currency,
       maxSeats: plans.maxSeats,
+      scheduledPlanId: subscriptions.scheduledPlanId,
+      scheduledInterval: subscriptions.scheduledInterval,
     })
     .from(subscriptions)
     .innerJoin(plans, eq(plans.id, subscriptions.planId))
@@ -66,6 +68,10 @@ async function allowedChange(db: Executor, accountId: string, quantity: number):
   if (!state) return refused("This account has no plan yet.");
   const { subscription, active } = state;
   if (!Number.isInteger(quantity) || quantity < 1) return refused("Enter a whole number of seats, at least 1.");
+  // The renewal's plan and seats are fixed at the provider when a change is scheduled.
+  if (subscription.scheduledPlanId || subscription.scheduledInterval) {
+    return refused("A plan change is scheduled for the renewal. Undo it on the plan page to change seats before then.");
+  }
   if (quantity > subscription.maxSeats) return refused(`The plan allows up to ${subscription.maxSeats} seats.`);
   if (quantity < active.length) {
     return refused(`${active.length} seats are in use (${holders(active)}), so you can't go below ${active.length}. Deactivate users first.`);

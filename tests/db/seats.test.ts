@@ -82,6 +82,16 @@ describe("seats", () => {
     expect(await previewSeats(db, gateway, account.id, 0), "zero").toEqual(refusedWith(/^Enter a whole number of seats, at least 1\.$/));
   });
 
+  it("refuses a seat change while a plan change is scheduled for the renewal, changing nothing", async () => {
+    const { account } = await seatAccount(10, 3);
+    await db.update(subscriptions).set({ scheduledInterval: "year" }).where(eq(subscriptions.accountId, account.id));
+    const message = "A plan change is scheduled for the renewal. Undo it on the plan page to change seats before then.";
+    expect(await previewSeats(db, gateway, account.id, 12)).toEqual({ ok: false, failure: { kind: "refused", message, fields: { quantity: message } } });
+    expect((await changeSeats(db, gateway, { accountId: account.id, userId: "x", quantity: 12, idempotencyKey: "scheduled" })).ok).toBe(false);
+    const [row] = await db.select().from(subscriptions).where(eq(subscriptions.accountId, account.id));
+    expect(row!.seatsPurchased).toBe(10);
+  });
+
   it("names the first few holders of many seats, not every user", async () => {
     const { account } = await seatAccount(30, 25);
     const result = await previewSeats(db, gateway, account.id, 5);
