@@ -4,7 +4,7 @@ import { useActionState, useState } from "react";
 import type { ActionResult } from "@/lib/auth/action";
 import { addCredit } from "../actions";
 import { formatMoney, parseMajorAmount } from "@/lib/money";
-import { taxOn } from "@/lib/invoices/tax";
+import { formatRate, taxOn } from "@/lib/invoices/tax";
 import { describedBy, FieldError, ResultMessage, SubmitButton, useIdempotencyKey } from "./form-parts";
 
 /**
@@ -25,7 +25,7 @@ export function AddCreditForm({
   minLabel: string;
   maxLabel: string;
   /** The VAT charged on top of the credit: its rate, and why there is none when it is 0. */
-  vat: { rateBasisPoints: number; rateLabel: string; noneBecause: string | null };
+  vat: { rateBasisPoints: number; noneBecause: string | null };
 }) {
   const [result, action] = useActionState<ActionResult | null, FormData>(addCredit, null);
   const key = useIdempotencyKey(result);
@@ -102,8 +102,9 @@ function ChargeLine({
 }: {
   credit: number | null;
   currency: string;
-  vat: { rateBasisPoints: number; rateLabel: string; noneBecause: string | null };
+  vat: { rateBasisPoints: number; noneBecause: string | null };
 }) {
+  const rate = formatRate(vat.rateBasisPoints);
   const known = credit !== null && Number.isSafeInteger(credit) && credit > 0;
   const tax = known ? taxOn(credit, vat.rateBasisPoints) : 0;
   return (
@@ -112,7 +113,7 @@ function ChargeLine({
         vat.rateBasisPoints > 0 ? (
           <>
             Charged now: <strong className="tabular-nums">{formatMoney(credit + tax, currency)}</strong>{" "}
-            ({formatMoney(credit, currency)} credit + {formatMoney(tax, currency)} VAT at {vat.rateLabel}).
+            ({formatMoney(credit, currency)} credit + {formatMoney(tax, currency)} VAT at {rate}).
           </>
         ) : (
           <>
@@ -120,7 +121,7 @@ function ChargeLine({
           </>
         )
       ) : vat.rateBasisPoints > 0 ? (
-        `VAT at ${vat.rateLabel} is added to the amount of credit.`
+        `VAT at ${rate} is added to the amount of credit.`
       ) : (
         vat.noneBecause
       )}{" "}

@@ -6,7 +6,6 @@ import { BalanceChart } from "../_components/balance-chart";
 import { EditButton, Section } from "../_components/section";
 import { loadAccount, loadBillingDetails, loadCredit, loadPaymentMethod, loadRunway, loadTrend } from "../_data";
 import { vatOnCredit } from "@/lib/invoices/top-up";
-import { formatRate } from "@/lib/invoices/tax";
 import { AddCreditForm } from "../_components/add-credit-form";
 import { Reveal } from "../_components/reveal";
 import { ExportForm } from "../_components/export-form";
@@ -171,7 +170,7 @@ function creditVat(buyer: { country: string; vatNumber: string | null }) {
       : rule.rule === "outside_eu"
         ? "No VAT is charged: outside the scope of EU VAT."
         : null;
-  return { rateBasisPoints: rule.rateBasisPoints, rateLabel: formatRate(rule.rateBasisPoints), noneBecause };
+  return { rateBasisPoints: rule.rateBasisPoints, noneBecause };
 }
 
 export async function CreditSection({ accountId, trendDays }: { accountId: string; trendDays: number }) {
@@ -256,7 +255,7 @@ export async function CreditSection({ accountId, trendDays }: { accountId: strin
                   href={`?trend=${days}`}
                   scroll={false}
                   aria-current={days === trendDays ? "true" : undefined}
-                  className={`inline-flex min-h-11 items-center rounded px-3 ring-1 ring-slate-300 ${days === trendDays ? "bg-slate-800 text-white" : "text-slate-700 hover:bg-slate-100"}`}
+                  className="toggle"
                 >
                   {days} days
                 </Link>
