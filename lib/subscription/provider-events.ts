@@ -1,4 +1,4 @@
-import { and, eq, gt, isNull, or } from "drizzle-orm";
+import { and, eq, gt, inArray, isNull, or } from "drizzle-orm";
 import type Stripe from "stripe";
 import type { Executor } from "@/db/client";
 import { accountPackages, callingPackages, plans, subscriptions } from "@/db/schema";
@@ -74,7 +74,19 @@ export async function syncProviderSubscription(
     if (!cancel) Object.assign(set, { cancelReason: null, cancelRequestedAt: null });
     changes.push(cancel ? "canceled at the end of the period" : "resumed");
   }
-  const seatItem = items.find((i) => i.id === subscription.providerSubscriptionItemId);
+  // The seat item by its id; after a phase of a schedule changed the price, the provider
+  // bills the seats under a new item, found by a plan's price, and linked from then on.
+  let seatItem = items.find((i) => i.id === subscription.providerSubscriptionItemId);
+  if (!seatItem && plan && items.length > 0) {
+    const seatPrices = await tx
+      .select({ priceId: plans.providerPriceId })
+      .from(plans)
+      .where(and(eq(plans.currency, plan.currency), inArray(plans.providerPriceId, items.map((i) => i.price.id))));
+    const prices = new Set(seatPrices.map((p) => p.priceId));
+    seatItem = items.find((i) => prices.has(i.price.id));
+    // Bookkeeping, not a change the account hears about.
+    if (seatItem) set.providerSubscriptionItemId = seatItem.id;
+  }
   const period = seatItem ?? items[0];
   if (period?.current_period_start && period.current_period_end) {
     const start = new Date(period.current_period_start * 1000);
@@ -111,7 +123,7 @@ export async function syncProviderSubscription(
     .from(accountPackages)
     .innerJoin(callingPackages, eq(callingPackages.id, accountPackages.packageId))
     .where(and(eq(accountPackages.accountId, accountId), or(isNull(accountPackages.endedAt), gt(accountPackages.endedAt, now))));
-  const billedPrices = new Set(items.filter((i) => i.id !== subscription.providerSubscriptionItemId).map((i) => i.price.id));
+  const billedPrices = new Set(items.filter((i) => i.id !== seatItem?.id).map((i) => i.price.id));
   const isBilled = (providerPriceId: string | null) =>
     providerPriceId !== null && (billedPrices.has(providerPriceId) || billedPrices.has(`${providerPriceId}_year`));
   // Packages bought before the provider billed them as items are left alone.
@@ -129,7 +141,7 @@ export async function syncProviderSubscription(
     if (!deleted && plan) {
       const heldPrices = new Set(held.map((h) => h.pkg.providerPriceId));
       for (const item of items) {
-        if (item.id === subscription.providerSubscriptionItemId) continue;
+        if (item.id === seatItem?.id) continue;
         const priceId = item.price.id.replace(/_year$/, "");
         if (heldPrices.has(priceId)) continue;
         const [pkg] = await tx

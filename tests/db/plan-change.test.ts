@@ -282,6 +282,20 @@ describe("changes", () => {
     expect(await subscriptionOf(account.id)).toMatchObject({ cancelAtPeriodEnd: true, status: "past_due" });
   });
 
+  it("follows the seat line the provider bills under a new item after a scheduled downgrade, and links it for later changes", async () => {
+    const { account, admin, sub } = await planAccount("expert:month");
+    const scheduled = await changePlan(db, stripe, { accountId: account.id, userId: admin.id, planCode: "essential", interval: "month", packageIds: [], idempotencyKey: "down", at: MIDDLE });
+    expect(scheduled.ok).toBe(true);
+    fake.renew(sub);
+    expect(await processStripeEvent(db, stripe, eventsOf(sub).at(-1)!)).toBe("processed");
+    const seatLine = (fake.subscription(sub)!.items as { data: { id: string; price: { id: string } }[] }).data.find(
+      (i) => i.price.id === eur.plan["essential:month"]!.providerPriceId,
+    )!;
+    const row = await subscriptionOf(account.id);
+    expect(row.providerSubscriptionItemId, "the new seat line").toBe(seatLine.id);
+    expect(row.planId).toBe(eur.plan["essential:month"]!.id);
+  });
+
   it("refuses what cannot work, at the field, and changes nothing", async () => {
     const { account, admin, sub } = await planAccount("expert:month", { seats: 60 });
     const before = { row: await subscriptionOf(account.id), items: providerItems(sub), packages: await packagesOf(account.id) };
