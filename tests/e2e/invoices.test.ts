@@ -135,6 +135,23 @@ describe.skipIf(!!skipReason)("invoices", () => {
     await visitor.close();
   });
 
+  it("makes no link for another tenant's invoice or a made-up id", async () => {
+    const globex = await browser().newContext();
+    const globexPage = await signIn(globex, "admin@globex.test", INVOICES);
+    const theirId = await idOf(globexPage, (await listed(globexPage))[0]!.number);
+    await globex.close();
+    for (const [invoiceId, message] of [
+      [theirId, "This invoice is not one of yours; reload the page."],
+      ["not-an-id", "This invoice is not one of yours; reload the page."],
+    ] as const) {
+      await page.goto(appUrl(INVOICES));
+      const [first] = await listed(page);
+      await submitTampered(page, () => page.getByRole("button", { name: `Copy link to ${first!.number}` }).click(), { invoiceId });
+      expect(await pageShows(page, message), invoiceId).toBe(true);
+      expect(await page.getByRole("textbox", { name: /^Link to / }).count(), "no link made").toBe(0);
+    }
+  });
+
   it("refuses a Pay now for another tenant's invoice or a made-up id, changing nothing", async () => {
     const globex = await browser().newContext();
     const globexPage = await signIn(globex, "admin@globex.test", INVOICES);
