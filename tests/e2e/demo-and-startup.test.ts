@@ -45,7 +45,8 @@ describe("npm run demo", () => {
     const counts: unknown[] = [];
     for (let run = 0; run < 2; run++) {
       const [port, idpPort, inboxPort] = [await freePort(), await freePort(), await freePort()];
-      const demo = spawn(path.resolve("node_modules/.bin/tsx"), ["scripts/demo.ts"], {
+      // As `npm run demo` runs it: one Node process with tsx's loader, no relaying parent.
+      const demo = spawn(process.execPath, ["--import", "tsx", "scripts/demo.ts"], {
         env: { ...process.env, DATABASE_URL: "", PGLITE_DIR: dataDir, PORT: String(port), IDP_PORT: String(idpPort), INBOX_PORT: String(inboxPort) },
         detached: true,
         stdio: ["ignore", "pipe", "pipe"],
