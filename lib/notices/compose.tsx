@@ -184,7 +184,7 @@ async function contentOf(notice: Notice, ctx: Context): Promise<Content | null> 
                 ...lines.map((l): [string, string] => [l.label, l.from ? `${l.from} → ${l.to}` : l.to]),
                 ...(effective ? ([["Effective", f.dateTime(new Date(effective))]] as [string, string][]) : []),
                 ...(amount
-                  ? ([[amount > 0 ? "Charged now" : "Credited now", f.money(Math.abs(amount))]] as [string, string][])
+                  ? ([[amount > 0 ? "Added to the next invoice" : "Credited on the next invoice", f.money(Math.abs(amount))]] as [string, string][])
                   : []),
               ]}
             />

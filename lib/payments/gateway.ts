@@ -234,7 +234,13 @@ export interface PlanGateway {
   cancelScheduledChange(input: { subscriptionId: string; scheduleId: string | null }): Promise<void>;
   /** Cancels at the end of the period (true) or resumes (false); answers what the provider confirmed. */
   setCancelAtPeriodEnd(input: { subscriptionId: string; cancel: boolean; reason: string | null }): Promise<boolean>;
+  /**
+   * Starts the subscription. Its periods are charged by our invoices when they close, so
+   * the provider charges nothing when it starts, nor at a change or a renewal.
+   */
   startSubscription(request: NewSubscription): Promise<StartedSubscription>;
+  /** Keeps a subscription made elsewhere from collecting its own invoices (see startSubscription). */
+  stopCollecting(input: { subscriptionId: string }): Promise<void>;
 }
 
 /** What a shape costs per interval, minor units. */

@@ -235,6 +235,9 @@ export function createSandboxGateway(db: Executor): SandboxGateway {
       return { prorationAmount: prorationNow, currency, invoiceId: null, itemIds, scheduleId: null };
     },
     async cancelScheduledChange() {},
+    async stopCollecting() {
+      // The sandbox never charges a subscription: our invoices are its only charges.
+    },
     async setCancelAtPeriodEnd({ cancel }) {
       return cancel;
     },

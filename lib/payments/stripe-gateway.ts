@@ -93,6 +93,23 @@ function prorationInvoice(subscription: Stripe.Subscription, prorationDate: numb
 const seconds = (date: Date) => Math.floor(date.getTime() / 1000);
 
 /**
+ * One biller. The period's invoice (lib/invoices) charges the plan, its seats, packages and
+ * prorations, so the provider's subscription only holds the items, prices their changes and
+ * runs the schedule: every invoice it makes itself (a renewal's, an update's prorations) is
+ * voided instead of collected. Sent with every update, so a subscription made before this
+ * rule, or by hand, stops collecting at its first change.
+ */
+const NEVER_COLLECT = { pause_collection: { behavior: "void" } } as const satisfies Stripe.SubscriptionUpdateParams;
+
+/** The end of a first period that starts at `at`: one calendar month or year later (UTC). */
+function firstPeriodEnd(at: Date, interval: "month" | "year"): Date {
+  const end = new Date(at);
+  if (interval === "year") end.setUTCFullYear(end.getUTCFullYear() + 1);
+  else end.setUTCMonth(end.getUTCMonth() + 1);
+  return end;
+}
+
+/**
  * The items of an update that moves the subscription from `current` to `now`: kept items
  * take their new price and quantity, new ones are added, dropped ones deleted. Empty when
  * nothing changes at once.
@@ -131,6 +148,21 @@ export function createStripeGateway(options: StripeGatewayOptions): PaymentGatew
     const intent = await stripe.paymentIntents.retrieve(paymentIntentId);
     if (intent.metadata?.accountId !== accountId) throw new GatewayRequestError(`No such payment: ${paymentIntentId}`);
     return intent;
+  }
+
+  /**
+   * A schedule whose last phase has begun has done its work: the subscription already is
+   * what its last phase says. It is released before the next change, which would
+   * otherwise find the subscription still held by it (a new schedule cannot be made).
+   */
+  async function releaseEndedSchedule(subscriptionId: string): Promise<void> {
+    const subscription = await stripe.subscriptions.retrieve(subscriptionId);
+    const scheduleId = typeof subscription.schedule === "string" ? subscription.schedule : subscription.schedule?.id;
+    if (!scheduleId) return;
+    const schedule = await stripe.subscriptionSchedules.retrieve(scheduleId);
+    const last = schedule.phases.at(-1);
+    if (schedule.status !== "active" || !last || !schedule.current_phase || schedule.current_phase.start_date < last.start_date) return;
+    await stripe.subscriptionSchedules.release(scheduleId, {}, { idempotencyKey: `release:${scheduleId}` });
   }
 
   return {
@@ -241,12 +273,14 @@ export function createStripeGateway(options: StripeGatewayOptions): PaymentGatew
       }
       const prorationDate = Math.floor(change.at.getTime() / 1000);
       try {
+        await releaseEndedSchedule(change.subscriptionId);
         const subscription = await stripe.subscriptions.update(
           change.subscriptionId,
           {
             items: [{ id: change.subscriptionItemId, quantity: change.quantity }],
             proration_behavior: "always_invoice",
             proration_date: prorationDate,
+            ...NEVER_COLLECT,
             expand: ["latest_invoice"],
           },
           { idempotencyKey: change.idempotencyKey },
@@ -344,10 +378,11 @@ export function createStripeGateway(options: StripeGatewayOptions): PaymentGatew
         let currency = change.currency;
         const itemIds: Record<string, string> = {};
         for (const item of change.now.items) if (item.itemId) itemIds[item.key] = item.itemId;
+        if (immediate.length > 0 || change.atRenewal) await releaseEndedSchedule(change.subscriptionId);
         if (immediate.length > 0) {
           const subscription = await stripe.subscriptions.update(
             change.subscriptionId,
-            { items: immediate, proration_behavior: "always_invoice", proration_date: seconds(change.at), expand: ["latest_invoice"] },
+            { items: immediate, proration_behavior: "always_invoice", proration_date: seconds(change.at), ...NEVER_COLLECT, expand: ["latest_invoice"] },
             { idempotencyKey: `${key}:update` },
           );
           madeAtProvider = true;
@@ -373,7 +408,13 @@ export function createStripeGateway(options: StripeGatewayOptions): PaymentGatew
             {
               end_behavior: "release",
               phases: [
-                { items: phase(change.now), start_date: seconds(change.period.start), end_date: seconds(change.period.end), proration_behavior: "none" },
+                {
+                  items: phase(change.now),
+                  // The current phase keeps the start the provider gave it.
+                  start_date: schedule.phases[0]?.start_date ?? seconds(change.period.start),
+                  end_date: seconds(change.period.end),
+                  proration_behavior: "none",
+                },
                 { items: phase(change.atRenewal), duration: { interval: change.atRenewal.interval, interval_count: 1 }, proration_behavior: "none" },
               ],
             },
@@ -405,8 +446,10 @@ export function createStripeGateway(options: StripeGatewayOptions): PaymentGatew
     },
     async setCancelAtPeriodEnd({ subscriptionId, cancel, reason }) {
       try {
+        await releaseEndedSchedule(subscriptionId);
         const subscription = await stripe.subscriptions.update(subscriptionId, {
           cancel_at_period_end: cancel,
+          ...NEVER_COLLECT,
           ...(cancel && reason ? { cancellation_details: { comment: reason.slice(0, 500) } } : {}),
         });
         return subscription.cancel_at_period_end;
@@ -415,17 +458,25 @@ export function createStripeGateway(options: StripeGatewayOptions): PaymentGatew
       }
     },
     async startSubscription(request) {
+      const periodEnd = firstPeriodEnd(request.at, request.shape.interval);
+      let created = false;
       try {
+        // The first period is charged by its own invoice when it closes, as every period
+        // is: anchored at its end without proration, the provider's first invoice is zero.
         const subscription = await stripe.subscriptions.create(
           {
             customer: request.customerId,
             default_payment_method: request.paymentMethodId,
             items: request.shape.items.map((item) => ({ price: item.priceId, quantity: item.quantity })),
             metadata: { accountId: request.accountId },
+            billing_cycle_anchor: seconds(periodEnd),
+            proration_behavior: "none",
             payment_behavior: "error_if_incomplete",
           },
           { idempotencyKey: request.idempotencyKey },
         );
+        created = true;
+        await stripe.subscriptions.update(subscription.id, { ...NEVER_COLLECT }, { idempotencyKey: `${request.idempotencyKey}:never-collect` });
         const itemIds: Record<string, string> = {};
         for (const item of request.shape.items) {
           const found = subscription.items.data.find((i) => i.price.id === item.priceId);
@@ -440,7 +491,20 @@ export function createStripeGateway(options: StripeGatewayOptions): PaymentGatew
           periodEnd: new Date(first.current_period_end * 1000),
         };
       } catch (error) {
+        // Started, but not yet kept from collecting: asking again with the same key finishes it.
+        if (created) {
+          throw new GatewayUnavailableError(
+            `the subscription was started at the provider, not yet confirmed: ${error instanceof Error ? error.message : String(error)}`,
+          );
+        }
         if (error instanceof GatewayRequestError) throw error;
+        translate(error);
+      }
+    },
+    async stopCollecting({ subscriptionId }) {
+      try {
+        await stripe.subscriptions.update(subscriptionId, { ...NEVER_COLLECT }, { idempotencyKey: `never-collect:${subscriptionId}` });
+      } catch (error) {
         translate(error);
       }
     },

@@ -2,7 +2,7 @@ import { and, eq } from "drizzle-orm";
 import type Stripe from "stripe";
 import { z } from "zod";
 import type { Database } from "@/db/client";
-import { accounts, invoices, paymentProviderEvents, topUpAttempts } from "@/db/schema";
+import { accounts, invoices, paymentProviderEvents, subscriptions, topUpAttempts } from "@/db/schema";
 import { applyInvoicePayment, applyInvoiceUncollectible } from "@/lib/invoices/payment";
 import { lockBalance } from "@/lib/credit/ledger";
 import { applyChargeResult } from "@/lib/credit/top-ups";
@@ -15,6 +15,24 @@ const uuid = z.uuid();
 const isUuid = (value: string) => uuid.safeParse(value).success;
 
 export type WebhookOutcome = "processed" | "duplicate" | "ignored";
+
+/** The provider's subscription states in which it would still bill a renewal. */
+const RENEWING: readonly Stripe.Subscription.Status[] = ["active", "trialing", "past_due", "unpaid"];
+
+/**
+ * A subscription of ours that the provider would still collect (made before the
+ * one-biller rule, or changed by hand at the provider) is told to stop: its periods are
+ * charged by our invoices only. Asked before the event is stored, so that if the provider
+ * does not answer, the event fails and is sent again.
+ */
+async function keepFromCollecting(db: Database, gateway: PaymentGateway, object: Stripe.Subscription): Promise<void> {
+  if (object.pause_collection?.behavior === "void" || !RENEWING.includes(object.status)) return;
+  const [ours] = await db
+    .select({ id: subscriptions.id })
+    .from(subscriptions)
+    .where(eq(subscriptions.providerSubscriptionId, object.id));
+  if (ours) await gateway.stopCollecting({ subscriptionId: object.id });
+}
 
 async function knownAccountId(db: Database, value: unknown): Promise<string | null> {
   if (typeof value !== "string" || !isUuid(value)) return null;
@@ -41,6 +59,9 @@ export async function processStripeEvent(
   if (setup?.status === "succeeded" && accountId) {
     const id = typeof setup.payment_method === "string" ? setup.payment_method : setup.payment_method?.id;
     if (id) saved = await gateway.retrievePaymentMethod(id);
+  }
+  if (event.type === "customer.subscription.created" || event.type === "customer.subscription.updated") {
+    await keepFromCollecting(db, gateway, event.data.object as Stripe.Subscription);
   }
   return db.transaction(async (tx) => {
     const [stored] = await tx

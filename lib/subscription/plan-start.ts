@@ -4,7 +4,7 @@ import { accountPackages, accounts, rateCards, subscriptions, users } from "@/db
 import { recordAudit } from "@/lib/audit/record";
 import { customerFor } from "@/lib/credit/top-ups";
 import { formatMoney } from "@/lib/money";
-import { type PaymentGateway, type PlanShape, shapeTotal } from "@/lib/payments/gateway";
+import { GatewayRequestError, type PaymentGateway, type PlanShape, shapeTotal } from "@/lib/payments/gateway";
 import { getPaymentMethod } from "@/lib/payments/payment-methods";
 import { fail, ok, type Result } from "@/lib/result";
 import { planChangeRecorded } from "./hooks";
@@ -23,15 +23,15 @@ import {
 
 /**
  * A brand-new account's first plan: the same choices as a change (plan, interval,
- * packages, checked by the same rules), priced in full for the first period, which the
- * provider charges to the saved payment method when it starts the subscription.
+ * packages, checked by the same rules), priced in full for the first period, which its
+ * invoice charges to the saved payment method when the period closes, as every period's.
  */
 
 export type StartOutcome = { status: "started"; planName: string; renewsAt: Date } | { status: "unconfirmed" };
 
 /**
- * A brand-new account's first plan: the provider starts the subscription (charged to the
- * saved payment method), then the subscription and its packages are recorded.
+ * A brand-new account's first plan: the provider starts the subscription (nothing is
+ * charged yet), then the subscription and its packages are recorded.
  */
 export async function startPlan(
   db: Database,
@@ -58,25 +58,25 @@ export async function startPlan(
     interval: plan.interval,
     items: [seatItem(plan, seats, null), ...packages.map((p) => packageItem(p, plan.interval, seats, null))],
   };
-  let started;
-  let customerId: string;
+  const asked = { value: false };
   try {
-    customerId = await customerFor(db, gateway, request.accountId);
-    started = await gateway.startSubscription({
-      accountId: request.accountId,
-      customerId,
-      paymentMethodId: method.providerPaymentMethodId,
-      currency: account.currency,
-      at,
-      shape,
-      idempotencyKey: request.idempotencyKey,
-    });
-  } catch (error) {
-    return providerFailure(error);
-  }
-  try {
-    await db.transaction(async (tx) => {
+    const customerId = await customerFor(db, gateway, request.accountId);
+    // Under the account's subscription lock, as every change: two starts at once (two
+    // tabs, a double click with new keys) make one subscription at the provider.
+    return await db.transaction(async (tx): Promise<Result<StartOutcome>> => {
       await lockSubscription(tx, request.accountId);
+      const current = await getPlanState(tx, request.accountId, at);
+      if (current && current.subscription.status !== "canceled") return refused("form", "This account has a plan already. Reload the page.");
+      asked.value = true;
+      const started = await gateway.startSubscription({
+        accountId: request.accountId,
+        customerId,
+        paymentMethodId: method.providerPaymentMethodId,
+        currency: account.currency,
+        at,
+        shape,
+        idempotencyKey: request.idempotencyKey,
+      });
       const [rateCard] = await tx.select({ id: rateCards.id }).from(rateCards).where(eq(rateCards.currency, account.currency)).limit(1);
       const subscription = {
         planId: plan.id,
@@ -130,26 +130,27 @@ export async function startPlan(
         after: { description, perRenewal: formatMoney(shapeTotal(shape), account.currency) },
       });
       await planChangeRecorded(tx, { accountId: request.accountId, kind: "started", description });
+      return ok({ status: "started", planName: plan.name, renewsAt: started.periodEnd });
     });
   } catch (error) {
-    // The provider started it; a retry with the same key finds the same subscription.
-    console.error(`plan start of account ${request.accountId}: outcome not recorded`, error);
+    if (!asked.value || error instanceof GatewayRequestError) return providerFailure(error);
+    // The provider may have started it; a retry with the same key finds the same subscription.
+    console.error(`plan start of account ${request.accountId}: outcome not known`, error);
     return ok({ status: "unconfirmed" });
   }
-  return ok({ status: "started", planName: plan.name, renewsAt: started.periodEnd });
 }
 
 export interface StartPreview {
   planName: string;
   seats: number;
-  /** What each period costs, charged at its start, minor units. */
+  /** What each period costs, invoiced when it closes, minor units. */
   perRenewal: number;
   currency: string;
   interval: Interval;
   packages: string[];
 }
 
-/** What a first plan costs: the provider charges the first period when it starts. */
+/** What a first plan costs per period. */
 export async function previewStart(db: Executor, accountId: string, request: PlanRequest): Promise<Result<StartPreview>> {
   const [account] = await db.select().from(accounts).where(eq(accounts.id, accountId));
   if (!account) return fail("not_found", "No such account.");

@@ -62,8 +62,10 @@ export async function syncProviderSubscription(
   const set: Partial<typeof subscriptions.$inferInsert> = {};
 
   let status = deleted ? "canceled" : (STATUS[object.status] ?? subscription.status);
-  // A renewal of ours still unpaid keeps it past due, whatever else the provider bills.
-  if (status === "active" && subscription.status === "past_due" && (await hasUnpaidRenewals(tx, accountId))) status = "past_due";
+  // Our invoices are the only charges (the provider's subscription never collects), so
+  // past due means a renewal invoice of ours is unpaid: the provider's word alone would
+  // show a past due of nothing, with nothing to pay; an unpaid renewal keeps it past due.
+  if (status === "active" || status === "past_due") status = (await hasUnpaidRenewals(tx, accountId)) ? "past_due" : "active";
   if (status !== subscription.status) {
     set.status = status;
     changes.push(`status ${subscription.status.replace("_", " ")} → ${status.replace("_", " ")}`);
@@ -117,7 +119,9 @@ export async function syncProviderSubscription(
     }
   }
 
-  // Packages: those the provider no longer bills end now; those it bills start now.
+  // Packages: those the provider no longer bills end, and those it bills start, when it
+  // changed them (the event's time), not when the event reached us.
+  const changedAt = eventAt < now ? eventAt : now;
   const held = await tx
     .select({ row: accountPackages, pkg: callingPackages })
     .from(accountPackages)
@@ -133,7 +137,7 @@ export async function syncProviderSubscription(
       if (deleted || !isBilled(pkg.providerPriceId)) {
         await tx
           .update(accountPackages)
-          .set({ endedAt: now })
+          .set({ endedAt: changedAt })
           .where(and(eq(accountPackages.id, row.id), eq(accountPackages.accountId, accountId)));
         changes.push(`${pkg.name} ended`);
       }
@@ -154,7 +158,7 @@ export async function syncProviderSubscription(
           packageId: pkg.id,
           quantity: item.quantity ?? subscription.seatsPurchased,
           unitPrice: pkg.monthlyPrice,
-          startedAt: now,
+          startedAt: changedAt,
           providerItemId: item.id,
         });
         changes.push(`${pkg.name} started`);

@@ -69,7 +69,7 @@ export interface SummaryLine {
    * A change within the period: numbers are added or released, seats and add-ons added or
    * removed. A line that stands for several changes has no single date.
    */
-  change?: { kind: "added" | "released" | "removed"; at?: Date };
+  change?: { kind: "added" | "released" | "removed" | "changed"; at?: Date };
   paidFromCredit?: boolean;
   /** How the total comes about, said under the item (see basisText). */
   basis?: Basis;
@@ -314,7 +314,8 @@ function subscriptionLines(input: SummaryInput): SummaryLine[] {
           unitPrice: null,
           total: change.amount,
           basis: { kind: "provider", count: 1 },
-          change: { kind: "added", at: change.at },
+          // A plan change may charge or credit: it is a change, neither an addition nor a removal.
+          change: { kind: "changed", at: change.at },
         };
       }
       const seats = Math.abs(change.to - change.from);

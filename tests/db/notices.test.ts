@@ -271,7 +271,7 @@ describe("payments and changes", () => {
     expect(result).toEqual({ ok: true, value: { status: "changed", from: 5, to: 7 } });
     await sendDue();
     expect(catcher.messages.map((m) => m.subject.split(" · ")[0])).toEqual(["Your subscription changed: seats 5 → 7"]);
-    expect(catcher.messages[0]!.text).toMatch(/Charged now\s+€/);
+    expect(catcher.messages[0]!.text).toMatch(/Added to the next invoice\s+€/);
   });
 });
 

@@ -29,6 +29,7 @@ import { getPastDue } from "@/lib/subscription/past-due";
 import { getStatement } from "@/lib/subscription/statement";
 import { changePlan, previewPlanChange, undoScheduledChange } from "@/lib/subscription/plan-change";
 import { startPlan } from "@/lib/subscription/plan-start";
+import { changeSeats } from "@/lib/subscription/seats";
 import { renewSubscription } from "@/lib/subscription/renewal";
 import { authorizeCall } from "@/lib/usage/authorize";
 import { ingestUsage } from "@/lib/usage/ingest";
@@ -80,7 +81,7 @@ afterAll(async () => {
 });
 
 /** An account of 10 seats (3 users) on a catalogue plan for November, linked to the fake Stripe. */
-async function planAccount(planKey: string, options: { seats?: number; users?: number } = {}) {
+async function planAccount(planKey: string, options: { seats?: number; users?: number; collecting?: boolean } = {}) {
   const { account, admin } = await createAccount(db, { timeZone: "UTC" });
   const plan = eur.plan[planKey]!;
   const seats = options.seats ?? 10;
@@ -100,7 +101,7 @@ async function planAccount(planKey: string, options: { seats?: number; users?: n
     providerSubscriptionId: sub,
     providerSubscriptionItemId: item,
   });
-  fake.addSubscription({ id: sub, itemId: item, customer: "cus_x", quantity: seats, unitAmount: plan.seatPrice, currency: "EUR", periodStart: NOV.start, periodEnd: NOV.end, priceId: plan.providerPriceId! });
+  fake.addSubscription({ id: sub, itemId: item, customer: "cus_x", quantity: seats, unitAmount: plan.seatPrice, currency: "EUR", periodStart: NOV.start, periodEnd: NOV.end, priceId: plan.providerPriceId!, collecting: options.collecting });
   return { account, admin, sub };
 }
 
@@ -254,8 +255,8 @@ describe("changes", () => {
   it("says the outcome is not known, not refused, when the provider refuses a later step of a change it has begun, and the same request again finishes it", async () => {
     const { account, admin, sub } = await planAccount("essential:month");
     const request = { accountId: account.id, userId: admin.id, planCode: "expert", interval: "year" as const, packageIds: [], idempotencyKey: "partly", at: MIDDLE };
-    // The upgrade is made at the provider; the schedule for the yearly renewal is refused.
-    fake.failNext({ kind: "none" });
+    // The subscription is read and the upgrade made at the provider; the schedule for the yearly renewal is refused.
+    fake.failNext({ kind: "none" }, 2);
     fake.failNext({ kind: "error400" });
     expect(await changePlan(db, stripe, request)).toEqual({ ok: true, value: { status: "unconfirmed" } });
     expect(providerItems(sub), "the provider has the upgrade").toEqual([`${eur.plan["expert:month"]!.providerPriceId}×10`]);
@@ -273,13 +274,13 @@ describe("changes", () => {
     // An event from a minute earlier, when the subscription was set to cancel, comes late.
     const stale = structuredClone(latest) as Stripe.Event;
     Object.assign(stale, { id: `${latest.id}_stale`, created: latest.created - 60 });
-    Object.assign(stale.data.object as Stripe.Subscription, { cancel_at_period_end: true, status: "past_due" });
+    Object.assign(stale.data.object as Stripe.Subscription, { cancel_at_period_end: true });
     expect(await processStripeEvent(db, stripe, stale)).toBe("ignored");
     expect(await subscriptionOf(account.id)).toEqual(before);
     // The same change, newer than the last applied, is taken.
     Object.assign(stale, { id: `${latest.id}_newer`, created: latest.created + 60 });
     expect(await processStripeEvent(db, stripe, stale)).toBe("processed");
-    expect(await subscriptionOf(account.id)).toMatchObject({ cancelAtPeriodEnd: true, status: "past_due" });
+    expect(await subscriptionOf(account.id)).toMatchObject({ cancelAtPeriodEnd: true });
   });
 
   it("follows the seat line the provider bills under a new item after a scheduled downgrade, and links it for later changes", async () => {
@@ -455,14 +456,44 @@ describe("past due", () => {
     expect((await auditOf(account.id)).filter((w) => w.startsWith("Subscription")).at(-1)).toBe("Subscription paid up: active again");
   });
 
-  it("follows the provider's status until paid", async () => {
+  it("follows the provider's status with our invoices: past due only while a renewal of ours is unpaid, never a past due of nothing", async () => {
     const { account, sub } = await planAccount("essential:month");
     fake.setStatus(sub, "past_due");
     await processStripeEvent(db, stripe, eventsOf(sub).at(-1)!);
+    expect((await subscriptionOf(account.id)).status, "no invoice of ours is unpaid").toBe("active");
+    expect(await getPastDue(db, account.id)).toBeNull();
+
+    // A renewal of ours fails: past due with its amount, whatever the provider's status says.
+    await endPeriodNow(account.id, sub);
+    fake.renew(sub);
+    await processStripeEvent(db, stripe, eventsOf(sub).at(-1)!);
+    const [renewal] = await db.select().from(invoices).where(and(eq(invoices.accountId, account.id), eq(invoices.kind, "period")));
+    // The payment itself through the sandbox: this test is about the subscription's events.
+    await db.insert(paymentMethods).values({ accountId: account.id, provider: "sandbox", type: "card", providerPaymentMethodId: "pm_sandbox_insufficient_funds_p", cardBrand: "visa", cardLast4: "9995", cardExpMonth: 12, cardExpYear: 2034 });
+    expect((await payInvoice(db, sandbox, { accountId: account.id, invoiceId: renewal!.id, actorUserId: null })).ok).toBe(false);
     expect((await subscriptionOf(account.id)).status).toBe("past_due");
     fake.setStatus(sub, "active");
     await processStripeEvent(db, stripe, eventsOf(sub).at(-1)!);
-    expect((await subscriptionOf(account.id)).status).toBe("active");
+    expect((await subscriptionOf(account.id)).status, "still unpaid").toBe("past_due");
+    expect(await getPastDue(db, account.id)).toMatchObject({ amount: renewal!.grossTotal, invoices: [{ number: renewal!.number }] });
+
+    await db.update(paymentMethods).set({ providerPaymentMethodId: "pm_sandbox_succeeds_p" }).where(eq(paymentMethods.accountId, account.id));
+    expect((await payInvoice(db, sandbox, { accountId: account.id, invoiceId: renewal!.id, actorUserId: null })).ok).toBe(true);
+    fake.setStatus(sub, "past_due");
+    await processStripeEvent(db, stripe, eventsOf(sub).at(-1)!);
+    expect((await subscriptionOf(account.id)).status, "paid up").toBe("active");
+  });
+
+  it("starts or ends a package the provider changed at the time it changed it, not when the event arrived", async () => {
+    const { account, sub } = await planAccount("essential:month");
+    const client = new (await import("stripe")).default("sk_test_fake", { host: "127.0.0.1", port: fake.port, protocol: "http" });
+    await client.subscriptions.update(sub, { items: [{ price: eur.pkg.europe!.providerPriceId!, quantity: 10 }], proration_behavior: "none" });
+    const event = structuredClone(eventsOf(sub).at(-1)!) as Stripe.Event;
+    // Changed by hand at the provider ten minutes ago; the event arrives now.
+    event.created -= 600;
+    expect(await processStripeEvent(db, stripe, event)).toBe("processed");
+    const [europe] = await packagesOf(account.id);
+    expect(europe).toMatchObject({ code: "europe", startedAt: new Date(event.created * 1000), endedAt: null });
   });
 });
 
@@ -477,7 +508,128 @@ describe("a new account", () => {
     expect((await packagesOf(account.id)).map((p) => p.code)).toEqual(["domestic"]);
     expect(await auditOf(account.id)).toEqual(["Plan started: Essential, monthly, 1 seats with Domestic unlimited (€30.00 each renewal)"]);
   });
+
+  it("starts one subscription at the provider when two starts race (two tabs, new keys)", async () => {
+    const { account, admin } = await createAccount(db, { timeZone: "UTC" });
+    await db.insert(paymentMethods).values({ accountId: account.id, provider: "stripe", type: "card", providerPaymentMethodId: "pm_card_visa", cardBrand: "visa", cardLast4: "4242", cardExpMonth: 12, cardExpYear: 2034 });
+    const request = (key: string) => ({ planCode: "essential", interval: "month" as const, packageIds: [], accountId: account.id, userId: admin.id, idempotencyKey: key });
+    const results = await Promise.all([startPlan(db, stripe, request("tab-1")), startPlan(db, stripe, request("tab-2"))]);
+    expect(results.map((r) => (r.ok ? r.value.status : r.failure.message)).sort()).toEqual(["This account has a plan already. Reload the page.", "started"]);
+    const customer = (await subscriptionOf(account.id)).providerCustomerId!;
+    const started = fake.events().filter((e) => e.type === "customer.subscription.created" && (e.data.object as { customer: string }).customer === customer);
+    expect(started, "one subscription at the provider").toHaveLength(1);
+  });
 });
+
+type ProviderInvoice = { id: string; status: string; total: number; amount_paid: number; billing_reason: string; customer: string; metadata?: Record<string, string> };
+
+/** Moves a subscription's current period, ours and the provider's, to end an hour ago. */
+async function endPeriodNow(accountId: string, sub: string) {
+  const ended = { start: new Date(Date.now() - 30 * 86_400_000 - 3_600_000), end: new Date(Date.now() - 3_600_000) };
+  await db.update(subscriptions).set({ currentPeriodStart: ended.start, currentPeriodEnd: ended.end }).where(eq(subscriptions.accountId, accountId));
+  const live = fake.subscription(sub)! as { current_period_start: number; current_period_end: number; items: { data: object[] } };
+  const range = { current_period_start: Math.floor(ended.start.getTime() / 1000), current_period_end: Math.floor(ended.end.getTime() / 1000) };
+  Object.assign(live, range);
+  for (const item of live.items.data) Object.assign(item, range);
+  return ended;
+}
+
+describe("one biller: the provider's subscription never collects, our invoices do", () => {
+  const providerInvoices = async (customer: string) => {
+    const client = new (await import("stripe")).default("sk_test_fake", { host: "127.0.0.1", port: fake.port, protocol: "http" });
+    return (await client.invoices.list({ customer })).data as unknown as ProviderInvoice[];
+  };
+
+  it("starts, changes and renews a subscription with nothing collected by it, and the period's invoice is the one charge", async () => {
+    const { account, admin } = await createAccount(db, { timeZone: "UTC" });
+    await db.insert(paymentMethods).values({ accountId: account.id, provider: "stripe", type: "card", providerPaymentMethodId: "pm_card_visa", cardBrand: "visa", cardLast4: "4242", cardExpMonth: 12, cardExpYear: 2034 });
+    const started = await startPlan(db, stripe, { planCode: "essential", interval: "month", packageIds: [], accountId: account.id, userId: admin.id, idempotencyKey: "one-biller" });
+    expect(started).toMatchObject({ ok: true, value: { status: "started" } });
+    const row = await subscriptionOf(account.id);
+    const sub = row.providerSubscriptionId!;
+    const customer = row.providerCustomerId!;
+    expect(fake.subscription(sub)!.pause_collection, "kept from collecting").toEqual({ behavior: "void", resumes_at: null });
+    const [first] = await providerInvoices(customer);
+    expect(first, "the start's invoice charges nothing: the first period is invoiced when it closes").toMatchObject({ billing_reason: "subscription_create", total: 0, amount_paid: 0 });
+
+    // Two seats more: the provider prices the proration and voids its own invoice of it.
+    const seats = await changeSeats(db, stripe, { accountId: account.id, userId: admin.id, quantity: 3, idempotencyKey: "one-biller-seats", at: new Date() });
+    expect(seats.ok).toBe(true);
+    const [change] = await db.select().from(subscriptionChanges).where(eq(subscriptionChanges.accountId, account.id));
+    const proration = fake.invoice(change!.providerInvoiceId!)! as unknown as ProviderInvoice;
+    expect(proration.status, "the proration is voided at the provider").toBe("void");
+    expect(change!.prorationAmount, "and recorded as it priced it").toBe(proration.total);
+    expect(proration.total).toBeGreaterThan(0);
+
+    // The period ends; the provider renews (its renewal invoice voided) and our period invoice is issued.
+    await endPeriodNow(account.id, sub);
+    fake.renew(sub);
+    expect(await processStripeEvent(db, stripe, eventsOf(sub).at(-1)!)).toBe("processed");
+    const [ours] = await db.select().from(invoices).where(and(eq(invoices.accountId, account.id), eq(invoices.kind, "period")));
+    expect(ours!.netTotal, "the period's seats and the proration, once").toBe(eur.plan["essential:month"]!.seatPrice + change!.prorationAmount);
+    const paid = await payInvoice(db, stripe, { accountId: account.id, invoiceId: ours!.id, actorUserId: admin.id });
+    expect(paid).toMatchObject({ ok: true, value: { status: "paid" } });
+
+    const all = await providerInvoices(customer);
+    const ownInvoices = all.filter((i) => i.billing_reason !== "manual");
+    expect(ownInvoices.map((i) => [i.billing_reason, i.status === "void" || i.total === 0]).sort()).toEqual([
+      ["subscription_create", true],
+      ["subscription_cycle", true],
+      ["subscription_update", true],
+    ]);
+    const collected = all.reduce((sum, i) => sum + (i.amount_paid ?? 0), 0);
+    expect(collected, "the provider collected exactly our invoice's gross").toBe(ours!.grossTotal);
+    expect(fake.paymentIntents().filter((pi) => pi.customer === customer && pi.status === "succeeded").reduce((sum, pi) => sum + Number(pi.amount), 0)).toBe(ours!.grossTotal);
+  });
+
+  it("stops a subscription that still collects at its first event, and fails the event when the provider does not answer", async () => {
+    const { sub } = await planAccount("expert:month", { collecting: true });
+    fake.setStatus(sub, "active");
+    const event = eventsOf(sub).at(-1)!;
+    fake.failNext({ kind: "error500" }, 3);
+    await expect(processStripeEvent(db, stripe, event), "not stored: sent again later").rejects.toThrow();
+    expect(fake.subscription(sub)!.pause_collection).toBeNull();
+    expect(await processStripeEvent(db, stripe, event)).toBe("processed");
+    expect(fake.subscription(sub)!.pause_collection).toEqual({ behavior: "void", resumes_at: null });
+    fake.renew(sub);
+    const renewal = (await providerInvoicesOf(sub)).find((i) => i.billing_reason === "subscription_cycle")!;
+    expect(renewal.status, "the renewal is not collected").toBe("void");
+  });
+
+  it("releases a schedule whose last phase has begun, so the next change, schedule or cancellation can be made", async () => {
+    const { account, admin, sub } = await planAccount("expert:month");
+    const down = await changePlan(db, stripe, { accountId: account.id, userId: admin.id, planCode: "essential", interval: "month", packageIds: [], idempotencyKey: "rel-down", at: MIDDLE });
+    expect(down.ok).toBe(true);
+    const scheduleId = (await subscriptionOf(account.id)).providerScheduleId!;
+    fake.renew(sub);
+    expect(await processStripeEvent(db, stripe, eventsOf(sub).at(-1)!)).toBe("processed");
+    expect(fake.schedule(scheduleId)!.status, "the provider keeps the schedule through its last phase").toBe("active");
+    expect(fake.subscription(sub)!.schedule).toBe(scheduleId);
+
+    const yearly = await changePlan(db, stripe, { accountId: account.id, userId: admin.id, planCode: "essential", interval: "year", packageIds: [], idempotencyKey: "rel-year", at: new Date(NOV.end.getTime() + 86_400_000) });
+    expect(yearly).toMatchObject({ ok: true, value: { status: "changed", atRenewal: ["billing becomes yearly"] } });
+    expect(fake.schedule(scheduleId)!.status, "the finished schedule is released first").toBe("released");
+    const next = (await subscriptionOf(account.id)).providerScheduleId!;
+    expect(next).not.toBe(scheduleId);
+    expect(fake.schedule(next)!.status).toBe("active");
+  });
+
+  it("keeps the start the provider gave the current phase when it schedules a change", async () => {
+    const { account, admin, sub } = await planAccount("expert:month");
+    // The provider's period began an hour after ours (its clock, not our time zone's midnight).
+    const live = fake.subscription(sub)! as { current_period_start: number };
+    live.current_period_start += 3600;
+    const down = await changePlan(db, stripe, { accountId: account.id, userId: admin.id, planCode: "essential", interval: "month", packageIds: [], idempotencyKey: "start-kept", at: MIDDLE });
+    expect(down).toMatchObject({ ok: true, value: { status: "changed" } });
+    const schedule = fake.schedule((await subscriptionOf(account.id)).providerScheduleId!)!;
+    expect(Number((schedule.phases as { start_date: string }[])[0]!.start_date)).toBe(live.current_period_start);
+  });
+});
+
+async function providerInvoicesOf(sub: string) {
+  const client = new (await import("stripe")).default("sk_test_fake", { host: "127.0.0.1", port: fake.port, protocol: "http" });
+  return (await client.invoices.list({ subscription: sub })).data as unknown as ProviderInvoice[];
+}
 
 describe("rating follows the packages in force at the call's start", () => {
   it("rates a call before a change under the old packages and after it under the new", async () => {

@@ -17,7 +17,7 @@ describe.skipIf(!!skipReason)("managing the plan", () => {
     await page.getByLabel("Domestic unlimited").check();
     await page.getByRole("button", { name: "Preview plan" }).click();
     await expect.poll(() => page.getByTestId("plan-preview").textContent()).toBe(
-      "Essential, billed monthly, for 1 seat, with Domestic unlimited.€30.00 is charged now to your saved payment method, and again each month from then on.",
+      "Essential, billed monthly, for 1 seat, with Domestic unlimited.€30.00 each month, invoiced when the month ends and charged to your saved payment method.",
     );
     await page.getByRole("button", { name: "Start plan" }).click();
     await page.waitForURL(appUrl(`${BILLING}/auto-top-up`));
@@ -39,7 +39,7 @@ describe.skipIf(!!skipReason)("managing the plan", () => {
     await page.getByRole("button", { name: "Preview change" }).click();
     const preview = page.getByTestId("plan-preview");
     await expect.poll(() => preview.textContent()).toMatch(
-      /^Now: Asia is added\. €\d+\.\d\d is charged now for the rest of this period\.At the renewal on .+: Europe is removed\. Until then nothing changes, and you can undo it\.From .+ each renewal costs €255\.00 \(now €240\.00\)\.$/,
+      /^Now: Asia is added\. €\d+\.\d\d is added to your next invoice for the rest of this period\.At the renewal on .+: Europe is removed\. Until then nothing changes, and you can undo it\.From .+ each renewal costs €255\.00 \(now €240\.00\)\.$/,
     );
     await page.getByRole("button", { name: "Confirm change" }).click();
     await page.waitForURL(appUrl(BILLING));

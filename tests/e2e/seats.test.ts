@@ -39,9 +39,9 @@ describe.skipIf(!!skipReason)("changing seats", () => {
     await page.getByRole("button", { name: "Preview change" }).click();
     const preview = page.getByTestId("seat-preview");
     await expect.poll(() => preview.textContent()).toMatch(
-      /^5 to 8 seats: €\d+\.\d\d is charged now for the rest of this period; from .+ each renewal costs €200\.00 \(now €125\.00\)\.$/,
+      /^5 to 8 seats: €\d+\.\d\d is added to your next invoice for the rest of this period; from .+ each renewal costs €200\.00 \(now €125\.00\)\.$/,
     );
-    const previewed = cents((await preview.textContent())!.match(/: (€[\d,]+\.\d\d) is charged now/)![1]!);
+    const previewed = cents((await preview.textContent())!.match(/: (€[\d,]+\.\d\d) is added to your next invoice/)![1]!);
     await page.getByRole("button", { name: "Confirm change" }).click();
     await page.waitForURL(appUrl("/dashboard/account/billing"));
     await expect.poll(() => page.getByTestId("seats").textContent()).toBe("2 of 8");

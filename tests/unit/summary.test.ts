@@ -106,6 +106,19 @@ describe("plan and services summary", () => {
         ["1 seat removed (32 to 31), prorated", 1, 3900, -1_301, "removed"],
       ],
     },
+    {
+      name: "a plan change that charges and one that credits are changes, neither added nor removed",
+      seats: 10,
+      changes: [
+        { from: 10, to: 10, at: at("2026-11-10T00:00:00Z"), amount: 9_000, description: "Essential becomes Expert", fromPlan: { name: "Essential", seatPrice: 2500 } },
+        { from: 10, to: 10, at: at("2026-11-20T00:00:00Z"), amount: -2_000, description: "Europe is removed", fromPlan: null },
+      ],
+      lines: [
+        ["Essential plan (monthly), seats", 10, 2500, 25_000, undefined],
+        ["Plan changed: Essential becomes Expert, prorated", 1, null, 9_000, "changed"],
+        ["Plan changed: Europe is removed, prorated", 1, null, -2_000, "changed"],
+      ],
+    },
   ])("seats: $name", ({ seats, changes, lines }) => {
     const summary = buildSummary(input({ subscription: { planName: "Expert", interval: "month", seats, seatPrice: 3900, seatChanges: changes } }));
     const subscription = summary.groups.find((g) => g.key === "subscription")!;

@@ -9,8 +9,9 @@ import { TEST_PAYMENT_METHODS } from "./test-cards";
  * A Stripe-compatible HTTP server for tests: stateful for the endpoints the app calls,
  * driven by the real Stripe SDK. It honours idempotency keys, charges Stripe's test
  * payment methods with their real outcomes, invoices subscriptions (the period at its
- * start, and seat changes made with always_invoice, prorated by the second as Stripe
- * does), makes, finalizes and pays one-off invoices of invoice items (invoice.paid,
+ * start and at each renewal, and changes made with always_invoice, prorated by the second
+ * as Stripe does; voided instead of paid while collection is paused with "void"), runs
+ * subscription schedules phase by phase, makes, finalizes and pays one-off invoices of invoice items (invoice.paid,
  * invoice.payment_failed), sends signed webhooks, and can answer 500 or stall on command.
  */
 
@@ -39,8 +40,12 @@ export interface FakeStripe {
   /** Sends an event (again) to the webhook URL, signed; returns the HTTP status. */
   deliver(event: Stripe.Event, options?: { signWith?: string; tamper?: boolean }): Promise<number>;
   paymentIntents(): Json[];
-  /** A subscription as the app's seed knows it (the app never creates one), invoiced for its period at its start. */
-  addSubscription(subscription: { id: string; itemId: string; customer: string; quantity: number; unitAmount: number; currency: string; periodStart: Date; periodEnd: Date; priceId?: string }): void;
+  /**
+   * A subscription as the app's seed knows it, invoiced for its period at its start: a
+   * voided invoice, as the app keeps its subscriptions from collecting, unless
+   * `collecting` (one made before that rule, or changed by hand at the provider).
+   */
+  addSubscription(subscription: { id: string; itemId: string; customer: string; quantity: number; unitAmount: number; currency: string; periodStart: Date; periodEnd: Date; priceId?: string; collecting?: boolean }): void;
   subscription(id: string): Json | undefined;
   /** A recurring price the app may name (plans and calling packages), per interval. */
   addPrice(price: { id: string; unitAmount: number; currency: string; interval: "month" | "year" }): void;
@@ -291,9 +296,11 @@ export async function startFakeStripe(options: FakeStripeOptions): Promise<FakeS
     return { items, lines };
   }
 
+  /** A subscription's own invoice: collected (paid), or voided while its collection is paused with "void". */
   function invoiceObject(subscription: Json, lines: Json[], billingReason: string, created: number): Json {
     const total = lines.reduce((sum, line) => sum + Number(line.amount), 0);
     const id = newId("in");
+    const voided = (subscription.pause_collection as { behavior?: string } | null | undefined)?.behavior === "void";
     return {
       id,
       object: "invoice",
@@ -301,7 +308,8 @@ export async function startFakeStripe(options: FakeStripeOptions): Promise<FakeS
       currency: (lines[0]?.currency as string | undefined) ?? "eur",
       billing_reason: billingReason,
       created,
-      status: "paid",
+      status: voided ? "void" : "paid",
+      amount_paid: voided ? 0 : Math.max(0, total),
       parent: { type: "subscription_details", subscription_details: { subscription: subscription.id, metadata: {} }, quote_details: null },
       lines: { object: "list", data: lines, has_more: false, url: `/v1/invoices/${id}/lines` },
       subtotal: total,
@@ -317,7 +325,12 @@ export async function startFakeStripe(options: FakeStripeOptions): Promise<FakeS
     const invoice = invoiceObject(subscription, lines, billingReason, created);
     invoices.set(String(invoice.id), invoice);
     subscription.latest_invoice = invoice.id;
+    if (billingReason === "subscription_cycle") emit(invoice.status === "void" ? "invoice.voided" : "invoice.paid", invoice);
     return invoice;
+  }
+
+  function setPauseCollection(subscription: Json, value: unknown) {
+    subscription.pause_collection = value && typeof value === "object" ? { behavior: String((value as Json).behavior), resumes_at: null } : null;
   }
 
   function withExpanded(subscription: Json, expand: unknown): Json {
@@ -392,6 +405,9 @@ export async function startFakeStripe(options: FakeStripeOptions): Promise<FakeS
       return confirm(intent, params.off_session === "true");
     }
     if (method === "POST" && path === "/v1/subscriptions") {
+      if (params.pause_collection !== undefined) {
+        return stripeError(400, { type: "invalid_request_error", message: "Received unknown parameter: pause_collection", param: "pause_collection" });
+      }
       if (!customers.has(String(params.customer))) return stripeError(400, { type: "invalid_request_error", code: "resource_missing", message: "No such customer", param: "customer" });
       const wanted = (params.items as Json[] | undefined) ?? [];
       const chosen = wanted.map((w) => ({ price: prices.get(String(w.price)), quantity: Number(w.quantity ?? 1) }));
@@ -400,17 +416,24 @@ export async function startFakeStripe(options: FakeStripeOptions): Promise<FakeS
       }
       const pm = TEST_PAYMENT_METHODS[String(params.default_payment_method ?? "")];
       if (!pm) return stripeError(400, { type: "invalid_request_error", code: "resource_missing", message: "No such PaymentMethod", param: "default_payment_method" });
-      if (pm.outcome !== "succeeds") {
-        return stripeError(402, { type: "card_error", code: "card_declined", decline_code: "generic_decline", message: "Your card was declined." });
-      }
       const interval = String((chosen[0]!.price!.recurring as Json).interval);
       const start = Math.floor(Date.now() / 1000);
-      const end = addInterval(start, interval);
+      const natural = addInterval(start, interval);
+      // A billing cycle anchor in the future, without proration: the time up to it is not charged.
+      const anchor = params.billing_cycle_anchor === undefined ? null : Number(params.billing_cycle_anchor);
+      if (anchor !== null && (!Number.isInteger(anchor) || anchor <= start || anchor > natural)) {
+        return stripeError(400, { type: "invalid_request_error", message: "billing_cycle_anchor must be in the future and within one billing period", param: "billing_cycle_anchor" });
+      }
+      const free = anchor !== null && params.proration_behavior === "none";
+      if (pm.outcome !== "succeeds" && !free) {
+        return stripeError(402, { type: "card_error", code: "card_declined", decline_code: "generic_decline", message: "Your card was declined." });
+      }
+      const end = anchor ?? natural;
       const subscription: Json = { id: newId("sub"), object: "subscription", customer: params.customer, status: "active", cancel_at_period_end: false, current_period_start: start, current_period_end: end, latest_invoice: null, schedule: null, metadata: params.metadata ?? {}, default_payment_method: params.default_payment_method, items: { object: "list", data: [] } };
       const items = (subscription.items as { data: Item[] }).data;
       for (const c of chosen) items.push(newItem(c.price!, c.quantity, start, end));
       subscriptions.set(String(subscription.id), subscription);
-      issueInvoice(subscription, items.map((item) => lineItem(subscription, item, { amount: item.price.unit_amount * item.quantity, quantity: item.quantity, proration: false, start, end, description: `${item.quantity} × ${item.price.id}` })), "subscription_create", start);
+      issueInvoice(subscription, items.map((item) => lineItem(subscription, item, { amount: free ? 0 : item.price.unit_amount * item.quantity, quantity: item.quantity, proration: false, start, end, description: `${item.quantity} × ${item.price.id}` })), "subscription_create", start);
       emit("customer.subscription.created", subscription);
       return { status: 200, body: withExpanded(subscription, params.expand) };
     }
@@ -418,6 +441,9 @@ export async function startFakeStripe(options: FakeStripeOptions): Promise<FakeS
       const subscription = subscriptions.get(match[1]!);
       if (!subscription) return stripeError(404, { type: "invalid_request_error", code: "resource_missing", message: "No such subscription" });
       if (method === "POST") {
+        if (params.cancel_at_period_end !== undefined && subscription.schedule) {
+          return stripeError(400, { type: "invalid_request_error", message: "The subscription is managed by a subscription schedule; update its cancelation on the schedule instead." });
+        }
         const at = Number(params.proration_date ?? Math.floor(Date.now() / 1000));
         let lines: Json[] = [];
         if (params.items !== undefined) {
@@ -426,6 +452,7 @@ export async function startFakeStripe(options: FakeStripeOptions): Promise<FakeS
           lines = applied.lines;
           (subscription.items as { data: Item[] }).data = applied.items;
         }
+        if (params.pause_collection !== undefined) setPauseCollection(subscription, params.pause_collection);
         if (params.cancel_at_period_end !== undefined) {
           subscription.cancel_at_period_end = params.cancel_at_period_end === "true";
           subscription.cancellation_details = { comment: (params.cancellation_details as Json | undefined)?.comment ?? null };
@@ -449,6 +476,7 @@ export async function startFakeStripe(options: FakeStripeOptions): Promise<FakeS
         status: "active",
         end_behavior: "release",
         phases: [{ start_date: subscription.current_period_start, end_date: subscription.current_period_end, items: items.map((i) => ({ price: i.price.id, quantity: i.quantity })) }],
+        current_phase: { start_date: subscription.current_period_start, end_date: subscription.current_period_end },
       };
       schedules.set(String(schedule.id), schedule);
       subscription.schedule = schedule.id;
@@ -459,13 +487,25 @@ export async function startFakeStripe(options: FakeStripeOptions): Promise<FakeS
       if (!schedule) return stripeError(404, { type: "invalid_request_error", code: "resource_missing", message: "No such subscription schedule" });
       if (schedule.status !== "active") return stripeError(400, { type: "invalid_request_error", message: `You cannot release a subscription schedule that is ${schedule.status}.` });
       schedule.status = "released";
+      schedule.current_phase = null;
       const subscription = subscriptions.get(String(schedule.subscription));
       if (subscription) subscription.schedule = null;
+      return { status: 200, body: schedule };
+    }
+    if (method === "GET" && (match = path.match(/^\/v1\/subscription_schedules\/([\w]+)$/))) {
+      const schedule = schedules.get(match[1]!);
+      if (!schedule) return stripeError(404, { type: "invalid_request_error", code: "resource_missing", message: "No such subscription schedule" });
       return { status: 200, body: schedule };
     }
     if (method === "POST" && (match = path.match(/^\/v1\/subscription_schedules\/([\w]+)$/))) {
       const schedule = schedules.get(match[1]!);
       if (!schedule) return stripeError(404, { type: "invalid_request_error", code: "resource_missing", message: "No such subscription schedule" });
+      const current = schedule.current_phase as { start_date: number } | null;
+      const first = ((params.phases as Json[] | undefined) ?? [])[0];
+      // Stripe refuses to move the start of a phase that has begun.
+      if (current && first && first.start_date !== undefined && Number(first.start_date) !== current.start_date) {
+        return stripeError(400, { type: "invalid_request_error", message: "You can not modify the start date of the current phase.", param: "phases[0][start_date]" });
+      }
       const phases = (params.phases as Json[] | undefined) ?? [];
       for (const phase of phases) {
         for (const item of (phase.items as Json[] | undefined) ?? []) {
@@ -663,6 +703,7 @@ export async function startFakeStripe(options: FakeStripeOptions): Promise<FakeS
         current_period_start: start,
         current_period_end: end,
         latest_invoice: null,
+        pause_collection: sub.collecting ? null : { behavior: "void", resumes_at: null },
         items: { object: "list", data: [item] },
       };
       subscriptions.set(sub.id, subscription);
@@ -685,16 +726,25 @@ export async function startFakeStripe(options: FakeStripeOptions): Promise<FakeS
       }
       const start = Number(subscription.current_period_end);
       const schedule = subscription.schedule ? schedules.get(String(subscription.schedule)) : undefined;
-      const phase = (schedule?.phases as Json[] | undefined)?.[1];
+      const phases = (schedule?.phases as Json[] | undefined) ?? [];
+      // The schedule's next phase begins where the current one ends; past its last phase it is released.
+      const next = Number(schedule?.phase_index ?? 0) + 1;
       let items = (subscription.items as { data: Item[] }).data;
-      if (schedule && phase) {
-        items = ((phase.items as Json[]) ?? []).map((p) => newItem(prices.get(String(p.price))!, Number(p.quantity ?? 1), start, start));
-        schedule.status = "released";
+      if (schedule && next < phases.length) {
+        items = ((phases[next]!.items as Json[]) ?? []).map((p) => newItem(prices.get(String(p.price))!, Number(p.quantity ?? 1), start, start));
+      } else if (schedule) {
+        Object.assign(schedule, { status: "released", current_phase: null, released_subscription: subscription.id });
         subscription.schedule = null;
       }
       const end = addInterval(start, String(items[0]?.price.recurring ? (items[0].price.recurring as Json).interval : "month"));
+      if (schedule && next < phases.length) {
+        Object.assign(phases[next]!, { start_date: start, end_date: end });
+        Object.assign(schedule, { phase_index: next, current_phase: { start_date: start, end_date: end } });
+      }
       for (const item of items) Object.assign(item, { current_period_start: start, current_period_end: end });
       Object.assign(subscription, { current_period_start: start, current_period_end: end, items: { object: "list", data: items } });
+      const lines = items.map((item) => lineItem(subscription, item, { amount: item.price.unit_amount * item.quantity, quantity: item.quantity, proration: false, start, end, description: `${item.quantity} × ${item.price.id}` }));
+      issueInvoice(subscription, lines, "subscription_cycle", start);
       emit("customer.subscription.updated", subscription);
     },
     setStatus(id, status) {

@@ -209,7 +209,7 @@ export const previewSeatChange = protectedAction("billing.manage", z.object({ qu
     if (preview.to === preview.from) return { ok: false, error: `You already have ${preview.from} seats.` };
     const now =
       preview.prorationNow >= 0
-        ? `${money(preview.prorationNow)} is charged now for the rest of this period`
+        ? `${money(preview.prorationNow)} is added to your next invoice for the rest of this period`
         : `${money(-preview.prorationNow)} is credited to your next invoice for the rest of this period`;
     return {
       ok: true,

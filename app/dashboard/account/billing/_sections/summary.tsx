@@ -4,7 +4,7 @@ import { basisText } from "@/lib/subscription/summary";
 import { Section } from "../_components/section";
 import { loadAccount, loadStatement } from "../_data";
 
-const CHANGE_LABELS = { added: "Added", released: "Released", removed: "Removed" } as const;
+const CHANGE_LABELS = { added: "Added", released: "Released", removed: "Removed", changed: "Changed" } as const;
 
 /**
  * The period's bill: each line is its item with how the total comes about under it

@@ -11,7 +11,7 @@ import { ColumnHeads } from "../_components/column-heads";
 
 export const metadata: Metadata = { title: "Numbers added or released" };
 
-const CHANGE_LABELS = { added: "Added", released: "Released", removed: "Removed" } as const;
+const CHANGE_LABELS = { added: "Added", released: "Released", removed: "Removed", changed: "Changed" } as const;
 
 /** The numbers behind the summary's grouped "added" and "released" lines, one by one. */
 export default async function NumberChangesPage() {

@@ -65,7 +65,7 @@ export const previewPlan = protectedAction("billing.manage", z.object(planFields
       status: "preview",
       message: [
         `${start.planName}, billed ${start.interval === "year" ? "yearly" : "monthly"}, for ${start.seats} ${start.seats === 1 ? "seat" : "seats"}${start.packages.length ? `, with ${sentence(start.packages)}` : ""}.`,
-        `${money(start.perRenewal)} is charged now to your saved payment method, and again each ${start.interval} from then on.`,
+        `${money(start.perRenewal)} each ${start.interval}, invoiced when the ${start.interval} ends and charged to your saved payment method.`,
       ].join("\n"),
       values: { pricedAt: String(pricedAt.getTime()) },
     }));
@@ -76,7 +76,7 @@ export const previewPlan = protectedAction("billing.manage", z.object(planFields
     if (preview.now.length) {
       const charge =
         preview.prorationNow >= 0
-          ? `${money(preview.prorationNow)} is charged now for the rest of this period`
+          ? `${money(preview.prorationNow)} is added to your next invoice for the rest of this period`
           : `${money(-preview.prorationNow)} is credited to your next invoice for the rest of this period`;
       lines.push(`Now: ${sentence(preview.now)}. ${charge}.`);
     }
