@@ -111,6 +111,13 @@ export const envSchema = z.object({
       .optional(),
   ),
   DATABASE_POOL_MAX: z.coerce.number().int().min(1).max(100).default(10),
+  /** A streaming replica of DATABASE_URL: CSV exports and the spend breakdown read from it. */
+  DATABASE_REPLICA_URL: optionalText.pipe(
+    z
+      .string()
+      .regex(/^postgres(ql)?:\/\//, "must be a postgres:// URL of a streaming replica of DATABASE_URL, or unset")
+      .optional(),
+  ),
   PGLITE_DIR: z.string().min(1).default(".data/pglite"),
   NEXTAUTH_URL: z.url({ message: "must be the app's public URL, e.g. http://localhost:3000" }),
   NEXTAUTH_SECRET: z.string().min(32, "must be at least 32 characters (openssl rand -hex 32)"),
@@ -126,7 +133,12 @@ export const envSchema = z.object({
   ...paymentFields,
   ...sellerFields,
   ...mailFields,
-}).refine(stripeNeedsWebhookSecret, stripeRuleMessage);
+})
+  .refine(stripeNeedsWebhookSecret, stripeRuleMessage)
+  .refine((env) => !env.DATABASE_REPLICA_URL || !!env.DATABASE_URL, {
+    message: "needs DATABASE_URL: a replica is of a Postgres primary, not of the embedded database",
+    path: ["DATABASE_REPLICA_URL"],
+  });
 
 export type Env = z.infer<typeof envSchema>;
 

@@ -24,6 +24,16 @@ describe("environment", () => {
     expect(getEnv({ ...valid, DATABASE_URL: "postgresql://u@h/db" }).DATABASE_URL).toBe("postgresql://u@h/db");
   });
 
+  it("takes a replica only beside a Postgres primary, and only as a postgres:// URL", () => {
+    const primary = "postgres://u@h:5432/db";
+    expect(getEnv({ ...valid, DATABASE_URL: primary, DATABASE_REPLICA_URL: "postgres://u@h:5433/db" }).DATABASE_REPLICA_URL).toBe("postgres://u@h:5433/db");
+    expect(getEnv({ ...valid, DATABASE_URL: primary, DATABASE_REPLICA_URL: "" }).DATABASE_REPLICA_URL).toBeUndefined();
+    expect(() => getEnv({ ...valid, DATABASE_REPLICA_URL: "postgres://u@h:5433/db" })).toThrow(
+      /DATABASE_REPLICA_URL: needs DATABASE_URL: a replica is of a Postgres primary/,
+    );
+    expect(() => getEnv({ ...valid, DATABASE_URL: primary, DATABASE_REPLICA_URL: "mysql://x" })).toThrow(/DATABASE_REPLICA_URL: must be a postgres:\/\/ URL/);
+  });
+
   it("names every missing or malformed variable in one clear error", () => {
     const run = () =>
       getEnv({ DATABASE_URL: "mysql://x", NEXTAUTH_SECRET: "short", OIDC_ALLOW_UNVERIFIED_EMAIL: "yes" });

@@ -6,7 +6,7 @@ import { getAccount } from "@/lib/auth/account";
 import { withAccess } from "@/lib/auth/route";
 import { creditMovementsCsv, type ExportParams, exportFileName, exportParamsSchema } from "@/lib/exports/credit-movements";
 import { verifyLink } from "@/lib/exports/signed-link";
-import { getDb } from "@/lib/db";
+import { getDb, getReplicaDb } from "@/lib/db";
 import { getEnv } from "@/lib/env";
 import { errorResponse } from "@/lib/http/respond";
 
@@ -55,9 +55,10 @@ export async function GET(request: Request) {
   return csvResponse(db, link.data.account, params);
 }
 
+/** Access is checked on the primary (`db`); the rows stream from the replica when there is one. */
 async function csvResponse(db: Database, accountId: string, params: ExportParams): Promise<Response> {
   const account = await getAccount(db, accountId);
-  const body = creditMovementsCsv(db, account, params);
+  const body = creditMovementsCsv(await getReplicaDb(), account, params);
   return new Response(body, {
     headers: {
       "Content-Type": "text/csv; charset=utf-8",
