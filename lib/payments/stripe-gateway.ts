@@ -61,6 +61,9 @@ const CANCELABLE: readonly Stripe.PaymentIntent.Status[] = [
 
 /** Card and API errors in Stripe's terms become the gateway's. */
 function translate(error: unknown): never {
+  // A key reused with other parameters (a request from before an upgrade of this code):
+  // what it made is not known from here, so it is no refusal of the change.
+  if (error instanceof Stripe.errors.StripeIdempotencyError) throw new GatewayUnavailableError(error.message);
   if (error instanceof Stripe.errors.StripeConnectionError || error instanceof Stripe.errors.StripeAPIError) {
     throw new GatewayUnavailableError(error.message);
   }
@@ -101,12 +104,20 @@ const seconds = (date: Date) => Math.floor(date.getTime() / 1000);
  */
 const NEVER_COLLECT = { pause_collection: { behavior: "void" } } as const satisfies Stripe.SubscriptionUpdateParams;
 
-/** The end of a first period that starts at `at`: one calendar month or year later (UTC). */
-function firstPeriodEnd(at: Date, interval: "month" | "year"): Date {
-  const end = new Date(at);
-  if (interval === "year") end.setUTCFullYear(end.getUTCFullYear() + 1);
-  else end.setUTCMonth(end.getUTCMonth() + 1);
-  return end;
+/**
+ * The end of a first period that starts at `at`: one calendar month or year later (UTC),
+ * on the last day of a shorter month (31 Jan → 28 Feb, 29 Feb → 28 Feb), as Stripe's own
+ * next billing date, beyond which it refuses an anchor.
+ */
+export function firstPeriodEnd(at: Date, interval: "month" | "year"): Date {
+  const months = interval === "year" ? 12 : 1;
+  const target = at.getUTCMonth() + months;
+  const year = at.getUTCFullYear() + Math.floor(target / 12);
+  const month = target % 12;
+  const lastDay = new Date(Date.UTC(year, month + 1, 0)).getUTCDate();
+  return new Date(
+    Date.UTC(year, month, Math.min(at.getUTCDate(), lastDay), at.getUTCHours(), at.getUTCMinutes(), at.getUTCSeconds(), at.getUTCMilliseconds()),
+  );
 }
 
 /**
@@ -151,18 +162,31 @@ export function createStripeGateway(options: StripeGatewayOptions): PaymentGatew
   }
 
   /**
-   * A schedule whose last phase has begun has done its work: the subscription already is
-   * what its last phase says. It is released before the next change, which would
-   * otherwise find the subscription still held by it (a new schedule cannot be made).
+   * Before a change, the subscription as the change needs it:
+   * - one that still collects is stopped first, on its own request, so that the change's
+   *   prorations are not collected either;
+   * - a schedule whose last phase has begun has done its work (the subscription already
+   *   is what that phase says) and is released: a subscription held by a schedule can get
+   *   no new schedule, nor a cancellation;
+   * - a schedule still to run (a change at the renewal, or one left with its first phase
+   *   only by a change that failed half-way) is returned when the change schedules
+   *   something itself (`reuse`): its phases are then rewritten, whatever key made it.
+   *   Otherwise a one-phase schedule, which changes nothing, is released.
    */
-  async function releaseEndedSchedule(subscriptionId: string): Promise<void> {
+  async function prepareForChange(subscriptionId: string, reuse: boolean): Promise<Stripe.SubscriptionSchedule | null> {
     const subscription = await stripe.subscriptions.retrieve(subscriptionId);
+    if (subscription.pause_collection?.behavior !== "void") await stripe.subscriptions.update(subscriptionId, { ...NEVER_COLLECT });
     const scheduleId = typeof subscription.schedule === "string" ? subscription.schedule : subscription.schedule?.id;
-    if (!scheduleId) return;
+    if (!scheduleId) return null;
     const schedule = await stripe.subscriptionSchedules.retrieve(scheduleId);
+    if (schedule.status !== "active" && schedule.status !== "not_started") return null;
     const last = schedule.phases.at(-1);
-    if (schedule.status !== "active" || !last || !schedule.current_phase || schedule.current_phase.start_date < last.start_date) return;
-    await stripe.subscriptionSchedules.release(scheduleId, {}, { idempotencyKey: `release:${scheduleId}` });
+    const finished = schedule.phases.length > 1 && !!last && !!schedule.current_phase && schedule.current_phase.start_date >= last.start_date;
+    if (!finished && reuse) return schedule;
+    if (finished || schedule.phases.length <= 1) {
+      await stripe.subscriptionSchedules.release(scheduleId, {}, { idempotencyKey: `release:${scheduleId}` });
+    }
+    return null;
   }
 
   return {
@@ -273,7 +297,7 @@ export function createStripeGateway(options: StripeGatewayOptions): PaymentGatew
       }
       const prorationDate = Math.floor(change.at.getTime() / 1000);
       try {
-        await releaseEndedSchedule(change.subscriptionId);
+        await prepareForChange(change.subscriptionId, false);
         const subscription = await stripe.subscriptions.update(
           change.subscriptionId,
           {
@@ -378,7 +402,7 @@ export function createStripeGateway(options: StripeGatewayOptions): PaymentGatew
         let currency = change.currency;
         const itemIds: Record<string, string> = {};
         for (const item of change.now.items) if (item.itemId) itemIds[item.key] = item.itemId;
-        if (immediate.length > 0 || change.atRenewal) await releaseEndedSchedule(change.subscriptionId);
+        const pending = immediate.length > 0 || change.atRenewal ? await prepareForChange(change.subscriptionId, !!change.atRenewal) : null;
         if (immediate.length > 0) {
           const subscription = await stripe.subscriptions.update(
             change.subscriptionId,
@@ -398,28 +422,29 @@ export function createStripeGateway(options: StripeGatewayOptions): PaymentGatew
         }
         let scheduleId: string | null = null;
         if (change.atRenewal) {
-          const schedule = await stripe.subscriptionSchedules.create(
-            { from_subscription: change.subscriptionId },
-            { idempotencyKey: `${key}:schedule` },
-          );
+          // One schedule per subscription: the one still to run is rewritten, else one is
+          // made. Without a key of ours: the provider refuses a second schedule for the
+          // same subscription, and a retry finds the first one attached (see above).
+          const schedule = pending ?? (await stripe.subscriptionSchedules.create({ from_subscription: change.subscriptionId }));
           const phase = (shape: PlanShape) => shape.items.map((item) => ({ price: item.priceId, quantity: item.quantity }));
-          await stripe.subscriptionSchedules.update(
-            schedule.id,
-            {
+          const current = schedule.phases[0];
+          if (schedule.metadata?.changeKey !== key) {
+            // Setting the same phases again changes nothing, so a lost answer is simply asked again.
+            await stripe.subscriptionSchedules.update(schedule.id, {
               end_behavior: "release",
+              metadata: { changeKey: key },
               phases: [
                 {
                   items: phase(change.now),
-                  // The current phase keeps the start the provider gave it.
-                  start_date: schedule.phases[0]?.start_date ?? seconds(change.period.start),
-                  end_date: seconds(change.period.end),
+                  // The current phase keeps the dates the provider gave it.
+                  start_date: current?.start_date ?? seconds(change.period.start),
+                  end_date: current?.end_date ?? seconds(change.period.end),
                   proration_behavior: "none",
                 },
                 { items: phase(change.atRenewal), duration: { interval: change.atRenewal.interval, interval_count: 1 }, proration_behavior: "none" },
               ],
-            },
-            { idempotencyKey: `${key}:phases` },
-          );
+            });
+          }
           scheduleId = schedule.id;
         }
         return { prorationAmount, currency, invoiceId, itemIds, scheduleId };
@@ -446,7 +471,7 @@ export function createStripeGateway(options: StripeGatewayOptions): PaymentGatew
     },
     async setCancelAtPeriodEnd({ subscriptionId, cancel, reason }) {
       try {
-        await releaseEndedSchedule(subscriptionId);
+        await prepareForChange(subscriptionId, false);
         const subscription = await stripe.subscriptions.update(subscriptionId, {
           cancel_at_period_end: cancel,
           ...NEVER_COLLECT,
@@ -458,9 +483,16 @@ export function createStripeGateway(options: StripeGatewayOptions): PaymentGatew
       }
     },
     async startSubscription(request) {
-      const periodEnd = firstPeriodEnd(request.at, request.shape.interval);
+      // Never later than the provider's own next billing date: a form's time may be a little ahead.
+      const periodEnd = firstPeriodEnd(new Date(Math.min(request.at.getTime(), Date.now())), request.shape.interval);
       let created = false;
       try {
+        // A start made earlier and never recorded (its answer lost, and given up on) is
+        // ended, charged nothing: the account has no plan, so it is not one.
+        for await (const earlier of stripe.subscriptions.list({ customer: request.customerId, limit: 100 })) {
+          if (earlier.metadata?.accountId !== request.accountId || earlier.metadata?.startKey === request.idempotencyKey) continue;
+          await stripe.subscriptions.cancel(earlier.id, {}, { idempotencyKey: `cancel-unrecorded:${earlier.id}` });
+        }
         // The first period is charged by its own invoice when it closes, as every period
         // is: anchored at its end without proration, the provider's first invoice is zero.
         const subscription = await stripe.subscriptions.create(
@@ -468,7 +500,7 @@ export function createStripeGateway(options: StripeGatewayOptions): PaymentGatew
             customer: request.customerId,
             default_payment_method: request.paymentMethodId,
             items: request.shape.items.map((item) => ({ price: item.priceId, quantity: item.quantity })),
-            metadata: { accountId: request.accountId },
+            metadata: { accountId: request.accountId, startKey: request.idempotencyKey },
             billing_cycle_anchor: seconds(periodEnd),
             proration_behavior: "none",
             payment_behavior: "error_if_incomplete",
@@ -503,7 +535,17 @@ export function createStripeGateway(options: StripeGatewayOptions): PaymentGatew
     },
     async stopCollecting({ subscriptionId }) {
       try {
-        await stripe.subscriptions.update(subscriptionId, { ...NEVER_COLLECT }, { idempotencyKey: `never-collect:${subscriptionId}` });
+        const subscription = await stripe.subscriptions.retrieve(subscriptionId);
+        if (subscription.status === "canceled" || subscription.status === "incomplete_expired") return;
+        // Naturally idempotent, so no key: a fixed one would replay an old answer after
+        // someone turned collection back on at the provider.
+        if (subscription.pause_collection?.behavior !== "void") await stripe.subscriptions.update(subscriptionId, { ...NEVER_COLLECT });
+        // What it made before the pause would still be collected: our invoices charge it.
+        for await (const invoice of stripe.invoices.list({ subscription: subscriptionId, limit: 100 })) {
+          if (!invoice.id || !invoice.billing_reason?.startsWith("subscription")) continue;
+          if (invoice.status === "draft") await stripe.invoices.del(invoice.id);
+          else if (invoice.status === "open") await stripe.invoices.voidInvoice(invoice.id);
+        }
       } catch (error) {
         translate(error);
       }

@@ -7,7 +7,7 @@ import { applyInvoicePayment, applyInvoiceUncollectible } from "@/lib/invoices/p
 import { lockBalance } from "@/lib/credit/ledger";
 import { applyChargeResult } from "@/lib/credit/top-ups";
 import { syncProviderSubscription } from "@/lib/subscription/provider-events";
-import type { PaymentGateway, SavedPaymentMethod } from "./gateway";
+import { GatewayRequestError, type PaymentGateway, type SavedPaymentMethod } from "./gateway";
 import { replacePaymentMethod } from "./payment-methods";
 import { toCharge } from "./stripe-gateway";
 
@@ -19,25 +19,32 @@ export type WebhookOutcome = "processed" | "duplicate" | "ignored";
 /** The provider's subscription states in which it would still bill a renewal. */
 const RENEWING: readonly Stripe.Subscription.Status[] = ["active", "trialing", "past_due", "unpaid"];
 
-/**
- * A subscription of ours that the provider would still collect (made before the
- * one-biller rule, or changed by hand at the provider) is told to stop: its periods are
- * charged by our invoices only. Asked before the event is stored, so that if the provider
- * does not answer, the event fails and is sent again.
- */
-async function keepFromCollecting(db: Database, gateway: PaymentGateway, object: Stripe.Subscription): Promise<void> {
-  if (object.pause_collection?.behavior === "void" || !RENEWING.includes(object.status)) return;
-  const [ours] = await db
-    .select({ id: subscriptions.id })
-    .from(subscriptions)
-    .where(eq(subscriptions.providerSubscriptionId, object.id));
-  if (ours) await gateway.stopCollecting({ subscriptionId: object.id });
-}
-
 async function knownAccountId(db: Database, value: unknown): Promise<string | null> {
   if (typeof value !== "string" || !isUuid(value)) return null;
   const [account] = await db.select({ id: accounts.id }).from(accounts).where(eq(accounts.id, value));
   return account?.id ?? null;
+}
+
+/**
+ * A subscription of ours that the provider would still collect (made before the
+ * one-biller rule, changed by hand at the provider, or started and never recorded) is
+ * told to stop: its periods are charged by our invoices only. Asked before the event is
+ * stored, so that if the provider does not answer, the event fails and is sent again; a
+ * refusal (it ended meanwhile, say) is logged, and the event applied.
+ */
+async function keepFromCollecting(db: Database, gateway: PaymentGateway, object: Stripe.Subscription): Promise<void> {
+  if (object.pause_collection?.behavior === "void" || !RENEWING.includes(object.status)) return;
+  const [linked] = await db
+    .select({ id: subscriptions.id })
+    .from(subscriptions)
+    .where(eq(subscriptions.providerSubscriptionId, object.id));
+  if (!linked && !(await knownAccountId(db, object.metadata?.accountId))) return;
+  try {
+    await gateway.stopCollecting({ subscriptionId: object.id });
+  } catch (error) {
+    if (!(error instanceof GatewayRequestError)) throw error;
+    console.error(`subscription ${object.id}: the provider refused to stop collecting it:`, error.message);
+  }
 }
 
 /**

@@ -1,6 +1,7 @@
-import { and, eq, gt, inArray, isNull, or } from "drizzle-orm";
+import { and, eq, gt, inArray, isNull, lt, ne, or, sql } from "drizzle-orm";
 import type Stripe from "stripe";
 import type { Executor } from "@/db/client";
+import { run } from "@/db/typed-sql";
 import { accountPackages, callingPackages, plans, subscriptions } from "@/db/schema";
 import { recordAudit } from "@/lib/audit/record";
 import { closePeriodIn } from "@/lib/invoices/close";
@@ -41,7 +42,28 @@ export async function syncProviderSubscription(
     .where(eq(subscriptions.providerSubscriptionId, object.id));
   if (!ours) return "ignored";
   const accountId = ours.accountId;
+  // Behind a change that waits on the provider, give up soon: the event fails, and the
+  // provider sends it again, rather than holding a connection for as long.
+  await run(tx, sql`set local lock_timeout = '5s'`);
   await lockSubscription(tx, accountId);
+  // Ended at the provider within a period (canceled at once, by hand): that period ends
+  // then, and is invoiced as it stood, the unused days not credited (as the provider
+  // does not refund them); the periods are charged when they close, so it would otherwise
+  // never be.
+  if (deleted && object.ended_at) {
+    const endedAt = new Date(object.ended_at * 1000);
+    await tx
+      .update(subscriptions)
+      .set({ currentPeriodEnd: endedAt, updatedAt: new Date() })
+      .where(
+        and(
+          eq(subscriptions.accountId, accountId),
+          ne(subscriptions.status, "canceled"),
+          lt(subscriptions.currentPeriodStart, endedAt),
+          gt(subscriptions.currentPeriodEnd, endedAt),
+        ),
+      );
+  }
   // Our periods that have ended are invoiced first, at the plan and seats they had, and
   // moved on by our own renewal: the provider's renewal event must not skip an invoice.
   for (let closed = 0; closed < 24; closed++) {
@@ -90,7 +112,8 @@ export async function syncProviderSubscription(
     if (seatItem) set.providerSubscriptionItemId = seatItem.id;
   }
   const period = seatItem ?? items[0];
-  if (period?.current_period_start && period.current_period_end) {
+  // An ended subscription keeps the period it was invoiced up to.
+  if (!deleted && period?.current_period_start && period.current_period_end) {
     const start = new Date(period.current_period_start * 1000);
     const end = new Date(period.current_period_end * 1000);
     if (start.getTime() !== subscription.currentPeriodStart.getTime() || end.getTime() !== subscription.currentPeriodEnd.getTime()) {

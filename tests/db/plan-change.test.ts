@@ -596,6 +596,24 @@ describe("one biller: the provider's subscription never collects, our invoices d
     expect(renewal.status, "the renewal is not collected").toBe("void");
   });
 
+  it("stops a subscription that still collects before a change, so the change's proration is not collected", async () => {
+    const { account, admin } = await planAccount("expert:month", { collecting: true });
+    expect((await changeSeats(db, stripe, { accountId: account.id, userId: admin.id, quantity: 12, idempotencyKey: "collecting-seats", at: MIDDLE })).ok).toBe(true);
+    const [change] = await db.select().from(subscriptionChanges).where(eq(subscriptionChanges.accountId, account.id));
+    const proration = fake.invoice(change!.providerInvoiceId!)! as unknown as ProviderInvoice;
+    expect(proration.total).toBeGreaterThan(0);
+    expect(proration.status, "voided, not collected").toBe("void");
+  });
+
+  it("says a change is not confirmed, not refused, when its key was used before with other parameters", async () => {
+    const { account, admin, sub } = await planAccount("expert:month");
+    const seats = (quantity: number) => changeSeats(db, stripe, { accountId: account.id, userId: admin.id, quantity, idempotencyKey: "reused", at: MIDDLE });
+    expect((await seats(12)).ok).toBe(true);
+    const result = await seats(14);
+    expect(result).toMatchObject({ ok: true, value: { status: "unconfirmed" } });
+    expect(providerItems(sub), "the first change only").toEqual([`${eur.plan["expert:month"]!.providerPriceId}×12`]);
+  });
+
   it("releases a schedule whose last phase has begun, so the next change, schedule or cancellation can be made", async () => {
     const { account, admin, sub } = await planAccount("expert:month");
     const down = await changePlan(db, stripe, { accountId: account.id, userId: admin.id, planCode: "essential", interval: "month", packageIds: [], idempotencyKey: "rel-down", at: MIDDLE });
@@ -623,6 +641,80 @@ describe("one biller: the provider's subscription never collects, our invoices d
     expect(down).toMatchObject({ ok: true, value: { status: "changed" } });
     const schedule = fake.schedule((await subscriptionOf(account.id)).providerScheduleId!)!;
     expect(Number((schedule.phases as { start_date: string }[])[0]!.start_date)).toBe(live.current_period_start);
+  });
+});
+
+describe("the provider's subscription through failures", () => {
+  it("finishes a change at the renewal that failed half-way (its schedule made, its phases not), with the same key or another", async () => {
+    const { account, admin, sub } = await planAccount("expert:month");
+    const request = { accountId: account.id, userId: admin.id, planCode: "essential", interval: "month" as const, packageIds: [], at: MIDDLE };
+    // The subscription is read, the schedule made, then its phases are refused.
+    fake.failNext({ kind: "none" }, 2);
+    fake.failNext({ kind: "error400" });
+    expect(await changePlan(db, stripe, { ...request, idempotencyKey: "half" })).toMatchObject({ ok: false, failure: { kind: "refused" } });
+    const halfBuilt = String(fake.subscription(sub)!.schedule);
+    expect((fake.schedule(halfBuilt)!.phases as unknown[]).length, "one phase: the subscription as it is").toBe(1);
+    expect((await subscriptionOf(account.id)).scheduledPlanId, "nothing recorded").toBeNull();
+
+    const again = await changePlan(db, stripe, { ...request, idempotencyKey: "half" });
+    expect(again).toMatchObject({ ok: true, value: { status: "changed", atRenewal: ["Expert becomes Essential"] } });
+    const row = await subscriptionOf(account.id);
+    expect(row.providerScheduleId, "the same schedule, finished").toBe(halfBuilt);
+    const schedule = fake.schedule(halfBuilt)!;
+    expect(schedule.status).toBe("active");
+    expect((schedule.phases as { items: { price: string }[] }[]).map((p) => p.items[0]!.price)).toEqual([
+      eur.plan["expert:month"]!.providerPriceId,
+      eur.plan["essential:month"]!.providerPriceId,
+    ]);
+  });
+
+  it("ends a start that was never recorded before starting again, charged nothing, and stops it collecting meanwhile", async () => {
+    const { account, admin } = await createAccount(db, { timeZone: "UTC" });
+    await db.insert(paymentMethods).values({ accountId: account.id, provider: "stripe", type: "card", providerPaymentMethodId: "pm_card_visa", cardBrand: "visa", cardLast4: "4242", cardExpMonth: 12, cardExpYear: 2034 });
+    const request = (key: string) => ({ planCode: "essential", interval: "month" as const, packageIds: [], accountId: account.id, userId: admin.id, idempotencyKey: key });
+    // The customer is made, earlier starts listed, the subscription created; then the provider stops answering.
+    fake.failNext({ kind: "none" }, 3);
+    fake.failNext({ kind: "error500" }, 3);
+    expect(await startPlan(db, stripe, request("lost"))).toEqual({ ok: true, value: { status: "unconfirmed" } });
+    const created = fake
+      .events()
+      .filter((e) => e.type === "customer.subscription.created" && (e.data.object as { metadata: { accountId?: string } }).metadata.accountId === account.id);
+    expect(created).toHaveLength(1);
+    const lost = (created[0]!.data.object as { id: string }).id;
+    expect(fake.subscription(lost)!.pause_collection, "not yet stopped").toBeUndefined();
+    // Its created event names our account: the provider is told to stop collecting it.
+    expect(await processStripeEvent(db, stripe, created[0]!)).toBe("ignored");
+    expect(fake.subscription(lost)!.pause_collection).toEqual({ behavior: "void", resumes_at: null });
+
+    // The admin gives up on that form and starts again from a new one.
+    expect(await startPlan(db, stripe, request("fresh"))).toMatchObject({ ok: true, value: { status: "started" } });
+    expect(fake.subscription(lost)!.status, "the unrecorded one ended").toBe("canceled");
+    const live = (await subscriptionOf(account.id)).providerSubscriptionId!;
+    expect(live).not.toBe(lost);
+    expect(fake.subscription(live)!.status).toBe("active");
+    const invoicesOf = async (id: string) => (await providerInvoicesOf(id)).map((i) => i.amount_paid);
+    expect([...(await invoicesOf(lost)), ...(await invoicesOf(live))], "nothing collected by either").toEqual([0, 0]);
+  });
+
+  it("invoices the period up to the day the provider ended the subscription mid-period", async () => {
+    const { account, sub } = await planAccount("expert:month", { seats: 4 });
+    const client = new (await import("stripe")).default("sk_test_fake", { host: "127.0.0.1", port: fake.port, protocol: "http" });
+    // Our period began two weeks ago; canceled at once by hand in the provider's dashboard.
+    const start = new Date(Date.now() - 14 * 86_400_000);
+    const end = new Date(start.getTime() + 30 * 86_400_000);
+    await db.update(subscriptions).set({ currentPeriodStart: start, currentPeriodEnd: end }).where(eq(subscriptions.accountId, account.id));
+    await client.subscriptions.cancel(sub);
+    const deleted = eventsOf(sub).at(-1)!;
+    expect(deleted.type).toBe("customer.subscription.deleted");
+    expect(await processStripeEvent(db, stripe, deleted)).toBe("processed");
+    const issued = await db.select().from(invoices).where(and(eq(invoices.accountId, account.id), eq(invoices.kind, "period")));
+    expect(issued, "one invoice for the period it was used").toHaveLength(1);
+    expect(issued[0]!.periodStart).toEqual(start);
+    expect(issued[0]!.periodEnd).toEqual(new Date((deleted.data.object as { ended_at: number }).ended_at * 1000));
+    expect(issued[0]!.netTotal, "4 seats of Expert, the unused days not credited").toBe(4 * eur.plan["expert:month"]!.seatPrice);
+    expect((await subscriptionOf(account.id)).status).toBe("canceled");
+    expect(await processStripeEvent(db, stripe, { ...deleted, id: `${deleted.id}_again` } as Stripe.Event)).toBe("processed");
+    expect(await db.select().from(invoices).where(and(eq(invoices.accountId, account.id), eq(invoices.kind, "period")))).toHaveLength(1);
   });
 });
 

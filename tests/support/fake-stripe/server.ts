@@ -81,7 +81,7 @@ export async function startFakeStripe(options: FakeStripeOptions): Promise<FakeS
   const invoices = new Map<string, Json>();
   const prices = new Map<string, Json>();
   const schedules = new Map<string, Json>();
-  const idempotent = new Map<string, { status: number; body: unknown }>();
+  const idempotent = new Map<string, { status: number; body: unknown; request: string }>();
   const generated: Stripe.Event[] = [];
   const sent: { event: Stripe.Event; status: number }[] = [];
   const faults: Fault[] = [];
@@ -239,11 +239,14 @@ export async function startFakeStripe(options: FakeStripeOptions): Promise<FakeS
     };
   }
 
+  /** One month or year later, on the last day of a shorter month (31 Jan → 28 Feb), as Stripe bills. */
   function addInterval(start: number, interval: string): number {
     const date = new Date(start * 1000);
-    if (interval === "year") date.setUTCFullYear(date.getUTCFullYear() + 1);
-    else date.setUTCMonth(date.getUTCMonth() + 1);
-    return Math.floor(date.getTime() / 1000);
+    const target = date.getUTCMonth() + (interval === "year" ? 12 : 1);
+    const year = date.getUTCFullYear() + Math.floor(target / 12);
+    const month = target % 12;
+    const day = Math.min(date.getUTCDate(), new Date(Date.UTC(year, month + 1, 0)).getUTCDate());
+    return Math.floor(Date.UTC(year, month, day, date.getUTCHours(), date.getUTCMinutes(), date.getUTCSeconds()) / 1000);
   }
 
   function newItem(price: Json, quantity: number, start: number, end: number): Item {
@@ -437,6 +440,21 @@ export async function startFakeStripe(options: FakeStripeOptions): Promise<FakeS
       emit("customer.subscription.created", subscription);
       return { status: 200, body: withExpanded(subscription, params.expand) };
     }
+    if (method === "GET" && path === "/v1/subscriptions") {
+      // Stripe lists all but canceled subscriptions unless asked for a status.
+      const list = [...subscriptions.values()]
+        .filter((sub) => !params.customer || sub.customer === params.customer)
+        .filter((sub) => (params.status ? params.status === "all" || sub.status === params.status : sub.status !== "canceled"));
+      return { status: 200, body: { object: "list", data: list.map((sub) => structuredClone(sub)), has_more: false, url: "/v1/subscriptions" } };
+    }
+    if (method === "DELETE" && (match = path.match(/^\/v1\/subscriptions\/([\w]+)$/))) {
+      const subscription = subscriptions.get(match[1]!);
+      if (!subscription) return stripeError(404, { type: "invalid_request_error", code: "resource_missing", message: "No such subscription" });
+      if (subscription.status === "canceled") return stripeError(400, { type: "invalid_request_error", message: "This subscription has already been canceled." });
+      Object.assign(subscription, { status: "canceled", ended_at: Math.floor(Date.now() / 1000), canceled_at: Math.floor(Date.now() / 1000) });
+      emit("customer.subscription.deleted", subscription);
+      return { status: 200, body: structuredClone(subscription) };
+    }
     if ((match = path.match(/^\/v1\/subscriptions\/([\w]+)$/))) {
       const subscription = subscriptions.get(match[1]!);
       if (!subscription) return stripeError(404, { type: "invalid_request_error", code: "resource_missing", message: "No such subscription" });
@@ -452,7 +470,6 @@ export async function startFakeStripe(options: FakeStripeOptions): Promise<FakeS
           lines = applied.lines;
           (subscription.items as { data: Item[] }).data = applied.items;
         }
-        if (params.pause_collection !== undefined) setPauseCollection(subscription, params.pause_collection);
         if (params.cancel_at_period_end !== undefined) {
           subscription.cancel_at_period_end = params.cancel_at_period_end === "true";
           subscription.cancellation_details = { comment: (params.cancellation_details as Json | undefined)?.comment ?? null };
@@ -460,6 +477,9 @@ export async function startFakeStripe(options: FakeStripeOptions): Promise<FakeS
         if (params.proration_behavior === "always_invoice" && lines.length > 0) {
           issueInvoice(subscription, lines, "subscription_update", Math.floor(Date.now() / 1000));
         }
+        // Taken after the request's own invoice: nothing promises a pause sent with a change
+        // applies before that change is invoiced.
+        if (params.pause_collection !== undefined) setPauseCollection(subscription, params.pause_collection);
         emit("customer.subscription.updated", subscription);
       }
       return { status: 200, body: withExpanded(subscription, params.expand) };
@@ -475,6 +495,7 @@ export async function startFakeStripe(options: FakeStripeOptions): Promise<FakeS
         subscription: subscription.id,
         status: "active",
         end_behavior: "release",
+        metadata: {},
         phases: [{ start_date: subscription.current_period_start, end_date: subscription.current_period_end, items: items.map((i) => ({ price: i.price.id, quantity: i.quantity })) }],
         current_phase: { start_date: subscription.current_period_start, end_date: subscription.current_period_end },
       };
@@ -500,6 +521,9 @@ export async function startFakeStripe(options: FakeStripeOptions): Promise<FakeS
     if (method === "POST" && (match = path.match(/^\/v1\/subscription_schedules\/([\w]+)$/))) {
       const schedule = schedules.get(match[1]!);
       if (!schedule) return stripeError(404, { type: "invalid_request_error", code: "resource_missing", message: "No such subscription schedule" });
+      if (schedule.status !== "active") {
+        return stripeError(400, { type: "invalid_request_error", message: `You cannot update a subscription schedule that is currently in the \`${schedule.status}\` status.` });
+      }
       const current = schedule.current_phase as { start_date: number } | null;
       const first = ((params.phases as Json[] | undefined) ?? [])[0];
       // Stripe refuses to move the start of a phase that has begun.
@@ -514,6 +538,7 @@ export async function startFakeStripe(options: FakeStripeOptions): Promise<FakeS
       }
       if (phases.length > 0) schedule.phases = phases;
       if (params.end_behavior) schedule.end_behavior = params.end_behavior;
+      if (params.metadata) schedule.metadata = { ...(schedule.metadata as Json), ...(params.metadata as Json) };
       return { status: 200, body: schedule };
     }
     if (method === "GET" && path === "/v1/invoices") {
@@ -651,10 +676,16 @@ export async function startFakeStripe(options: FakeStripeOptions): Promise<FakeS
     const params = req.method === "GET" ? Object.fromEntries(url.searchParams) : parseStripeForm(body);
     const key = req.headers["idempotency-key"];
     const cacheKey = typeof key === "string" ? `${req.method} ${url.pathname} ${key}` : null;
-    let result = cacheKey ? idempotent.get(cacheKey) : undefined;
-    if (!result) {
+    const cached = cacheKey ? idempotent.get(cacheKey) : undefined;
+    let result: { status: number; body: unknown };
+    if (cached && cached.request !== body) {
+      // As Stripe answers a key reused with other parameters.
+      result = stripeError(400, { type: "idempotency_error", message: `Keys for idempotent requests can only be used with the same parameters they were first used with. Try using a key other than '${String(key)}' if you meant to execute a different request.` });
+    } else if (cached) {
+      result = cached;
+    } else {
       result = route(req.method ?? "GET", url.pathname, params);
-      if (cacheKey) idempotent.set(cacheKey, result);
+      if (cacheKey) idempotent.set(cacheKey, { ...result, request: body });
     }
     if (fault?.kind === "error500AfterCharge") {
       // The charge happened, but the answer is lost: the client must not charge twice.
