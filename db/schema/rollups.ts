@@ -1,6 +1,9 @@
-import { bigint, date, integer, pgTable, primaryKey, uuid } from "drizzle-orm/pg-core";
+import { bigint, date, integer, pgEnum, pgTable, primaryKey, text, uuid } from "drizzle-orm/pg-core";
 import { accounts } from "./accounts";
 import { usageCategory } from "./enums";
+
+/** What a spend rollup row is totalled by. */
+export const spendDimension = pgEnum("spend_dimension", ["user", "number", "country"]);
 
 /**
  * Rollups kept by statement-level triggers on insert (migration 0002), in the same
@@ -55,4 +58,30 @@ export const usageUserMonthly = pgTable(
   (t) => [
     primaryKey({ name: "usage_user_monthly_pkey", columns: [t.accountId, t.month, t.userId, t.packageId] }),
   ],
+);
+
+/**
+ * Rated usage per day by user, by the account's number and by destination country (one
+ * dimension per row; by category is `usage_daily_totals`): the spend breakdown reads these,
+ * never the records. `key` is the user id, the E.164 number or the country code, '' when
+ * the record has none (no user, no destination country). Kept by the insert trigger of
+ * usage_records (migration 0021) in the same transaction as the records.
+ */
+export const usageSpendDaily = pgTable(
+  "usage_spend_daily",
+  {
+    accountId: uuid("account_id")
+      .notNull()
+      .references(() => accounts.id),
+    dimension: spendDimension("dimension").notNull(),
+    day: date("day", { mode: "string" }).notNull(),
+    key: text("key").notNull(),
+    records: integer("records").notNull(),
+    /** Talk seconds of calls. */
+    seconds: bigint("seconds", { mode: "number" }).notNull(),
+    fragments: bigint("fragments", { mode: "number" }).notNull(),
+    /** Minor units charged from credit. */
+    amount: bigint("amount", { mode: "number" }).notNull(),
+  },
+  (t) => [primaryKey({ name: "usage_spend_daily_pkey", columns: [t.accountId, t.dimension, t.day, t.key] })],
 );
