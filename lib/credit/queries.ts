@@ -3,7 +3,14 @@ import type { Executor } from "@/db/client";
 import { creditBalances, creditDailyBalances, topUpAttempts } from "@/db/schema";
 import { type AutoTopUpState, getAutoTopUpState } from "@/lib/credit/auto-top-up";
 import { addDays, zonedDateString } from "@/lib/time";
-import { RUNWAY_WINDOW_DAYS, type RunwayOutlook, runwayOutlook } from "./runway";
+import {
+  dailySpend,
+  RUNWAY_WINDOW_DAYS,
+  type RunwayOutlook,
+  runwayOutlook,
+  suggestTopUp,
+  type TopUpSuggestion,
+} from "./runway";
 
 export { RUNWAY_WINDOW_DAYS };
 
@@ -160,6 +167,16 @@ export interface Runway {
   daysLeft: number | null;
   /** What happens at that rate, auto top-up and its monthly cap included. */
   outlook: RunwayOutlook;
+  /** The 30-day spend per day (minor units). */
+  perDay: number;
+  /** Auto top-up settings that would last to the end of the month, when credit would not. */
+  suggestion: TopUpSuggestion | null;
+}
+
+/** The first day of the month after `day` ("YYYY-MM-DD"). */
+export function nextMonthStart(day: string): string {
+  const [year, month] = day.split("-").map(Number) as [number, number];
+  return month === 12 ? `${year + 1}-01-01` : `${year}-${String(month + 1).padStart(2, "0")}-01`;
 }
 
 /**
@@ -185,13 +202,20 @@ export async function getRunway(
       ),
     );
   const burn = 0 - rows.reduce((sum, r) => sum + r.usageNet, 0) || 0;
-  const outlook = runwayOutlook({
+  const input = {
     balance,
     burn30Days: burn,
     today,
     autoTopUp: autoTopUp && { ...autoTopUp, capResetsOn: zonedDateString(autoTopUp.capResetsAt, account.timeZone) },
-  });
-  return { burn30Days: burn, daysLeft: runwayDays(balance, burn), outlook };
+  };
+  const outlook = runwayOutlook(input);
+  return {
+    burn30Days: burn,
+    daysLeft: runwayDays(balance, burn),
+    outlook,
+    perDay: dailySpend(burn),
+    suggestion: suggestTopUp(input, outlook, nextMonthStart(today)),
+  };
 }
 
 /** Days the balance lasts at the 30-day burn: floor(balance / (burn / 30)). */
