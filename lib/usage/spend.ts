@@ -18,6 +18,8 @@ import { validDate } from "@/lib/exports/range";
 import { countryName } from "@/lib/format";
 import { divideRounded } from "@/lib/money";
 import { addDays, zonedDateString, zonedMidnight } from "@/lib/time";
+import { getPlanCatalog, getPlanState, planAllows } from "@/lib/subscription/plan-catalog";
+import { type CreditCalls, type PackageAdvice, packageAdvice } from "./package-advice";
 import { storedReasonText } from "./reasons";
 
 /**
@@ -395,4 +397,59 @@ export function pickPeriod(periods: BillingPeriod[], firstDay: string | undefine
 /** The last day of a period, for "1 Nov – 30 Nov". */
 export function lastDayOf(period: BillingPeriod): string {
   return addDays(period.endDay, -1);
+}
+
+/**
+ * Calls charged from credit over the last 30 days that a calling package could include,
+ * per user, calling number's country and destination country (an indexed read of the
+ * account's records since then, grouped in the database).
+ */
+export async function getCreditCallsForAdvice(db: Executor, accountId: string, now = new Date()): Promise<CreditCalls[]> {
+  const u = usageRecords;
+  const since = new Date(now.getTime() - 30 * 86_400_000).toISOString();
+  const rows = await queryRows(
+    db,
+    {
+      userId: sql<string>`${u.userId}`,
+      fromCountry: sql<string>`held.country`,
+      destinationCountry: sql<string>`${u.destinationCountry}`,
+      seconds: sql<number>`sum(${u.billableUnits})`.mapWith(Number),
+      amount: sql<number>`sum(${u.amount})`.mapWith(Number),
+    },
+    sql`
+      from ${u}
+      join lateral (
+        select ${phoneNumbers.country} as country from ${phoneNumbers}
+        where ${phoneNumbers.accountId} = ${u.accountId} and ${phoneNumbers.e164} = ${u.fromNumber}
+        order by ${phoneNumbers.acquiredAt} desc limit 1
+      ) held on true
+      where ${u.accountId} = ${accountId}
+        and ${u.startedAt} >= ${since}::timestamptz and ${u.startedAt} < ${now.toISOString()}::timestamptz
+        and ${u.category} = 'outside_packages' and ${u.kind} = 'call' and ${u.direction} = 'outbound'
+        and not ${u.forwarded} and ${u.destinationType} in ('fixed', 'mobile')
+        and ${u.userId} is not null and ${u.amount} > 0
+      group by ${u.userId}, held.country, ${u.destinationCountry}`,
+  );
+  return rows;
+}
+
+/** Whether a package would have cost less than credit over the last 30 days, for this account's plan. */
+export async function getPackageAdvice(
+  db: Executor,
+  account: { id: string; country: string; currency: string },
+  now = new Date(),
+): Promise<PackageAdvice | null> {
+  const state = await getPlanState(db, account.id, now);
+  if (!state) return null;
+  const [calls, catalog] = await Promise.all([
+    getCreditCallsForAdvice(db, account.id, now),
+    getPlanCatalog(db, account.currency, state.plan.code),
+  ]);
+  return packageAdvice({
+    accountCountry: account.country,
+    calls,
+    offers: catalog.packages,
+    held: state.packages.map((p) => p.package.code),
+    allows: (code) => planAllows(state.plan, code),
+  });
 }
