@@ -259,6 +259,8 @@ export async function getSpendBreakdown(
 
 export interface Charge {
   id: string;
+  /** The platform's id of the call or SMS. */
+  externalId: string;
   startedAt: Date;
   kind: "call" | "sms";
   direction: "outbound" | "inbound";
@@ -338,6 +340,7 @@ export async function getCharges(
     db,
     {
       id: u.id,
+      externalId: u.externalId,
       micros: sql<string>`(extract(epoch from ${u.startedAt}) * 1000000)::bigint::text`,
       kind: u.kind,
       direction: u.direction,
@@ -371,6 +374,7 @@ export async function getCharges(
   return {
     charges: page.map((r) => ({
       id: r.id,
+      externalId: r.externalId,
       startedAt: new Date(Number(BigInt(r.micros) / 1000n)),
       kind: r.kind,
       direction: r.direction,

@@ -114,6 +114,9 @@ export async function UsageSection({ accountId }: { accountId: string }) {
               </tbody>
             </table>
           )}
+          <Link href="/dashboard/account/billing/spend" className="link" data-testid="spend-link">
+            Spend by user, number and destination
+          </Link>
         </div>
       </div>
     </Section>
