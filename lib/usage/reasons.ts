@@ -114,7 +114,7 @@ export function reasonText(reason: RatingReason): string {
     case "not_in_package":
       return callChargeText(reason.params);
     case "unrecorded":
-      return `rated before reasons were kept (${reason.params.category.replace(/_/g, " ")})`;
+      return `rated before reasons were kept (${String(reason.params.category ?? "usage").replace(/_/g, " ")})`;
   }
 }
 
