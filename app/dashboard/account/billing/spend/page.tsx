@@ -70,7 +70,7 @@ function SortHead({ params, sort, align }: { params: SpendParams; sort: SpendSor
   const current = params.sort === sort;
   return (
     <th scope="col" aria-sort={current ? (sort === "name" ? "ascending" : "descending") : undefined} className={align === "right" ? "text-right" : "text-left"}>
-      <Link href={href(params, { sort })} className={`inline-flex min-h-11 items-center underline-offset-2 hover:underline ${current ? "text-slate-900" : "text-indigo-700"}`}>
+      <Link href={href(params, { sort })} className={`inline-flex min-h-11 min-w-11 items-center underline-offset-2 hover:underline ${current ? "text-slate-900" : "text-indigo-700"}`}>
         {SORT_LABELS[sort]}
         {current ? <span aria-hidden> ↓</span> : null}
       </Link>
@@ -96,7 +96,7 @@ function BreakdownTable({ params, rows, total, f }: { params: SpendParams; rows:
         {rows.map((row) => (
           <tr key={row.key} data-row={row.key} aria-current={params.row === row.key ? "true" : undefined} className={params.row === row.key ? "bg-indigo-50" : undefined}>
             <th scope="row" className="py-1 text-left font-normal">
-              <Link href={`${href(params, { row: row.key })}#charges`} className="inline-flex min-h-11 flex-col justify-center text-indigo-700 underline">
+              <Link href={`${href(params, { row: row.key })}#charges`} className="inline-flex min-h-11 min-w-11 flex-col justify-center text-indigo-700 underline">
                 <span className="break-all">{row.name}</span>
               </Link>
               {row.detail ? <span className="block text-xs text-slate-500">{row.detail}</span> : null}
