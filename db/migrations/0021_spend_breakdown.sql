@@ -1,4 +1,4 @@
-CREATE TYPE "public"."spend_dimension" AS ENUM('user', 'number', 'country');--> statement-breakpoint
+CREATE TYPE "public"."spend_dimension" AS ENUM('user', 'number', 'country', 'package_fit');--> statement-breakpoint
 CREATE TABLE "usage_spend_daily" (
 	"account_id" uuid NOT NULL,
 	"dimension" "spend_dimension" NOT NULL,
@@ -20,23 +20,42 @@ CREATE INDEX "usage_records_account_country_time_idx" ON "usage_records" USING b
 -- Records rated before reasons were kept: their category is all that is known of why.
 UPDATE "usage_records" SET "rating_reason_params" = jsonb_build_object('category', "category")
   WHERE "rating_reason" = 'unrecorded';--> statement-breakpoint
--- Spend per day by user, by the account's number and by destination country, kept in the
--- same transaction as the rated records (one upsert per statement, like 0002's rollups).
+-- Spend per day by user, by the account's number, by destination country and, for calls
+-- charged from credit that a calling package could include, by user, calling number's
+-- country and destination (with the seconds charged from credit). Kept in the same
+-- transaction as the rated records, one upsert per statement (like 0002's rollups).
 CREATE FUNCTION usage_spend_rollup_add() RETURNS trigger
 LANGUAGE plpgsql AS $$
 BEGIN
+  WITH r AS (
+    SELECT n.account_id, d.dimension, (n.started_at AT TIME ZONE a.time_zone)::date AS day, d.key,
+           coalesce(n.duration_seconds, 0)::bigint AS seconds, coalesce(n.fragments, 0)::bigint AS fragments, n.amount
+    FROM new_usage n
+    JOIN accounts a ON a.id = n.account_id
+    CROSS JOIN LATERAL (VALUES
+      ('user'::spend_dimension, coalesce(n.user_id::text, '')),
+      ('number'::spend_dimension,
+        CASE WHEN n.direction = 'inbound' AND NOT (n.kind = 'call' AND n.forwarded) THEN n.to_number ELSE n.from_number END),
+      ('country'::spend_dimension, coalesce(n.destination_country, ''))
+    ) AS d (dimension, key)
+    UNION ALL
+    SELECT n.account_id, 'package_fit', (n.started_at AT TIME ZONE a.time_zone)::date,
+           n.user_id::text || '|' || held.country || '|' || n.destination_country,
+           n.billable_units::bigint, 0, n.amount
+    FROM new_usage n
+    JOIN accounts a ON a.id = n.account_id
+    CROSS JOIN LATERAL (
+      SELECT p.country FROM phone_numbers p
+      WHERE p.account_id = n.account_id AND p.e164 = n.from_number
+      ORDER BY p.acquired_at DESC LIMIT 1
+    ) held
+    WHERE n.category = 'outside_packages' AND n.kind = 'call' AND n.direction = 'outbound' AND NOT n.forwarded
+      AND n.destination_type IN ('fixed', 'mobile') AND n.user_id IS NOT NULL AND n.amount > 0
+  )
   INSERT INTO usage_spend_daily AS t (account_id, dimension, day, key, records, seconds, fragments, amount)
-  SELECT n.account_id, d.dimension, (n.started_at AT TIME ZONE a.time_zone)::date, d.key,
-         count(*), coalesce(sum(n.duration_seconds), 0), coalesce(sum(n.fragments), 0), sum(n.amount)
-  FROM new_usage n
-  JOIN accounts a ON a.id = n.account_id
-  CROSS JOIN LATERAL (VALUES
-    ('user'::spend_dimension, coalesce(n.user_id::text, '')),
-    ('number'::spend_dimension,
-      case when n.direction = 'inbound' and not (n.kind = 'call' and n.forwarded) then n.to_number else n.from_number end),
-    ('country'::spend_dimension, coalesce(n.destination_country, ''))
-  ) AS d (dimension, key)
-  GROUP BY n.account_id, d.dimension, (n.started_at AT TIME ZONE a.time_zone)::date, d.key
+  SELECT account_id, dimension, day, key, count(*), sum(seconds), sum(fragments), sum(amount)
+  FROM r
+  GROUP BY account_id, dimension, day, key
   ON CONFLICT (account_id, dimension, day, key) DO UPDATE SET
     records = t.records + excluded.records,
     seconds = t.seconds + excluded.seconds,
@@ -49,15 +68,33 @@ CREATE TRIGGER usage_records_spend_rollup
   AFTER INSERT ON usage_records
   REFERENCING NEW TABLE AS new_usage
   FOR EACH STATEMENT EXECUTE FUNCTION usage_spend_rollup_add();--> statement-breakpoint
-INSERT INTO usage_spend_daily (account_id, dimension, day, key, records, seconds, fragments, amount)
-SELECT n.account_id, d.dimension, (n.started_at AT TIME ZONE a.time_zone)::date, d.key,
-       count(*), coalesce(sum(n.duration_seconds), 0), coalesce(sum(n.fragments), 0), sum(n.amount)
-FROM usage_records n
-JOIN accounts a ON a.id = n.account_id
-CROSS JOIN LATERAL (VALUES
-  ('user'::spend_dimension, coalesce(n.user_id::text, '')),
-  ('number'::spend_dimension,
-    case when n.direction = 'inbound' and not (n.kind = 'call' and n.forwarded) then n.to_number else n.from_number end),
-  ('country'::spend_dimension, coalesce(n.destination_country, ''))
-) AS d (dimension, key)
-GROUP BY n.account_id, d.dimension, (n.started_at AT TIME ZONE a.time_zone)::date, d.key;
+-- The records rated so far.
+  WITH r AS (
+    SELECT n.account_id, d.dimension, (n.started_at AT TIME ZONE a.time_zone)::date AS day, d.key,
+           coalesce(n.duration_seconds, 0)::bigint AS seconds, coalesce(n.fragments, 0)::bigint AS fragments, n.amount
+    FROM usage_records n
+    JOIN accounts a ON a.id = n.account_id
+    CROSS JOIN LATERAL (VALUES
+      ('user'::spend_dimension, coalesce(n.user_id::text, '')),
+      ('number'::spend_dimension,
+        CASE WHEN n.direction = 'inbound' AND NOT (n.kind = 'call' AND n.forwarded) THEN n.to_number ELSE n.from_number END),
+      ('country'::spend_dimension, coalesce(n.destination_country, ''))
+    ) AS d (dimension, key)
+    UNION ALL
+    SELECT n.account_id, 'package_fit', (n.started_at AT TIME ZONE a.time_zone)::date,
+           n.user_id::text || '|' || held.country || '|' || n.destination_country,
+           n.billable_units::bigint, 0, n.amount
+    FROM usage_records n
+    JOIN accounts a ON a.id = n.account_id
+    CROSS JOIN LATERAL (
+      SELECT p.country FROM phone_numbers p
+      WHERE p.account_id = n.account_id AND p.e164 = n.from_number
+      ORDER BY p.acquired_at DESC LIMIT 1
+    ) held
+    WHERE n.category = 'outside_packages' AND n.kind = 'call' AND n.direction = 'outbound' AND NOT n.forwarded
+      AND n.destination_type IN ('fixed', 'mobile') AND n.user_id IS NOT NULL AND n.amount > 0
+  )
+  INSERT INTO usage_spend_daily AS t (account_id, dimension, day, key, records, seconds, fragments, amount)
+  SELECT account_id, dimension, day, key, count(*), sum(seconds), sum(fragments), sum(amount)
+  FROM r
+  GROUP BY account_id, dimension, day, key;

@@ -2,8 +2,12 @@ import { bigint, date, integer, pgEnum, pgTable, primaryKey, text, uuid } from "
 import { accounts } from "./accounts";
 import { usageCategory } from "./enums";
 
-/** What a spend rollup row is totalled by. */
-export const spendDimension = pgEnum("spend_dimension", ["user", "number", "country"]);
+/**
+ * What a spend rollup row is totalled by. `package_fit` rows are the calls charged from
+ * credit that a calling package could include, by `user|calling number's country|destination
+ * country`, with the seconds charged from credit: what the package-fit advice prices.
+ */
+export const spendDimension = pgEnum("spend_dimension", ["user", "number", "country", "package_fit"]);
 
 /**
  * Rollups kept by statement-level triggers on insert (migration 0002), in the same
@@ -77,7 +81,7 @@ export const usageSpendDaily = pgTable(
     day: date("day", { mode: "string" }).notNull(),
     key: text("key").notNull(),
     records: integer("records").notNull(),
-    /** Talk seconds of calls. */
+    /** Talk seconds of calls (for `package_fit`, the seconds charged from credit). */
     seconds: bigint("seconds", { mode: "number" }).notNull(),
     fragments: bigint("fragments", { mode: "number" }).notNull(),
     /** Minor units charged from credit. */

@@ -1,4 +1,4 @@
-import { and, desc, eq, gte, lt, sql } from "drizzle-orm";
+import { and, desc, eq, gte, lt, lte, sql } from "drizzle-orm";
 import { z } from "zod";
 import type { Executor } from "@/db/client";
 import {
@@ -37,6 +37,8 @@ export type SpendSort = (typeof SPEND_SORTS)[number];
 export type Category = (typeof usageCategory.enumValues)[number];
 
 export const DRILL_PAGE = 50;
+/** Package-fit advice prices this many days of calls against a month of a package. */
+export const ADVICE_WINDOW_DAYS = 30;
 
 const CURSOR = /^(\d{1,17})~([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})$/;
 const emptyAsUnset = (value: unknown) => (value === "" ? undefined : value);
@@ -404,49 +406,41 @@ export function lastDayOf(period: BillingPeriod): string {
 }
 
 /**
- * Calls charged from credit over the last 30 days that a calling package could include,
- * per user, calling number's country and destination country (an indexed read of the
- * account's records since then, grouped in the database).
+ * Calls charged from credit over the last 30 days (the account's calendar days, today
+ * included) that a calling package could include, per user, calling number's country and
+ * destination country: the `package_fit` rows of the spend rollup.
  */
-export async function getCreditCallsForAdvice(db: Executor, accountId: string, now = new Date()): Promise<CreditCalls[]> {
-  const u = usageRecords;
-  const since = new Date(now.getTime() - 30 * 86_400_000).toISOString();
-  const rows = await queryRows(
-    db,
-    {
-      userId: sql<string>`${u.userId}`,
-      fromCountry: sql<string>`held.country`,
-      destinationCountry: sql<string>`${u.destinationCountry}`,
-      seconds: sql<number>`sum(${u.billableUnits})`.mapWith(Number),
-      amount: sql<number>`sum(${u.amount})`.mapWith(Number),
-    },
-    sql`
-      from ${u}
-      join lateral (
-        select ${phoneNumbers.country} as country from ${phoneNumbers}
-        where ${phoneNumbers.accountId} = ${u.accountId} and ${phoneNumbers.e164} = ${u.fromNumber}
-        order by ${phoneNumbers.acquiredAt} desc limit 1
-      ) held on true
-      where ${u.accountId} = ${accountId}
-        and ${u.startedAt} >= ${since}::timestamptz and ${u.startedAt} < ${now.toISOString()}::timestamptz
-        and ${u.category} = 'outside_packages' and ${u.kind} = 'call' and ${u.direction} = 'outbound'
-        and not ${u.forwarded} and ${u.destinationType} in ('fixed', 'mobile')
-        and ${u.userId} is not null and ${u.amount} > 0
-      group by ${u.userId}, held.country, ${u.destinationCountry}`,
-  );
-  return rows;
+export async function getCreditCallsForAdvice(db: Executor, account: SpendAccount, now = new Date()): Promise<CreditCalls[]> {
+  const t = usageSpendDaily;
+  const today = zonedDateString(now, account.timeZone);
+  const rows = await db
+    .select({ key: t.key, seconds: sum(t.seconds), amount: sum(t.amount) })
+    .from(t)
+    .where(
+      and(
+        eq(t.accountId, account.id),
+        eq(t.dimension, "package_fit"),
+        gte(t.day, addDays(today, -(ADVICE_WINDOW_DAYS - 1))),
+        lte(t.day, today),
+      ),
+    )
+    .groupBy(t.key);
+  return rows.map(({ key, seconds, amount }) => {
+    const [userId, fromCountry, destinationCountry] = key.split("|") as [string, string, string];
+    return { userId, fromCountry, destinationCountry, seconds, amount };
+  });
 }
 
 /** Whether a package would have cost less than credit over the last 30 days, for this account's plan. */
 export async function getPackageAdvice(
   db: Executor,
-  account: { id: string; country: string; currency: string },
+  account: SpendAccount & { country: string; currency: string },
   now = new Date(),
 ): Promise<PackageAdvice | null> {
   const state = await getPlanState(db, account.id, now);
   if (!state) return null;
   const [calls, catalog] = await Promise.all([
-    getCreditCallsForAdvice(db, account.id, now),
+    getCreditCallsForAdvice(db, account, now),
     getPlanCatalog(db, account.currency, state.plan.code),
   ]);
   return packageAdvice({
