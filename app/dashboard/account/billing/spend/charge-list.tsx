@@ -22,14 +22,14 @@ export function ChargeList({ charges, f }: { charges: Charge[]; f: AccountFormat
   if (charges.length === 0) return <p className="mt-3 text-sm text-slate-600">No charges in this period.</p>;
   return (
     <ul role="list" className="mt-3 divide-y divide-slate-100 text-sm" data-testid="charges">
-      <li aria-hidden className="hidden gap-3 py-2 text-xs font-medium uppercase tracking-wide text-slate-500 md:grid md:grid-cols-[9rem_1fr_8rem_6rem]">
+      <li aria-hidden className="hidden gap-3 py-2 text-xs font-medium uppercase tracking-wide text-slate-500 md:grid md:grid-cols-[11rem_1fr_8rem_6rem]">
         <span>Time</span>
         <span>From → to</span>
         <span>Duration</span>
         <span className="text-right">Amount</span>
       </li>
       {charges.map((charge) => (
-        <li key={charge.id} data-testid="charge" className="grid grid-cols-[1fr_auto] gap-x-3 gap-y-0.5 py-2 md:grid-cols-[9rem_1fr_8rem_6rem]">
+        <li key={charge.id} data-testid="charge" className="grid grid-cols-[1fr_auto] gap-x-3 gap-y-0.5 py-2 md:grid-cols-[11rem_1fr_8rem_6rem]">
           <span className="text-slate-600 md:order-none">{f.dateTime(charge.startedAt)}</span>
           <span className="col-span-2 break-all md:col-span-1 md:row-auto">
             {charge.from} → {charge.to}

@@ -99,12 +99,12 @@ function BreakdownTable({ params, rows, total, f }: { params: SpendParams; rows:
               <Link href={`${href(params, { row: row.key })}#charges`} className="inline-flex min-h-11 min-w-11 flex-col justify-center text-indigo-700 underline">
                 <span className="break-all">{row.name}</span>
               </Link>
-              {row.detail ? <span className="block text-xs text-slate-500">{row.detail}</span> : null}
+              {row.detail ? <span className="block text-xs break-all text-slate-600">{row.detail}</span> : null}
             </th>
-            <td className="fig">{quantityText(row, f)}</td>
+            <td className="pl-2 text-right tabular-nums sm:whitespace-nowrap">{quantityText(row, f)}</td>
             <td className="fig" data-amount={row.amount}>
               {f.money(row.amount)}
-              <span className="block text-xs text-slate-500 sm:hidden">{share(row.shareBasisPoints)}</span>
+              <span className="block text-xs text-slate-600 sm:hidden">{share(row.shareBasisPoints)}</span>
             </td>
             <td className="fig hidden sm:table-cell">{share(row.shareBasisPoints)}</td>
           </tr>
@@ -113,7 +113,7 @@ function BreakdownTable({ params, rows, total, f }: { params: SpendParams; rows:
       <tfoot className="border-t border-slate-300 font-medium">
         <tr>
           <th scope="row" className="pt-2 text-left">Total</th>
-          <td className="fig pt-2">{quantityText(total, f)}</td>
+          <td className="pl-2 pt-2 text-right tabular-nums sm:whitespace-nowrap">{quantityText(total, f)}</td>
           <td className="fig pt-2" data-testid="spend-total">{f.money(total.amount)}</td>
           <td className="fig hidden pt-2 sm:table-cell">{total.amount > 0 ? "100.0 %" : ""}</td>
         </tr>
@@ -163,8 +163,8 @@ export default async function SpendPage({ searchParams }: { searchParams: Search
       <h1 className="mt-1 text-2xl font-semibold text-slate-900">Where the money goes</h1>
       <p className="mt-2 text-sm text-slate-600">
         Calls and SMS of a billing period by user, by your number, by destination and by category: what was charged from
-        credit ({account.currency}, before VAT), the minutes or SMS fragments, and each one&apos;s share. Open a row to see
-        its charges and why each was made.
+        credit ({account.currency}, before VAT), the minutes (calls inside your packages included) or SMS fragments, and
+        each one&apos;s share. Open a row to see its charges and why each was made.
       </p>
       {problems.map((problem) => (
         <p key={problem} role="alert" data-testid="spend-error" className="mt-4 rounded-md bg-red-50 p-3 text-sm text-red-900 ring-1 ring-red-200">
