@@ -69,7 +69,7 @@ function AdviceNote({ advice, f }: { advice: PackageAdvice; f: AccountFormat }) 
 function SortHead({ params, sort, align }: { params: SpendParams; sort: SpendSort; align?: "right" }) {
   const current = params.sort === sort;
   return (
-    <th scope="col" aria-sort={current ? (sort === "name" ? "ascending" : "descending") : undefined} className={align === "right" ? "text-right" : "text-left"}>
+    <th scope="col" aria-sort={current ? (sort === "name" ? "ascending" : "descending") : undefined} className={align === "right" ? "pl-3 text-right" : "text-left"}>
       <Link href={href(params, { sort })} className={`inline-flex min-h-11 min-w-11 items-center underline-offset-2 hover:underline ${current ? "text-slate-900" : "text-indigo-700"}`}>
         {SORT_LABELS[sort]}
         {current ? <span aria-hidden> ↓</span> : null}
@@ -97,9 +97,9 @@ function BreakdownTable({ params, rows, total, f }: { params: SpendParams; rows:
           <tr key={row.key} data-row={row.key} aria-current={params.row === row.key ? "true" : undefined} className={params.row === row.key ? "bg-indigo-50" : undefined}>
             <th scope="row" className="py-1 text-left font-normal">
               <Link href={`${href(params, { row: row.key })}#charges`} className="inline-flex min-h-11 min-w-11 flex-col justify-center text-indigo-700 underline">
-                <span className="break-all">{row.name}</span>
+                <span className="break-words">{row.name}</span>
               </Link>
-              {row.detail ? <span className="block text-xs break-all text-slate-600">{row.detail}</span> : null}
+              {row.detail ? <span className="block text-xs break-words text-slate-600">{row.detail}</span> : null}
             </th>
             <td className="pl-2 text-right tabular-nums sm:whitespace-nowrap">{quantityText(row, f)}</td>
             <td className="fig" data-amount={row.amount}>
