@@ -112,7 +112,7 @@ export async function seedBenchUsage(db: Database, records = BENCH_USAGE_RECORDS
     places as (select array['US', 'FR', 'GB', 'ES', 'IT', 'JP', 'AT', 'PL'] as countries,
                       array['+1212555', '+33145', '+44207', '+34915', '+39064', '+81355', '+43150', '+48223'] as prefixes),
     g as (select g, 1 + g % 8 as place, (g % 20) as kind_roll, (g * 31) % 900 + 10 as seconds
-          from generate_series(1, ${records}) g)
+          from generate_series(1::bigint, ${records}) g)
     insert into usage_records (account_id, external_id, kind, direction, from_number, to_number, started_at,
       duration_seconds, fragments, forwarded, user_id, destination_country, destination_type, category,
       billable_units, rate_micros, amount, rating_reason, rating_reason_params)

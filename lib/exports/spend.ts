@@ -114,7 +114,7 @@ const PURPOSE = "spend-export-links";
 export interface SpendLinkClaims {
   accountId: string;
   creatorId: string;
-  params: SpendParams;
+  params: Pick<SpendParams, "by" | "sort" | "period" | "row">;
   /** Unix seconds. */
   expires: number;
 }

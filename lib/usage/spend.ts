@@ -37,6 +37,8 @@ export type SpendSort = (typeof SPEND_SORTS)[number];
 export type Category = (typeof usageCategory.enumValues)[number];
 
 export const DRILL_PAGE = 50;
+/** Rows of a breakdown shown at a time (the export has them all). */
+export const BREAKDOWN_PAGE = 25;
 /** Package-fit advice prices this many days of calls against a month of a package. */
 export const ADVICE_WINDOW_DAYS = 30;
 
@@ -63,13 +65,23 @@ export const spendParamsSchema = z.object({
     emptyAsUnset,
     z.string({ message: "after must be a page cursor" }).regex(CURSOR, "after must be a page cursor from this page").optional(),
   ),
+  /** Which rows of the breakdown: 1 for the first BREAKDOWN_PAGE. */
+  page: z.preprocess(
+    emptyAsUnset,
+    z.coerce
+      .number({ message: "page must be a whole number from 1" })
+      .int("page must be a whole number from 1")
+      .min(1, "page must be a whole number from 1")
+      .max(100_000, "page must be a whole number from 1")
+      .default(1),
+  ),
 });
 export type SpendParams = z.output<typeof spendParamsSchema>;
 
 /** The page's or the export's query; a name given twice is refused (it is not text). */
 export function spendParamsFrom(query: Record<string, string | string[] | undefined>) {
-  const { by, sort, period, row, after } = query;
-  return spendParamsSchema.safeParse({ by, sort, period, row, after });
+  const { by, sort, period, row, after, page } = query;
+  return spendParamsSchema.safeParse({ by, sort, period, row, after, page });
 }
 
 export function paramsProblem(error: z.ZodError): string {

@@ -4,7 +4,7 @@ import { paramsProblem, shareBasisPoints, spendParamsFrom, validRowKey } from "@
 describe("the spend page's query string", () => {
   it("defaults to the current period by user, most spent first", () => {
     const parsed = spendParamsFrom({});
-    expect(parsed.success && parsed.data).toEqual({ by: "user", sort: "amount" });
+    expect(parsed.success && parsed.data).toEqual({ by: "user", sort: "amount", page: 1 });
   });
 
   it("reads a view, a sort, a period, a row and a cursor", () => {
@@ -25,6 +25,8 @@ describe("the spend page's query string", () => {
     ["a made-up cursor", { after: "1' or 1=1--" }, "after must be a page cursor from this page"],
     ["a name given twice", { by: ["user", "number"] }, "by must be one of user, number, country, category"],
     ["a row too long to be a key", { row: "x".repeat(65) }, "row must be at most 64 characters"],
+    ["a page that is not a number", { page: "two" }, "page must be a whole number from 1"],
+    ["page 0", { page: "0" }, "page must be a whole number from 1"],
   ])("refuses %s in words", (_name, query, message) => {
     const parsed = spendParamsFrom(query);
     expect(parsed.success).toBe(false);

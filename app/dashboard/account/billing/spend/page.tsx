@@ -4,6 +4,7 @@ import { requirePageAccess } from "@/lib/auth/access";
 import { getDb } from "@/lib/db";
 import { accountFormat, type AccountFormat, countryName } from "@/lib/format";
 import {
+  BREAKDOWN_PAGE,
   type BillingPeriod,
   getBillingPeriods,
   getCharges,
@@ -38,11 +39,13 @@ const SORT_LABELS: Record<SpendSort, string> = { amount: "Amount", minutes: "Min
 
 /** The page's address with some parameters changed; the drill-down and its cursor drop unless kept. */
 function href(params: SpendParams, change: Partial<Record<keyof SpendParams, string | undefined>>): string {
-  const next = { by: params.by, sort: params.sort, period: params.period, ...change };
+  const next = { by: params.by, sort: params.sort, period: params.period, page: undefined, ...change };
   const query = new URLSearchParams();
   for (const [name, value] of Object.entries(next)) if (value !== undefined) query.set(name, value);
   return `/dashboard/account/billing/spend?${query}`;
 }
+
+const keptPage = (params: SpendParams) => (params.page > 1 ? String(params.page) : undefined);
 
 const share = (basisPoints: number) => `${Math.floor(basisPoints / 100)}.${Math.floor((basisPoints % 100) / 10)} %`;
 
@@ -78,6 +81,23 @@ function SortHead({ params, sort, align }: { params: SpendParams; sort: SpendSor
   );
 }
 
+/** The rows of the breakdown's current page, and links to the others. */
+function Pager({ params, count }: { params: SpendParams; count: number }) {
+  const pages = Math.ceil(count / BREAKDOWN_PAGE);
+  if (pages <= 1) return null;
+  const first = (params.page - 1) * BREAKDOWN_PAGE + 1;
+  const page = (n: number) => href(params, { page: n > 1 ? String(n) : undefined });
+  return (
+    <nav aria-label="Rows" className="mt-3 flex flex-wrap items-center gap-3 text-sm text-slate-600">
+      <span data-testid="spend-rows">
+        {first}–{Math.min(count, first + BREAKDOWN_PAGE - 1)} of {count}
+      </span>
+      {params.page > 1 ? <Link href={page(params.page - 1)} className="btn">Previous {BREAKDOWN_PAGE}</Link> : null}
+      {params.page < pages ? <Link href={page(params.page + 1)} className="btn">Next {BREAKDOWN_PAGE}</Link> : null}
+    </nav>
+  );
+}
+
 function BreakdownTable({ params, rows, total, f }: { params: SpendParams; rows: SpendRow[]; total: { seconds: number; fragments: number; amount: number }; f: AccountFormat }) {
   return (
     <table className="w-full text-sm" data-testid="spend-table">
@@ -93,10 +113,10 @@ function BreakdownTable({ params, rows, total, f }: { params: SpendParams; rows:
         </tr>
       </thead>
       <tbody className="divide-y divide-slate-100">
-        {rows.map((row) => (
+        {rows.slice((params.page - 1) * BREAKDOWN_PAGE, params.page * BREAKDOWN_PAGE).map((row) => (
           <tr key={row.key} data-row={row.key} aria-current={params.row === row.key ? "true" : undefined} className={params.row === row.key ? "bg-indigo-50" : undefined}>
             <th scope="row" className="py-1 text-left font-normal">
-              <Link href={`${href(params, { row: row.key })}#charges`} className="inline-flex min-h-11 min-w-11 flex-col justify-center text-indigo-700 underline">
+              <Link href={`${href(params, { row: row.key, page: keptPage(params) })}#charges`} className="inline-flex min-h-11 min-w-11 flex-col justify-center text-indigo-700 underline">
                 <span className="break-words">{row.name}</span>
               </Link>
               {row.detail ? <span className="block text-xs break-words text-slate-600">{row.detail}</span> : null}
@@ -211,7 +231,10 @@ export default async function SpendPage({ searchParams }: { searchParams: Search
             {breakdown.rows.length === 0 ? (
               <p className="text-sm text-slate-600">No calls or SMS in this period.</p>
             ) : (
-              <BreakdownTable params={shown} rows={breakdown.rows} total={breakdown.total} f={f} />
+              <>
+                <BreakdownTable params={shown} rows={breakdown.rows} total={breakdown.total} f={f} />
+                <Pager params={shown} count={breakdown.rows.length} />
+              </>
             )}
           </section>
 
@@ -233,12 +256,12 @@ export default async function SpendPage({ searchParams }: { searchParams: Search
               <ChargeList charges={charges.charges} f={f} />
               <div className="mt-3 flex flex-wrap gap-3 text-sm">
                 {params.after ? (
-                  <Link href={`${href(shown, { row })}#charges`} className="btn">
+                  <Link href={`${href(shown, { row, page: keptPage(shown) })}#charges`} className="btn">
                     Newest charges
                   </Link>
                 ) : null}
                 {charges.next ? (
-                  <Link href={`${href(shown, { row, after: charges.next })}#charges`} className="btn" data-testid="older-charges">
+                  <Link href={`${href(shown, { row, after: charges.next, page: keptPage(shown) })}#charges`} className="btn" data-testid="older-charges">
                     Older charges
                   </Link>
                 ) : null}
