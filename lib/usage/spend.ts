@@ -36,7 +36,7 @@ export const SPEND_SORTS = ["amount", "minutes", "name"] as const;
 export type SpendSort = (typeof SPEND_SORTS)[number];
 export type Category = (typeof usageCategory.enumValues)[number];
 
-export const DRILL_PAGE = 50;
+export const DRILL_PAGE = 25;
 /** Rows of a breakdown shown at a time (the export has them all). */
 export const BREAKDOWN_PAGE = 25;
 /** Package-fit advice prices this many days of calls against a month of a package. */

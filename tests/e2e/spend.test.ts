@@ -35,7 +35,7 @@ describe.skipIf(!!skipReason)("where the money goes", () => {
   it("opens from the billing page, drills into a user, shows why each charge was made, and exports", async () => {
     const page = await admin.newPage();
     await page.goto(appUrl("/dashboard/account/billing"));
-    await page.getByRole("link", { name: "Spend by user, number and destination" }).click();
+    await page.getByRole("link", { name: "Where the money goes" }).click();
     await page.waitForURL((url) => url.pathname === SPEND);
     expect(await page.getByRole("heading", { level: 1 }).textContent()).toBe("Where the money goes");
     const table = page.getByTestId("spend-table");

@@ -168,7 +168,8 @@ export default async function SpendPage({ searchParams }: { searchParams: Search
     ? await Promise.all([
         getSpendBreakdown(db, account, params.by, period, params.sort),
         row !== undefined ? getCharges(db, account, params.by, row, period, params.after ?? null) : null,
-        getPackageAdvice(db, account),
+        // An overview note: not repeated over a row's charges.
+        row === undefined ? getPackageAdvice(db, account) : null,
       ])
     : [null, null, null];
   const drilled = breakdown?.rows.find((r) => r.key === row);
