@@ -89,3 +89,25 @@ export const usageSpendDaily = pgTable(
   },
   (t) => [primaryKey({ name: "usage_spend_daily_pkey", columns: [t.accountId, t.dimension, t.day, t.key] })],
 );
+
+/**
+ * The same per calendar month (the account's time zone), so that a period of whole months
+ * reads one row per key; the days of a period outside whole months come from the daily rows.
+ */
+export const usageSpendMonthly = pgTable(
+  "usage_spend_monthly",
+  {
+    accountId: uuid("account_id")
+      .notNull()
+      .references(() => accounts.id),
+    dimension: spendDimension("dimension").notNull(),
+    /** The first day of the month. */
+    month: date("month", { mode: "string" }).notNull(),
+    key: text("key").notNull(),
+    records: integer("records").notNull(),
+    seconds: bigint("seconds", { mode: "number" }).notNull(),
+    fragments: bigint("fragments", { mode: "number" }).notNull(),
+    amount: bigint("amount", { mode: "number" }).notNull(),
+  },
+  (t) => [primaryKey({ name: "usage_spend_monthly_pkey", columns: [t.accountId, t.dimension, t.month, t.key] })],
+);

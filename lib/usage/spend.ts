@@ -1,4 +1,4 @@
-import { and, desc, eq, gte, lt, lte, sql } from "drizzle-orm";
+import { and, desc, eq, gte, lt, sql } from "drizzle-orm";
 import { z } from "zod";
 import type { Executor } from "@/db/client";
 import {
@@ -10,6 +10,7 @@ import {
   usageDailyTotals,
   usageRecords,
   usageSpendDaily,
+  usageSpendMonthly,
   users,
 } from "@/db/schema";
 import { pgArray } from "@/db/sql-array";
@@ -179,20 +180,53 @@ async function totalsBy(db: Executor, account: SpendAccount, view: SpendView, pe
       .where(and(eq(t.accountId, account.id), gte(t.day, period.firstDay), lt(t.day, period.endDay)))
       .groupBy(t.category);
   }
-  const t = usageSpendDaily;
-  return db
-    .select({
-      key: t.key,
-      records: sum(t.records),
-      seconds: sum(t.seconds),
-      fragments: sum(t.fragments),
-      amount: sum(t.amount),
-    })
-    .from(t)
-    .where(
-      and(eq(t.accountId, account.id), eq(t.dimension, view), gte(t.day, period.firstDay), lt(t.day, period.endDay)),
-    )
-    .groupBy(t.key);
+  return spendTotals(db, account, view, period);
+}
+
+/** The first day of the month after `day`'s ("YYYY-MM-DD"). */
+function nextMonth(day: string): string {
+  const [year, month] = day.split("-").map(Number) as [number, number];
+  return month === 12 ? `${year + 1}-01-01` : `${year}-${String(month + 1).padStart(2, "0")}-01`;
+}
+
+/**
+ * Totals per key of one dimension over [firstDay, endDay): the whole months inside from
+ * the monthly rollup, the days before and after them from the daily one.
+ */
+async function spendTotals(
+  db: Executor,
+  account: SpendAccount,
+  dimension: (typeof usageSpendDaily.dimension.enumValues)[number],
+  { firstDay, endDay }: { firstDay: string; endDay: string },
+): Promise<Totals[]> {
+  const fullFrom = firstDay.endsWith("-01") ? firstDay : nextMonth(firstDay);
+  const fullTo = `${endDay.slice(0, 7)}-01`;
+  const d = usageSpendDaily;
+  const m = usageSpendMonthly;
+  const columns = (t: typeof d | typeof m) => sql`${t.key} as key, ${t.records} as records, ${t.seconds} as seconds, ${t.fragments} as fragments, ${t.amount} as amount`;
+  const parts =
+    fullFrom < fullTo
+      ? sql`
+        select ${columns(m)} from ${m}
+        where ${m.accountId} = ${account.id} and ${m.dimension} = ${dimension} and ${m.month} >= ${fullFrom} and ${m.month} < ${fullTo}
+        union all
+        select ${columns(d)} from ${d}
+        where ${d.accountId} = ${account.id} and ${d.dimension} = ${dimension}
+          and ((${d.day} >= ${firstDay} and ${d.day} < ${fullFrom}) or (${d.day} >= ${fullTo} and ${d.day} < ${endDay}))`
+      : sql`
+        select ${columns(d)} from ${d}
+        where ${d.accountId} = ${account.id} and ${d.dimension} = ${dimension} and ${d.day} >= ${firstDay} and ${d.day} < ${endDay}`;
+  return queryRows(
+    db,
+    {
+      key: sql<string>`key`,
+      records: sql<number>`sum(records)`.mapWith(Number),
+      seconds: sql<number>`sum(seconds)`.mapWith(Number),
+      fragments: sql<number>`sum(fragments)`.mapWith(Number),
+      amount: sql<number>`sum(amount)`.mapWith(Number),
+    },
+    sql`from (${parts}) as spend group by key`,
+  );
 }
 
 /** Names for the keys of a breakdown: users' names, numbers' labels, countries' names. */
@@ -423,20 +457,8 @@ export function lastDayOf(period: BillingPeriod): string {
  * destination country: the `package_fit` rows of the spend rollup.
  */
 export async function getCreditCallsForAdvice(db: Executor, account: SpendAccount, now = new Date()): Promise<CreditCalls[]> {
-  const t = usageSpendDaily;
   const today = zonedDateString(now, account.timeZone);
-  const rows = await db
-    .select({ key: t.key, seconds: sum(t.seconds), amount: sum(t.amount) })
-    .from(t)
-    .where(
-      and(
-        eq(t.accountId, account.id),
-        eq(t.dimension, "package_fit"),
-        gte(t.day, addDays(today, -(ADVICE_WINDOW_DAYS - 1))),
-        lte(t.day, today),
-      ),
-    )
-    .groupBy(t.key);
+  const rows = await spendTotals(db, account, "package_fit", { firstDay: addDays(today, -(ADVICE_WINDOW_DAYS - 1)), endDay: addDays(today, 1) });
   return rows.map(({ key, seconds, amount }) => {
     const [userId, fromCountry, destinationCountry] = key.split("|") as [string, string, string];
     return { userId, fromCountry, destinationCountry, seconds, amount };

@@ -238,6 +238,26 @@ describe("the spend breakdown", () => {
     expect(byUser.rows.map((r) => r.name)).toEqual(["Anna Agent", "Bo", "No user"]);
   });
 
+  it.each<[string, string, string]>([
+    ["a whole month", "2026-11-01", "2026-12-01"],
+    ["days only, within a month", "2026-11-20", "2026-11-21"],
+    ["a whole month and days on either side", "2026-10-20", "2026-12-05"],
+    ["from mid-month over a month end", "2026-11-21", "2026-12-05"],
+  ])("sums %s from the monthly and daily rollups as the records do", async (_name, firstDay, endDay) => {
+    const t = await tenant();
+    await mixedUsage(t);
+    await ingest([call(t, "+33123456789", 400, { startedAt: "2026-11-20T22:59:00Z" }), call(t, "+33123456789", 400, { startedAt: "2026-11-20T23:01:00Z" })]);
+    const [expected] = await rows<{ amount: string; records: number }>(sql`
+      select coalesce(sum(amount), 0)::text as amount, count(*)::int as records from usage_records
+      where account_id = ${t.account.id}
+        and (started_at at time zone 'Europe/Berlin')::date >= ${firstDay}::date
+        and (started_at at time zone 'Europe/Berlin')::date < ${endDay}::date`);
+    for (const view of SPEND_VIEWS) {
+      const { total } = await getSpendBreakdown(db, t.account, view, { firstDay, endDay, current: false }, "amount");
+      expect([view, total.amount, total.records]).toEqual([view, Number(expected!.amount), expected!.records]);
+    }
+  });
+
   it("sorts by amount, by minutes and by name", async () => {
     const t = await tenant();
     await mixedUsage(t);
