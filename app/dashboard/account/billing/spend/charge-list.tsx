@@ -29,17 +29,17 @@ export function ChargeList({ charges, f }: { charges: Charge[]; f: AccountFormat
         <span className="text-right">Amount</span>
       </li>
       {charges.map((charge) => (
-        <li key={charge.id} data-testid="charge" className="grid grid-cols-[1fr_auto] gap-x-3 gap-y-0.5 py-2 md:grid-cols-[11rem_1fr_8rem_6rem]">
-          <span className="text-slate-600 md:order-none">{f.dateTime(charge.startedAt)}</span>
-          <span className="col-span-2 break-all md:col-span-1 md:row-auto">
+        <li key={charge.id} data-testid="charge" className="charge">
+          <span className="text-slate-600">{f.dateTime(charge.startedAt)}</span>
+          <span className="col-span-2 break-all md:col-span-1">
             {charge.from} → {charge.to}
-            {charge.user ? <span className="block text-xs text-slate-500">{charge.user}</span> : null}
+            {charge.user ? <span className="note">{charge.user}</span> : null}
           </span>
           <span className="text-slate-600">{what(charge)}</span>
           <span className="fig row-start-1 col-start-2 md:col-start-auto md:row-start-auto" data-amount={charge.amount}>
             {f.money(charge.amount)}
           </span>
-          <span className="col-span-2 text-slate-700 md:col-span-4" data-testid="charge-reason">
+          <span className="col-span-2 md:col-span-4" data-testid="charge-reason">
             Why: {charge.reason}
           </span>
         </li>

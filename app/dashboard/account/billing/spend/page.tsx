@@ -41,9 +41,12 @@ const SORT_LABELS: Record<SpendSort, string> = { amount: "Amount", minutes: "Min
 function href(params: SpendParams, change: Partial<Record<keyof SpendParams, string | undefined>>): string {
   const next = { by: params.by, sort: params.sort, period: params.period, page: undefined, ...change };
   const query = new URLSearchParams();
-  for (const [name, value] of Object.entries(next)) if (value !== undefined) query.set(name, value);
-  return `/dashboard/account/billing/spend?${query}`;
+  for (const [name, value] of Object.entries(next)) if (value !== undefined && value !== DEFAULTS[name]) query.set(name, value);
+  return `/dashboard/account/billing/spend${query.size ? `?${query}` : ""}`;
 }
+
+/** Parameters left out of links when they have their default value. */
+const DEFAULTS: Record<string, string> = { by: "user", sort: "amount" };
 
 const keptPage = (params: SpendParams) => (params.page > 1 ? String(params.page) : undefined);
 
@@ -116,15 +119,15 @@ function BreakdownTable({ params, rows, total, f }: { params: SpendParams; rows:
         {rows.slice((params.page - 1) * BREAKDOWN_PAGE, params.page * BREAKDOWN_PAGE).map((row) => (
           <tr key={row.key} data-row={row.key} aria-current={params.row === row.key ? "true" : undefined} className={params.row === row.key ? "bg-indigo-50" : undefined}>
             <th scope="row" className="py-1 text-left font-normal">
-              <Link href={`${href(params, { row: row.key, page: keptPage(params) })}#charges`} className="inline-flex min-h-11 min-w-11 flex-col justify-center text-indigo-700 underline">
+              <Link href={`${href(params, { row: row.key, page: keptPage(params) })}#charges`} className="row-link">
                 <span className="break-words">{row.name}</span>
               </Link>
-              {row.detail ? <span className="block text-xs break-words text-slate-600">{row.detail}</span> : null}
+              {row.detail ? <span className="note">{row.detail}</span> : null}
             </th>
             <td className="pl-2 text-right tabular-nums sm:whitespace-nowrap">{quantityText(row, f)}</td>
             <td className="fig" data-amount={row.amount}>
               {f.money(row.amount)}
-              <span className="block text-xs text-slate-600 sm:hidden">{share(row.shareBasisPoints)}</span>
+              <span className="note sm:hidden">{share(row.shareBasisPoints)}</span>
             </td>
             <td className="fig hidden sm:table-cell">{share(row.shareBasisPoints)}</td>
           </tr>
