@@ -1,12 +1,16 @@
 import type { AccountFormat } from "@/lib/format";
 import type { Charge } from "@/lib/usage/spend";
 
-/** Minutes of talk and SMS fragments, as the breakdown counts them. */
-export function quantityText(row: { seconds: number; fragments: number }, f: AccountFormat): string {
-  const parts = [];
-  if (row.seconds > 0 || row.fragments === 0) parts.push(`${f.number(Math.floor(row.seconds / 60))} min`);
-  if (row.fragments > 0) parts.push(`${f.number(row.fragments)} SMS`);
-  return parts.join(" · ");
+/** Minutes of talk (rounded up once, over the total, as the billing page says them), and SMS fragments under them. */
+export function Quantity({ row, f }: { row: { seconds: number; fragments: number }; f: AccountFormat }) {
+  const sms = row.fragments > 0 ? `${f.number(row.fragments)} SMS` : null;
+  if (row.seconds === 0 && sms) return sms;
+  return (
+    <>
+      {f.number(Math.ceil(row.seconds / 60))} min
+      {sms ? <span className="note">{sms}</span> : null}
+    </>
+  );
 }
 
 const clock = (seconds: number) => `${Math.floor(seconds / 60)}:${String(seconds % 60).padStart(2, "0")}`;

@@ -23,7 +23,7 @@ import {
 } from "@/lib/usage/spend";
 import type { PackageAdvice } from "@/lib/usage/package-advice";
 import { loadAccount } from "../_data";
-import { ChargeList, quantityText } from "./charge-list";
+import { ChargeList, Quantity } from "./charge-list";
 
 export const metadata: Metadata = { title: "Where the money goes" };
 
@@ -124,7 +124,9 @@ function BreakdownTable({ params, rows, total, f }: { params: SpendParams; rows:
               </Link>
               {row.detail ? <span className="note">{row.detail}</span> : null}
             </th>
-            <td className="pl-2 text-right tabular-nums sm:whitespace-nowrap">{quantityText(row, f)}</td>
+            <td className="fig">
+              <Quantity row={row} f={f} />
+            </td>
             <td className="fig" data-amount={row.amount}>
               {f.money(row.amount)}
               <span className="note sm:hidden">{share(row.shareBasisPoints)}</span>
@@ -136,7 +138,9 @@ function BreakdownTable({ params, rows, total, f }: { params: SpendParams; rows:
       <tfoot className="border-t border-slate-300 font-medium">
         <tr>
           <th scope="row" className="pt-2 text-left">Total</th>
-          <td className="pl-2 pt-2 text-right tabular-nums sm:whitespace-nowrap">{quantityText(total, f)}</td>
+          <td className="fig pt-2">
+            <Quantity row={total} f={f} />
+          </td>
           <td className="fig pt-2" data-testid="spend-total">{f.money(total.amount)}</td>
           <td className="fig hidden pt-2 sm:table-cell">{total.amount > 0 ? "100.0 %" : ""}</td>
         </tr>
