@@ -156,6 +156,20 @@ describe.skipIf(!!skipReason)("where the money goes", () => {
     }
   });
 
+  it("copies a signed link to the export for someone without a login", async () => {
+    const page = await admin.newPage();
+    await page.goto(appUrl(`${SPEND}?by=country`));
+    await page.getByRole("button", { name: "Copy CSV link" }).click();
+    const link = await page.getByLabel("Spend export link").inputValue();
+    expect(link).toContain("sig=");
+    await page.close();
+    const stranger = await browser().newContext();
+    const served = await stranger.request.get(link);
+    expect(served.status()).toBe(200);
+    expect((parse(await served.text()) as string[][])[0]![0]).toBe("country");
+    await stranger.close();
+  });
+
   it("serves a signed link without a session, and refuses it changed", async () => {
     const claims = { accountId: acmeId, creatorId: acmeAdminId, params: { by: "country" as const, sort: "amount" as const }, expires: Math.floor(Date.now() / 1000) + 600 };
     const link = appUrl(`${ROUTE}?${spendLinkQuery(claims, signSpendLink(claims, E2E_SECRET))}`);

@@ -24,6 +24,7 @@ import {
 import type { PackageAdvice } from "@/lib/usage/package-advice";
 import { loadAccount } from "../_data";
 import { ChargeList, Quantity } from "./charge-list";
+import { SpendLinkForm } from "./share-link";
 
 export const metadata: Metadata = { title: "Where the money goes" };
 
@@ -223,6 +224,9 @@ export default async function SpendPage({ searchParams }: { searchParams: Search
               Export CSV
             </a>
           </form>
+          <div className="mt-3 flex flex-wrap items-end gap-3">
+            <SpendLinkForm query={Object.fromEntries(row === undefined ? exportQuery : new URLSearchParams({ ...Object.fromEntries(exportQuery), row }))} />
+          </div>
 
           <nav aria-label="Breakdown" className="mt-6 flex flex-wrap gap-x-2 border-b border-slate-200 text-sm">
             {(Object.keys(VIEW_LABELS) as SpendView[]).map((view) => (
