@@ -206,25 +206,25 @@ export default async function SpendPage({ searchParams }: { searchParams: Search
         <p className="mt-6 text-sm text-slate-600">No billing period yet.</p>
       ) : (
         <>
-          <form method="get" className="mt-6 flex flex-wrap items-end gap-3" aria-label="Choose a billing period">
-            <input type="hidden" name="by" value={shown.by} />
-            <input type="hidden" name="sort" value={shown.sort} />
-            <label className="flex flex-col text-sm text-slate-700">
-              Billing period
-              <select name="period" defaultValue={period.firstDay} className="mt-1 min-h-11 rounded-md border border-slate-300 bg-white px-3">
-                {periods.map((p) => (
-                  <option key={p.firstDay} value={p.firstDay}>
-                    {periodLabel(p, f)}
-                  </option>
-                ))}
-              </select>
-            </label>
-            <button type="submit" className="btn">Show</button>
-            <a href={`/api/billing/spend.csv?${exportQuery}`} className="btn" data-testid="spend-export" download>
-              Export CSV
-            </a>
-          </form>
-          <div className="mt-3 flex flex-wrap items-end gap-3">
+          <div className="mt-6 flex flex-wrap items-end gap-3">
+            <form method="get" className="flex flex-wrap items-end gap-3" aria-label="Choose a billing period">
+              <input type="hidden" name="by" value={shown.by} />
+              <input type="hidden" name="sort" value={shown.sort} />
+              <label className="flex flex-col text-sm text-slate-700">
+                Billing period
+                <select name="period" defaultValue={period.firstDay} className="mt-1 min-h-11 rounded-md border border-slate-300 bg-white px-3">
+                  {periods.map((p) => (
+                    <option key={p.firstDay} value={p.firstDay}>
+                      {periodLabel(p, f)}
+                    </option>
+                  ))}
+                </select>
+              </label>
+              <button type="submit" className="btn">Show</button>
+              <a href={`/api/billing/spend.csv?${exportQuery}`} className="btn" data-testid="spend-export" download>
+                Export CSV
+              </a>
+            </form>
             <SpendLinkForm query={Object.fromEntries(row === undefined ? exportQuery : new URLSearchParams({ ...Object.fromEntries(exportQuery), row }))} />
           </div>
 
