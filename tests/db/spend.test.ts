@@ -2,7 +2,8 @@ import { parse } from "csv-parse/sync";
 import { eq, sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Database } from "@/db/client";
-import { accountPackages, callingPackages, prepaidBundles, subscriptions, usageRecords, users } from "@/db/schema";
+import { accountPackages, accounts, callingPackages, prepaidBundles, subscriptions, usageRecords, users } from "@/db/schema";
+import { seedDemo } from "@/db/seed/demo";
 import { postMovement } from "@/lib/credit/ledger";
 import { creditMovementsCsv, exportParamsSchema } from "@/lib/exports/credit-movements";
 import { resolveSpendExport, spendCsv } from "@/lib/exports/spend";
@@ -330,11 +331,6 @@ describe("the spend breakdown", () => {
     expect(byNumber.rows.map((r) => r.key)).not.toContain(a.office);
   });
 
-  it("lists the current period and the closed ones", async () => {
-    const t = await tenant();
-    expect(await getBillingPeriods(db, t.account)).toEqual([{ firstDay: "2026-11-01", endDay: "2026-12-01", current: true }]);
-  });
-
   it("exports the breakdown and a row's charges as CSV with the same figures", async () => {
     const t = await tenant();
     const results = await mixedUsage(t);
@@ -387,5 +383,22 @@ describe("package-fit advice", () => {
     const t = await tenant();
     await mixedUsage(t);
     expect(await getPackageAdvice(db, t.account, NOW)).toBeNull();
+  });
+});
+
+// Last: the demo seed adds its catalogue, which the advice above must not see.
+describe("billing periods", () => {
+  it("lists the current period and the closed ones, newest first", async () => {
+    const t = await tenant();
+    expect(await getBillingPeriods(db, t.account)).toEqual([{ firstDay: "2026-11-01", endDay: "2026-12-01", current: true }]);
+    await seedDemo(db, NOW);
+    const [acme] = await db.select().from(accounts).where(eq(accounts.slug, "acme"));
+    const periods = await getBillingPeriods(db, acme!);
+    expect(periods[0]).toMatchObject({ current: true });
+    expect(periods.length, "a year of closed periods").toBeGreaterThanOrEqual(12);
+    periods.slice(1).forEach((p, i) => {
+      expect(p.current).toBe(false);
+      expect(p.endDay, "each period ends where the next one starts").toBe(periods[i]!.firstDay);
+    });
   });
 });
