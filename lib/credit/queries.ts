@@ -2,7 +2,7 @@ import { and, desc, eq, gte, inArray, lt, lte } from "drizzle-orm";
 import type { Executor } from "@/db/client";
 import { creditBalances, creditDailyBalances, topUpAttempts } from "@/db/schema";
 import { type AutoTopUpState, getAutoTopUpState } from "@/lib/credit/auto-top-up";
-import { addDays, zonedDateString } from "@/lib/time";
+import { addDays, nextMonthStart, zonedDateString } from "@/lib/time";
 import {
   dailySpend,
   RUNWAY_WINDOW_DAYS,
@@ -173,11 +173,6 @@ export interface Runway {
   suggestion: TopUpSuggestion | null;
 }
 
-/** The first day of the month after `day` ("YYYY-MM-DD"). */
-export function nextMonthStart(day: string): string {
-  const [year, month] = day.split("-").map(Number) as [number, number];
-  return month === 12 ? `${year + 1}-01-01` : `${year}-${String(month + 1).padStart(2, "0")}-01`;
-}
 
 /**
  * The runway at the last 30 days' spend. Pass the auto top-up settings (as the credit

@@ -11,10 +11,9 @@ import {
   getSpendBreakdown,
   lastDayOf,
   pickPeriod,
-  type SpendParams,
   type SpendRow,
-  validRowKey,
 } from "@/lib/usage/spend";
+import { type SpendParams, validRowKey } from "@/lib/usage/spend-params";
 import { csvStream, type CsvField, decimal } from "./csv-stream";
 import { neutralize } from "./credit-movements";
 

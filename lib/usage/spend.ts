@@ -1,12 +1,10 @@
 import { and, desc, eq, gte, lt, sql } from "drizzle-orm";
-import { z } from "zod";
 import type { Executor } from "@/db/client";
 import {
   accountNumberOf,
   invoices,
   phoneNumbers,
   subscriptions,
-  type usageCategory,
   usageDailyTotals,
   usageRecords,
   usageSpendDaily,
@@ -15,13 +13,13 @@ import {
 } from "@/db/schema";
 import { pgArray } from "@/db/sql-array";
 import { queryRows } from "@/db/typed-sql";
-import { validDate } from "@/lib/exports/range";
 import { countryName } from "@/lib/format";
 import { divideRounded } from "@/lib/money";
-import { addDays, zonedDateString, zonedMidnight } from "@/lib/time";
+import { addDays, nextMonthStart, zonedDateString, zonedMidnight } from "@/lib/time";
 import { getPlanCatalog, getPlanState, planAllows } from "@/lib/subscription/plan-catalog";
 import { type CreditCalls, type PackageAdvice, packageAdvice } from "./package-advice";
 import { storedReasonText } from "./reasons";
+import { ADVICE_WINDOW_DAYS, CATEGORY_NAMES, type Category, CURSOR, DRILL_PAGE, type SpendSort, type SpendView } from "./spend-params";
 
 /**
  * Where the money goes: a billing period's rated usage by user, by the account's number,
@@ -30,64 +28,6 @@ import { storedReasonText } from "./reasons";
  * cursor. Days are the account's calendar days; a period runs from its first day to the
  * day before its end.
  */
-
-export const SPEND_VIEWS = ["user", "number", "country", "category"] as const;
-export type SpendView = (typeof SPEND_VIEWS)[number];
-export const SPEND_SORTS = ["amount", "minutes", "name"] as const;
-export type SpendSort = (typeof SPEND_SORTS)[number];
-export type Category = (typeof usageCategory.enumValues)[number];
-
-export const DRILL_PAGE = 25;
-/** Rows of a breakdown shown at a time (the export has them all). */
-export const BREAKDOWN_PAGE = 25;
-/** Package-fit advice prices this many days of calls against a month of a package. */
-export const ADVICE_WINDOW_DAYS = 30;
-
-const CURSOR = /^(\d{1,17})~([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})$/;
-const emptyAsUnset = (value: unknown) => (value === "" ? undefined : value);
-
-/** The page's query string: which breakdown, sorted how, for which period, and the row drilled into. */
-export const spendParamsSchema = z.object({
-  by: z.preprocess(emptyAsUnset, z.enum(SPEND_VIEWS, { message: `by must be one of ${SPEND_VIEWS.join(", ")}` }).default("user")),
-  sort: z.preprocess(
-    emptyAsUnset,
-    z.enum(SPEND_SORTS, { message: `sort must be one of ${SPEND_SORTS.join(", ")}` }).default("amount"),
-  ),
-  period: z.preprocess(
-    emptyAsUnset,
-    z
-      .string({ message: "period must be the first day of a billing period, as YYYY-MM-DD" })
-      .refine(validDate, "period must be the first day of a billing period, as YYYY-MM-DD")
-      .optional(),
-  ),
-  /** The row drilled into: a user id, a number, a country code or a category; "" for "none". */
-  row: z.string({ message: "row must be text" }).max(64, "row must be at most 64 characters").optional(),
-  after: z.preprocess(
-    emptyAsUnset,
-    z.string({ message: "after must be a page cursor" }).regex(CURSOR, "after must be a page cursor from this page").optional(),
-  ),
-  /** Which rows of the breakdown: 1 for the first BREAKDOWN_PAGE. */
-  page: z.preprocess(
-    emptyAsUnset,
-    z.coerce
-      .number({ message: "page must be a whole number from 1" })
-      .int("page must be a whole number from 1")
-      .min(1, "page must be a whole number from 1")
-      .max(100_000, "page must be a whole number from 1")
-      .default(1),
-  ),
-});
-export type SpendParams = z.output<typeof spendParamsSchema>;
-
-/** The page's or the export's query; a name given twice is refused (it is not text). */
-export function spendParamsFrom(query: Record<string, string | string[] | undefined>) {
-  const { by, sort, period, row, after, page } = query;
-  return spendParamsSchema.safeParse({ by, sort, period, row, after, page });
-}
-
-export function paramsProblem(error: z.ZodError): string {
-  return error.issues.map((issue) => issue.message).join("; ");
-}
 
 export interface SpendAccount {
   id: string;
@@ -145,16 +85,6 @@ export interface SpendBreakdown {
   total: { records: number; seconds: number; fragments: number; amount: number };
 }
 
-export const CATEGORY_NAMES: Record<Category, string> = {
-  included: "Included in packages",
-  bundle: "Prepaid minutes",
-  outside_packages: "Calls outside your packages",
-  premium: "Premium destinations",
-  forwarded: "Forwarded call legs",
-  toll_free_inbound: "Inbound calls to toll-free numbers",
-  sms: "SMS",
-};
-
 interface Totals {
   key: string;
   records: number;
@@ -183,12 +113,6 @@ async function totalsBy(db: Executor, account: SpendAccount, view: SpendView, pe
   return spendTotals(db, account, view, period);
 }
 
-/** The first day of the month after `day`'s ("YYYY-MM-DD"). */
-function nextMonth(day: string): string {
-  const [year, month] = day.split("-").map(Number) as [number, number];
-  return month === 12 ? `${year + 1}-01-01` : `${year}-${String(month + 1).padStart(2, "0")}-01`;
-}
-
 /**
  * Totals per key of one dimension over [firstDay, endDay): the whole months inside from
  * the monthly rollup, the days before and after them from the daily one.
@@ -199,7 +123,7 @@ async function spendTotals(
   dimension: (typeof usageSpendDaily.dimension.enumValues)[number],
   { firstDay, endDay }: { firstDay: string; endDay: string },
 ): Promise<Totals[]> {
-  const fullFrom = firstDay.endsWith("-01") ? firstDay : nextMonth(firstDay);
+  const fullFrom = firstDay.endsWith("-01") ? firstDay : nextMonthStart(firstDay);
   const fullTo = `${endDay.slice(0, 7)}-01`;
   const d = usageSpendDaily;
   const m = usageSpendMonthly;
@@ -349,20 +273,6 @@ function rowFilter(view: SpendView, key: string) {
       return key === "" ? sql`${u.destinationCountry} is null` : sql`${u.destinationCountry} = ${key}`;
     case "category":
       return sql`${u.category} = ${key}::usage_category`;
-  }
-}
-
-/** Whether a row key can name a row of the view (a user id must be a uuid, a category one of ours). */
-export function validRowKey(view: SpendView, key: string): boolean {
-  switch (view) {
-    case "user":
-      return key === "" || z.uuid().safeParse(key).success;
-    case "number":
-      return /^\+[1-9][0-9]{6,14}$/.test(key);
-    case "country":
-      return key === "" || /^[A-Z]{2}$/.test(key);
-    case "category":
-      return key in CATEGORY_NAMES;
   }
 }
 

@@ -15,9 +15,8 @@ import {
   getCharges,
   getPackageAdvice,
   getSpendBreakdown,
-  SPEND_VIEWS,
-  spendParamsSchema,
 } from "@/lib/usage/spend";
+import { SPEND_VIEWS, spendParamsSchema } from "@/lib/usage/spend-params";
 import { addNumber, createAccount, createRateCard, subscribe } from "../support/fixtures";
 import { freshDatabase, type TestDatabase } from "../support/fresh-database";
 

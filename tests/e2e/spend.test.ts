@@ -171,7 +171,7 @@ describe.skipIf(!!skipReason)("where the money goes", () => {
   });
 
   it("serves a signed link without a session, and refuses it changed", async () => {
-    const claims = { accountId: acmeId, creatorId: acmeAdminId, params: { by: "country" as const, sort: "amount" as const }, expires: Math.floor(Date.now() / 1000) + 600 };
+    const claims = { accountId: acmeId, creatorId: acmeAdminId, params: { by: "country" as const, sort: "amount" as const, period: undefined, row: undefined }, expires: Math.floor(Date.now() / 1000) + 600 };
     const link = appUrl(`${ROUTE}?${spendLinkQuery(claims, signSpendLink(claims, E2E_SECRET))}`);
     const stranger = await browser().newContext();
     const served = await stranger.request.get(link);

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { paramsProblem, shareBasisPoints, spendParamsFrom, validRowKey } from "@/lib/usage/spend";
+import { shareBasisPoints } from "@/lib/usage/spend";
+import { paramsProblem, spendParamsFrom, validRowKey } from "@/lib/usage/spend-params";
 
 describe("the spend page's query string", () => {
   it("defaults to the current period by user, most spent first", () => {

@@ -7,7 +7,7 @@ import { getDb } from "@/lib/db";
 import { getEnv } from "@/lib/env";
 import { resolveSpendExport, spendCsv, spendFileName, spendLinkSchema, verifySpendLink } from "@/lib/exports/spend";
 import { errorResponse, failureResponse } from "@/lib/http/respond";
-import { paramsProblem, type SpendParams, spendParamsFrom } from "@/lib/usage/spend";
+import { paramsProblem, type SpendParams, spendParamsFrom } from "@/lib/usage/spend-params";
 
 export const dynamic = "force-dynamic";
 

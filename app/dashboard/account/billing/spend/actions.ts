@@ -4,7 +4,7 @@ import { type ActionResult, protectedAction } from "@/lib/auth/action";
 import { getEnv } from "@/lib/env";
 import { LINK_LIFETIME_SECONDS } from "@/lib/exports/signed-link";
 import { signSpendLink, spendLinkQuery } from "@/lib/exports/spend";
-import { spendParamsSchema } from "@/lib/usage/spend";
+import { spendParamsSchema } from "@/lib/usage/spend-params";
 
 /** A signed direct link to the spend export shown (the breakdown or a row's charges), valid for 24 hours. */
 export const createSpendLink = protectedAction(

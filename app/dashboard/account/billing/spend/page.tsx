@@ -4,23 +4,25 @@ import { requirePageAccess } from "@/lib/auth/access";
 import { getDb } from "@/lib/db";
 import { accountFormat, type AccountFormat, countryName } from "@/lib/format";
 import {
-  BREAKDOWN_PAGE,
   type BillingPeriod,
   getBillingPeriods,
   getCharges,
   getPackageAdvice,
   getSpendBreakdown,
   lastDayOf,
-  paramsProblem,
   pickPeriod,
+  type SpendRow,
+} from "@/lib/usage/spend";
+import {
+  BREAKDOWN_PAGE,
+  paramsProblem,
   type SpendParams,
   spendParamsFrom,
   spendParamsSchema,
-  type SpendRow,
   type SpendSort,
   type SpendView,
   validRowKey,
-} from "@/lib/usage/spend";
+} from "@/lib/usage/spend-params";
 import type { PackageAdvice } from "@/lib/usage/package-advice";
 import { loadAccount } from "../_data";
 import { ChargeList, Quantity } from "./charge-list";
