@@ -159,7 +159,8 @@ function offsetFinder(timeZone: string) {
   };
 }
 
-function formatOffset(offset: number): string {
+/** A zone offset in ISO 8601: +01:00. */
+export function formatOffset(offset: number): string {
   const sign = offset < 0 ? "-" : "+";
   const minutes = Math.abs(offset) / 60_000;
   return `${sign}${String(Math.floor(minutes / 60)).padStart(2, "0")}:${String(minutes % 60).padStart(2, "0")}`;

@@ -3,6 +3,7 @@ import type { Executor } from "@/db/client";
 import { minorUnitsPerMajor } from "@/lib/money";
 import { fail, ok, type Result } from "@/lib/result";
 import { signFields, verifyFields } from "@/lib/security/link-signature";
+import { zoneOffsetMs } from "@/lib/time";
 import {
   type BillingPeriod,
   type Charge,
@@ -15,7 +16,14 @@ import {
 } from "@/lib/usage/spend";
 import { type SpendParams, validRowKey } from "@/lib/usage/spend-params";
 import { csvStream, type CsvField, decimal } from "./csv-stream";
-import { neutralize } from "./credit-movements";
+import { formatOffset, neutralize } from "./credit-movements";
+
+/** An instant in ISO 8601 in the account's time zone, to the second: 2026-11-26T11:00:00+01:00. */
+function localTime(instant: Date, timeZone: string): string {
+  const seconds = Math.floor(instant.getTime() / 1000) * 1000;
+  const offset = zoneOffsetMs(new Date(seconds), timeZone);
+  return `${new Date(seconds + offset).toISOString().slice(0, 19)}${formatOffset(offset)}`;
+}
 
 /**
  * The spend breakdown as CSV: a period's rows by user, number, destination or category,
@@ -80,7 +88,7 @@ function breakdownFields(account: SpendExportAccount, by: SpendParams["by"]): Cs
 function chargeFields(account: SpendExportAccount): CsvField<Charge>[] {
   const perMajor = minorUnitsPerMajor(account.currency);
   return [
-    { label: "started_at (UTC)", value: (row) => row.startedAt.toISOString().replace(/\.\d{3}Z$/, "Z") },
+    { label: `started_at (${account.timeZone})`, value: (row) => localTime(row.startedAt, account.timeZone) },
     { label: "interaction_id", value: (row) => neutralize(row.externalId) },
     { label: "kind", value: (row) => (row.forwarded ? "forwarded_leg" : row.kind) },
     { label: "direction", value: (row) => row.direction },

@@ -343,8 +343,13 @@ describe("the spend breakdown", () => {
     const breakdown = await getSpendBreakdown(db, t.account, "country", PERIOD, "amount");
     expect(countries.map((r) => [r[0], r[6]])).toEqual(breakdown.rows.map((r) => [r.key, (r.amount / 100).toFixed(2)]));
     const [chargeHeader, ...charges] = await csv({ by: "country", row: "US" });
-    expect(chargeHeader!.at(-1)).toBe("reason");
+    expect([chargeHeader![0], chargeHeader!.at(-1)]).toEqual(["started_at (Europe/Berlin)", "reason"]);
     expect(charges.map((c) => c.at(-1))).toEqual([results[3]!.reason]);
+    // Its start in Berlin time (winter: UTC+1), as Postgres writes it.
+    const [started] = await rows<{ local: string }>(sql`
+      select to_char(started_at at time zone 'Europe/Berlin', 'YYYY-MM-DD"T"HH24:MI:SS') || '+01:00' as local
+      from usage_records where account_id = ${t.account.id} and external_id = ${results[3]!.id}`);
+    expect(charges[0]![0]).toBe(started!.local);
     const bad = await resolveSpendExport(db, t.account, spendParamsSchema.parse({ by: "user", row: "not-a-user" }));
     expect(bad).toMatchObject({ ok: false, failure: { kind: "invalid", message: "row does not name a user." } });
     const noPeriod = await resolveSpendExport(db, t.account, spendParamsSchema.parse({ period: "2020-01-01" }));
