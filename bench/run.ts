@@ -3,6 +3,7 @@ import { benchCsv } from "./csv";
 import { benchInvoices } from "./invoices";
 import { benchLedger } from "./ledger";
 import { benchPage } from "./page";
+import { benchSpend } from "./spend";
 import { benchUsage } from "./usage";
 
 /** `npm run bench` runs every benchmark; `npm run bench -- NAME` runs one. */
@@ -13,6 +14,7 @@ const BENCHES: Record<string, () => Promise<void>> = {
   authorize: benchAuthorize,
   csv: benchCsv,
   invoices: benchInvoices,
+  spend: benchSpend,
 };
 const PLANNED: string[] = [];
 

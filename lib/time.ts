@@ -111,3 +111,9 @@ export function zoneAbbreviation(instant: Date, timeZone: string): string {
   }
   return fallback!;
 }
+
+/** The first day of the month after the one of `day` ("YYYY-MM-DD"). */
+export function nextMonthStart(day: string): string {
+  const [year, month] = day.split("-").map(Number) as [number, number];
+  return month === 12 ? `${year + 1}-01-01` : `${year}-${String(month + 1).padStart(2, "0")}-01`;
+}

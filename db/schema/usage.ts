@@ -1,4 +1,4 @@
-import { sql } from "drizzle-orm";
+import { type AnyColumn, type SQL, sql } from "drizzle-orm";
 import {
   bigint,
   boolean,
@@ -6,6 +6,7 @@ import {
   foreignKey,
   index,
   integer,
+  jsonb,
   pgTable,
   text,
   timestamp,
@@ -17,6 +18,21 @@ import { callingPackages } from "./catalog";
 import { prepaidBundles } from "./subscriptions";
 import { creditMovements } from "./credit";
 import { destinationType, usageCategory, usageDirection, usageKind } from "./enums";
+
+/**
+ * The account's own number a record uses (`lib/usage/ownership.ts`): the called number of
+ * an inbound call that is not a forwarded leg and of an SMS received, the caller otherwise.
+ * The spend breakdown groups by it; the expression is the same in its index and queries.
+ */
+export function accountNumberOf(t: {
+  direction: AnyColumn;
+  kind: AnyColumn;
+  forwarded: AnyColumn;
+  fromNumber: AnyColumn;
+  toNumber: AnyColumn;
+}): SQL<string> {
+  return sql<string>`(case when ${t.direction} = 'inbound' and not (${t.kind} = 'call' and ${t.forwarded}) then ${t.toNumber} else ${t.fromNumber} end)`;
+}
 
 /** A call or SMS reported by the telephony platform, and how it was rated. */
 export const usageRecords = pgTable(
@@ -48,11 +64,18 @@ export const usageRecords = pgTable(
     /** Minor units charged from credit (0 when included). */
     amount: bigint("amount", { mode: "number" }).notNull().default(0),
     movementId: bigint("movement_id", { mode: "number" }).references(() => creditMovements.id),
+    /** Why it was charged or included: a code of `lib/usage/reasons.ts` and its parameters. */
+    ratingReason: text("rating_reason").notNull().default("unrecorded"),
+    ratingReasonParams: jsonb("rating_reason_params").notNull().default(sql`'{}'::jsonb`),
     ratedAt: timestamp("rated_at", { withTimezone: true }).notNull().defaultNow(),
   },
   (t) => [
     uniqueIndex("usage_records_external_id_key").on(t.accountId, t.externalId),
     index("usage_records_account_time_idx").on(t.accountId, t.startedAt),
+    // The spend drill-down: one user's, number's or destination's records, by time.
+    index("usage_records_account_user_time_idx").on(t.accountId, t.userId, t.startedAt, t.id),
+    index("usage_records_account_number_time_idx").on(t.accountId, accountNumberOf(t), t.startedAt, t.id),
+    index("usage_records_account_country_time_idx").on(t.accountId, t.destinationCountry, t.startedAt, t.id),
     foreignKey({
       name: "usage_records_user_same_account_fk",
       columns: [t.accountId, t.userId],

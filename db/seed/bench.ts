@@ -92,3 +92,51 @@ export async function seedBenchAccount(db: Database, shape: BenchShape = BENCH_D
     return result;
   });
 }
+
+export const BENCH_USAGE_RECORDS = 300_000;
+
+/**
+ * Rated usage for the large tenant (the spend breakdown's benchmark): calls and SMS over
+ * the last 60 days, by its 300 users from 1,000 of its numbers to eight countries, inserted
+ * in one statement so the rollup triggers run as they do for a batch. Running it again
+ * changes nothing.
+ */
+export async function seedBenchUsage(db: Database, records = BENCH_USAGE_RECORDS) {
+  const [account] = await db.select({ id: accounts.id }).from(accounts).where(eq(accounts.slug, "bench"));
+  if (!account) throw new Error("seed the bench account before its usage");
+  const id = account.id;
+  const existing = await db.execute(sql`select 1 from usage_records where account_id = ${id} limit 1`);
+  if ((existing as unknown as { rows: unknown[] }).rows.length > 0) return { seeded: false as const };
+  await db.execute(sql`
+    with people as (select array_agg(id order by email) as ids from users where account_id = ${id}),
+    places as (select array['US', 'FR', 'GB', 'ES', 'IT', 'JP', 'AT', 'PL'] as countries,
+                      array['+1212555', '+33145', '+44207', '+34915', '+39064', '+81355', '+43150', '+48223'] as prefixes),
+    g as (select g, 1 + g % 8 as place, (g % 20) as kind_roll, (g * 31) % 900 + 10 as seconds
+          from generate_series(1::bigint, ${records}) g)
+    insert into usage_records (account_id, external_id, kind, direction, from_number, to_number, started_at,
+      duration_seconds, fragments, forwarded, user_id, destination_country, destination_type, category,
+      billable_units, rate_micros, amount, rating_reason, rating_reason_params)
+    select ${id}, 'bench-usage-' || g.g,
+           (case when kind_roll = 0 then 'sms' else 'call' end)::usage_kind,
+           'outbound',
+           '+4940' || lpad(((g.g % 1000) * 2 + 1)::text, 8, '0'),
+           places.prefixes[place] || lpad((g.g % 10000)::text, 4, '0'),
+           now() - interval '60 days' + (g.g * (60 * 86400.0 / ${records}) || ' seconds')::interval,
+           case when kind_roll = 0 then null else seconds end,
+           case when kind_roll = 0 then 1 + g.g % 3 else null end,
+           kind_roll = 1,
+           people.ids[1 + (g.g * 7) % array_length(people.ids, 1)],
+           places.countries[place],
+           (case when kind_roll = 2 then 'premium' else 'fixed' end)::destination_type,
+           (case kind_roll when 0 then 'sms' when 1 then 'forwarded' when 2 then 'premium' else 'outside_packages' end)::usage_category,
+           case when kind_roll = 0 then 1 + g.g % 3 else seconds end,
+           10000,
+           (g.g * 7919) % 300 + 1,
+           case when kind_roll = 0 then 'sms_charged' else 'not_in_package' end,
+           case when kind_roll = 0 then jsonb_build_object('destination', places.countries[place], 'fragments', 1 + g.g % 3)
+                else jsonb_build_object('destination', places.countries[place] || ' fixed', 'creditSeconds', seconds) end
+    from g, people, places`);
+  await db.execute(sql`analyze usage_records`);
+  await db.execute(sql`analyze usage_spend_daily`);
+  return { seeded: true as const };
+}

@@ -111,13 +111,14 @@ async function seedTenant(tx: Executor, spec: TenantSpec, catalog: CatalogIds, n
     providerSubscriptionItemId: `si_demo_${spec.slug}`,
   });
 
-  const boughtPackages: { id: string; coveredCountries: string[]; limitMinutes: number; quantity: number }[] = [];
+  const boughtPackages: { id: string; name: string; coveredCountries: string[]; limitMinutes: number; quantity: number }[] = [];
   for (const pkg of spec.packages) {
     const packageId = catalog.pkg[catalogKey(pkg.code, spec.currency)];
     if (!packageId) throw new Error(`no package ${pkg.code}`);
     const catalogue = await packageById(tx, packageId);
     boughtPackages.push({
       id: packageId,
+      name: catalogue.name,
       coveredCountries: catalogue.scope === "domestic" ? [spec.country] : catalogue.coveredCountries,
       limitMinutes: catalogue.fairUseMinutesPerUser ?? catalogue.includedMinutesPerUser ?? 0,
       quantity: pkg.quantity,

@@ -1,10 +1,15 @@
+import { countryName } from "../../lib/format";
 import { chargeForSeconds, chargeForUnits } from "../../lib/money";
+import type { RatingReason } from "../../lib/usage/reasons";
 import type { NewCreditMovement, topUpAttempts, usageRecords } from "../schema";
 import type { Random } from "./random";
 import type { TenantSpec } from "./tenants";
 
 type NewTopUp = typeof topUpAttempts.$inferInsert;
 type NewUsage = typeof usageRecords.$inferInsert;
+
+/** The reason the rating engine gives for such a record, stored as it stores it. */
+const because = (reason: RatingReason) => ({ ratingReason: reason.code, ratingReasonParams: reason.params });
 
 const DAY = 24 * 60 * 60 * 1000;
 export const MOVEMENT_HISTORY_DAYS = 120;
@@ -123,6 +128,11 @@ export function creditHistory(ctx: HistoryContext) {
           billableUnits: seconds,
           rateMicros: destination.rateMicros,
           amount,
+          ...because(
+            destination.premium
+              ? { code: "premium_destination", params: { destination: `${countryName(destination.country)} premium`, billedSeconds: seconds } }
+              : { code: "not_in_package", params: { destination: `${countryName(destination.country)} fixed`, creditSeconds: seconds } },
+          ),
         });
       } else if (roll < 0.84) {
         const fragments = random.int(1, 3);
@@ -157,6 +167,7 @@ export function creditHistory(ctx: HistoryContext) {
           billableUnits: fragments,
           rateMicros: spec.smsRateMicros,
           amount,
+          ...because({ code: "sms_charged", params: { destination: countryName(destination.country), fragments } }),
         });
       } else if (roll < 0.91) {
         const seconds = random.int(30, 600);
@@ -192,6 +203,7 @@ export function creditHistory(ctx: HistoryContext) {
           billableUnits: seconds,
           rateMicros: destination.rateMicros,
           amount,
+          ...because({ code: "forwarded_leg", params: { destination: `${countryName(destination.country)} fixed`, billedSeconds: seconds } }),
         });
       } else if (roll < 0.995) {
         const seconds = random.int(30, 1200);
@@ -227,6 +239,7 @@ export function creditHistory(ctx: HistoryContext) {
           billableUnits: seconds,
           rateMicros: spec.tollFreeInboundMicros,
           amount,
+          ...because({ code: "toll_free_inbound", params: { billedSeconds: seconds } }),
         });
       } else {
         const last = movements.findLast((m) => m.type === "call");
@@ -260,7 +273,7 @@ export function creditHistory(ctx: HistoryContext) {
  */
 export function includedUsage(
   ctx: HistoryContext,
-  packages: { id: string; coveredCountries: string[]; limitMinutes: number; quantity: number }[],
+  packages: { id: string; name: string; coveredCountries: string[]; limitMinutes: number; quantity: number }[],
   monthStart: Date,
 ) {
   const { spec, random, now } = ctx;
@@ -297,6 +310,7 @@ export function includedUsage(
           coveredByPackageId: pkg.id,
           billableUnits: 0,
           amount: 0,
+          ...because({ code: "included_in_package", params: { package: pkg.name } }),
         });
       }
     });

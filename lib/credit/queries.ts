@@ -2,8 +2,15 @@ import { and, desc, eq, gte, inArray, lt, lte } from "drizzle-orm";
 import type { Executor } from "@/db/client";
 import { creditBalances, creditDailyBalances, topUpAttempts } from "@/db/schema";
 import { type AutoTopUpState, getAutoTopUpState } from "@/lib/credit/auto-top-up";
-import { addDays, zonedDateString } from "@/lib/time";
-import { RUNWAY_WINDOW_DAYS, type RunwayOutlook, runwayOutlook } from "./runway";
+import { addDays, nextMonthStart, zonedDateString } from "@/lib/time";
+import {
+  dailySpend,
+  RUNWAY_WINDOW_DAYS,
+  type RunwayOutlook,
+  runwayOutlook,
+  suggestTopUp,
+  type TopUpSuggestion,
+} from "./runway";
 
 export { RUNWAY_WINDOW_DAYS };
 
@@ -160,7 +167,12 @@ export interface Runway {
   daysLeft: number | null;
   /** What happens at that rate, auto top-up and its monthly cap included. */
   outlook: RunwayOutlook;
+  /** The 30-day spend per day (minor units). */
+  perDay: number;
+  /** Auto top-up settings that would last to the end of the month, when credit would not. */
+  suggestion: TopUpSuggestion | null;
 }
+
 
 /**
  * The runway at the last 30 days' spend. Pass the auto top-up settings (as the credit
@@ -185,13 +197,20 @@ export async function getRunway(
       ),
     );
   const burn = 0 - rows.reduce((sum, r) => sum + r.usageNet, 0) || 0;
-  const outlook = runwayOutlook({
+  const input = {
     balance,
     burn30Days: burn,
     today,
     autoTopUp: autoTopUp && { ...autoTopUp, capResetsOn: zonedDateString(autoTopUp.capResetsAt, account.timeZone) },
-  });
-  return { burn30Days: burn, daysLeft: runwayDays(balance, burn), outlook };
+  };
+  const outlook = runwayOutlook(input);
+  return {
+    burn30Days: burn,
+    daysLeft: runwayDays(balance, burn),
+    outlook,
+    perDay: dailySpend(burn),
+    suggestion: suggestTopUp(input, outlook, nextMonthStart(today)),
+  };
 }
 
 /** Days the balance lasts at the 30-day burn: floor(balance / (burn / 30)). */

@@ -1,4 +1,6 @@
-import { addDays } from "@/lib/time";
+import { divideRounded } from "@/lib/money";
+import { addDays, daysBetween } from "@/lib/time";
+import { AUTO_TOP_UP_AMOUNT_MAX, AUTO_TOP_UP_AMOUNT_MIN, AUTO_TOP_UP_THRESHOLD_MAX, AUTO_TOP_UP_THRESHOLD_MIN } from "./limits";
 
 /**
  * How long credit lasts, in words a billing admin can act on. Pure: it reads the balance,
@@ -17,6 +19,11 @@ import { addDays } from "@/lib/time";
  *      time) and credit runs out when that is spent too.
  *   6. The cap already holds top-ups back: like off, unless the cap resets before the
  *      credit runs out (then top-ups resume first).
+ *   7. When credit runs out (or the cap stops top-ups) before the month ends, a suggestion:
+ *      the threshold is three days' spend, and the amount is what the rest of the month
+ *      costs beyond the balance (whole tens of the currency, rounded up, within the bounds of
+ *      auto top-up; split into equal top-ups above the largest amount), with the monthly cap
+ *      it needs when the current one is lower.
  */
 
 export interface RunwayInput {
@@ -72,4 +79,48 @@ export function runwayOutlook({ balance, burn30Days, today, autoTopUp }: RunwayI
     daysOf(balance - autoTopUp.threshold + (allowed - 1) * autoTopUp.amount, burn30Days),
   );
   return { kind: "cap_reached", capReachedOn, runsOutOn: lastRunsOutOn };
+}
+
+/** What spend costs per day on average: the 30-day spend over 30, rounded once. */
+export function dailySpend(burn30Days: number): number {
+  return divideRounded(Math.max(0, burn30Days), RUNWAY_WINDOW_DAYS);
+}
+
+export interface TopUpSuggestion {
+  threshold: number;
+  amount: number;
+  /** How many top-ups of `amount` the rest of the month takes. */
+  topUps: number;
+  /** The monthly cap this needs, when the account's cap is lower; otherwise null. */
+  monthlyCap: number | null;
+}
+
+/** Tens of the major unit (1,000 minor units), rounded up. */
+const WHOLE_TENS = 1_000;
+const roundUp = (amount: number, step: number) => Math.ceil(amount / step) * step;
+const clamp = (value: number, min: number, max: number) => Math.min(max, Math.max(min, value));
+
+/**
+ * Auto top-up settings that would last until `nextMonthStartsOn` at the 30-day spend, when
+ * the outlook says credit runs out (or the cap stops top-ups) before then; null otherwise.
+ */
+export function suggestTopUp(input: RunwayInput, outlook: RunwayOutlook, nextMonthStartsOn: string): TopUpSuggestion | null {
+  const stopsOn =
+    outlook.kind === "runs_out" ? outlook.runsOutOn : outlook.kind === "cap_reached" ? outlook.runsOutOn : null;
+  if (stopsOn === null || stopsOn >= nextMonthStartsOn || input.burn30Days <= 0) return null;
+  const daysLeft = daysBetween(input.today, nextMonthStartsOn);
+  const spendToMonthEnd = Math.ceil((input.burn30Days * daysLeft) / RUNWAY_WINDOW_DAYS);
+  const needed = spendToMonthEnd - Math.max(0, input.balance);
+  if (needed <= 0) return null;
+  const threshold = clamp(
+    roundUp(Math.ceil((input.burn30Days * 3) / RUNWAY_WINDOW_DAYS), WHOLE_TENS),
+    AUTO_TOP_UP_THRESHOLD_MIN,
+    AUTO_TOP_UP_THRESHOLD_MAX,
+  );
+  const topUps = Math.ceil(needed / AUTO_TOP_UP_AMOUNT_MAX);
+  const amount = clamp(roundUp(Math.ceil(needed / topUps), WHOLE_TENS), AUTO_TOP_UP_AMOUNT_MIN, AUTO_TOP_UP_AMOUNT_MAX);
+  const settings = input.autoTopUp;
+  const capNeeded = (settings?.spentThisMonth ?? 0) + topUps * amount;
+  const monthlyCap = settings?.monthlyCap != null && settings.monthlyCap < capNeeded ? capNeeded : null;
+  return { threshold, amount, topUps, monthlyCap };
 }

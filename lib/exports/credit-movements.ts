@@ -1,12 +1,12 @@
-import { Readable } from "node:stream";
-import { Transform as Json2CsvTransform } from "@json2csv/node";
 import { sql } from "drizzle-orm";
 import { z } from "zod";
 import type { Executor } from "@/db/client";
 import { queryRows, type RowOf } from "@/db/typed-sql";
-import { creditMovements, movementType, users } from "@/db/schema";
-import { decimalString, minorUnitsPerMajor } from "@/lib/money";
+import { creditMovements, movementType, usageRecords, users } from "@/db/schema";
+import { minorUnitsPerMajor } from "@/lib/money";
 import { addDays, daysBetween, zoneOffsetMs, zonedMidnight } from "@/lib/time";
+import { storedReasonText } from "@/lib/usage/reasons";
+import { csvStream, decimal } from "./csv-stream";
 import { MAX_RANGE_DAYS, validDate } from "./range";
 
 /**
@@ -33,15 +33,6 @@ export const exportParamsSchema = z
   });
 
 export type ExportParams = z.output<typeof exportParamsSchema>;
-
-/** A decimal written as is (never through a float), unquoted so spreadsheets read a number. */
-class Decimal {
-  constructor(readonly text: string) {}
-}
-
-function decimal(units: number, scale: number): Decimal {
-  return new Decimal(decimalString(units, scale));
-}
 
 /** OWASP: a cell starting with = + - @ tab or CR is prefixed with ' so it is not a formula. */
 export function neutralize(value: string | null): string | null {
@@ -82,6 +73,8 @@ const movementColumns = {
   amount: sql<string>`${m.amount}::text`,
   balance_after: sql<string>`${m.balanceAfter}::text`,
   user: sql<string | null>`coalesce(${users.email}, ${m.actor})`,
+  reason_code: sql<string | null>`${usageRecords.ratingReason}`,
+  reason_params: sql<unknown>`${usageRecords.ratingReasonParams}`,
 };
 type MovementRow = RowOf<typeof movementColumns>;
 
@@ -102,6 +95,8 @@ async function* movementPages(db: Executor, account: ExportAccount, params: Expo
       sql`
       from ${m}
       left join ${users} on ${users.id} = ${m.actorUserId}
+      left join ${usageRecords} on ${m.type} in ('call', 'sms', 'forwarded_leg', 'toll_free_inbound')
+        and ${usageRecords.accountId} = ${m.accountId} and ${usageRecords.externalId} = ${m.interactionId}
       where ${m.accountId} = ${account.id}
         and ${m.occurredAt} < ${end}::timestamptz
         ${
@@ -164,7 +159,8 @@ function offsetFinder(timeZone: string) {
   };
 }
 
-function formatOffset(offset: number): string {
+/** A zone offset in ISO 8601: +01:00. */
+export function formatOffset(offset: number): string {
   const sign = offset < 0 ? "-" : "+";
   const minutes = Math.abs(offset) / 60_000;
   return `${sign}${String(Math.floor(minutes / 60)).padStart(2, "0")}:${String(minutes % 60).padStart(2, "0")}`;
@@ -212,57 +208,14 @@ function csvFields(account: ExportAccount) {
     field("currency", () => account.currency),
     field("balance_after", (row) => decimal(Number(row.balance_after), perMajor)),
     field("user", (row) => neutralize(row.user)),
+    // Why a usage charge was made, as rated; empty for top-ups, adjustments and refunds.
+    field("reason", (row) => (row.reason_code === null ? null : neutralize(storedReasonText(row.reason_code, row.reason_params)))),
   ];
 }
 
-/**
- * The CSV as a pull-based web stream: the first page is queried when the reader first
- * pulls, each next page when it wants more; cancelling stops the queries. Each page goes
- * into json2csv whole (its transform formats the page's rows), so json2csv writes one
- * piece of text per page, and the response handles a few hundred chunks for a million
- * rows, not a million.
- */
+/** The credit movements of the range as CSV, a pull-based web stream (`csvStream`). */
 export function creditMovementsCsv(db: Executor, account: ExportAccount, params: ExportParams): ReadableStream<Uint8Array> {
-  const source = Readable.from(movementPages(db, account, params), { objectMode: true, highWaterMark: 1 });
-  const transform = new Json2CsvTransform(
-    {
-      fields: csvFields(account),
-      withBOM: params.bom === "1" || params.bom === "true",
-      eol: "\r\n",
-      // A page in, its rows out (json2csv flattens the array a transform returns).
-      transforms: [(page: MovementRow[]) => page as never],
-      formatters: {
-        // typeof null is "object": an absent value is an empty cell.
-        object: (value: object | null) => (value === null ? "" : value instanceof Decimal ? value.text : JSON.stringify(value)),
-      },
-    },
-    {},
-    { objectMode: true, highWaterMark: 1 },
-  );
-  const node = source.pipe(transform);
-  source.on("error", (error) => transform.destroy(error));
-  // A reader that goes away destroys the transform; stop reading pages with it.
-  transform.on("close", () => source.destroy());
-  const text = node[Symbol.asyncIterator]() as AsyncIterator<string | Buffer>;
-  const encoder = new TextEncoder();
-  return new ReadableStream<Uint8Array>(
-    {
-      async pull(controller) {
-        const next = await text.next();
-        if (next.done) {
-          controller.close();
-          return;
-        }
-        controller.enqueue(typeof next.value === "string" ? encoder.encode(next.value) : new Uint8Array(next.value));
-      },
-      async cancel() {
-        transform.destroy();
-        source.destroy();
-        await text.return?.();
-      },
-    },
-    { highWaterMark: 0 },
-  );
+  return csvStream(movementPages(db, account, params), csvFields(account), params.bom === "1" || params.bom === "true");
 }
 
 export function exportFileName(account: ExportAccount, params: ExportParams): string {

@@ -31,6 +31,7 @@ import {
   type UsageToRate,
   usageKey,
 } from "./rating";
+import { storedReasonText } from "./reasons";
 import { rateTables } from "./tables";
 
 /**
@@ -463,6 +464,8 @@ const USAGE_COLUMNS = [
   "rateMicros",
   "amount",
   "movementId",
+  "ratingReason",
+  "ratingReasonParams",
 ] as const;
 
 /** Step 4b: the rated records, in one statement. */
@@ -489,6 +492,8 @@ async function storeUsageRecords(tx: Executor, charged: Charged[], movementIds: 
     rateMicros: rating.rateMicros,
     amount: rating.amount,
     movementId: rating.amount > 0 ? (movementIds.get(`${item.account.id}|${item.record.id}`) ?? null) : null,
+    ratingReason: rating.why.code,
+    ratingReasonParams: rating.why.params,
   }));
   await insertFromJson(tx, usageRecords, USAGE_COLUMNS, rows);
 }
@@ -551,6 +556,8 @@ async function findRated(db: Executor, accountIds: string[], externalIds: string
       durationSeconds: usageRecords.durationSeconds,
       billableUnits: usageRecords.billableUnits,
       bundleSeconds: usageRecords.bundleSeconds,
+      ratingReason: usageRecords.ratingReason,
+      ratingReasonParams: usageRecords.ratingReasonParams,
     },
     sql`
       from ${usageRecords}
@@ -572,7 +579,7 @@ async function findRated(db: Executor, accountIds: string[], externalIds: string
           ? row.covered
           : null,
       category: row.category,
-      reason: row.category.replace(/_/g, " "),
+      reason: storedReasonText(row.ratingReason, row.ratingReasonParams),
     });
   }
   return found;

@@ -1,5 +1,6 @@
 import { chargeForSeconds, chargeForUnits } from "@/lib/money";
 import { fail, ok, type Result } from "@/lib/result";
+import { type CallChargeParams, callChargeReason, type RatingReason, reasonText } from "./reasons";
 
 /**
  * The rating engine: what one call or SMS costs, and why. Pure: it reads the rate tables
@@ -146,6 +147,9 @@ export interface Rated {
   chargeType: ChargeType | null;
   /** Destination description for the movement and the answer, e.g. "France mobile". */
   description: string;
+  /** Why, as stored with the record: a code and its parameters. */
+  why: RatingReason;
+  /** The same in words (`reasonText(why)`). */
   reason: string;
 }
 
@@ -175,13 +179,10 @@ function coversDestination(pkg: PackageRule, destination: RateEntry, accountCoun
   return region(pkg, accountCountry).includes(destination.country);
 }
 
-function outsideRegions(packages: readonly PackageRule[]): string {
-  if (packages.length === 1) return `from a number outside the ${packages[0]!.name} package's region`;
-  const names = packages.map((p) => p.name);
-  return `from a number outside the regions of the ${names.slice(0, -1).join(", ")} and ${names.at(-1)} packages`;
+/** A rating with its reason, and the reason in words. */
+function because<T extends Omit<Rated, "reason" | "why">>(rated: T, why: RatingReason): Rated {
+  return { ...rated, why, reason: reasonText(why) };
 }
-
-const minutes = (seconds: number) => `${Math.floor(seconds / 60)}:${String(seconds % 60).padStart(2, "0")}`;
 
 /** Rates one record against the tables and the account's state, consuming allowances. */
 export function rateUsage(usage: UsageToRate, tables: RateTables, state: RatingState): Result<Rated> {
@@ -190,33 +191,40 @@ export function rateUsage(usage: UsageToRate, tables: RateTables, state: RatingS
 
   if (usage.direction === "inbound" && !usage.forwarded) {
     const tollFree = tables.callInboundTollFree.match(usage.to);
-    if (!tollFree) return ok(free(usage, "included", null, "inbound call: free"));
-    const why = "inbound call to a toll-free number: charged per minute";
-    return ok(chargedCall(duration, tollFree, state.currency, "toll_free_inbound", "toll_free_inbound", why));
+    if (!tollFree) return ok(free(usage, null, { code: "inbound_free", params: {} }));
+    return ok(chargedCall(duration, tollFree, state.currency, "toll_free_inbound", "toll_free_inbound", (billedSeconds) => ({
+      code: "toll_free_inbound",
+      params: { billedSeconds },
+    })));
   }
 
   const destination = tables.callOutbound.match(usage.to);
   if (!destination) return fail("refused", `no rate for destination ${usage.to}`);
+  const named = { destination: destination.description };
   if (usage.forwarded) {
-    const why = `forwarded leg to ${destination.description}: always charged from credit`;
-    return ok(chargedCall(duration, destination, state.currency, "forwarded", "forwarded_leg", why));
+    return ok(chargedCall(duration, destination, state.currency, "forwarded", "forwarded_leg", (billedSeconds) => ({
+      code: "forwarded_leg",
+      params: { ...named, billedSeconds },
+    })));
   }
   if (destination.destinationType === "premium") {
-    const why = `premium destination (${destination.description}): never included`;
-    return ok(chargedCall(duration, destination, state.currency, "premium", "call", why));
+    return ok(chargedCall(duration, destination, state.currency, "premium", "call", (billedSeconds) => ({
+      code: "premium_destination",
+      params: { ...named, billedSeconds },
+    })));
   }
 
   // A package that covers the destination, within the user's minutes this month.
   let chargeable = billableSeconds(duration);
   let coveredBy: PackageRule | null = null;
   let coveredSeconds = 0;
-  const notes: string[] = [];
+  const why: CallChargeParams = { ...named, creditSeconds: 0 };
   const covering = state.packages.filter(
     (p) => activeAt(p.startedAt, p.endedAt, usage.startedAt) && coversDestination(p, destination, state.country),
   );
   const from = usage.fromCountry;
   const candidates = covering.filter((p) => from !== null && region(p, state.country).includes(from));
-  if (covering.length > 0 && candidates.length === 0) notes.push(outsideRegions(covering));
+  if (covering.length > 0 && candidates.length === 0) why.outsideRegionOf = covering.map((p) => p.name);
   if (candidates.length > 0 && usage.userId) {
     const remaining = (p: PackageRule) =>
       Math.max(0, p.minutesPerUser * 60 - (state.usedSeconds.get(usageKey(usage.month, usage.userId!, p.id)) ?? 0));
@@ -226,19 +234,19 @@ export function rateUsage(usage: UsageToRate, tables: RateTables, state: RatingS
     coveredSeconds = Math.min(duration, left);
     const key = usageKey(usage.month, usage.userId, coveredBy.id);
     state.usedSeconds.set(key, (state.usedSeconds.get(key) ?? 0) + duration);
-    const limitName = coveredBy.unlimited ? "fair-use limit" : "included minutes";
     if (duration === 0 || coveredSeconds === duration) {
-      return ok(free(usage, "included", destination, `included in ${coveredBy.name}`, coveredBy));
+      return ok(free(usage, destination, { code: "included_in_package", params: { package: coveredBy.name } }, coveredBy));
     }
     // The call is billed for at least its first minute in all; what the allowance took counts.
     chargeable = Math.max(0, chargeable - coveredSeconds);
-    notes.push(
-      coveredSeconds > 0
-        ? `${minutes(coveredSeconds)} included in ${coveredBy.name}, the rest beyond its ${limitName} of ${coveredBy.minutesPerUser} min per user per month`
-        : `beyond the ${limitName} of ${coveredBy.name} (${coveredBy.minutesPerUser} min per user per month)`,
-    );
+    why.allowance = {
+      package: coveredBy.name,
+      limit: coveredBy.unlimited ? "fair_use" : "included",
+      minutesPerUser: coveredBy.minutesPerUser,
+      coveredSeconds,
+    };
   } else if (candidates.length > 0) {
-    notes.push("no user on the record, so no per-user package minutes apply");
+    why.noUser = true;
   }
 
   // Prepaid bundles before credit, the one expiring first first.
@@ -252,13 +260,12 @@ export function rateUsage(usage: UsageToRate, tables: RateTables, state: RatingS
     chargeable -= take;
     bundleUse.push({ id: bundle.id, name: bundle.name, seconds: take });
   }
-  if (bundleUse.length > 0) notes.push(`${bundleUse.map((b) => `${b.seconds} s from ${b.name}`).join(", ")}`);
+  if (bundleUse.length > 0) why.bundles = bundleUse.map((b) => ({ name: b.name, seconds: b.seconds }));
+  why.creditSeconds = chargeable;
 
   const amount = chargeForSeconds(chargeable, destination.rateMicros, state.currency);
   const fromBundleOnly = bundleUse.length > 0 && chargeable === 0;
-  if (chargeable > 0) notes.push(`${chargeable} s charged from credit to ${destination.description}`);
-  else if (!fromBundleOnly) notes.push(`${destination.description}: not in a package`);
-  return ok({
+  return ok(because({
     category: fromBundleOnly ? "bundle" : "outside_packages",
     destinationCountry: destination.country,
     destinationType: destination.destinationType,
@@ -270,17 +277,16 @@ export function rateUsage(usage: UsageToRate, tables: RateTables, state: RatingS
     amount,
     chargeType: amount > 0 ? "call" : null,
     description: destination.description,
-    reason: notes.join("; "),
-  });
+  }, callChargeReason(why)));
 }
 
 function rateSms(usage: UsageToRate, tables: RateTables, state: RatingState): Result<Rated> {
-  if (usage.direction === "inbound") return ok(free(usage, "included", null, "inbound SMS: free"));
+  if (usage.direction === "inbound") return ok(free(usage, null, { code: "inbound_sms_free", params: {} }));
   const destination = tables.sms.match(usage.to);
   if (!destination) return fail("refused", `no SMS rate for destination ${usage.to}`);
   const fragments = usage.fragments ?? 1;
   const amount = chargeForUnits(fragments, destination.rateMicros, state.currency);
-  return ok({
+  return ok(because({
     category: "sms",
     destinationCountry: destination.country,
     destinationType: destination.destinationType,
@@ -292,19 +298,17 @@ function rateSms(usage: UsageToRate, tables: RateTables, state: RatingState): Re
     amount,
     chargeType: amount > 0 ? "sms" : null,
     description: destination.description,
-    reason: `SMS to ${destination.description}: ${fragments} fragment${fragments === 1 ? "" : "s"} charged`,
-  });
+  }, { code: "sms_charged", params: { destination: destination.description, fragments } }));
 }
 
 function free(
   usage: UsageToRate,
-  category: "included",
   destination: RateEntry | null,
-  reason: string,
+  why: RatingReason,
   coveredBy: PackageRule | null = null,
 ): Rated {
-  return {
-    category,
+  return because({
+    category: "included",
     destinationCountry: destination?.country ?? null,
     destinationType: destination?.destinationType ?? null,
     coveredByPackage: coveredBy ? { id: coveredBy.id, name: coveredBy.name } : null,
@@ -315,8 +319,7 @@ function free(
     amount: 0,
     chargeType: null,
     description: destination?.description ?? (usage.direction === "inbound" ? "Inbound" : "Call"),
-    reason,
-  };
+  }, why);
 }
 
 /** A call charged whole from credit: the rounding rule, the destination's rate, one rounding. */
@@ -326,11 +329,11 @@ function chargedCall(
   currency: string,
   category: UsageCategory,
   chargeType: ChargeType,
-  why: string,
+  why: (billedSeconds: number) => RatingReason,
 ): Rated {
   const billable = billableSeconds(duration);
   const amount = chargeForSeconds(billable, destination.rateMicros, currency);
-  return {
+  return because({
     category,
     destinationCountry: destination.country,
     destinationType: destination.destinationType,
@@ -342,6 +345,5 @@ function chargedCall(
     amount,
     chargeType: amount > 0 ? chargeType : null,
     description: destination.description,
-    reason: `${why}, ${billable} s billed`,
-  };
+  }, why(billable));
 }

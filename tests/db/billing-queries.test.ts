@@ -232,7 +232,7 @@ describe("credit", () => {
 
   it("estimates the runway from the last 30 days' usage, ignoring top-ups", async () => {
     const { account } = await createAccount(db, { timeZone: "UTC" });
-    expect(await getRunway(db, account, 0, NOW)).toEqual({ burn30Days: 0, daysLeft: null, outlook: { kind: "out" } });
+    expect(await getRunway(db, account, 0, NOW)).toEqual({ burn30Days: 0, daysLeft: null, outlook: { kind: "out" }, perDay: 0, suggestion: null });
     const balance = await addMovements(db, account.id, [
       { type: "top_up_manual", amount: 9000, occurredAt: new Date("2026-11-01T10:00:00Z") },
       { type: "call", amount: -2000, occurredAt: new Date("2026-11-02T10:00:00Z") },
@@ -245,6 +245,8 @@ describe("credit", () => {
     expect(balance).toBe(5723);
     expect(runway.daysLeft).toBe(68); // 5723 / (2500 / 30) = 68.7
     expect(runway.outlook, "without auto top-up").toEqual({ kind: "runs_out", runsOutOn: "2027-01-27" });
+    // €25 in 30 days: 83 cents a day; credit lasts past the month, so no suggestion.
+    expect([runway.perDay, runway.suggestion]).toEqual([83, null]);
     // With auto top-up on and no monthly cap, as the credit overview reads it: it refills.
     await db.insert(autoTopUpSettings).values({ accountId: account.id, enabled: true, threshold: 2000, amount: 10000 });
     const { autoTopUp } = await getCreditOverview(db, account.id);

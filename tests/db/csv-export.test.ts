@@ -33,7 +33,7 @@ describe("credit movements CSV", () => {
     const [header, ...rows] = parse(text, { relax_column_count: false }) as string[][];
     expect(header).toEqual([
       "date_time (Europe/Berlin)", "movement_id", "interaction_id", "type", "description", "destination",
-      "units", "unit_type", "rate", "amount", "currency", "balance_after", "user",
+      "units", "unit_type", "rate", "amount", "currency", "balance_after", "user", "reason",
     ]);
     const expected = (await db.execute(sql`
       select m.id, m.amount, m.balance_after, m.type::text as type, m.interaction_id, m.destination, m.units,

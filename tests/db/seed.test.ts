@@ -147,6 +147,20 @@ describe("demo seed", () => {
     expect(included.every((r) => r.records! > 0), "every package has included calls").toBe(true);
   });
 
+  it("gives every usage record of the demo the reason the rating engine gives", async () => {
+    const { rows } = (await db.execute(sql`
+      select rating_reason as code, category::text as category, count(*)::int as records
+      from usage_records group by 1, 2 order by 1, 2`)) as unknown as { rows: { code: string; category: string; records: number }[] };
+    expect(rows.map((r) => [r.code, r.category])).toEqual([
+      ["forwarded_leg", "forwarded"],
+      ["included_in_package", "included"],
+      ["not_in_package", "outside_packages"],
+      ["premium_destination", "premium"],
+      ["sms_charged", "sms"],
+      ["toll_free_inbound", "toll_free_inbound"],
+    ]);
+  });
+
   it("changes nothing when run a second time", async () => {
     const count = async () => {
       const [row] = await db.select({ n: sql<number>`count(*)::int` }).from(creditMovements);

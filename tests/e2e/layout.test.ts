@@ -23,6 +23,8 @@ const ADMIN_PAGES = [
   [`${BILLING}/numbers`, null],
   [`${BILLING}/balance`, null],
   [`${BILLING}/invoices`, "Invoices"],
+  [`${BILLING}/spend`, "Where the money goes"],
+  [`${BILLING}/spend?by=category&row=outside_packages`, "Where the money goes"],
   [`${BILLING}/notifications`, "Email notifications"],
   ["/dashboard/account/users", "Users"],
   ["/dashboard", "Dashboard"],

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { type RunwayInput, runwayOutlook } from "@/lib/credit/runway";
+import { dailySpend, type RunwayInput, runwayOutlook, suggestTopUp } from "@/lib/credit/runway";
 
 const today = "2026-11-10";
 /** €30 a day over the last 30 days. */
@@ -51,5 +51,54 @@ describe("the runway, auto top-up and its monthly cap included", () => {
     ],
   ])("%s", (_name, input, expected) => {
     expect(runwayOutlook(input)).toEqual(expected);
+  });
+});
+
+describe("a suggestion that lasts to the end of the month", () => {
+  const nextMonth = "2026-12-01";
+  const suggest = (input: RunwayInput) => suggestTopUp(input, runwayOutlook(input), nextMonth);
+
+  it.each<[string, RunwayInput, ReturnType<typeof suggestTopUp>]>([
+    // €30 a day, 21 days from the 10th to the 1st: €630; the balance of €60 leaves €570.
+    // Threshold: three days, €90. One top-up of €570.
+    ["auto top-up off", { balance: 6_000, burn30Days: burn, today, autoTopUp: null }, { threshold: 9_000, amount: 57_000, topUps: 1, monthlyCap: null }],
+    // €570 rounds up to whole tens: €41 + €529 -> needs €529 -> €530.
+    ["rounded up to whole tens", { balance: 10_100, burn30Days: burn, today, autoTopUp: null }, { threshold: 9_000, amount: 53_000, topUps: 1, monthlyCap: null }],
+    // The €500 cap with €400 spent is reached on the 11th: €570 more needs a cap of €400 + €570.
+    [
+      "the cap is too low: it says which cap it needs",
+      { balance: 6_000, burn30Days: burn, today, autoTopUp: auto({ monthlyCap: 50_000, spentThisMonth: 40_000 }) },
+      { threshold: 9_000, amount: 57_000, topUps: 1, monthlyCap: 97_000 },
+    ],
+    // €300 a day: €6,300 to the 1st, less €60: €6,240, over the €5,000 largest top-up:
+    // two top-ups of €3,120. Threshold: €900.
+    [
+      "more than the largest top-up: equal top-ups",
+      { balance: 6_000, burn30Days: 900_000, today, autoTopUp: null },
+      { threshold: 90_000, amount: 312_000, topUps: 2, monthlyCap: null },
+    ],
+    // €1 a day: the smallest threshold (€5) and the smallest amount (€10).
+    [
+      "small spend: the smallest settings allowed",
+      { balance: 1_500, burn30Days: 3_000, today, autoTopUp: null },
+      { threshold: 1_000, amount: 1_000, topUps: 1, monthlyCap: null },
+    ],
+  ])("%s", (_name, input, expected) => {
+    expect(suggest(input)).toEqual(expected);
+  });
+
+  it.each<[string, RunwayInput]>([
+    ["credit lasts past the month", { balance: 90_000, burn30Days: burn, today, autoTopUp: null }],
+    ["auto top-up refills without a cap", { balance: 6_000, burn30Days: burn, today, autoTopUp: auto() }],
+    ["nothing spent", { balance: 6_000, burn30Days: 0, today, autoTopUp: null }],
+    ["already run out: add credit first", { balance: 0, burn30Days: burn, today, autoTopUp: null }],
+  ])("none when %s", (_name, input) => {
+    expect(suggest(input)).toBeNull();
+  });
+
+  it("says the spend per day, rounded once", () => {
+    expect(dailySpend(123_000)).toBe(4_100);
+    expect(dailySpend(100)).toBe(3);
+    expect(dailySpend(-50)).toBe(0);
   });
 });

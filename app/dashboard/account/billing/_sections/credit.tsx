@@ -35,7 +35,7 @@ export function trendDays(value: string | string[] | undefined): number {
 }
 
 /** The runway in words: when credit runs out at the last 30 days' spend, auto top-up included. */
-function runwayText({ outlook, burn30Days }: Runway, credit: CreditOverview, f: AccountFormat): string {
+function runwayText({ outlook, burn30Days, perDay }: Runway, credit: CreditOverview, f: AccountFormat): string {
   const spend = `the last 30 days' spend (${f.money(burn30Days)})`;
   switch (outlook.kind) {
     case "no_spend":
@@ -47,10 +47,22 @@ function runwayText({ outlook, burn30Days }: Runway, credit: CreditOverview, f: 
     case "resumes":
       return `Auto top-up resumes on ${f.day(outlook.resumesOn)}, before credit would run out at ${spend}.`;
     case "cap_reached":
-      return `Auto top-up refills it until its monthly cap is reached around ${f.day(outlook.capReachedOn)}; credit then runs out around ${f.day(outlook.runsOutOn)} at ${spend}.`;
+      return `At ${f.money(perDay)} a day, auto top-up reaches its ${f.money(credit.autoTopUp?.monthlyCap ?? 0)} monthly cap around ${f.day(outlook.capReachedOn)}; outbound calls would stop around ${f.day(outlook.runsOutOn)}.`;
     case "runs_out":
       return `Runs out around ${f.day(outlook.runsOutOn)} at ${spend}.`;
   }
+}
+
+/** Auto top-up settings that would carry the account to the end of the month. */
+function RunwaySuggestion({ suggestion: s, format: f }: { suggestion: NonNullable<Runway["suggestion"]>; format: AccountFormat }) {
+  return (
+    <p data-testid="runway-advice" className="mt-1 text-slate-600">
+      To last to the end of the month, let auto top-up add {f.money(s.amount)} below {f.money(s.threshold)}
+      {s.topUps > 1 ? ` (${s.topUps} times)` : ""}
+      {s.monthlyCap !== null ? ` with a monthly cap of ${f.money(s.monthlyCap)}` : ""}.{" "}
+      <Link href="/dashboard/account/billing/auto-top-up" className="link">Change auto top-up</Link>
+    </p>
+  );
 }
 
 function Banner({ credit, format }: { credit: CreditOverview; format: AccountFormat }) {
@@ -198,6 +210,7 @@ export async function CreditSection({ accountId, trendDays }: { accountId: strin
           <p data-testid="runway" className="mt-1 text-slate-600">
             {runwayText(runway, credit, f)}
           </p>
+          {runway.suggestion ? <RunwaySuggestion suggestion={runway.suggestion} format={f} /> : null}
         </div>
         <div data-testid="add-credit">
           <Reveal label="Add credit">

@@ -90,7 +90,10 @@ export async function UsageSection({ accountId }: { accountId: string }) {
           {notIncluded === null ? (
             <p className="mt-2 text-slate-500">No billing period yet.</p>
           ) : (
-            <table className="mt-2 w-full [&_td]:py-1.5 [&_td]:text-right [&_td]:tabular-nums" data-testid="not-included">
+            <table
+              className="mt-2 w-full [&_td]:py-1.5 [&_td]:text-right [&_td]:tabular-nums [&_td+td]:pl-4 [&_th]:text-left [&_th]:font-normal [&_th+td]:text-slate-500"
+              data-testid="not-included"
+            >
               <thead className="sr-only">
                 <tr>
                   <th scope="col">Category</th>
@@ -103,17 +106,18 @@ export async function UsageSection({ accountId }: { accountId: string }) {
                   const q = usageQuantity(c.category, c.seconds, c.fragments);
                   return (
                     <tr key={c.category} data-category={c.category}>
-                      <th scope="row" className="text-left font-normal">
-                        {USAGE_CATEGORY_LABELS[c.category].item}
-                      </th>
-                      <td className="text-slate-500">{`${f.number(q.quantity)} ${q.unit}`}</td>
-                      <td className="pl-4">{f.money(c.amount)}</td>
+                      <th scope="row">{USAGE_CATEGORY_LABELS[c.category].item}</th>
+                      <td>{`${f.number(q.quantity)} ${q.unit}`}</td>
+                      <td>{f.money(c.amount)}</td>
                     </tr>
                   );
                 })}
               </tbody>
             </table>
           )}
+          <Link href="/dashboard/account/billing/spend" className="link">
+            Where the money goes
+          </Link>
         </div>
       </div>
     </Section>
