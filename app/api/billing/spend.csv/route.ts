@@ -3,7 +3,7 @@ import { getAccount } from "@/lib/auth/account";
 import { can } from "@/lib/auth/permissions";
 import { withAccess } from "@/lib/auth/route";
 import { findSessionUser } from "@/lib/auth/users";
-import { getDb } from "@/lib/db";
+import { getDb, getReplicaDb } from "@/lib/db";
 import { getEnv } from "@/lib/env";
 import { resolveSpendExport, spendCsv, spendFileName, spendLinkSchema, verifySpendLink } from "@/lib/exports/spend";
 import { errorResponse, failureResponse } from "@/lib/http/respond";
@@ -51,7 +51,8 @@ async function csvResponse(db: Database, accountId: string, params: SpendParams)
   const account = await getAccount(db, accountId);
   const target = await resolveSpendExport(db, account, params);
   if (!target.ok) return failureResponse(target.failure, PRIVATE);
-  return new Response(spendCsv(db, account, target.value), {
+  // Access was checked on the primary; the rows stream from the replica when there is one.
+  return new Response(spendCsv(await getReplicaDb(), account, target.value), {
     headers: {
       "Content-Type": "text/csv; charset=utf-8",
       "Content-Disposition": `attachment; filename="${spendFileName(account, target.value)}"`,

@@ -1,7 +1,7 @@
 import type { Metadata } from "next";
 import Link from "next/link";
 import { requirePageAccess } from "@/lib/auth/access";
-import { getDb } from "@/lib/db";
+import { getReplicaDb } from "@/lib/db";
 import { accountFormat, type AccountFormat, countryName } from "@/lib/format";
 import {
   type BillingPeriod,
@@ -159,7 +159,8 @@ export default async function SpendPage({ searchParams }: { searchParams: Search
   // A bad query string is said in words, and the page shows what it would by default.
   const params: SpendParams = parsed.success ? parsed.data : spendParamsSchema.parse({});
   const problems = parsed.success ? [] : [paramsProblem(parsed.error)];
-  const db = await getDb();
+  // A breakdown of history: from the replica when there is one (the primary otherwise).
+  const db = await getReplicaDb();
   const account = await loadAccount(user.accountId);
   const f = accountFormat(account);
   const periods = await getBillingPeriods(db, account);
