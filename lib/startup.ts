@@ -32,4 +32,6 @@ export async function startEmbeddedWorker(): Promise<void> {
   await startTopUpWorker(db, queue, getGateway(db));
   await startInvoiceWorker(db, queue, getGateway(db));
   await startNoticeWorkerIfConfigured(db, queue);
+  const { startPartitionKeeper } = await import("./history/partitions");
+  startPartitionKeeper(db);
 }

@@ -1,5 +1,6 @@
 import { startTopUpWorker } from "../lib/credit/auto-top-up";
 import { startInvoiceWorker } from "../lib/invoices/worker";
+import { startPartitionKeeper } from "../lib/history/partitions";
 import { getMailEnv, getPaymentEnv } from "../lib/env";
 import { mailStartupWarning, startNoticeWorkerIfConfigured } from "../lib/notices/setup";
 import { startQueue } from "../lib/jobs/queue";
@@ -19,10 +20,12 @@ const gateway = getGateway(handle.db);
 const worker = await startTopUpWorker(handle.db, boss, gateway);
 const invoiceWorker = await startInvoiceWorker(handle.db, boss, gateway);
 const noticeWorker = await startNoticeWorkerIfConfigured(handle.db, boss, mailEnv);
+const partitionKeeper = startPartitionKeeper(handle.db);
 console.log(`worker: automatic top-ups, period close and invoices (${gateway.name} payments), email notices`);
 const mailWarning = mailStartupWarning(mailEnv);
 if (mailWarning) console.warn(mailWarning);
 const stop = async () => {
+  partitionKeeper.stop();
   await worker.stop();
   await invoiceWorker.stop();
   await noticeWorker?.stop();

@@ -7,6 +7,7 @@ import {
   index,
   integer,
   pgTable,
+  primaryKey,
   text,
   timestamp,
   uniqueIndex,
@@ -27,11 +28,17 @@ export const creditBalances = pgTable("credit_balances", {
   updatedAt: timestamp("updated_at", { withTimezone: true }).notNull().defaultNow(),
 }, (t) => [check("credit_balances_low_threshold_nonnegative", sql`${t.lowBalanceThreshold} >= 0`)]);
 
-/** Append-only (a trigger refuses UPDATE and DELETE): every change of a balance. */
+/**
+ * Append-only (a trigger refuses UPDATE and DELETE): every change of a balance.
+ * Partitioned by month of `occurred_at` (migration 0022; partitions are made ahead by the
+ * worker), so `occurred_at` is part of the primary key; the account leads it, so the
+ * table can be distributed by account. An interaction is posted once: its key is kept in
+ * `credit_movement_keys`, unique across partitions.
+ */
 export const creditMovements = pgTable(
   "credit_movements",
   {
-    id: bigint("id", { mode: "number" }).primaryKey().generatedAlwaysAsIdentity(),
+    id: bigint("id", { mode: "number" }).notNull().generatedAlwaysAsIdentity(),
     accountId: uuid("account_id")
       .notNull()
       .references(() => accounts.id),
@@ -53,10 +60,7 @@ export const creditMovements = pgTable(
     actor: text("actor").notNull(),
   },
   (t) => [
-    index("credit_movements_account_time_idx").on(t.accountId, t.occurredAt, t.id),
-    uniqueIndex("credit_movements_interaction_key")
-      .on(t.accountId, t.type, t.interactionId)
-      .where(sql`${t.interactionId} is not null`),
+    primaryKey({ name: "credit_movements_pkey", columns: [t.accountId, t.occurredAt, t.id] }),
     foreignKey({
       name: "credit_movements_actor_same_account_fk",
       columns: [t.accountId, t.actorUserId],
@@ -68,6 +72,19 @@ export const creditMovements = pgTable(
       sql`(${t.units} is null) = (${t.unitType} is null) and (${t.units} is null or ${t.units} >= 0)`,
     ),
   ],
+);
+
+/** The interactions posted, one row each across every partition: the ledger's idempotency. */
+export const creditMovementKeys = pgTable(
+  "credit_movement_keys",
+  {
+    accountId: uuid("account_id")
+      .notNull()
+      .references(() => accounts.id),
+    type: movementType("type").notNull(),
+    interactionId: text("interaction_id").notNull(),
+  },
+  (t) => [primaryKey({ name: "credit_movement_keys_pkey", columns: [t.accountId, t.type, t.interactionId] })],
 );
 
 export const autoTopUpSettings = pgTable(
@@ -128,9 +145,8 @@ export const topUpAttempts = pgTable(
     failureMessage: text("failure_message"),
     initiatedByUserId: uuid("initiated_by_user_id"),
     /** The debit whose threshold crossing triggered an auto top-up. */
-    triggeredByMovementId: bigint("triggered_by_movement_id", { mode: "number" }).references(
-      () => creditMovements.id,
-    ),
+    /** A movement of the same account (no foreign key: movements are partitioned, and never removed). */
+    triggeredByMovementId: bigint("triggered_by_movement_id", { mode: "number" }),
     createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
     updatedAt: timestamp("updated_at", { withTimezone: true }).notNull().defaultNow(),
     settledAt: timestamp("settled_at", { withTimezone: true }),

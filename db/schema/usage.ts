@@ -8,15 +8,14 @@ import {
   integer,
   jsonb,
   pgTable,
+  primaryKey,
   text,
   timestamp,
-  uniqueIndex,
   uuid,
 } from "drizzle-orm/pg-core";
 import { accounts, users } from "./accounts";
 import { callingPackages } from "./catalog";
 import { prepaidBundles } from "./subscriptions";
-import { creditMovements } from "./credit";
 import { destinationType, usageCategory, usageDirection, usageKind } from "./enums";
 
 /**
@@ -34,15 +33,19 @@ export function accountNumberOf(t: {
   return sql<string>`(case when ${t.direction} = 'inbound' and not (${t.kind} = 'call' and ${t.forwarded}) then ${t.toNumber} else ${t.fromNumber} end)`;
 }
 
-/** A call or SMS reported by the telephony platform, and how it was rated. */
+/**
+ * A call or SMS reported by the telephony platform, and how it was rated. Partitioned by
+ * month of `started_at` (migration 0022), which is therefore part of the primary key, led
+ * by the account.
+ */
 export const usageRecords = pgTable(
   "usage_records",
   {
-    id: uuid("id").primaryKey().defaultRandom(),
+    id: uuid("id").notNull().defaultRandom(),
     accountId: uuid("account_id")
       .notNull()
       .references(() => accounts.id),
-    /** The platform's id of the call or SMS: the idempotency key of rating. */
+    /** The platform's id of the call or SMS: the idempotency key of rating (see usageRecordKeys). */
     externalId: text("external_id").notNull(),
     kind: usageKind("kind").notNull(),
     direction: usageDirection("direction").notNull(),
@@ -63,14 +66,15 @@ export const usageRecords = pgTable(
     rateMicros: bigint("rate_micros", { mode: "number" }),
     /** Minor units charged from credit (0 when included). */
     amount: bigint("amount", { mode: "number" }).notNull().default(0),
-    movementId: bigint("movement_id", { mode: "number" }).references(() => creditMovements.id),
+    /** The debit of the same account (no foreign key: movements are partitioned, and never removed). */
+    movementId: bigint("movement_id", { mode: "number" }),
     /** Why it was charged or included: a code of `lib/usage/reasons.ts` and its parameters. */
     ratingReason: text("rating_reason").notNull().default("unrecorded"),
     ratingReasonParams: jsonb("rating_reason_params").notNull().default(sql`'{}'::jsonb`),
     ratedAt: timestamp("rated_at", { withTimezone: true }).notNull().defaultNow(),
   },
   (t) => [
-    uniqueIndex("usage_records_external_id_key").on(t.accountId, t.externalId),
+    primaryKey({ name: "usage_records_pkey", columns: [t.accountId, t.startedAt, t.id] }),
     index("usage_records_account_time_idx").on(t.accountId, t.startedAt),
     // The spend drill-down: one user's, number's or destination's records, by time.
     index("usage_records_account_user_time_idx").on(t.accountId, t.userId, t.startedAt, t.id),
@@ -95,3 +99,17 @@ export const usageRecords = pgTable(
 );
 
 export type UsageRecord = typeof usageRecords.$inferSelect;
+
+/** One row per rated record across every partition: a platform id is rated once per account. */
+export const usageRecordKeys = pgTable(
+  "usage_record_keys",
+  {
+    accountId: uuid("account_id")
+      .notNull()
+      .references(() => accounts.id),
+    externalId: text("external_id").notNull(),
+    /** Where the record is: its partition's key. */
+    startedAt: timestamp("started_at", { withTimezone: true }).notNull(),
+  },
+  (t) => [primaryKey({ name: "usage_record_keys_pkey", columns: [t.accountId, t.externalId] })],
+);

@@ -96,7 +96,8 @@ async function* movementPages(db: Executor, account: ExportAccount, params: Expo
       from ${m}
       left join ${users} on ${users.id} = ${m.actorUserId}
       left join ${usageRecords} on ${m.type} in ('call', 'sms', 'forwarded_leg', 'toll_free_inbound')
-        and ${usageRecords.accountId} = ${m.accountId} and ${usageRecords.externalId} = ${m.interactionId}
+        and ${usageRecords.accountId} = ${m.accountId} and ${usageRecords.startedAt} = ${m.occurredAt}
+        and ${usageRecords.externalId} = ${m.interactionId}
       where ${m.accountId} = ${account.id}
         and ${m.occurredAt} < ${end}::timestamptz
         ${

@@ -10,6 +10,7 @@ import {
   prepaidBundles,
   rateCards,
   subscriptions,
+  usageRecordKeys,
   usageRecords,
   usageUserMonthly,
   users,
@@ -559,11 +560,14 @@ async function findRated(db: Executor, accountIds: string[], externalIds: string
       ratingReason: usageRecords.ratingReason,
       ratingReasonParams: usageRecords.ratingReasonParams,
     },
+    // The key table says which month's partition holds each record.
     sql`
-      from ${usageRecords}
+      from ${usageRecordKeys} k
+      join ${usageRecords} on ${usageRecords.accountId} = k.account_id and ${usageRecords.startedAt} = k.started_at
+        and ${usageRecords.externalId} = k.external_id
       join ${accounts} on ${accounts.id} = ${usageRecords.accountId}
       left join ${callingPackages} on ${callingPackages.id} = ${usageRecords.coveredByPackageId}
-      where ${usageRecords.accountId} = any(${pgArray(accountIds)}::uuid[]) and ${usageRecords.externalId} = any(${pgArray(externalIds)}::text[])`,
+      where k.account_id = any(${pgArray(accountIds)}::uuid[]) and k.external_id = any(${pgArray(externalIds)}::text[])`,
   );
   const found = new Map<string, UsageResult>();
   for (const row of rows) {
