@@ -10,6 +10,7 @@ import { demoDirectory } from "./dev-idp/directory";
 import { startDevIdp } from "./dev-idp/server";
 import { ensureBuild } from "./lib/build";
 import { startMailCatcher } from "./lib/mail-catcher";
+import { serveCommand } from "./lib/serve-command";
 import { waitForOk } from "./lib/wait";
 
 const port = Number(process.env.PORT ?? 3000);
@@ -64,13 +65,15 @@ async function main() {
   // Every email the demo sends lands in a local inbox; nothing leaves the machine.
   const inbox = await startMailCatcher({ webPort: inboxPort });
 
+  const server = serveCommand();
   const app: ChildProcess = spawn(
-    path.resolve("node_modules", ".bin", "next"),
-    ["start", "--port", String(port)],
+    server.command,
+    server.args,
     {
       stdio: ["ignore", "inherit", "inherit"],
       env: {
         ...process.env,
+        PORT: String(port),
         NODE_ENV: "production",
         NEXTAUTH_URL: appUrl,
         NEXTAUTH_SECRET: demoSecret(),

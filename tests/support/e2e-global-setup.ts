@@ -24,6 +24,7 @@ import { demoDirectory } from "../../scripts/dev-idp/directory";
 import { startDevIdp } from "../../scripts/dev-idp/server";
 import { ensureBuild } from "../../scripts/lib/build";
 import { startMailCatcher } from "../../scripts/lib/mail-catcher";
+import { serveCommand } from "../../scripts/lib/serve-command";
 import { waitForOk } from "../../scripts/lib/wait";
 import { findChromium } from "./chromium";
 import { addMovements, addNumber, createAccount, subscribe } from "./fixtures";
@@ -351,14 +352,16 @@ export default async function setup(project: TestProject) {
   });
   cleanups.push(() => idp.close());
 
+  const server = serveCommand();
   const app: ChildProcess = spawn(
-    path.resolve("node_modules", ".bin", "next"),
-    ["start", "--port", String(appPort)],
+    server.command,
+    server.args,
     {
       stdio: ["ignore", "pipe", "pipe"],
       env: {
         ...process.env,
         ...appEnv,
+        PORT: String(appPort),
         NODE_ENV: "production",
         NEXT_TELEMETRY_DISABLED: "1",
         NEXTAUTH_URL: appUrl,
