@@ -17,6 +17,7 @@ export const logger: pino.Logger = (globalForLog.billingLogger ??= pino({
   level: levelFrom(process.env.LOG_LEVEL),
   base: { pid: process.pid },
   timestamp: pino.stdTimeFunctions.isoTime,
+  formatters: { level: (label) => ({ level: label }) },
   mixin() {
     const context = currentContext();
     if (!context) return {};
