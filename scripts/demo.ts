@@ -21,6 +21,7 @@ const idpUrl = `http://localhost:${idpPort}`;
 const clientId = "billing-console";
 const clientSecret = "demo-client-secret";
 const platformToken = process.env.PLATFORM_API_TOKEN ?? "demo-platform-token";
+const metricsToken = process.env.METRICS_TOKEN ?? "demo-metrics-token";
 
 /** A session secret kept beside the embedded data, so sessions survive a restart. */
 function demoSecret(): string {
@@ -81,6 +82,7 @@ async function main() {
         OIDC_CLIENT_ID: clientId,
         OIDC_CLIENT_SECRET: clientSecret,
         PLATFORM_API_TOKEN: platformToken,
+        METRICS_TOKEN: metricsToken,
         SMTP_URL: inbox.smtpUrl,
       },
     },
@@ -121,6 +123,7 @@ async function main() {
   Report a call          curl -X POST ${appUrl}/api/usage/events \\
                            -H "Authorization: Bearer ${platformToken}" -H "Content-Type: application/json" \\
                            -d '{"records":[{"id":"call-1","account":"acme","kind":"call","direction":"outbound","from":"+493012340100","to":"+4990012345","startedAt":"'$(date -u +%Y-%m-%dT%H:%M:%SZ)'","durationSeconds":125}]}'
+  Metrics (Prometheus)   curl -H "Authorization: Bearer ${metricsToken}" ${appUrl}/api/metrics
 
   Press Ctrl-C to stop.
 `);
