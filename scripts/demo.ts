@@ -105,7 +105,8 @@ async function main() {
   app.once("exit", (code, signal) => {
     if (stopping) return;
     // Ctrl-C in a terminal signals the app too, which may stop before this process hears it.
-    const interrupted = signal === "SIGINT" || signal === "SIGTERM" || code === 130 || code === 143;
+    // The server drains and exits 0 on SIGINT and SIGTERM.
+    const interrupted = signal === "SIGINT" || signal === "SIGTERM" || code === 0 || code === 130 || code === 143;
     if (!interrupted) console.error(`The app stopped (exit code ${code}).`);
     void stop(interrupted ? 0 : (code ?? 1));
   });

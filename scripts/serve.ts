@@ -20,9 +20,7 @@ import { POST as authorizeCall } from "../app/api/calls/authorize/route";
  * Each request gets an id (a well-formed `x-request-id` is kept), returned in the
  * response, on every log line written for it and in the jobs it enqueues; its duration
  * is recorded by route pattern.
- */
-
-/**
+ *
  * Route handlers served here directly, without Next.js's routing: the same exported
  * handler as the route module (same checks, same answers, same headers), for the
  * telephony platform's call authorization, which is asked before every call and whose
@@ -33,6 +31,7 @@ const DIRECT_ROUTES: Record<string, (request: Request) => Promise<Response>> = {
   "POST /api/calls/authorize": authorizeCall,
 };
 const DIRECT_BODY_LIMIT = 1024 * 1024;
+const SLOW_SECONDS = 1;
 const log = logFor("server");
 const port = Number(process.env.PORT || 3000);
 if (!Number.isInteger(port) || port < 0 || port > 65_535) {
@@ -70,12 +69,15 @@ const server = http.createServer((req, res) => {
     const seconds = Number(process.hrtime.bigint() - started) / 1e9;
     const status = res.writableFinished ? String(res.statusCode) : "aborted";
     httpRequestDuration.observe({ method: req.method ?? "GET", route, status }, seconds);
+    // Every request at debug; at info only what an operator looks for: errors and slow answers.
+    const level = res.statusCode >= 500 || status === "aborted" || seconds >= SLOW_SECONDS ? "info" : "debug";
+    if (log.isLevelEnabled(level)) log[level]({ method: req.method, route, status, ms: Math.round(seconds * 1000) }, "request");
     if (--inFlight === 0 && isShuttingDown()) drained();
     // A connection kept alive past its last response would hold the stop back.
     if (isShuttingDown()) server.closeIdleConnections();
   });
   if (isShuttingDown()) {
-    res.writeHead(503, { "Content-Type": "application/json", Connection: "close", "Retry-After": "1" });
+    res.writeHead(503, { ...ROUTE_HANDLER_HEADERS, "Content-Type": "application/json", Connection: "close", "Retry-After": "1" });
     res.end(JSON.stringify({ status: "stopping", error: "this instance is stopping; send the request again" }));
     return;
   }
@@ -91,7 +93,6 @@ const server = http.createServer((req, res) => {
     });
   });
 });
-server.keepAliveTimeout = 65_000;
 
 async function stop(signal: string) {
   if (isShuttingDown()) return;

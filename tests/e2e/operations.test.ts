@@ -7,7 +7,7 @@ import { accounts, autoTopUpSettings, paymentMethods, users } from "@/db/schema"
 import { queryRows } from "@/db/typed-sql";
 import { linkQuery, signLink } from "@/lib/exports/signed-link";
 import { serveCommand } from "../../scripts/lib/serve-command";
-import { E2E_SECRET } from "../support/e2e-global-setup";
+import { E2E_METRICS_TOKEN, E2E_SECRET } from "../support/e2e-global-setup";
 import { addMovements, addNumber, createAccount, subscribe } from "../support/fixtures";
 import { freePort } from "../support/free-port";
 import { waitForOk } from "../../scripts/lib/wait";
@@ -103,6 +103,32 @@ describe.skipIf(!!skipReason)("operations", () => {
     const ready = await fetch(appUrl("/api/ready"));
     expect(ready.status).toBe(200);
     expect(await ready.json()).toEqual({ status: "ready" });
+  });
+
+  it("serves Prometheus metrics only with the token, with request durations by route pattern", async () => {
+    const authorize = await fetch(appUrl("/api/calls/authorize"), {
+      method: "POST",
+      headers: { authorization: `Bearer ${PLATFORM_TOKEN}`, "content-type": "application/json" },
+      body: JSON.stringify({ account: "acme", direction: "outbound", from: "+493012340100", to: "+33612345678" }),
+    });
+    expect(authorize.status).toBe(200);
+    expect(authorize.headers.get("x-request-id")).toMatch(/^[0-9a-f-]{36}$/);
+    expect(authorize.headers.get("content-security-policy")).toMatch(/^default-src 'none';/);
+    await fetch(appUrl("/api/billing/invoices/00000000-0000-4000-8000-000000000000/pdf"));
+
+    const wrong: Record<string, string>[] = [{}, { authorization: "Bearer e2e-metrics-token-wrong-000" }, { authorization: `Basic ${E2E_METRICS_TOKEN}` }];
+    for (const headers of wrong) {
+      const refused = await fetch(appUrl("/api/metrics"), { headers });
+      expect(refused.status).toBe(401);
+      expect(await refused.text()).not.toContain("http_request_duration_seconds");
+    }
+    const scraped = await fetch(appUrl("/api/metrics"), { headers: { authorization: `Bearer ${E2E_METRICS_TOKEN}` } });
+    expect(scraped.status).toBe(200);
+    const text = await scraped.text();
+    expect(text).toMatch(/^http_request_duration_seconds_count\{method="POST",route="\/api\/calls\/authorize",status="200"\} [1-9]/m);
+    expect(text, "an id in a path is a pattern in the label").toContain('route="/api/billing/invoices/[id]/pdf"');
+    expect(text).not.toContain("00000000-0000-4000-8000-000000000000");
+    expect(text).toMatch(/^billing_queue_reachable 1$/m);
   });
 
   it.skipIf(!appDatabaseUrl)("passes the request id into the job a request enqueues", async () => {

@@ -33,6 +33,7 @@ import { createDatabase, dropDatabase } from "./local-database";
 
 export const E2E_CLIENT = { clientId: "billing-console-e2e", clientSecret: "e2e-client-secret" };
 export const E2E_SECRET = "e2e-secret-0123456789abcdef0123456789abcdef";
+export const E2E_METRICS_TOKEN = "e2e-metrics-token-0123456789";
 
 /** Figures read from the database before the app starts (PGlite is single-process). */
 export interface AcmeFigures {
@@ -370,6 +371,7 @@ export default async function setup(project: TestProject) {
         OIDC_CLIENT_ID: E2E_CLIENT.clientId,
         OIDC_CLIENT_SECRET: E2E_CLIENT.clientSecret,
         PLATFORM_API_TOKEN: "e2e-platform-token-0123456789",
+        METRICS_TOKEN: E2E_METRICS_TOKEN,
       },
     },
   );
