@@ -7,6 +7,7 @@ import { postMovement } from "@/lib/credit/ledger";
 import { startMailCatcher } from "../../scripts/lib/mail-catcher";
 import { createAccount } from "../support/fixtures";
 import { freshDatabase, type TestDatabase } from "../support/fresh-database";
+import { freePort } from "../support/free-port";
 
 // `npm run worker` is a process of its own beside Postgres; PGlite is one process's.
 const onPostgres = !!process.env.DATABASE_URL;
@@ -29,10 +30,23 @@ async function lowBalanceNotice() {
   return notice!;
 }
 
-function startWorker(smtpUrl: string, graceMs: number): { child: ChildProcess; output: () => string; exited: Promise<number | null> } {
+function startWorker(
+  smtpUrl: string,
+  graceMs: number,
+  extraEnv: Record<string, string> = {},
+): { child: ChildProcess; output: () => string; exited: Promise<number | null> } {
   let output = "";
   const child = spawn(process.execPath, ["--import", "tsx", "scripts/worker.ts"], {
-    env: { ...process.env, DATABASE_URL: handle.url, SMTP_URL: smtpUrl, SHUTDOWN_GRACE_MS: String(graceMs), STRIPE_SECRET_KEY: "", STRIPE_WEBHOOK_SECRET: "", LOG_LEVEL: "info" },
+    env: {
+      ...process.env,
+      DATABASE_URL: handle.url,
+      SMTP_URL: smtpUrl,
+      SHUTDOWN_GRACE_MS: String(graceMs),
+      STRIPE_SECRET_KEY: "",
+      STRIPE_WEBHOOK_SECRET: "",
+      LOG_LEVEL: "info",
+      ...extraEnv,
+    },
     stdio: ["ignore", "pipe", "pipe"],
   });
   child.stdout!.on("data", (chunk: Buffer) => (output += chunk.toString()));
@@ -113,6 +127,30 @@ describe.runIf(onPostgres)("npm run worker on SIGTERM", () => {
       const states = await jobStates(notice.id);
       expect(states, "not left active: to be retried").toEqual(["retry"]);
       expect(await leftBehind()).toEqual({ idleInTransaction: 0, advisoryLocks: 0 });
+    } finally {
+      worker.child.kill("SIGKILL");
+      await catcher.close();
+    }
+  }, 60_000);
+
+  it("serves its own metrics on WORKER_METRICS_PORT, only with the token", async () => {
+    const catcher = await startMailCatcher();
+    const port = await freePort();
+    const token = "worker-metrics-token-0123";
+    const worker = startWorker(catcher.smtpUrl, 5_000, { WORKER_METRICS_PORT: String(port), METRICS_TOKEN: token });
+    try {
+      const url = `http://127.0.0.1:${port}/metrics`;
+      await expect.poll(() => fetch(url).then((r) => r.status, () => 0), { timeout: 30_000 }).toBe(401);
+      expect((await fetch(url, { headers: { authorization: "Bearer worker-metrics-token-9999" } })).status).toBe(401);
+      expect((await fetch(`http://127.0.0.1:${port}/other`, { headers: { authorization: `Bearer ${token}` } })).status).toBe(404);
+      const scraped = await fetch(url, { headers: { authorization: `Bearer ${token}` } });
+      expect(scraped.status).toBe(200);
+      const text = await scraped.text();
+      expect(text).toMatch(/^billing_queue_reachable 1$/m);
+      expect(text).toMatch(/^billing_db_pool_connections\{state="total"\} \d+$/m);
+      expect(text).toContain("# TYPE billing_job_failures_total counter");
+      worker.child.kill("SIGTERM");
+      expect(await worker.exited, worker.output()).toBe(0);
     } finally {
       worker.child.kill("SIGKILL");
       await catcher.close();

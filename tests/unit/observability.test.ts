@@ -1,6 +1,9 @@
+import type PgBoss from "pg-boss";
 import { describe, expect, it } from "vitest";
 import { checkBearer } from "@/lib/http/bearer";
-import { currentRequestId, requestIdFrom, runWithContext } from "@/lib/observability/context";
+import { jobHandler, withRequestId } from "@/lib/jobs/queue";
+import { currentContext, currentRequestId, requestIdFrom, runWithContext } from "@/lib/observability/context";
+import { metrics } from "@/lib/observability/metrics";
 import { routeNamer } from "@/lib/observability/route-patterns";
 
 const PATTERNS = [
@@ -84,5 +87,37 @@ describe("the metrics token", () => {
 
   it("accepts the token", () => {
     expect(checkBearer(`Bearer ${token}`, token, what)).toEqual({ ok: true });
+  });
+});
+
+describe("jobs", () => {
+  const job = (id: string, data: object) => ({ id, name: "probe", data }) as unknown as PgBoss.Job<object>;
+
+  it("works each job in the context of the request that enqueued it", async () => {
+    const seen: unknown[] = [];
+    const handler = jobHandler("probe", async () => {
+      seen.push({ ...currentContext() });
+    });
+    await handler([job("job-1", { requestId: "request-from-app" }), job("job-2", {}), job("job-3", { requestId: "bad id\n" })]);
+    expect(seen).toEqual([
+      { requestId: "request-from-app", jobId: "job-1" },
+      { requestId: undefined, jobId: "job-2" },
+      { requestId: undefined, jobId: "job-3" },
+    ]);
+  });
+
+  it("carries the current request's id into a job's payload, and nothing outside a request", () => {
+    expect(runWithContext({ requestId: "request-one" }, () => withRequestId({ attemptId: "a" }))).toEqual({ attemptId: "a", requestId: "request-one" });
+    expect(withRequestId({ attemptId: "a" })).toEqual({ attemptId: "a" });
+  });
+
+  it("counts a job that throws and throws it on, so pg-boss retries it", async () => {
+    const failures = async () => (await metrics().jobFailures.get()).values.find((v) => v.labels.queue === "probe-failing")?.value ?? 0;
+    const before = await failures();
+    const handler = jobHandler("probe-failing", async () => {
+      throw new Error("provider down");
+    });
+    await expect(handler([job("job-4", {})])).rejects.toThrow("provider down");
+    expect(await failures()).toBe(before + 1);
   });
 });
