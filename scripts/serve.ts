@@ -38,18 +38,19 @@ if (!Number.isInteger(port) || port < 0 || port > 65_535) {
   console.error(`PORT must be a port number, not "${process.env.PORT}".`);
   process.exit(2);
 }
+
+const dir = process.cwd();
+const app = next({ dev: false, dir, hostname: "localhost", port });
+// Preparing loads .env files too, so the settings below are read after it.
+await app.prepare();
 let graceMs: number;
 try {
   graceMs = getOperationsEnv().SHUTDOWN_GRACE_MS;
 } catch (error) {
   if (!(error instanceof EnvError)) throw error;
-  console.error(`\n${error.message}\n`);
+  log.fatal(error.message);
   process.exit(1);
 }
-
-const dir = process.cwd();
-const app = next({ dev: false, dir, hostname: "localhost", port });
-await app.prepare();
 const handle = app.getRequestHandler();
 const manifest = JSON.parse(readFileSync(path.join(dir, ".next", "app-path-routes-manifest.json"), "utf8")) as Record<string, string>;
 const routeOf = routeNamer(Object.values(manifest));
