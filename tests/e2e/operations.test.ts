@@ -24,7 +24,7 @@ const APP_NAME = "billing-e2e-stopping-instance";
 const database = useAppDatabase();
 const db = () => database()!.db;
 
-async function startInstance(): Promise<{ url: string; child: ChildProcess; exited: Promise<number | null>; output: () => string }> {
+async function startInstance(graceMs = 60_000): Promise<{ url: string; child: ChildProcess; exited: Promise<number | null>; output: () => string }> {
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
   const server = serveCommand();
@@ -45,7 +45,7 @@ async function startInstance(): Promise<{ url: string; child: ChildProcess; exit
       OIDC_CLIENT_ID: "e2e",
       OIDC_CLIENT_SECRET: "e2e",
       PLATFORM_API_TOKEN: PLATFORM_TOKEN,
-      SHUTDOWN_GRACE_MS: "60000",
+      SHUTDOWN_GRACE_MS: String(graceMs),
       SMTP_URL: "",
     },
   });
@@ -81,7 +81,12 @@ function pausedGet(url: string, headers: Record<string, string>) {
           ended = true;
           resolve({ status: answer.statusCode!, headers: answer.headers, body: Buffer.concat(chunks).toString("utf8"), complete: answer.complete });
         });
-        answer.on("error", reject);
+        answer.on("error", () => undefined);
+        // A cut answer ends without "end": it errors or closes once what arrived is read.
+        answer.on("close", () => {
+          ended = true;
+          resolve({ status: answer.statusCode!, headers: answer.headers, body: Buffer.concat(chunks).toString("utf8"), complete: answer.complete });
+        });
       })
       .on("error", reject);
   });
@@ -221,6 +226,29 @@ describe.skipIf(!!skipReason)("operations", () => {
       expect(left).toEqual({ idleInTransaction: 0, locks: 0 });
       expect(instance.output()).toMatch(/"msg":"stopping: no new requests; finishing those in flight"/);
       expect(instance.output()).toMatch(/"resource":"database","msg":"closed"/);
+    } finally {
+      instance.child.kill("SIGKILL");
+    }
+  }, 120_000);
+
+  it.skipIf(!appDatabaseUrl)("cuts what is still running when the grace period is over, and still exits 0 and closes its pool", async () => {
+    const [bench] = await db().select().from(accounts).where(eq(accounts.slug, "bench"));
+    const [admin] = await db().select().from(users).where(and(eq(users.accountId, bench!.id), eq(users.role, "admin")));
+    const claims = { accountId: bench!.id, creatorId: admin!.id, params: { from: "2022-01-01", to: "2026-12-31" }, expires: Math.floor(Date.now() / 1000) + 600 };
+    const instance = await startInstance(1_000);
+    try {
+      // A reader that stops reading: the export waits on it, past the grace period.
+      const csv = pausedGet(`${instance.url}/api/billing/credit-movements.csv?${linkQuery(claims, signLink(claims, E2E_SECRET))}`, {});
+      await csv.started;
+      const stoppedAt = Date.now();
+      instance.child.kill("SIGTERM");
+      expect(await instance.exited, instance.output()).toBe(0);
+      expect(Date.now() - stoppedAt, "stopped soon after the grace period").toBeLessThan(15_000);
+      csv.resume();
+      expect((await csv.done).complete, "the stalled export was cut").toBe(false);
+      expect(instance.output()).toMatch(/"msg":"grace period over: cutting the requests still in flight"/);
+      const [{ n }] = (await queryRows(db(), { n: sql<number>`count(*)::int` }, sql`from pg_stat_activity where application_name = ${APP_NAME}`)) as [{ n: number }];
+      expect(n, "no connection of the instance is left").toBe(0);
     } finally {
       instance.child.kill("SIGKILL");
     }
