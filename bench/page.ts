@@ -3,7 +3,7 @@ import { benchDatabase, load, report, sessionCookie, startApp } from "./support"
 /**
  * The billing page of the large tenant (1,000,000 movements, 2,000 numbers, 300 users)
  * as a signed-in admin at concurrency 16, against a trivial dynamic route on the same
- * server (/api/health: one `select 1`). The page is rendered on every load; its size is
+ * server (/api/health: a `select 1` and a read of the queue's version table). The page is rendered on every load; its size is
  * the HTML of one full load, which carries the RSC payload inline.
  */
 export async function benchPage() {

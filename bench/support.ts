@@ -1,5 +1,4 @@
 import { type ChildProcess, spawn } from "node:child_process";
-import path from "node:path";
 import autocannon from "autocannon";
 import { eq } from "drizzle-orm";
 import { encode } from "next-auth/jwt";
@@ -10,6 +9,7 @@ import { users } from "../db/schema";
 import { BENCH_DEFAULTS, seedBenchAccount } from "../db/seed/bench";
 import { seedDemo } from "../db/seed/demo";
 import { ensureBuild } from "../scripts/lib/build";
+import { serveCommand } from "../scripts/lib/serve-command";
 import { waitForOk } from "../scripts/lib/wait";
 import { freePort } from "../tests/support/free-port";
 
@@ -71,15 +71,20 @@ export async function sessionCookie(handle: DatabaseHandle, email: string): Prom
   return `next-auth.session-token=${token}`;
 }
 
-/** Starts the production build on a free port against the given database. */
-export async function startApp(databaseUrl: string): Promise<{ url: string; stop(): Promise<void>; pid: number }> {
+/** Starts the production build on a free port against the given database (`nodeArgs`: e.g. --cpu-prof). */
+export async function startApp(
+  databaseUrl: string,
+  options: { nodeArgs?: string[] } = {},
+): Promise<{ url: string; stop(): Promise<void>; pid: number }> {
   await ensureBuild((line) => console.error(`bench: ${line}`));
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
-  const app: ChildProcess = spawn(path.resolve("node_modules/.bin/next"), ["start", "--port", String(port)], {
+  const server = serveCommand();
+  const app: ChildProcess = spawn(server.command, [...(options.nodeArgs ?? []), ...server.args], {
     stdio: ["ignore", "ignore", "inherit"],
     env: {
       ...process.env,
+      PORT: String(port),
       NODE_ENV: "production",
       NEXT_TELEMETRY_DISABLED: "1",
       DATABASE_URL: databaseUrl,

@@ -1,5 +1,6 @@
 import type { PGlite } from "@electric-sql/pglite";
 import type { PgDatabase, PgQueryResultHKT } from "drizzle-orm/pg-core";
+import { logFor } from "../lib/observability/log";
 import * as schema from "./schema";
 
 export type Schema = typeof schema;
@@ -17,6 +18,8 @@ export interface DatabaseHandle {
   url?: string;
   /** The embedded instance (PGlite driver): other components must share it. */
   pglite?: PGlite;
+  /** The pg pool's connections now: open, idle, and queries waiting for one (pg driver only). */
+  poolStats?(): { total: number; idle: number; waiting: number };
   close(): Promise<void>;
 }
 
@@ -46,9 +49,15 @@ export async function openDatabase(options: OpenOptions = {}): Promise<DatabaseH
       import("drizzle-orm/node-postgres"),
     ]);
     const pool = new Pool({ connectionString: options.url, max: options.poolMax ?? 10 });
-    pool.on("error", (error) => console.error("postgres pool error:", error.message));
+    pool.on("error", (error) => logFor("database").error({ err: error }, "postgres pool error"));
     const db = drizzle({ client: pool, schema }) as unknown as Database;
-    return { db, driver: "pg", url: options.url, close: () => pool.end() };
+    return {
+      db,
+      driver: "pg",
+      url: options.url,
+      poolStats: () => ({ total: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount }),
+      close: () => pool.end(),
+    };
   }
   const { drizzle } = await import("drizzle-orm/pglite");
   let client = options.pglite;

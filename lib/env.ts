@@ -101,6 +101,35 @@ export function getSellerEnv(source: Record<string, string | undefined> = proces
 /** The payment settings alone, for processes that need nothing else (the worker). */
 export const paymentEnvSchema = z.object(paymentFields).refine(stripeNeedsWebhookSecret, stripeRuleMessage);
 
+/** Operating the process: logs, metrics, stopping. Shared by the app, its server script and the worker. */
+const operationFields = {
+  /** pino's level: fatal, error, warn, info, debug, trace or silent. */
+  LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
+  /** Bearer token of Prometheus for /api/metrics (and the worker's /metrics); unset, they answer 503. */
+  METRICS_TOKEN: optionalText.pipe(z.string().min(16, "must be at least 16 characters").optional()),
+  /** How long a stopping process lets requests and jobs in flight finish. */
+  SHUTDOWN_GRACE_MS: z.coerce.number().int().min(0).max(600_000).default(25_000),
+  /** The worker serves its own /metrics on this port when set. */
+  WORKER_METRICS_PORT: z.preprocess(
+    (v) => (typeof v === "string" && v.trim() === "" ? undefined : v),
+    z.coerce.number().int().min(1).max(65_535).optional(),
+  ),
+};
+
+export const operationsEnvSchema = z.object(operationFields);
+export type OperationsEnv = z.infer<typeof operationsEnvSchema>;
+
+/** The operation settings alone, for the server script and the worker. */
+export function getOperationsEnv(source: Record<string, string | undefined> = process.env): OperationsEnv {
+  const parsed = operationsEnvSchema.safeParse(source);
+  if (!parsed.success) {
+    throw new EnvError(
+      `Invalid environment (see .env.example):\n${parsed.error.issues.map((i) => `  ${i.path.join(".")}: ${i.message}`).join("\n")}`,
+    );
+  }
+  return parsed.data;
+}
+
 /** Every environment variable the app reads; documented in .env.example. */
 export const envSchema = z.object({
   NODE_ENV: z.enum(["development", "production", "test"]).default("development"),
@@ -133,6 +162,7 @@ export const envSchema = z.object({
   ...paymentFields,
   ...sellerFields,
   ...mailFields,
+  ...operationFields,
 })
   .refine(stripeNeedsWebhookSecret, stripeRuleMessage)
   .refine((env) => !env.DATABASE_REPLICA_URL || !!env.DATABASE_URL, {

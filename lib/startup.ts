@@ -1,14 +1,18 @@
 import { EnvError, getEnv } from "./env";
 import { mailStartupWarning } from "./notices/mail-warning";
+import { logFor } from "./observability/log";
+import { onShutdown } from "./shutdown";
+
+const log = logFor("startup");
 
 /** Stops the server at start-up when the environment is incomplete, naming what is wrong. */
 export function checkEnvironmentOrExit(): void {
   try {
     const warning = mailStartupWarning(getEnv());
-    if (warning) console.warn(warning);
+    if (warning) log.warn(warning);
   } catch (error) {
     if (!(error instanceof EnvError)) throw error;
-    console.error(`\n${error.message}\n`);
+    log.fatal(error.message);
     process.exit(1);
   }
 }
@@ -29,9 +33,18 @@ export async function startEmbeddedWorker(): Promise<void> {
   ]);
   const db = await getDb();
   const queue = await getQueue();
-  await startTopUpWorker(db, queue, getGateway(db));
-  await startInvoiceWorker(db, queue, getGateway(db));
-  await startNoticeWorkerIfConfigured(db, queue);
+  const workers = [
+    await startTopUpWorker(db, queue, getGateway(db)),
+    await startInvoiceWorker(db, queue, getGateway(db)),
+    await startNoticeWorkerIfConfigured(db, queue),
+  ];
   const { startPartitionKeeper } = await import("./history/partitions");
-  startPartitionKeeper(db);
+  const partitionKeeper = startPartitionKeeper(db);
+  // Runs before the queue's own hook (registered earlier): the queue stops fetching and
+  // lets the jobs in flight finish or go back to the queue, then the sweeps and the mailer stop.
+  onShutdown("embedded worker", async () => {
+    await queue.stop({ graceful: true, wait: true, timeout: getEnv().SHUTDOWN_GRACE_MS });
+    partitionKeeper.stop();
+    for (const worker of workers) await worker?.stop();
+  });
 }

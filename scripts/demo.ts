@@ -10,6 +10,7 @@ import { demoDirectory } from "./dev-idp/directory";
 import { startDevIdp } from "./dev-idp/server";
 import { ensureBuild } from "./lib/build";
 import { startMailCatcher } from "./lib/mail-catcher";
+import { serveCommand } from "./lib/serve-command";
 import { waitForOk } from "./lib/wait";
 
 const port = Number(process.env.PORT ?? 3000);
@@ -20,6 +21,7 @@ const idpUrl = `http://localhost:${idpPort}`;
 const clientId = "billing-console";
 const clientSecret = "demo-client-secret";
 const platformToken = process.env.PLATFORM_API_TOKEN ?? "demo-platform-token";
+const metricsToken = process.env.METRICS_TOKEN ?? "demo-metrics-token";
 
 /** A session secret kept beside the embedded data, so sessions survive a restart. */
 function demoSecret(): string {
@@ -64,13 +66,15 @@ async function main() {
   // Every email the demo sends lands in a local inbox; nothing leaves the machine.
   const inbox = await startMailCatcher({ webPort: inboxPort });
 
+  const server = serveCommand();
   const app: ChildProcess = spawn(
-    path.resolve("node_modules", ".bin", "next"),
-    ["start", "--port", String(port)],
+    server.command,
+    server.args,
     {
       stdio: ["ignore", "inherit", "inherit"],
       env: {
         ...process.env,
+        PORT: String(port),
         NODE_ENV: "production",
         NEXTAUTH_URL: appUrl,
         NEXTAUTH_SECRET: demoSecret(),
@@ -78,6 +82,7 @@ async function main() {
         OIDC_CLIENT_ID: clientId,
         OIDC_CLIENT_SECRET: clientSecret,
         PLATFORM_API_TOKEN: platformToken,
+        METRICS_TOKEN: metricsToken,
         SMTP_URL: inbox.smtpUrl,
       },
     },
@@ -100,7 +105,8 @@ async function main() {
   app.once("exit", (code, signal) => {
     if (stopping) return;
     // Ctrl-C in a terminal signals the app too, which may stop before this process hears it.
-    const interrupted = signal === "SIGINT" || signal === "SIGTERM" || code === 130 || code === 143;
+    // The server drains and exits 0 on SIGINT and SIGTERM.
+    const interrupted = signal === "SIGINT" || signal === "SIGTERM" || code === 0 || code === 130 || code === 143;
     if (!interrupted) console.error(`The app stopped (exit code ${code}).`);
     void stop(interrupted ? 0 : (code ?? 1));
   });
@@ -118,6 +124,7 @@ async function main() {
   Report a call          curl -X POST ${appUrl}/api/usage/events \\
                            -H "Authorization: Bearer ${platformToken}" -H "Content-Type: application/json" \\
                            -d '{"records":[{"id":"call-1","account":"acme","kind":"call","direction":"outbound","from":"+493012340100","to":"+4990012345","startedAt":"'$(date -u +%Y-%m-%dT%H:%M:%SZ)'","durationSeconds":125}]}'
+  Metrics (Prometheus)   curl -H "Authorization: Bearer ${metricsToken}" ${appUrl}/api/metrics
 
   Press Ctrl-C to stop.
 `);

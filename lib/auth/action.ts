@@ -3,6 +3,9 @@ import { checkAccess } from "./access";
 import type { Permission } from "./permissions";
 import type { Result } from "@/lib/result";
 import type { AccountUser } from "./users";
+import { logFor } from "@/lib/observability/log";
+
+const log = logFor("actions");
 
 /**
  * Whether the request an answer is about is over. A form that sends an idempotency key
@@ -84,7 +87,7 @@ export function protectedAction<S extends z.ZodType>(
     try {
       return await handler(parsed.data, access.user);
     } catch (error) {
-      console.error(`action for ${access.user.email} failed:`, error);
+      log.error({ userId: access.user.id, accountId: access.user.accountId, err: error }, "server action failed");
       // Whatever the handler had done before it failed is not known here.
       return {
         ok: false,

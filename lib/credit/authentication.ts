@@ -7,6 +7,9 @@ import { declineMessage, GatewayRequestError, GatewayUnavailableError, type Paym
 import type { SandboxGateway } from "@/lib/payments/sandbox-gateway";
 import { fail, ok, type Result } from "@/lib/result";
 import { applyChargeResult, type ChargeAnswer, outcomeOf, type TopUpOutcome, unconfirmed } from "./top-ups";
+import { logFor } from "@/lib/observability/log";
+
+const log = logFor("top-ups");
 
 /**
  * Payments waiting for the cardholder to confirm them with the bank (3-D Secure).
@@ -70,7 +73,7 @@ async function cancelAtProvider(gateway: PaymentGateway, attempt: TopUpAttempt):
     // A payment the provider does not know (a sandbox charge from before the sandbox kept
     // them in the database) can never be confirmed: close the attempt all the same.
     if (!(error instanceof GatewayRequestError)) throw error;
-    console.error(`top-up ${attempt.id}: the provider refused to cancel its payment, closing it:`, error.message);
+    log.error({ attemptId: attempt.id, err: error }, "the provider refused to cancel the unconfirmed payment; closing the attempt");
     return unknownToProvider;
   }
 }
@@ -93,7 +96,7 @@ export async function expireUnconfirmedTopUps(db: Database, gateway: PaymentGate
     } catch (error) {
       // The provider did not answer: the next sweep asks again.
       if (!(error instanceof GatewayUnavailableError)) throw error;
-      console.error(`top-up ${attempt.id}: could not cancel the unconfirmed payment yet:`, error.message);
+      log.warn({ attemptId: attempt.id, err: error }, "could not cancel the unconfirmed payment yet");
     }
   }
   return outcomes;

@@ -3,10 +3,13 @@ import { and, count, eq, inArray, like, sql } from "drizzle-orm";
 import type PgBoss from "pg-boss";
 import type { Database, Executor } from "@/db/client";
 import { accounts, autoTopUpSettings, creditBalances, type TopUpAttempt, topUpAttempts } from "@/db/schema";
-import { AUTO_TOP_UP_QUEUE, enqueueAutoTopUp } from "@/lib/jobs/queue";
+import { AUTO_TOP_UP_QUEUE, enqueueAutoTopUp, jobHandler } from "@/lib/jobs/queue";
+import { logFor } from "@/lib/observability/log";
 import type { PaymentGateway } from "@/lib/payments/gateway";
 import { expireUnconfirmedTopUps } from "./authentication";
 import { chargeAttempt, reconcilePendingTopUps, type TopUpOutcome } from "./top-ups";
+
+const log = logFor("auto-top-up");
 
 export interface AutoTopUpState {
   enabled: boolean;
@@ -157,12 +160,10 @@ export async function startTopUpWorker(
   await boss.work<{ attemptId: string }>(
     AUTO_TOP_UP_QUEUE,
     { pollingIntervalSeconds: options.pollingIntervalSeconds ?? 2 },
-    async ([job]) => {
-      if (job) await runAutoTopUp(db, gateway, job.data.attemptId);
-    },
+    jobHandler(AUTO_TOP_UP_QUEUE, (job) => runAutoTopUp(db, gateway, job.data.attemptId)),
   );
   const sweep = setInterval(() => {
-    sweepTopUps(db, boss, gateway).catch((error: unknown) => console.error("top-up sweep failed:", error));
+    sweepTopUps(db, boss, gateway).catch((error: unknown) => log.error({ err: error }, "top-up sweep failed"));
   }, options.sweepMs ?? 60_000);
   sweep.unref();
   return {

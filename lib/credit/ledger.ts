@@ -3,6 +3,7 @@ import { z } from "zod";
 import type { Executor, Transaction } from "@/db/client";
 import { creditBalances, movementType, unitType } from "@/db/schema";
 import { queryRows, type RowOf } from "@/db/typed-sql";
+import { metrics } from "@/lib/observability/metrics";
 
 /**
  * The ledger: the only code that changes a credit balance.
@@ -145,7 +146,9 @@ export async function postMovements(
         await db.insert(creditBalances).values({ accountId }).onConflictDoNothing();
         rows = await runPosting(db, accountId, movements);
       }
-      return toResult(rows, movements);
+      const result = toResult(rows, movements);
+      for (const movement of result.posted) metrics().ledgerMovements.inc({ type: movement.type });
+      return result;
     } catch (error) {
       if (attempt < MAX_ATTEMPTS && isUniqueViolation(error)) continue;
       throw error;

@@ -17,6 +17,10 @@ import { notifyTopUpOutcome } from "@/lib/notices/outbox";
 import { fail, ok, type Result } from "@/lib/result";
 import { lockBalance, postMovements } from "./ledger";
 import { amountInBounds, TOP_UP_MAX, TOP_UP_MIN, TOP_UP_PRESETS } from "./limits";
+import { logFor } from "@/lib/observability/log";
+import { metrics } from "@/lib/observability/metrics";
+
+const log = logFor("top-ups");
 
 /**
  * Top-ups: a payment first, credit only once the payment has succeeded. An attempt row
@@ -119,6 +123,7 @@ export async function applyChargeResult(tx: Executor, attempt: TopUpAttempt, cha
       updatedAt: now,
     })
     .where(and(eq(topUpAttempts.id, attempt.id), eq(topUpAttempts.accountId, attempt.accountId)));
+  if (status !== current.status) metrics().topUpOutcomes.inc({ kind: attempt.kind, outcome: status });
   if (attempt.kind === "manual" && status !== current.status && status !== "pending") {
     await recordAudit(tx, {
       accountId: attempt.accountId,
@@ -173,7 +178,7 @@ export const UNCONFIRMED_PAYMENT = "We could not confirm the payment yet; it is 
  * the same form, with the same idempotency key).
  */
 export function unconfirmed(attempt: TopUpAttempt, error: unknown, message = UNCONFIRMED_PAYMENT): TopUpOutcome {
-  console.error(`top-up attempt ${attempt.id} of account ${attempt.accountId}: outcome not known`, error);
+  log.error({ attemptId: attempt.id, accountId: attempt.accountId, err: error }, "top-up outcome not known");
   return { status: "pending", attemptId: attempt.id, message };
 }
 

@@ -1,6 +1,7 @@
 import { sql } from "drizzle-orm";
 import type { Executor } from "@/db/client";
 import { queryRows } from "@/db/typed-sql";
+import { logFor } from "@/lib/observability/log";
 
 /** Months of partitions kept ready beyond the current one. */
 export const MONTHS_AHEAD = 3;
@@ -22,10 +23,11 @@ export async function ensureHistoryPartitions(db: Executor, from = new Date(), m
 
 /** The worker's keeper: the partitions now, then every six hours. */
 export function startPartitionKeeper(db: Executor, options: { intervalMs?: number } = {}) {
+  const log = logFor("partitions");
   const keep = () =>
-    ensureHistoryPartitions(db).catch((error: unknown) =>
-      console.error("history partitions could not be made:", error instanceof Error ? error.message : error),
-    );
+    ensureHistoryPartitions(db)
+      .then((made) => (made > 0 ? log.info({ made }, "history partitions made ahead") : undefined))
+      .catch((error: unknown) => log.error({ err: error }, "history partitions could not be made"));
   void keep();
   const timer = setInterval(keep, options.intervalMs ?? 6 * 60 * 60 * 1000);
   timer.unref();

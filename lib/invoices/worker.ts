@@ -1,6 +1,7 @@
 import type PgBoss from "pg-boss";
 import type { Database } from "@/db/client";
-import { CLOSE_PERIOD_QUEUE } from "@/lib/jobs/queue";
+import { CLOSE_PERIOD_QUEUE, jobHandler } from "@/lib/jobs/queue";
+import { logFor } from "@/lib/observability/log";
 import type { PaymentGateway } from "@/lib/payments/gateway";
 import { accountsDue, closeDuePeriods } from "./close";
 import { markOverdueUncollectible, payInvoice, uncollectedInvoices } from "./payment";
@@ -14,11 +15,13 @@ import { markOverdueUncollectible, payInvoice, uncollectedInvoices } from "./pay
  * still unpaid a month after its payment failed is marked uncollectible.
  */
 
+const log = logFor("invoices");
+
 export async function runCloseJob(db: Database, gateway: PaymentGateway, accountId: string, now = new Date()) {
   const issued = await closeDuePeriods(db, accountId, now);
   for (const invoice of issued) {
     const paid = await payInvoice(db, gateway, { accountId, invoiceId: invoice.id, actorUserId: null });
-    if (!paid.ok) console.warn(`invoice ${invoice.number} of account ${accountId} not collected: ${paid.failure.message}`);
+    if (!paid.ok) log.warn({ invoice: invoice.number, accountId, reason: paid.failure.message }, "invoice not collected");
   }
   return issued;
 }
@@ -29,7 +32,7 @@ export async function sweepInvoices(db: Database, boss: PgBoss, gateway: Payment
   }
   for (const { id, accountId } of await uncollectedInvoices(db)) {
     const paid = await payInvoice(db, gateway, { accountId, invoiceId: id, actorUserId: null });
-    if (!paid.ok) console.warn(`invoice ${id} of account ${accountId} not collected: ${paid.failure.message}`);
+    if (!paid.ok) log.warn({ invoiceId: id, accountId, reason: paid.failure.message }, "invoice not collected");
   }
   await markOverdueUncollectible(db, gateway, now);
 }
@@ -43,12 +46,10 @@ export async function startInvoiceWorker(
   await boss.work<{ accountId: string }>(
     CLOSE_PERIOD_QUEUE,
     { pollingIntervalSeconds: options.pollingIntervalSeconds ?? 2 },
-    async ([job]) => {
-      if (job) await runCloseJob(db, gateway, job.data.accountId);
-    },
+    jobHandler(CLOSE_PERIOD_QUEUE, (job) => runCloseJob(db, gateway, job.data.accountId)),
   );
   const sweep = () =>
-    sweepInvoices(db, boss, gateway).catch((error: unknown) => console.error("invoice sweep failed:", error));
+    sweepInvoices(db, boss, gateway).catch((error: unknown) => log.error({ err: error }, "invoice sweep failed"));
   void sweep();
   const timer = setInterval(sweep, options.sweepMs ?? 60_000);
   timer.unref();

@@ -1,6 +1,9 @@
 import { type SQL, sql } from "drizzle-orm";
 import PgBoss from "pg-boss";
 import type { DatabaseHandle, Executor } from "@/db/client";
+import { currentRequestId, isWellFormedRequestId, runWithContext } from "@/lib/observability/context";
+import { logFor } from "@/lib/observability/log";
+import { metrics } from "@/lib/observability/metrics";
 
 /**
  * Background jobs on pg-boss, in the same database. With PGlite, pg-boss runs through the
@@ -41,12 +44,51 @@ function pgliteAdapter(handle: DatabaseHandle): PgBoss.Db {
   };
 }
 
+const log = logFor("jobs");
+
+/** What a job carries besides its own data: the id of the request that enqueued it. */
+export function withRequestId<T extends object>(data: T): T & { requestId?: string } {
+  const requestId = currentRequestId();
+  return requestId ? { ...data, requestId } : data;
+}
+
+/**
+ * A pg-boss handler that works each job of a batch in its own context (its id, and the id
+ * of the request that enqueued it, on every log line), timed and counted by queue. A job
+ * that throws is logged and rethrown, so pg-boss retries it within its limit.
+ */
+export function jobHandler<T extends object>(queue: string, work: (job: PgBoss.Job<T>) => Promise<unknown>): PgBoss.WorkHandler<T> {
+  const { jobRuns, jobFailures } = metrics();
+  return async (jobs) => {
+    for (const job of jobs) {
+      const requestId = (job.data as { requestId?: unknown }).requestId;
+      const context = { requestId: isWellFormedRequestId(requestId) ? requestId : undefined, jobId: job.id };
+      await runWithContext(context, async () => {
+        const started = performance.now();
+        log.info({ queue }, "job started");
+        try {
+          await work(job);
+        } catch (error) {
+          const seconds = (performance.now() - started) / 1000;
+          jobRuns.observe({ queue, result: "failed" }, seconds);
+          jobFailures.inc({ queue });
+          log.warn({ queue, err: error, seconds }, "job failed");
+          throw error;
+        }
+        const seconds = (performance.now() - started) / 1000;
+        jobRuns.observe({ queue, result: "completed" }, seconds);
+        log.info({ queue, seconds }, "job completed");
+      });
+    }
+  };
+}
+
 export async function startQueue(handle: DatabaseHandle, options: { poolMax?: number } = {}): Promise<PgBoss> {
   const boss =
     handle.driver === "pglite"
       ? new PgBoss({ db: pgliteAdapter(handle), schedule: false })
       : new PgBoss({ connectionString: handle.url, max: options.poolMax ?? 3, schedule: false });
-  boss.on("error", (error) => console.error("job queue error:", error.message));
+  boss.on("error", (error) => log.error({ err: error }, "job queue error"));
   await boss.start();
   await boss.createQueue(AUTO_TOP_UP_QUEUE, { name: AUTO_TOP_UP_QUEUE, ...AUTO_TOP_UP_RETRY });
   await boss.createQueue(CLOSE_PERIOD_QUEUE, { name: CLOSE_PERIOD_QUEUE, retryLimit: 5, retryDelay: 60, retryBackoff: true });
@@ -58,5 +100,5 @@ export async function startQueue(handle: DatabaseHandle, options: { poolMax?: nu
  * job id is the attempt id: sending it again changes nothing.
  */
 export async function enqueueAutoTopUp(boss: PgBoss, executor: Executor, attemptId: string): Promise<void> {
-  await boss.send(AUTO_TOP_UP_QUEUE, { attemptId }, { id: attemptId, db: executorAdapter(executor), ...AUTO_TOP_UP_RETRY });
+  await boss.send(AUTO_TOP_UP_QUEUE, withRequestId({ attemptId }), { id: attemptId, db: executorAdapter(executor), ...AUTO_TOP_UP_RETRY });
 }

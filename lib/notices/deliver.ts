@@ -4,6 +4,9 @@ import { type Notice, notices } from "@/db/schema";
 import { composeNotice } from "./compose";
 import type { Mailer } from "./mailer";
 import { recipientsOf } from "./recipients";
+import { logFor } from "@/lib/observability/log";
+
+const log = logFor("notices");
 
 /**
  * Sending one notice from the outbox, at most once in practice and never lost:
@@ -105,7 +108,7 @@ export async function deliverNotice(db: Database, mailer: Mailer, noticeId: stri
   } catch (error) {
     const gaveUp = notice.attempts >= MAX_ATTEMPTS;
     const message = error instanceof Error ? error.message : String(error);
-    console.error(`notice ${notice.id} (${notice.kind}) of account ${notice.accountId}: attempt ${notice.attempts} failed:`, message);
+    log.warn({ noticeId: notice.id, kind: notice.kind, accountId: notice.accountId, attempt: notice.attempts, reason: message }, "notice not sent");
     const wait = (options.backoff ?? backoffSeconds)(notice.attempts);
     await db
       .update(notices)

@@ -1,6 +1,8 @@
 import type PgBoss from "pg-boss";
 import type { Database } from "@/db/client";
 import { type DeliveryOptions, deliverNotice, dueNotices, giveUpAbandoned } from "./deliver";
+import { jobHandler } from "@/lib/jobs/queue";
+import { logFor } from "@/lib/observability/log";
 import type { Mailer } from "./mailer";
 
 /**
@@ -14,6 +16,8 @@ import type { Mailer } from "./mailer";
  */
 
 export const NOTICE_QUEUE = "notice-email";
+
+const log = logFor("notices");
 
 export async function sweepNotices(db: Database, boss: PgBoss): Promise<number> {
   await giveUpAbandoned(db);
@@ -42,14 +46,12 @@ export async function startNoticeWorker(
   await boss.work<{ noticeId: string }>(
     NOTICE_QUEUE,
     { pollingIntervalSeconds: options.pollingIntervalSeconds ?? 2, batchSize: options.batchSize ?? 5 },
-    async (jobs) => {
-      for (const job of jobs) await deliverNotice(db, mailer, job.data.noticeId, delivery);
-    },
+    jobHandler(NOTICE_QUEUE, (job) => deliverNotice(db, mailer, job.data.noticeId, delivery)),
   );
   const sweep = () =>
     sweepNotices(db, boss).then(
       () => undefined,
-      (error: unknown) => console.error("notice sweep failed:", error),
+      (error: unknown) => log.error({ err: error }, "notice sweep failed"),
     );
   void sweep();
   const timer = setInterval(sweep, options.sweepMs ?? 5_000);

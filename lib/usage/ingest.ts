@@ -19,6 +19,7 @@ import { pgArray } from "@/db/sql-array";
 import { insertFromJson, queryRows, run } from "@/db/typed-sql";
 import { postingColumns } from "@/lib/credit/ledger";
 import { minorToDecimal } from "@/lib/money";
+import { metrics } from "@/lib/observability/metrics";
 import { zonedMonthStart } from "@/lib/time";
 import { type HeldNumber, heldAt, notOwnNumber, ownSide } from "./ownership";
 import {
@@ -437,7 +438,10 @@ async function postCharges(
     sql`from ledger_post_many(${JSON.stringify(payload)}::json)`,
   );
   for (const row of posted) {
-    if (row.kind === "movement") movementIds.set(`${row.account_id}|${row.interaction_id}`, Number(row.id));
+    if (row.kind === "movement") {
+      movementIds.set(`${row.account_id}|${row.interaction_id}`, Number(row.id));
+      metrics().ledgerMovements.inc({ type: row.type! });
+    }
     else if (row.kind === "attempt" && onAutoTopUp) await onAutoTopUp(tx, row.id!);
   }
   return movementIds;

@@ -4,13 +4,17 @@ import path from "node:path";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { openDatabase } from "@/db/client";
 import { checkDatabase } from "@/lib/health";
+import { runShutdownHooks } from "@/lib/shutdown";
 import { freshDatabase } from "../support/fresh-database";
 
 const savedEnv = { ...process.env };
 
-afterEach(() => {
+afterEach(async () => {
+  // The route opened the app's database and queue: close them as a stopping server would.
+  await runShutdownHooks();
   process.env = { ...savedEnv };
   delete (globalThis as { billingDatabase?: unknown }).billingDatabase;
+  delete (globalThis as { billingQueue?: unknown }).billingQueue;
   vi.resetModules();
 });
 
@@ -33,7 +37,7 @@ describe("database health", () => {
     await handle.close();
   });
 
-  it("answers 200 on GET /api/health with a reachable database", async () => {
+  it("answers 200 on GET /api/health with a reachable database and queue", async () => {
     const handle = await freshDatabase();
     if (handle.url) {
       process.env.DATABASE_URL = handle.url;
@@ -41,12 +45,15 @@ describe("database health", () => {
       delete process.env.DATABASE_URL;
       process.env.PGLITE_DIR = path.join(mkdtempSync(path.join(os.tmpdir(), "health-")), "pglite");
     }
-    expect(await callHealthRoute()).toEqual({ status: 200, body: { status: "ok", database: "reachable" } });
+    expect(await callHealthRoute()).toEqual({ status: 200, body: { status: "ok", database: "reachable", queue: "reachable" } });
     await handle.close();
   });
 
   it("answers 503 on GET /api/health when the database is down", async () => {
     process.env.DATABASE_URL = "postgres://postgres@127.0.0.1:1/none";
-    expect(await callHealthRoute()).toEqual({ status: 503, body: { status: "unavailable", database: "unreachable" } });
+    expect(await callHealthRoute()).toEqual({
+      status: 503,
+      body: { status: "unavailable", database: "unreachable", queue: "unreachable" },
+    });
   });
 });

@@ -6,6 +6,7 @@ import path from "node:path";
 import { sql } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
 import { openDatabase } from "@/db/client";
+import { serveCommand } from "../../scripts/lib/serve-command";
 import { freePort } from "../support/free-port";
 
 function collect(child: ChildProcess) {
@@ -91,8 +92,9 @@ describe("server start-up", () => {
       delete env[name];
     }
     env.DATABASE_URL = "mysql://not-postgres";
-    const app = spawn(path.resolve("node_modules/.bin/next"), ["start", "--port", String(port)], {
-      env,
+    const server = serveCommand();
+    const app = spawn(server.command, server.args, {
+      env: { ...env, PORT: String(port) },
       stdio: ["ignore", "pipe", "pipe"],
     });
     const output = collect(app);

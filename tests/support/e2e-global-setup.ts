@@ -24,6 +24,7 @@ import { demoDirectory } from "../../scripts/dev-idp/directory";
 import { startDevIdp } from "../../scripts/dev-idp/server";
 import { ensureBuild } from "../../scripts/lib/build";
 import { startMailCatcher } from "../../scripts/lib/mail-catcher";
+import { serveCommand } from "../../scripts/lib/serve-command";
 import { waitForOk } from "../../scripts/lib/wait";
 import { findChromium } from "./chromium";
 import { addMovements, addNumber, createAccount, subscribe } from "./fixtures";
@@ -32,6 +33,7 @@ import { createDatabase, dropDatabase } from "./local-database";
 
 export const E2E_CLIENT = { clientId: "billing-console-e2e", clientSecret: "e2e-client-secret" };
 export const E2E_SECRET = "e2e-secret-0123456789abcdef0123456789abcdef";
+export const E2E_METRICS_TOKEN = "e2e-metrics-token-0123456789";
 
 /** Figures read from the database before the app starts (PGlite is single-process). */
 export interface AcmeFigures {
@@ -351,14 +353,16 @@ export default async function setup(project: TestProject) {
   });
   cleanups.push(() => idp.close());
 
+  const server = serveCommand();
   const app: ChildProcess = spawn(
-    path.resolve("node_modules", ".bin", "next"),
-    ["start", "--port", String(appPort)],
+    server.command,
+    server.args,
     {
       stdio: ["ignore", "pipe", "pipe"],
       env: {
         ...process.env,
         ...appEnv,
+        PORT: String(appPort),
         NODE_ENV: "production",
         NEXT_TELEMETRY_DISABLED: "1",
         NEXTAUTH_URL: appUrl,
@@ -367,6 +371,7 @@ export default async function setup(project: TestProject) {
         OIDC_CLIENT_ID: E2E_CLIENT.clientId,
         OIDC_CLIENT_SECRET: E2E_CLIENT.clientSecret,
         PLATFORM_API_TOKEN: "e2e-platform-token-0123456789",
+        METRICS_TOKEN: E2E_METRICS_TOKEN,
       },
     },
   );

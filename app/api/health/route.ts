@@ -1,12 +1,19 @@
 import { getDb } from "@/lib/db";
-import { checkDatabase } from "@/lib/health";
+import { checkDatabase, checkQueue } from "@/lib/health";
+import { getQueue } from "@/lib/jobs/app-queue";
 
 export const dynamic = "force-dynamic";
 
+/** Liveness: 200 when the database and the job queue answer, 503 otherwise. */
 export async function GET() {
-  const result = await checkDatabase(() => getDb());
+  const [database, queue] = await Promise.all([checkDatabase(() => getDb()), checkQueue(getQueue, getDb)]);
+  const ok = database.ok && queue.ok;
   return Response.json(
-    { status: result.ok ? "ok" : "unavailable", database: result.ok ? "reachable" : result.error },
-    { status: result.ok ? 200 : 503, headers: { "Cache-Control": "no-store" } },
+    {
+      status: ok ? "ok" : "unavailable",
+      database: database.ok ? "reachable" : database.error,
+      queue: queue.ok ? "reachable" : queue.error,
+    },
+    { status: ok ? 200 : 503, headers: { "Cache-Control": "no-store" } },
   );
 }

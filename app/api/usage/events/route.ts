@@ -4,6 +4,8 @@ import { errorResponse } from "@/lib/http/respond";
 import { enqueueAutoTopUp } from "@/lib/jobs/queue";
 import { getQueue } from "@/lib/jobs/app-queue";
 import { ingestUsage, usageBatchSchema } from "@/lib/usage/ingest";
+import { logFor } from "@/lib/observability/log";
+import { metrics } from "@/lib/observability/metrics";
 import { readJsonBody } from "@/lib/usage/platform-request";
 
 export const dynamic = "force-dynamic";
@@ -32,9 +34,11 @@ export const POST = withPlatformToken(async (request) => {
       onAutoTopUp: queue ? (tx, attemptId) => enqueueAutoTopUp(queue, tx, attemptId) : undefined,
     });
   } catch (failure) {
-    console.error("usage batch failed:", failure);
+    logFor("usage").error({ err: failure, records: batch.data.records.length }, "usage batch failed");
     return errorResponse(500, "the batch could not be rated; nothing was applied, so it is safe to send it again");
   }
+  const { usageEvents } = metrics();
+  for (const result of results) usageEvents.inc({ status: result.status });
   const anyAccepted = results.some((r) => r.status !== "rejected");
   return Response.json({ results }, { status: anyAccepted ? 200 : 422 });
 });
