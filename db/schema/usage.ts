@@ -80,6 +80,7 @@ export const usageRecords = pgTable(
     index("usage_records_account_user_time_idx").on(t.accountId, t.userId, t.startedAt, t.id),
     index("usage_records_account_number_time_idx").on(t.accountId, accountNumberOf(t), t.startedAt, t.id),
     index("usage_records_account_country_time_idx").on(t.accountId, t.destinationCountry, t.startedAt, t.id),
+    index("usage_records_account_category_time_idx").on(t.accountId, t.category, t.startedAt, t.id),
     foreignKey({
       name: "usage_records_user_same_account_fk",
       columns: [t.accountId, t.userId],

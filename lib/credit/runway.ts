@@ -1,6 +1,12 @@
 import { divideRounded } from "@/lib/money";
 import { addDays, daysBetween } from "@/lib/time";
-import { AUTO_TOP_UP_AMOUNT_MAX, AUTO_TOP_UP_AMOUNT_MIN, AUTO_TOP_UP_THRESHOLD_MAX, AUTO_TOP_UP_THRESHOLD_MIN } from "./limits";
+import {
+  AUTO_TOP_UP_AMOUNT_MAX,
+  AUTO_TOP_UP_AMOUNT_MIN,
+  AUTO_TOP_UP_CAP_MAX,
+  AUTO_TOP_UP_THRESHOLD_MAX,
+  AUTO_TOP_UP_THRESHOLD_MIN,
+} from "./limits";
 
 /**
  * How long credit lasts, in words a billing admin can act on. Pure: it reads the balance,
@@ -121,6 +127,7 @@ export function suggestTopUp(input: RunwayInput, outlook: RunwayOutlook, nextMon
   const amount = clamp(roundUp(Math.ceil(needed / topUps), WHOLE_TENS), AUTO_TOP_UP_AMOUNT_MIN, AUTO_TOP_UP_AMOUNT_MAX);
   const settings = input.autoTopUp;
   const capNeeded = (settings?.spentThisMonth ?? 0) + topUps * amount;
-  const monthlyCap = settings?.monthlyCap != null && settings.monthlyCap < capNeeded ? capNeeded : null;
+  // Never a cap the settings would refuse.
+  const monthlyCap = settings?.monthlyCap != null && settings.monthlyCap < capNeeded ? Math.min(capNeeded, AUTO_TOP_UP_CAP_MAX) : null;
   return { threshold, amount, topUps, monthlyCap };
 }

@@ -46,7 +46,7 @@ export interface SpendExport {
 
 /** The period and row the parameters name, or what is wrong with them in words. */
 export async function resolveSpendExport(db: Executor, account: SpendExportAccount, params: SpendParams): Promise<Result<SpendExport>> {
-  const period = pickPeriod(await getBillingPeriods(db, account), params.period);
+  const period = pickPeriod(await getBillingPeriods(db, account, params.period), params.period);
   if (!period) {
     return fail("invalid", params.period ? `There is no billing period starting on ${params.period}.` : "There is no billing period yet.");
   }

@@ -9,8 +9,9 @@
  *      user). A package includes a call to one of its countries made from a number in one
  *      of its countries (a domestic package: the account's country).
  *   2. Only packages the account does not have and its plan allows.
- *   3. A package is bought per user: it costs its monthly price for each user who made such
- *      calls. 30 days count as one month.
+ *   3. A package is bought for every seat of the subscription (as the plan page adds it):
+ *      it costs its monthly price times the seats, whoever made the calls. 30 days count as
+ *      one month.
  *   4. Each user's calls are included up to the package's minutes per user (fair use for an
  *      unlimited package); beyond them, the share of the user's credit spend above the
  *      limit would still be charged (saved = spend × limit / seconds, rounded down).
@@ -47,7 +48,9 @@ export interface PackageAdvice {
   users: number;
   /** What those calls cost from credit. */
   creditSpend: number;
-  /** The package for those users, per month. */
+  /** Seats the package would be bought for. */
+  seats: number;
+  /** The package for every seat, per month. */
   packageCost: number;
   savings: number;
 }
@@ -60,6 +63,8 @@ export interface AdviceInput {
   held: readonly string[];
   /** Whether the plan allows a package code. */
   allows: (code: string) => boolean;
+  /** Seats of the subscription: a package is bought for each. */
+  seats: number;
 }
 
 function region(offer: PackageOffer, accountCountry: string): readonly string[] {
@@ -84,7 +89,7 @@ function adviceFor(offer: PackageOffer, input: AdviceInput): PackageAdvice | nul
     creditSpend += amount;
     included += seconds <= limit ? amount : Math.floor((amount * limit) / seconds);
   }
-  const packageCost = offer.monthlyPrice * perUser.size;
+  const packageCost = offer.monthlyPrice * input.seats;
   const savings = included - packageCost;
   if (savings <= 0) return null;
   return {
@@ -92,6 +97,7 @@ function adviceFor(offer: PackageOffer, input: AdviceInput): PackageAdvice | nul
     countries: [...perCountry.entries()].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0])).map(([c]) => c),
     users: perUser.size,
     creditSpend,
+    seats: input.seats,
     packageCost,
     savings,
   };

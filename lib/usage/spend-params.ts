@@ -85,6 +85,7 @@ export function validRowKey(view: SpendView, key: string): boolean {
     case "country":
       return key === "" || /^[A-Z]{2}$/.test(key);
     case "category":
-      return key in CATEGORY_NAMES;
+      // Own keys only: `in` would also take an inherited name such as "toString".
+      return Object.hasOwn(CATEGORY_NAMES, key);
   }
 }

@@ -42,8 +42,11 @@ export interface BillingPeriod {
   current: boolean;
 }
 
-/** The current period (from the subscription) and the closed ones (from their invoices), newest first. */
-export async function getBillingPeriods(db: Executor, account: SpendAccount, limit = 12): Promise<BillingPeriod[]> {
+/**
+ * The current period (from the subscription) and the last `limit` closed ones (from their
+ * invoices), newest first; and the period starting on `named` however old, when there is one.
+ */
+export async function getBillingPeriods(db: Executor, account: SpendAccount, named?: string, limit = 12): Promise<BillingPeriod[]> {
   const [current, closed] = await Promise.all([
     db
       .select({ start: subscriptions.currentPeriodStart, end: subscriptions.currentPeriodEnd })
@@ -58,8 +61,25 @@ export async function getBillingPeriods(db: Executor, account: SpendAccount, lim
   ]);
   const day = (instant: Date) => zonedDateString(instant, account.timeZone);
   const periods: BillingPeriod[] = current.map((p) => ({ firstDay: day(p.start), endDay: day(p.end), current: true }));
+  if (named && /^\d{4}-\d{2}-\d{2}$/.test(named) && !periods.some((p) => p.firstDay === named) && !closed.some((p) => day(p.start) === named)) {
+    const [y, m, d] = named.split("-").map(Number) as [number, number, number];
+    const [ny, nm, nd] = addDays(named, 1).split("-").map(Number) as [number, number, number];
+    const older = await db
+      .select({ start: invoices.periodStart, end: invoices.periodEnd })
+      .from(invoices)
+      .where(
+        and(
+          eq(invoices.accountId, account.id),
+          eq(invoices.kind, "period"),
+          gte(invoices.periodStart, zonedMidnight(y, m, d, account.timeZone)),
+          lt(invoices.periodStart, zonedMidnight(ny, nm, nd, account.timeZone)),
+        ),
+      )
+      .limit(1);
+    closed.push(...older);
+  }
   for (const p of closed) {
-    if (periods.some((known) => known.firstDay === day(p.start))) continue;
+    if (!p.start || !p.end || periods.some((known) => known.firstDay === day(p.start!))) continue;
     periods.push({ firstDay: day(p.start), endDay: day(p.end), current: false });
   }
   return periods.sort((a, b) => (a.firstDay < b.firstDay ? 1 : -1));
@@ -319,10 +339,12 @@ export async function getCharges(
       where ${u.accountId} = ${account.id}
         and ${rowFilter(view, key)}
         and ${u.startedAt} >= ${start.toISOString()}::timestamptz
+        and ${u.startedAt} < ${end.toISOString()}::timestamptz
         ${
+          // The period's bounds stay: a cursor from elsewhere (or made up) never reaches past them.
           cursor
             ? sql`and (${u.startedAt}, ${u.id}) < (timestamptz 'epoch' + ${cursor[1]}::bigint * interval '1 microsecond', ${cursor[2]}::uuid)`
-            : sql`and ${u.startedAt} < ${end.toISOString()}::timestamptz`
+            : sql``
         }
       order by ${u.startedAt} desc, ${u.id} desc
       limit ${limit + 1}`,
@@ -393,5 +415,6 @@ export async function getPackageAdvice(
     offers: catalog.packages,
     held: state.packages.map((p) => p.package.code),
     allows: (code) => planAllows(state.plan, code),
+    seats: state.subscription.seatsPurchased,
   });
 }

@@ -12,6 +12,7 @@ import { storedReasonText } from "@/lib/usage/reasons";
 import {
   type BillingPeriod,
   getBillingPeriods,
+  pickPeriod,
   getCharges,
   getPackageAdvice,
   getSpendBreakdown,
@@ -300,6 +301,16 @@ describe("the spend breakdown", () => {
     expect(times).toEqual([...times].sort((a, b) => b - a));
   });
 
+  it("keeps a drill-down within its period whatever the cursor says", async () => {
+    const t = await tenant();
+    await ingest([call(t, "+33123456789", 60)]);
+    // December's call is not November's, even behind a cursor from the future.
+    await ingestUsage(db, [call(t, "+33123456789", 60, { startedAt: "2026-12-10T10:00:00Z" })], { now: new Date("2026-12-11T00:00:00Z") });
+    const future = `${Date.parse("2027-06-01T00:00:00Z") * 1000}~ffffffff-ffff-4fff-bfff-ffffffffffff`;
+    const page = await getCharges(db, t.account, "user", t.agent.id, PERIOD, future);
+    expect(page.charges.map((c) => c.startedAt.toISOString().slice(0, 7))).toEqual(["2026-11"]);
+  });
+
   it("drills into a number, a destination and a category, with each charge's reason", async () => {
     const t = await tenant();
     const results = await mixedUsage(t);
@@ -372,12 +383,16 @@ describe("package-fit advice", () => {
     });
     // Four calls of 20,000 s to France at 0.014 a minute: 466.67 -> 467 cents each, 1,868 in all.
     await ingest([1, 2, 3, 4].map(() => call(t, "+33123456789", 20_000)));
+    // Bought for every seat: on 5 seats it is 5 × €9 = €45, more than the €18.68 of calls.
+    expect(await getPackageAdvice(db, t.account, NOW)).toBeNull();
+    await db.update(subscriptions).set({ seatsPurchased: 1 }).where(eq(subscriptions.accountId, t.account.id));
     const advice = await getPackageAdvice(db, t.account, NOW);
     expect(advice).toMatchObject({
       package: { name: `Europe ${t.account.slug}` },
       countries: ["FR"],
       users: 1,
       creditSpend: 1_868,
+      seats: 1,
       packageCost: 900,
       savings: 968,
     });
@@ -404,5 +419,10 @@ describe("billing periods", () => {
       expect(p.current).toBe(false);
       expect(p.endDay, "each period ends where the next one starts").toBe(periods[i]!.firstDay);
     });
+    // The list shows the last few closed periods; an older one named is found all the same.
+    const oldest = periods.at(-1)!;
+    expect(await getBillingPeriods(db, acme!, undefined, 3), "beyond a list of three").not.toContainEqual(oldest);
+    expect(await getBillingPeriods(db, acme!, oldest.firstDay, 3)).toContainEqual(oldest);
+    expect(pickPeriod(await getBillingPeriods(db, acme!, "2001-01-01"), "2001-01-01"), "no such period").toBeNull();
   });
 });

@@ -32,19 +32,30 @@ const input = (overrides: Partial<AdviceInput> = {}): AdviceInput => ({
   offers: [europe, germany],
   held: [],
   allows: () => true,
+  seats: 6,
   ...overrides,
 });
 
 describe("package-fit advice", () => {
-  it("advises the package that would have cost less: €312 from credit against €54 for 6 users", () => {
+  it("advises the package that would have cost less: €312 from credit against €54 for 6 seats", () => {
     expect(packageAdvice(input())).toEqual({
       package: { id: "p-eu", code: "europe", name: "Europe" },
       countries: ["FR", "ES"],
       users: 6,
       creditSpend: 31_200,
+      seats: 6,
       packageCost: 5_400,
       savings: 25_800,
     });
+  });
+
+  it("prices the package for every seat, not only for the users who called: it is bought per seat", () => {
+    // The same €312 on a 40-seat subscription: 40 × €9 = €360, more than the calls cost.
+    expect(packageAdvice(input({ seats: 40 }))).toBeNull();
+    // One caller of 20 seats, €18.68 to France: 20 × €9 = €180, never advised.
+    const calls: CreditCalls[] = [{ userId: "u1", fromCountry: "DE", destinationCountry: "FR", seconds: 900, amount: 1_868 }];
+    expect(packageAdvice(input({ calls, seats: 20 }))).toBeNull();
+    expect(packageAdvice(input({ calls, seats: 1 }))).toMatchObject({ users: 1, seats: 1, packageCost: 900, savings: 968 });
   });
 
   it.each<[string, Partial<AdviceInput>]>([
@@ -64,7 +75,7 @@ describe("package-fit advice", () => {
     // One user: 200 min to Germany for €40. Unlimited Germany includes 100 min: €20 of it,
     // less €5: saves €15.
     const calls: CreditCalls[] = [{ userId: "u1", fromCountry: "DE", destinationCountry: "DE", seconds: 12_000, amount: 4_000 }];
-    expect(packageAdvice(input({ calls, offers: [germany] }))).toMatchObject({
+    expect(packageAdvice(input({ calls, offers: [germany], seats: 1 }))).toMatchObject({
       package: { code: "unlimited-de" },
       users: 1,
       creditSpend: 4_000,
@@ -76,13 +87,13 @@ describe("package-fit advice", () => {
   it("rounds what the limit includes down, so it never promises more than it saves", () => {
     // 7,000 s for €1.01 against a 100-min (6,000 s) limit: 101 × 6,000 / 7,000 = 86.57 -> 86.
     const calls: CreditCalls[] = [{ userId: "u1", fromCountry: "DE", destinationCountry: "DE", seconds: 7_000, amount: 101 }];
-    expect(packageAdvice(input({ calls, offers: [{ ...germany, monthlyPrice: 85 }] }))?.savings).toBe(1);
-    expect(packageAdvice(input({ calls, offers: [{ ...germany, monthlyPrice: 86 }] }))).toBeNull();
+    expect(packageAdvice(input({ calls, offers: [{ ...germany, monthlyPrice: 85 }], seats: 1 }))?.savings).toBe(1);
+    expect(packageAdvice(input({ calls, offers: [{ ...germany, monthlyPrice: 86 }], seats: 1 }))).toBeNull();
   });
 
   it("picks the package that saves most", () => {
-    // Germany-only calls: Europe (€9 a user) and Unlimited Germany (€5) both include them.
+    // Germany-only calls, one seat: Europe (€9) and Unlimited Germany (€5) both include them.
     const calls: CreditCalls[] = [{ userId: "u1", fromCountry: "DE", destinationCountry: "DE", seconds: 3_000, amount: 2_000 }];
-    expect(packageAdvice(input({ calls }))).toMatchObject({ package: { code: "unlimited-de" }, savings: 1_500 });
+    expect(packageAdvice(input({ calls, seats: 1 }))).toMatchObject({ package: { code: "unlimited-de" }, savings: 1_500 });
   });
 });

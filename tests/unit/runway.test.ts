@@ -77,6 +77,13 @@ describe("a suggestion that lasts to the end of the month", () => {
       { balance: 6_000, burn30Days: 900_000, today, autoTopUp: null },
       { threshold: 90_000, amount: 312_000, topUps: 2, monthlyCap: null },
     ],
+    // €300 a day with €49,000 of top-ups spent against a €49,500 cap: it would need
+    // €55,240, beyond the €50,000 the settings allow; it suggests the largest cap allowed.
+    [
+      "a cap the settings would refuse is never suggested",
+      { balance: 6_000, burn30Days: 900_000, today, autoTopUp: auto({ monthlyCap: 4_950_000, spentThisMonth: 4_900_000 }) },
+      { threshold: 90_000, amount: 312_000, topUps: 2, monthlyCap: 5_000_000 },
+    ],
     // €1 a day: the smallest threshold (€5) and the smallest amount (€10).
     [
       "small spend: the smallest settings allowed",

@@ -44,6 +44,9 @@ describe("the spend page's query string", () => {
     ["country", "France", false],
     ["category", "sms", true],
     ["category", "calls", false],
+    ["category", "toString", false],
+    ["category", "__proto__", false],
+    ["category", "constructor", false],
   ])("a %s row %j is %s", (view, key, valid) => {
     expect(validRowKey(view, key)).toBe(valid);
   });

@@ -66,8 +66,8 @@ function AdviceNote({ advice, f }: { advice: PackageAdvice; f: AccountFormat }) 
   return (
     <p data-testid="package-advice" className="mt-4 rounded-md bg-emerald-50 p-3 text-sm text-emerald-950 ring-1 ring-emerald-200">
       Calls to {countries} cost {f.money(advice.creditSpend)} from credit across {users} in the last 30 days; the{" "}
-      {advice.package.name} package for {advice.users === 1 ? "that user" : `those ${users}`} is {f.money(advice.packageCost)} a
-      month and would have saved {f.money(advice.savings)}.{" "}
+      {advice.package.name} package for your {advice.seats} {advice.seats === 1 ? "seat" : "seats"} is{" "}
+      {f.money(advice.packageCost)} a month and would have saved {f.money(advice.savings)}.{" "}
       <Link href="/dashboard/account/billing/plan" className="font-medium text-indigo-700 underline">
         Change plan or packages
       </Link>
@@ -163,7 +163,7 @@ export default async function SpendPage({ searchParams }: { searchParams: Search
   const db = await getReplicaDb();
   const account = await loadAccount(user.accountId);
   const f = accountFormat(account);
-  const periods = await getBillingPeriods(db, account);
+  const periods = await getBillingPeriods(db, account, params.period);
   let period = pickPeriod(periods, params.period);
   if (!period && params.period !== undefined) {
     problems.push(`There is no billing period starting on ${params.period}: showing the current one.`);
