@@ -125,7 +125,7 @@ function BreakdownTable({ params, rows, total, f }: { params: SpendParams; rows:
               <Link href={`${href(params, { row: row.key, page: keptPage(params) })}#charges`} className="row-link">
                 <span className="break-words">{row.name}</span>
               </Link>
-              {row.detail ? <span className="note">{row.detail}</span> : null}
+              {row.detail ? <span className="note [overflow-wrap:anywhere]">{row.detail}</span> : null}
             </th>
             <td className="fig">
               <Quantity row={row} f={f} />
