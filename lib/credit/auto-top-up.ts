@@ -3,7 +3,7 @@ import { and, count, eq, inArray, like, sql } from "drizzle-orm";
 import type PgBoss from "pg-boss";
 import type { Database, Executor } from "@/db/client";
 import { accounts, autoTopUpSettings, creditBalances, type TopUpAttempt, topUpAttempts } from "@/db/schema";
-import { AUTO_TOP_UP_QUEUE, enqueueAutoTopUp, jobHandler } from "@/lib/jobs/queue";
+import { AUTO_TOP_UP_QUEUE, enqueueAutoTopUp, workUntilEmpty } from "@/lib/jobs/queue";
 import { logFor } from "@/lib/observability/log";
 import type { PaymentGateway } from "@/lib/payments/gateway";
 import { expireUnconfirmedTopUps } from "./authentication";
@@ -157,10 +157,11 @@ export async function startTopUpWorker(
   gateway: PaymentGateway,
   options: { pollingIntervalSeconds?: number; sweepMs?: number } = {},
 ): Promise<TopUpWorker> {
-  await boss.work<{ attemptId: string }>(
+  await workUntilEmpty<{ attemptId: string }>(
+    boss,
     AUTO_TOP_UP_QUEUE,
     { pollingIntervalSeconds: options.pollingIntervalSeconds ?? 2 },
-    jobHandler(AUTO_TOP_UP_QUEUE, (job) => runAutoTopUp(db, gateway, job.data.attemptId)),
+    (job) => runAutoTopUp(db, gateway, job.data.attemptId),
   );
   const sweep = setInterval(() => {
     sweepTopUps(db, boss, gateway).catch((error: unknown) => log.error({ err: error }, "top-up sweep failed"));

@@ -1,6 +1,6 @@
 import type PgBoss from "pg-boss";
 import type { Database } from "@/db/client";
-import { CLOSE_PERIOD_QUEUE, jobHandler } from "@/lib/jobs/queue";
+import { CLOSE_PERIOD_QUEUE, workUntilEmpty } from "@/lib/jobs/queue";
 import { logFor } from "@/lib/observability/log";
 import type { PaymentGateway } from "@/lib/payments/gateway";
 import { accountsDue, closeDuePeriods } from "./close";
@@ -43,10 +43,11 @@ export async function startInvoiceWorker(
   gateway: PaymentGateway,
   options: { pollingIntervalSeconds?: number; sweepMs?: number } = {},
 ) {
-  await boss.work<{ accountId: string }>(
+  await workUntilEmpty<{ accountId: string }>(
+    boss,
     CLOSE_PERIOD_QUEUE,
     { pollingIntervalSeconds: options.pollingIntervalSeconds ?? 2 },
-    jobHandler(CLOSE_PERIOD_QUEUE, (job) => runCloseJob(db, gateway, job.data.accountId)),
+    (job) => runCloseJob(db, gateway, job.data.accountId),
   );
   const sweep = () =>
     sweepInvoices(db, boss, gateway).catch((error: unknown) => log.error({ err: error }, "invoice sweep failed"));

@@ -15,8 +15,13 @@ export const AUTO_TOP_UP_QUEUE = "auto-top-up";
 /** Closes an account's ended periods and collects their invoices; one job per account at a time. */
 export const CLOSE_PERIOD_QUEUE = "close-period";
 
-/** Retries of a failed automatic top-up: 3 tries in all, 1, then 2 minutes apart. */
-export const AUTO_TOP_UP_RETRY = { retryLimit: 2, retryDelay: 60, retryBackoff: true } as const;
+/**
+ * Retries of a failed automatic top-up: 3 tries in all, 1, then 2 minutes apart. A job
+ * still active after a minute is given up as lost (its worker died) and retried like a
+ * failure: a charge takes at most the gateway's timeout times its tries (about 45 s), and
+ * pg-boss's default of 15 minutes would leave the account without its top-up that long.
+ */
+export const AUTO_TOP_UP_RETRY = { retryLimit: 2, retryDelay: 60, retryBackoff: true, expireInSeconds: 60 } as const;
 
 /** pg-boss's SQL ($1, $2 ...) run through a drizzle executor, e.g. the caller's transaction. */
 function executorAdapter(executor: Executor): PgBoss.Db {
@@ -83,11 +88,38 @@ export function jobHandler<T extends object>(queue: string, work: (job: PgBoss.J
   };
 }
 
+/**
+ * Works a queue one job at a time, fetching the next at once while jobs keep coming:
+ * pg-boss waits the polling interval after every fetch, which would cap a worker at one
+ * job per interval however long the queue is (a storm of usage crossing many accounts'
+ * thresholds at once, every account renewing on the first of the month).
+ */
+export async function workUntilEmpty<T extends object>(
+  boss: PgBoss,
+  queue: string,
+  options: { pollingIntervalSeconds: number },
+  work: (job: PgBoss.Job<T>) => Promise<unknown>,
+): Promise<string> {
+  const handler = jobHandler(queue, work);
+  const workerId: string = await boss.work<T>(queue, options, async (jobs) => {
+    try {
+      await handler(jobs);
+    } finally {
+      boss.notifyWorker(workerId);
+    }
+  });
+  return workerId;
+}
+
+/** Jobs left active by a worker that died are failed (and so retried) at most this long after they expire. */
+const MAINTENANCE_INTERVAL_SECONDS = 30;
+
 export async function startQueue(handle: DatabaseHandle, options: { poolMax?: number } = {}): Promise<PgBoss> {
+  const common = { schedule: false, maintenanceIntervalSeconds: MAINTENANCE_INTERVAL_SECONDS };
   const boss =
     handle.driver === "pglite"
-      ? new PgBoss({ db: pgliteAdapter(handle), schedule: false })
-      : new PgBoss({ connectionString: handle.url, max: options.poolMax ?? 3, schedule: false });
+      ? new PgBoss({ db: pgliteAdapter(handle), ...common })
+      : new PgBoss({ connectionString: handle.url, max: options.poolMax ?? 3, ...common });
   boss.on("error", (error) => log.error({ err: error }, "job queue error"));
   await boss.start();
   await boss.createQueue(AUTO_TOP_UP_QUEUE, { name: AUTO_TOP_UP_QUEUE, ...AUTO_TOP_UP_RETRY });
