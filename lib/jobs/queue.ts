@@ -122,9 +122,30 @@ export async function startQueue(handle: DatabaseHandle, options: { poolMax?: nu
       : new PgBoss({ connectionString: handle.url, max: options.poolMax ?? 3, ...common });
   boss.on("error", (error) => log.error({ err: error }, "job queue error"));
   await boss.start();
-  await boss.createQueue(AUTO_TOP_UP_QUEUE, { name: AUTO_TOP_UP_QUEUE, ...AUTO_TOP_UP_RETRY });
-  await boss.createQueue(CLOSE_PERIOD_QUEUE, { name: CLOSE_PERIOD_QUEUE, retryLimit: 5, retryDelay: 60, retryBackoff: true });
+  await createQueue(boss, AUTO_TOP_UP_QUEUE, { name: AUTO_TOP_UP_QUEUE, ...AUTO_TOP_UP_RETRY });
+  await createQueue(boss, CLOSE_PERIOD_QUEUE, { name: CLOSE_PERIOD_QUEUE, retryLimit: 5, retryDelay: 60, retryBackoff: true });
   return boss;
+}
+
+/** Postgres's answers when two processes make the same queue at once. */
+const RACE_CODES = new Set(["40P01", "23505", "42P07"]);
+
+/**
+ * Makes a queue if it is not there yet. Several workers (and app instances) starting at
+ * once on a new database make the same queue tables at once, and Postgres may end one
+ * of them as a deadlock: that one tries again shortly, and finds the queue made.
+ */
+export async function createQueue(boss: PgBoss, name: string, options: PgBoss.Queue): Promise<void> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await boss.createQueue(name, options);
+      return;
+    } catch (error) {
+      const code = (error as { code?: string }).code;
+      if (!code || !RACE_CODES.has(code) || attempt >= 5) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 50 + Math.random() * 200 * attempt));
+    }
+  }
 }
 
 /**

@@ -1,7 +1,7 @@
 import type PgBoss from "pg-boss";
 import type { Database } from "@/db/client";
 import { type DeliveryOptions, deliverNotice, dueNotices, giveUpAbandoned } from "./deliver";
-import { jobHandler } from "@/lib/jobs/queue";
+import { createQueue, jobHandler } from "@/lib/jobs/queue";
 import { logFor } from "@/lib/observability/log";
 import type { Mailer } from "./mailer";
 
@@ -42,7 +42,7 @@ export async function startNoticeWorker(
   options: { pollingIntervalSeconds?: number; sweepMs?: number; batchSize?: number } = {},
 ): Promise<NoticeWorker> {
   // "short": at most one waiting job per singleton key (the notice), however often swept.
-  await boss.createQueue(NOTICE_QUEUE, { name: NOTICE_QUEUE, policy: "short", retryLimit: 2, retryDelay: 10, retryBackoff: true });
+  await createQueue(boss, NOTICE_QUEUE, { name: NOTICE_QUEUE, policy: "short", retryLimit: 2, retryDelay: 10, retryBackoff: true });
   await boss.work<{ noticeId: string }>(
     NOTICE_QUEUE,
     { pollingIntervalSeconds: options.pollingIntervalSeconds ?? 2, batchSize: options.batchSize ?? 5 },
