@@ -37,9 +37,16 @@ export async function getDb(): Promise<Database> {
 export async function getReplicaDb(): Promise<Database> {
   const url = process.env.DATABASE_REPLICA_URL?.trim();
   if (!url && !globalForDb.billingReplica) return getDb();
-  globalForDb.billingReplica ??= openDatabase({ url, poolMax: Number(process.env.DATABASE_POOL_MAX) || 10 }).catch((error: unknown) => {
-    globalForDb.billingReplica = undefined;
-    throw error;
-  });
+  globalForDb.billingReplica ??= openDatabase({ url, poolMax: Number(process.env.DATABASE_POOL_MAX) || 10 }).then(
+    (handle) => {
+      // Closed at shutdown like the primary, once the exports reading it have finished.
+      onShutdown("replica", () => handle.close());
+      return handle;
+    },
+    (error: unknown) => {
+      globalForDb.billingReplica = undefined;
+      throw error;
+    },
+  );
   return (await globalForDb.billingReplica).db;
 }

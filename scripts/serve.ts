@@ -30,7 +30,8 @@ import { POST as authorizeCall } from "../app/api/calls/authorize/route";
 const DIRECT_ROUTES: Record<string, (request: Request) => Promise<Response>> = {
   "POST /api/calls/authorize": authorizeCall,
 };
-const DIRECT_BODY_LIMIT = 1024 * 1024;
+/** The authorization route's own limit: nothing larger is read into memory. */
+const DIRECT_BODY_LIMIT = 16 * 1024;
 const SLOW_SECONDS = 1;
 const log = logFor("server");
 const port = Number(process.env.PORT || 3000);
@@ -89,8 +90,10 @@ const server = http.createServer((req, res) => {
       : handle(req, res);
     answer.catch((error: unknown) => {
       log.error({ err: error, route }, "request failed");
-      if (!res.headersSent) res.writeHead(500).end();
-      else res.destroy();
+      if (res.headersSent) return void res.destroy();
+      // An answer the platform can read, with the headers every route handler gets.
+      res.writeHead(500, { ...ROUTE_HANDLER_HEADERS, "Content-Type": "application/json", Connection: "close" });
+      res.end(JSON.stringify({ error: "the request could not be answered; send it again" }));
     });
   });
 });

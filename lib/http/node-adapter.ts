@@ -23,7 +23,9 @@ export async function serveWebHandler(
     body === null
       ? errorResponse(413, `the body may be at most ${options.maxBodyBytes} bytes`)
       : await handler(
-          new Request(`http://${req.headers.host ?? "localhost"}${req.url ?? "/"}`, {
+          // A fixed origin: the Host header is the client's to write, and a malformed one
+          // must not make the URL (and so the request) fail.
+          new Request(new URL(req.url ?? "/", "http://localhost"), {
             method: req.method,
             headers,
             body: req.method === "GET" || req.method === "HEAD" ? undefined : new Uint8Array(body),
