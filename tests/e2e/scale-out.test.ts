@@ -16,9 +16,9 @@ import { appDatabaseUrl, skipReason } from "./browser";
 
 /**
  * Many instances, one truth: two app instances take a storm of usage (every record sent
- * twice, shuffled, several batches in flight) while two workers close the tenants' ended
- * periods and charge their automatic top-ups; one worker is killed half-way and the other
- * finishes the work. Then the database must say that every record was rated once, every
+ * twice, shuffled, several batches in flight, in two waves) while two workers close the
+ * tenants' ended periods and charge their automatic top-ups; one worker is killed half-way
+ * through the second wave and the other finishes the work. Then the database must say that every record was rated once, every
  * balance is its movements' sum, every threshold crossing bought one top-up, every period
  * and every top-up has one invoice, and every event one notice. Its own database, so the
  * suite's app and worker never see these tenants. The checks are SQL written here.
@@ -145,7 +145,11 @@ describe.skipIf(!!skipReason)("scale-out", () => {
         tenants.push({ id: account.id, slug, number });
       }
 
-      // The storm: 40 calls per tenant to French fixed lines, each sent twice, shuffled.
+      // The storm: 40 calls per tenant to French fixed lines, each sent twice, shuffled, in two waves of
+      // 20 calls a tenant. The first wave takes every tenant below the threshold; once its top-ups are
+      // in, the second takes most of them below it again, so tenants cross a second time whatever the
+      // timing of the workers (a top-up still queued when the last debit lands would leave no second
+      // crossing to count).
       const random = prng(20261129);
       const records = tenants.flatMap((t) =>
         Array.from({ length: CALLS_PER_ACCOUNT }, (_, n) => ({
@@ -161,12 +165,15 @@ describe.skipIf(!!skipReason)("scale-out", () => {
           user: `agent@${t.slug}.test`,
         })),
       );
-      const sends = [...records, ...records];
-      for (let i = sends.length - 1; i > 0; i--) {
-        const j = Math.floor(random() * (i + 1));
-        [sends[i], sends[j]] = [sends[j]!, sends[i]!];
-      }
-      const batches = Array.from({ length: Math.ceil(sends.length / BATCH_SIZE) }, (_, k) => sends.slice(k * BATCH_SIZE, (k + 1) * BATCH_SIZE));
+      const wave = (half: 0 | 1) => {
+        const sends = records.filter((r) => Number(r.id.slice(r.id.lastIndexOf("-") + 1)) % 2 === half).flatMap((r) => [r, r]);
+        for (let i = sends.length - 1; i > 0; i--) {
+          const j = Math.floor(random() * (i + 1));
+          [sends[i], sends[j]] = [sends[j]!, sends[i]!];
+        }
+        return Array.from({ length: Math.ceil(sends.length / BATCH_SIZE) }, (_, k) => sends.slice(k * BATCH_SIZE, (k + 1) * BATCH_SIZE));
+      };
+      const waves = [wave(0), wave(1)];
 
       // Two app instances and two workers on the storm's database.
       const apps: string[] = [];
@@ -215,43 +222,56 @@ describe.skipIf(!!skipReason)("scale-out", () => {
         count(sql`from pgboss.job where name = any(${`{${queues.join(",")}}`}::text[]) and state::text = any(${`{${states.join(",")}}`}::text[])`);
 
       const answers = new Map<string, Answer[]>();
-      let done = 0;
-      let next = 0;
-      const post = async () => {
-        while (next < batches.length) {
-          const k = next++;
-          const response = await fetch(`${apps[k % 2]}/api/usage/events`, {
-            method: "POST",
-            headers: { authorization: `Bearer ${PLATFORM_TOKEN}`, "content-type": "application/json" },
-            body: JSON.stringify({ records: batches[k] }),
-          });
-          expect(response.status, `batch ${k}: ${response.status}`).toBe(200);
-          const { results } = (await response.json()) as { results: Answer[] };
-          expect(results.map((r) => r.id), `batch ${k} answers in order`).toEqual(batches[k]!.map((r) => r.id));
-          for (const result of results) answers.set(result.id, [...(answers.get(result.id) ?? []), result]);
-          done++;
-        }
+      const posted = [0, 0];
+      const post = async (w: 0 | 1) => {
+        const batches = waves[w]!;
+        let next = 0;
+        const lane = async () => {
+          while (next < batches.length) {
+            const k = next++;
+            const response = await fetch(`${apps[k % 2]}/api/usage/events`, {
+              method: "POST",
+              headers: { authorization: `Bearer ${PLATFORM_TOKEN}`, "content-type": "application/json" },
+              body: JSON.stringify({ records: batches[k] }),
+            });
+            expect(response.status, `wave ${w} batch ${k}: ${response.status}`).toBe(200);
+            const { results } = (await response.json()) as { results: Answer[] };
+            expect(results.map((r) => r.id), `wave ${w} batch ${k} answers in order`).toEqual(batches[k]!.map((r) => r.id));
+            for (const result of results) answers.set(result.id, [...(answers.get(result.id) ?? []), result]);
+            posted[w]!++;
+          }
+        };
+        await Promise.all(Array.from({ length: IN_FLIGHT }, lane));
       };
-      // Half-way, once the periods are closed and their jobs done, a worker dies without a word,
-      // while top-ups wait in the queue: both workers are then charging, so the one killed
-      // leaves a job active that only its expiry gives back.
+      const settled = async () =>
+        (await count(sql`from top_up_attempts where status in ('pending', 'requires_action')`)) === 0 &&
+        (await duePeriods()) === 0 &&
+        (await jobsWaiting(["auto-top-up", "close-period"], ["created", "retry", "active"])) === 0;
+
+      // The first wave, with both workers: the periods close and the first top-ups are bought.
+      const stormStarted = Date.now();
+      await post(0);
+      await until("the first wave's top-ups and the period closes", QUIET_WITHIN_MS, settled);
+      const firstWaveMs = Date.now() - stormStarted;
+
+      // The second wave. Half-way through it, a worker dies without a word while top-ups wait in the
+      // queue: both workers are then charging, so the one killed leaves a job active that only its
+      // expiry gives back.
       let killedAfter = -1;
       let backlogAtKill = -1;
       const kill = async () => {
-        await until("half of the storm posted and the periods closed", QUIET_WITHIN_MS, async () =>
-          done >= batches.length / 2 && (await duePeriods()) === 0 && (await jobsWaiting(["close-period"], ["created", "retry", "active"])) === 0);
+        await until("half of the second wave posted", QUIET_WITHIN_MS, async () => posted[1]! >= waves[1]!.length / 2);
         const backlog = () => jobsWaiting(["auto-top-up"], ["created"]);
         await until("top-ups waiting", 20_000, async () => (await backlog()) > 0).catch(() => undefined);
         backlogAtKill = await backlog();
-        killedAfter = done;
+        killedAfter = posted[1]!;
         workers[0]!.child.kill("SIGKILL");
         await workers[0]!.exited;
       };
-      const stormStarted = Date.now();
       let stormMs = 0;
       let killedAt = 0;
       await Promise.all([
-        Promise.all(Array.from({ length: IN_FLIGHT }, post)).then(() => (stormMs = Date.now() - stormStarted)),
+        post(1).then(() => (stormMs = Date.now() - stormStarted)),
         kill().then(() => (killedAt = Date.now())),
       ]);
       const stormEnded = Date.now();
@@ -261,10 +281,7 @@ describe.skipIf(!!skipReason)("scale-out", () => {
       // Quiet: no top-up in flight, no period due, no job waiting or running, every period invoice collected.
       try {
         await until("the surviving worker finishes the work", QUIET_WITHIN_MS, async () =>
-          (await count(sql`from top_up_attempts where status in ('pending', 'requires_action')`)) === 0 &&
-          (await duePeriods()) === 0 &&
-          (await jobsWaiting(["auto-top-up", "close-period"], ["created", "retry", "active"])) === 0 &&
-          (await count(sql`from invoices where kind = 'period' and status <> 'paid'`)) === 0);
+          (await settled()) && (await count(sql`from invoices where kind = 'period' and status <> 'paid'`)) === 0);
       } catch (error) {
         console.error(`${workers[1]!.name} output:\n${workers[1]!.output()}`);
         throw error;
@@ -422,8 +439,8 @@ describe.skipIf(!!skipReason)("scale-out", () => {
       const expiredJobs = await count(sql`from (select retry_count from pgboss.job where name = 'auto-top-up' union all select retry_count from pgboss.archive where name = 'auto-top-up') j where retry_count > 0`);
       const latency = (await queryRows(db, { ms: sql<number>`(extract(epoch from settled_at - created_at) * 1000)::int` }, sql`from top_up_attempts order by 1`)).map((r) => r.ms);
       console.info(JSON.stringify({
-        storm: "scale-out", stormMs, topUpMsMedian: latency[Math.floor(latency.length / 2)], topUpMsMax: latency[latency.length - 1],
-        crossingsPerTenant: [...crossed.values()].sort(), killedAfterBatches: killedAfter, backlogAtKill, topUpJobsRetried: expiredJobs, quietAfterKillMs: Date.now() - killedAt, quietAfterStormMs,
+        storm: "scale-out", firstWaveMs, stormMs, topUpMsMedian: latency[Math.floor(latency.length / 2)], topUpMsMax: latency[latency.length - 1],
+        crossingsPerTenant: [...crossed.values()].sort(), killedAfterSecondWaveBatches: killedAfter, backlogAtKill, topUpJobsRetried: expiredJobs, quietAfterKillMs: Date.now() - killedAt, quietAfterStormMs,
         crossings: crossings.length, topUps: auto.length, invoices: invoiceCount,
         balanceNotices: [...expected.values()].reduce((a, b) => a + b, 0),
       }));
