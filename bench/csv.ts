@@ -73,7 +73,7 @@ export async function benchCsv() {
     const psqlStarted = performance.now();
     const copy = spawnSync(
       "psql",
-      [url, "-X", "-q", "-c", `copy (select m.occurred_at, m.id, m.interaction_id, m.type, m.description, m.destination, m.units, m.unit_type, m.rate_micros, m.amount, m.balance_after, u.email, r.rating_reason, r.rating_reason_params from credit_movements m left join users u on u.id = m.actor_user_id left join usage_records r on m.type in ('call', 'sms', 'forwarded_leg', 'toll_free_inbound') and r.account_id = m.account_id and r.external_id = m.interaction_id where m.account_id = '${accountId}' order by m.occurred_at, m.id) to stdout with csv`],
+      [url, "-X", "-q", "-c", `copy (select m.occurred_at, m.id, m.interaction_id, m.type, m.description, m.destination, m.units, m.unit_type, m.rate_micros, m.amount, m.balance_after, u.email, r.rating_reason, r.rating_reason_params from credit_movements m left join users u on u.account_id = m.account_id and u.id = m.actor_user_id left join usage_records r on m.type in ('call', 'sms', 'forwarded_leg', 'toll_free_inbound') and r.account_id = m.account_id and r.external_id = m.interaction_id where m.account_id = '${accountId}' order by m.occurred_at, m.id) to stdout with csv`],
       { maxBuffer: 1 << 30, stdio: ["ignore", "pipe", "inherit"] },
     );
     const psqlSeconds = (performance.now() - psqlStarted) / 1000;

@@ -4,9 +4,9 @@ import {
   check,
   index,
   pgTable,
+  primaryKey,
   text,
   timestamp,
-  unique,
   uniqueIndex,
   uuid,
 } from "drizzle-orm/pg-core";
@@ -40,7 +40,7 @@ export const accounts = pgTable(
 export const users = pgTable(
   "users",
   {
-    id: uuid("id").primaryKey().defaultRandom(),
+    id: uuid("id").notNull().defaultRandom(),
     accountId: uuid("account_id")
       .notNull()
       .references(() => accounts.id),
@@ -53,9 +53,10 @@ export const users = pgTable(
     deactivatedAt: timestamp("deactivated_at", { withTimezone: true }),
   },
   (t) => [
+    // Leads with the tenant (as every tenant table's key does), and is the target of the
+    // composite foreign keys that keep references inside one tenant.
+    primaryKey({ name: "users_pkey", columns: [t.accountId, t.id] }),
     uniqueIndex("users_email_key").on(t.email),
-    // Target of composite foreign keys that keep references inside one tenant.
-    unique("users_account_id_id_key").on(t.accountId, t.id),
     index("users_account_id_idx").on(t.accountId, t.active),
     check("users_email_lowercase", sql`${t.email} = lower(${t.email}) and ${t.email} like '%_@_%'`),
     check("users_deactivated_consistent", sql`${t.active} or ${t.deactivatedAt} is not null`),

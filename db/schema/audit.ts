@@ -3,6 +3,7 @@ import {
   index,
   jsonb,
   pgTable,
+  primaryKey,
   text,
   timestamp,
   uuid,
@@ -13,7 +14,7 @@ import { accounts, users } from "./accounts";
 export const auditLog = pgTable(
   "audit_log",
   {
-    id: uuid("id").primaryKey().defaultRandom(),
+    id: uuid("id").notNull().defaultRandom(),
     accountId: uuid("account_id")
       .notNull()
       .references(() => accounts.id),
@@ -25,6 +26,7 @@ export const auditLog = pgTable(
     createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
   },
   (t) => [
+    primaryKey({ name: "audit_log_pkey", columns: [t.accountId, t.id] }),
     index("audit_log_account_time_idx").on(t.accountId, t.createdAt),
     foreignKey({
       name: "audit_log_actor_same_account_fk",

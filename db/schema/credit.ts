@@ -121,7 +121,7 @@ export const autoTopUpSettings = pgTable(
 export const topUpAttempts = pgTable(
   "top_up_attempts",
   {
-    id: uuid("id").primaryKey().defaultRandom(),
+    id: uuid("id").notNull().defaultRandom(),
     accountId: uuid("account_id")
       .notNull()
       .references(() => accounts.id),
@@ -152,6 +152,7 @@ export const topUpAttempts = pgTable(
     settledAt: timestamp("settled_at", { withTimezone: true }),
   },
   (t) => [
+    primaryKey({ name: "top_up_attempts_pkey", columns: [t.accountId, t.id] }),
     uniqueIndex("top_up_attempts_idempotency_key").on(t.accountId, t.idempotencyKey),
     uniqueIndex("top_up_attempts_payment_intent_key").on(t.providerPaymentIntentId),
     // At most one automatic top-up in flight per account.

@@ -1,6 +1,5 @@
 import { sql } from "drizzle-orm";
 import {
-  type AnyPgColumn,
   bigint,
   check,
   foreignKey,
@@ -11,7 +10,6 @@ import {
   primaryKey,
   text,
   timestamp,
-  unique,
   uniqueIndex,
   uuid,
 } from "drizzle-orm/pg-core";
@@ -67,7 +65,7 @@ export interface TaxBreakdown {
 export const invoices = pgTable(
   "invoices",
   {
-    id: uuid("id").primaryKey().defaultRandom(),
+    id: uuid("id").notNull().defaultRandom(),
     accountId: uuid("account_id")
       .notNull()
       .references(() => accounts.id),
@@ -98,9 +96,9 @@ export const invoices = pgTable(
     /** Usage of the period paid from prepaid credit (invoiced when bought): a note, not in the totals. */
     paidFromCredit: bigint("paid_from_credit", { mode: "number" }).notNull().default(0),
     /** The top-up this invoice is for (kind top_up). */
-    topUpAttemptId: uuid("top_up_attempt_id").references(() => topUpAttempts.id),
+    topUpAttemptId: uuid("top_up_attempt_id"),
     /** The invoice a credit note corrects (kind credit_note). */
-    correctsInvoiceId: uuid("corrects_invoice_id").references((): AnyPgColumn => invoices.id),
+    correctsInvoiceId: uuid("corrects_invoice_id"),
     note: text("note"),
     providerInvoiceId: text("provider_invoice_id"),
     paidAt: timestamp("paid_at", { withTimezone: true }),
@@ -110,14 +108,19 @@ export const invoices = pgTable(
     updatedAt: timestamp("updated_at", { withTimezone: true }).notNull().defaultNow(),
   },
   (t) => [
+    primaryKey({ name: "invoices_pkey", columns: [t.accountId, t.id] }),
     uniqueIndex("invoices_issuer_number_key").on(t.issuer, t.number),
     // One invoice per closed period: the final guard of the period close.
     uniqueIndex("invoices_account_period_key").on(t.accountId, t.periodStart).where(sql`${t.kind} = 'period'`),
-    uniqueIndex("invoices_top_up_key").on(t.topUpAttemptId).where(sql`${t.topUpAttemptId} is not null`),
-    uniqueIndex("invoices_one_credit_note_key").on(t.correctsInvoiceId).where(sql`${t.kind} = 'credit_note'`),
+    uniqueIndex("invoices_top_up_key").on(t.accountId, t.topUpAttemptId).where(sql`${t.topUpAttemptId} is not null`),
+    uniqueIndex("invoices_one_credit_note_key").on(t.accountId, t.correctsInvoiceId).where(sql`${t.kind} = 'credit_note'`),
     uniqueIndex("invoices_provider_invoice_key").on(t.providerInvoiceId).where(sql`${t.providerInvoiceId} is not null`),
-    unique("invoices_account_id_id_key").on(t.accountId, t.id),
     index("invoices_account_issued_idx").on(t.accountId, t.issuedAt),
+    foreignKey({
+      name: "invoices_top_up_same_account_fk",
+      columns: [t.accountId, t.topUpAttemptId],
+      foreignColumns: [topUpAttempts.accountId, topUpAttempts.id],
+    }),
     foreignKey({
       name: "invoices_corrects_same_account_fk",
       columns: [t.accountId, t.correctsInvoiceId],
@@ -139,7 +142,7 @@ export const invoices = pgTable(
 export const invoiceLines = pgTable(
   "invoice_lines",
   {
-    id: uuid("id").primaryKey().defaultRandom(),
+    id: uuid("id").notNull().defaultRandom(),
     accountId: uuid("account_id").notNull(),
     invoiceId: uuid("invoice_id").notNull(),
     position: integer("position").notNull(),
@@ -156,8 +159,8 @@ export const invoiceLines = pgTable(
     taxRateBasisPoints: integer("tax_rate_basis_points").notNull(),
   },
   (t) => [
-    uniqueIndex("invoice_lines_position_key").on(t.invoiceId, t.position),
-    index("invoice_lines_account_idx").on(t.accountId),
+    primaryKey({ name: "invoice_lines_pkey", columns: [t.accountId, t.id] }),
+    uniqueIndex("invoice_lines_position_key").on(t.accountId, t.invoiceId, t.position),
     foreignKey({
       name: "invoice_lines_invoice_same_account_fk",
       columns: [t.accountId, t.invoiceId],

@@ -24,7 +24,7 @@ import { noticeAudience, noticeKind, noticeStatus } from "./enums";
 export const notices = pgTable(
   "notices",
   {
-    id: uuid("id").primaryKey().defaultRandom(),
+    id: uuid("id").notNull().defaultRandom(),
     accountId: uuid("account_id")
       .notNull()
       .references(() => accounts.id),
@@ -46,6 +46,7 @@ export const notices = pgTable(
     sentAt: timestamp("sent_at", { withTimezone: true }),
   },
   (t) => [
+    primaryKey({ name: "notices_pkey", columns: [t.accountId, t.id] }),
     uniqueIndex("notices_idempotency_key").on(t.accountId, t.idempotencyKey),
     index("notices_account_time_idx").on(t.accountId, t.createdAt),
     index("notices_due_idx").on(t.nextAttemptAt).where(sql`${t.status} in ('pending', 'sending')`),

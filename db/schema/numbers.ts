@@ -4,6 +4,7 @@ import {
   check,
   index,
   pgTable,
+  primaryKey,
   text,
   timestamp,
   uniqueIndex,
@@ -15,7 +16,7 @@ import { numberType } from "./enums";
 export const phoneNumbers = pgTable(
   "phone_numbers",
   {
-    id: uuid("id").primaryKey().defaultRandom(),
+    id: uuid("id").notNull().defaultRandom(),
     accountId: uuid("account_id")
       .notNull()
       .references(() => accounts.id),
@@ -29,6 +30,7 @@ export const phoneNumbers = pgTable(
     releasedAt: timestamp("released_at", { withTimezone: true }),
   },
   (t) => [
+    primaryKey({ name: "phone_numbers_pkey", columns: [t.accountId, t.id] }),
     index("phone_numbers_account_id_idx").on(t.accountId, t.acquiredAt),
     // Usage and call authorization check that a record's number is the account's.
     index("phone_numbers_account_id_e164_idx").on(t.accountId, t.e164),

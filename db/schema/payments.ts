@@ -6,6 +6,7 @@ import {
   integer,
   jsonb,
   pgTable,
+  primaryKey,
   text,
   timestamp,
   uniqueIndex,
@@ -17,7 +18,7 @@ import { paymentMethodType, paymentProvider, sandboxPaymentIntentStatus } from "
 export const paymentMethods = pgTable(
   "payment_methods",
   {
-    id: uuid("id").primaryKey().defaultRandom(),
+    id: uuid("id").notNull().defaultRandom(),
     accountId: uuid("account_id")
       .notNull()
       .references(() => accounts.id),
@@ -34,6 +35,7 @@ export const paymentMethods = pgTable(
     replacedAt: timestamp("replaced_at", { withTimezone: true }),
   },
   (t) => [
+    primaryKey({ name: "payment_methods_pkey", columns: [t.accountId, t.id] }),
     uniqueIndex("payment_methods_current_key").on(t.accountId).where(sql`${t.replacedAt} is null`),
     uniqueIndex("payment_methods_provider_id_key").on(t.accountId, t.provider, t.providerPaymentMethodId),
     check(

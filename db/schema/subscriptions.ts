@@ -7,6 +7,7 @@ import {
   index,
   integer,
   pgTable,
+  primaryKey,
   text,
   timestamp,
   uniqueIndex,
@@ -19,7 +20,7 @@ import { billingInterval, subscriptionChangeKind, subscriptionStatus } from "./e
 export const subscriptions = pgTable(
   "subscriptions",
   {
-    id: uuid("id").primaryKey().defaultRandom(),
+    id: uuid("id").notNull().defaultRandom(),
     accountId: uuid("account_id")
       .notNull()
       .references(() => accounts.id),
@@ -53,6 +54,7 @@ export const subscriptions = pgTable(
     updatedAt: timestamp("updated_at", { withTimezone: true }).notNull().defaultNow(),
   },
   (t) => [
+    primaryKey({ name: "subscriptions_pkey", columns: [t.accountId, t.id] }),
     // One subscription per account (the account's plan); history lives in the audit log.
     uniqueIndex("subscriptions_account_id_key").on(t.accountId),
     uniqueIndex("subscriptions_provider_subscription_id_key").on(t.providerSubscriptionId),
@@ -65,7 +67,7 @@ export const subscriptions = pgTable(
 export const accountPackages = pgTable(
   "account_packages",
   {
-    id: uuid("id").primaryKey().defaultRandom(),
+    id: uuid("id").notNull().defaultRandom(),
     accountId: uuid("account_id")
       .notNull()
       .references(() => accounts.id),
@@ -83,6 +85,7 @@ export const accountPackages = pgTable(
     providerItemId: text("provider_item_id"),
   },
   (t) => [
+    primaryKey({ name: "account_packages_pkey", columns: [t.accountId, t.id] }),
     index("account_packages_account_id_idx").on(t.accountId),
     check("account_packages_quantity_positive", sql`${t.quantity} > 0`),
     check("account_packages_unit_price_nonnegative", sql`${t.unitPrice} >= 0`),
@@ -94,7 +97,7 @@ export const accountPackages = pgTable(
 export const prepaidBundles = pgTable(
   "prepaid_bundles",
   {
-    id: uuid("id").primaryKey().defaultRandom(),
+    id: uuid("id").notNull().defaultRandom(),
     accountId: uuid("account_id")
       .notNull()
       .references(() => accounts.id),
@@ -106,6 +109,7 @@ export const prepaidBundles = pgTable(
     expiresAt: timestamp("expires_at", { withTimezone: true }).notNull(),
   },
   (t) => [
+    primaryKey({ name: "prepaid_bundles_pkey", columns: [t.accountId, t.id] }),
     index("prepaid_bundles_account_id_idx").on(t.accountId, t.expiresAt),
     check("prepaid_bundles_seconds_positive", sql`${t.secondsIncluded} > 0`),
     check(
@@ -120,7 +124,7 @@ export const prepaidBundles = pgTable(
 export const accountAddons = pgTable(
   "account_addons",
   {
-    id: uuid("id").primaryKey().defaultRandom(),
+    id: uuid("id").notNull().defaultRandom(),
     accountId: uuid("account_id")
       .notNull()
       .references(() => accounts.id),
@@ -133,6 +137,7 @@ export const accountAddons = pgTable(
     endedAt: timestamp("ended_at", { withTimezone: true }),
   },
   (t) => [
+    primaryKey({ name: "account_addons_pkey", columns: [t.accountId, t.id] }),
     index("account_addons_account_id_idx").on(t.accountId),
     // An add-on is active at most once per account at a time.
     uniqueIndex("account_addons_active_key")
@@ -152,7 +157,7 @@ export const accountAddons = pgTable(
 export const subscriptionChanges = pgTable(
   "subscription_changes",
   {
-    id: uuid("id").primaryKey().defaultRandom(),
+    id: uuid("id").notNull().defaultRandom(),
     accountId: uuid("account_id")
       .notNull()
       .references(() => accounts.id),
@@ -174,6 +179,7 @@ export const subscriptionChanges = pgTable(
     createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
   },
   (t) => [
+    primaryKey({ name: "subscription_changes_pkey", columns: [t.accountId, t.id] }),
     index("subscription_changes_account_time_idx").on(t.accountId, t.effectiveAt),
     uniqueIndex("subscription_changes_provider_invoice_key")
       .on(t.accountId, t.providerInvoiceId)

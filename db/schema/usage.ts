@@ -60,7 +60,7 @@ export const usageRecords = pgTable(
     destinationType: destinationType("destination_type"),
     category: usageCategory("category").notNull(),
     coveredByPackageId: uuid("covered_by_package_id").references(() => callingPackages.id),
-    bundleId: uuid("bundle_id").references(() => prepaidBundles.id),
+    bundleId: uuid("bundle_id"),
     bundleSeconds: integer("bundle_seconds").notNull().default(0),
     billableUnits: integer("billable_units").notNull().default(0),
     rateMicros: bigint("rate_micros", { mode: "number" }),
@@ -81,6 +81,11 @@ export const usageRecords = pgTable(
     index("usage_records_account_number_time_idx").on(t.accountId, accountNumberOf(t), t.startedAt, t.id),
     index("usage_records_account_country_time_idx").on(t.accountId, t.destinationCountry, t.startedAt, t.id),
     index("usage_records_account_category_time_idx").on(t.accountId, t.category, t.startedAt, t.id),
+    foreignKey({
+      name: "usage_records_bundle_same_account_fk",
+      columns: [t.accountId, t.bundleId],
+      foreignColumns: [prepaidBundles.accountId, prepaidBundles.id],
+    }),
     foreignKey({
       name: "usage_records_user_same_account_fk",
       columns: [t.accountId, t.userId],

@@ -148,7 +148,7 @@ export async function getRecentAudit(db: Executor, account: { id: string; curren
     db
       .select({ id: auditLog.id, at: auditLog.createdAt, action: auditLog.action, before: auditLog.before, after: auditLog.after, who: users.name })
       .from(auditLog)
-      .leftJoin(users, eq(users.id, auditLog.actorUserId))
+      .leftJoin(users, and(eq(users.accountId, auditLog.accountId), eq(users.id, auditLog.actorUserId)))
       .where(eq(auditLog.accountId, account.id))
       .orderBy(desc(auditLog.createdAt))
       .limit(limit),

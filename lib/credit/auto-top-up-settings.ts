@@ -90,7 +90,7 @@ export async function saveAutoTopUpSettings(db: Database, boss: PgBoss, input: A
     });
     // Saved while already below the threshold: one top-up at once.
     const attempt = enabled ? await createDueAttempt(tx, accountId, `auto-on-save:${crypto.randomUUID()}`) : null;
-    if (attempt) await enqueueAutoTopUp(boss, tx, attempt.id);
+    if (attempt) await enqueueAutoTopUp(boss, tx, attempt);
     return attempt !== null;
   });
   return ok({ enabled, amount: amount.value, threshold: threshold.value, monthlyCap, currency, triggered });

@@ -104,8 +104,11 @@ export class RetryLater extends Error {}
  * pg-boss runs the job again with backoff; each retry is a new attempt (recorded with
  * its reason) until one succeeds or three failures in a row switch auto top-up off.
  */
-export async function runAutoTopUp(db: Database, gateway: PaymentGateway, attemptId: string): Promise<TopUpOutcome | null> {
-  const [first] = await db.select().from(topUpAttempts).where(eq(topUpAttempts.id, attemptId));
+export async function runAutoTopUp(db: Database, gateway: PaymentGateway, attemptId: string, accountId: string): Promise<TopUpOutcome | null> {
+  const [first] = await db
+    .select()
+    .from(topUpAttempts)
+    .where(and(eq(topUpAttempts.accountId, accountId), eq(topUpAttempts.id, attemptId)));
   if (!first || first.kind !== "auto") return null;
   let attempt: TopUpAttempt | null = first;
   if (first.status === "failed") {
@@ -127,16 +130,25 @@ export async function runAutoTopUp(db: Database, gateway: PaymentGateway, attemp
 }
 
 /**
+ * The account of an attempt named by its id alone: for a job queued before jobs carried
+ * their account. (Every other read of an attempt names its account, the key's first column.)
+ */
+async function accountOfAttempt(db: Database, attemptId: string): Promise<string | null> {
+  const [row] = await db.select({ accountId: topUpAttempts.accountId }).from(topUpAttempts).where(eq(topUpAttempts.id, attemptId));
+  return row?.accountId ?? null;
+}
+
+/**
  * Catches up after a crash or a lost answer: enqueues pending automatic attempts (a job
  * id per attempt, so never twice), asks the provider about stale manual ones, and cancels
  * payments the cardholder left unconfirmed for 24 hours.
  */
 export async function sweepTopUps(db: Database, boss: PgBoss, gateway: PaymentGateway) {
   const pendingAuto = await db
-    .select({ id: topUpAttempts.id })
+    .select({ id: topUpAttempts.id, accountId: topUpAttempts.accountId })
     .from(topUpAttempts)
     .where(and(eq(topUpAttempts.kind, "auto"), inArray(topUpAttempts.status, ["pending"])));
-  for (const { id } of pendingAuto) await enqueueAutoTopUp(boss, db, id);
+  for (const attempt of pendingAuto) await enqueueAutoTopUp(boss, db, attempt);
   const stale = await db
     .select({ id: topUpAttempts.id })
     .from(topUpAttempts)
@@ -157,11 +169,14 @@ export async function startTopUpWorker(
   gateway: PaymentGateway,
   options: { pollingIntervalSeconds?: number; sweepMs?: number } = {},
 ): Promise<TopUpWorker> {
-  await workUntilEmpty<{ attemptId: string }>(
+  await workUntilEmpty<{ attemptId: string; accountId?: string }>(
     boss,
     AUTO_TOP_UP_QUEUE,
     { pollingIntervalSeconds: options.pollingIntervalSeconds ?? 2 },
-    (job) => runAutoTopUp(db, gateway, job.data.attemptId),
+    async (job) => {
+      const accountId = job.data.accountId ?? (await accountOfAttempt(db, job.data.attemptId));
+      return accountId ? runAutoTopUp(db, gateway, job.data.attemptId, accountId) : null;
+    },
   );
   const sweep = setInterval(() => {
     sweepTopUps(db, boss, gateway).catch((error: unknown) => log.error({ err: error }, "top-up sweep failed"));

@@ -94,7 +94,7 @@ async function* movementPages(db: Executor, account: ExportAccount, params: Expo
       movementColumns,
       sql`
       from ${m}
-      left join ${users} on ${users.id} = ${m.actorUserId}
+      left join ${users} on ${users.accountId} = ${m.accountId} and ${users.id} = ${m.actorUserId}
       left join ${usageRecords} on ${m.type} in ('call', 'sms', 'forwarded_leg', 'toll_free_inbound')
         and ${usageRecords.accountId} = ${m.accountId} and ${usageRecords.startedAt} = ${m.occurredAt}
         and ${usageRecords.externalId} = ${m.interactionId}

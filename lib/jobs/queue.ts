@@ -152,6 +152,10 @@ export async function createQueue(boss: PgBoss, name: string, options: PgBoss.Qu
  * Enqueues the charge of an automatic top-up attempt, in the caller's transaction. The
  * job id is the attempt id: sending it again changes nothing.
  */
-export async function enqueueAutoTopUp(boss: PgBoss, executor: Executor, attemptId: string): Promise<void> {
-  await boss.send(AUTO_TOP_UP_QUEUE, withRequestId({ attemptId }), { id: attemptId, db: executorAdapter(executor), ...AUTO_TOP_UP_RETRY });
+export async function enqueueAutoTopUp(boss: PgBoss, executor: Executor, attempt: { id: string; accountId: string }): Promise<void> {
+  await boss.send(AUTO_TOP_UP_QUEUE, withRequestId({ attemptId: attempt.id, accountId: attempt.accountId }), {
+    id: attempt.id,
+    db: executorAdapter(executor),
+    ...AUTO_TOP_UP_RETRY,
+  });
 }

@@ -40,10 +40,16 @@ export interface DeliveryOptions {
   backoff?: (attempt: number) => number;
 }
 
+/** A notice, named by its key: the account first, then its id. */
+export interface NoticeRef {
+  accountId: string;
+  id: string;
+}
+
 export type DeliveryResult = "sent" | "skipped" | "retry" | "failed" | "not_due";
 
 /** Claims a notice for sending; null when it is not due or another worker holds it. */
-export async function claimNotice(db: Database, noticeId: string, leaseMs: number): Promise<Notice | null> {
+export async function claimNotice(db: Database, ref: NoticeRef, leaseMs: number): Promise<Notice | null> {
   const [claimed] = await db
     .update(notices)
     .set({
@@ -53,7 +59,8 @@ export async function claimNotice(db: Database, noticeId: string, leaseMs: numbe
     })
     .where(
       and(
-        eq(notices.id, noticeId),
+        eq(notices.accountId, ref.accountId),
+        eq(notices.id, ref.id),
         or(
           and(eq(notices.status, "pending"), sql`${notices.nextAttemptAt} <= now()`),
           and(eq(notices.status, "sending"), sql`${notices.leaseUntil} < now()`, sql`${notices.attempts} < ${MAX_ATTEMPTS}`),
@@ -81,8 +88,8 @@ export function messageIdOf(notice: Pick<Notice, "id">, domain: string): string 
   return `<notice-${notice.id}@${domain}>`;
 }
 
-export async function deliverNotice(db: Database, mailer: Mailer, noticeId: string, options: DeliveryOptions): Promise<DeliveryResult> {
-  const notice = await claimNotice(db, noticeId, options.leaseMs ?? DEFAULT_LEASE_MS);
+export async function deliverNotice(db: Database, mailer: Mailer, ref: NoticeRef, options: DeliveryOptions): Promise<DeliveryResult> {
+  const notice = await claimNotice(db, ref, options.leaseMs ?? DEFAULT_LEASE_MS);
   if (!notice) return "not_due";
   const mine = and(eq(notices.id, notice.id), eq(notices.accountId, notice.accountId), eq(notices.attempts, notice.attempts));
   let recipients: string[] = [];
@@ -133,7 +140,7 @@ export async function deliverNotice(db: Database, mailer: Mailer, noticeId: stri
 /** Notices to send now: due, or claimed by a worker whose lease ran out. */
 export async function dueNotices(db: Database, limit = 100) {
   return db
-    .select({ id: notices.id, attempts: notices.attempts })
+    .select({ id: notices.id, accountId: notices.accountId, attempts: notices.attempts })
     .from(notices)
     .where(
       or(

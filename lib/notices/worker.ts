@@ -22,8 +22,8 @@ const log = logFor("notices");
 export async function sweepNotices(db: Database, boss: PgBoss): Promise<number> {
   await giveUpAbandoned(db);
   const due = await dueNotices(db);
-  for (const { id } of due) {
-    await boss.send(NOTICE_QUEUE, { noticeId: id }, { singletonKey: id, retryLimit: 2, retryDelay: 10, retryBackoff: true });
+  for (const { id, accountId } of due) {
+    await boss.send(NOTICE_QUEUE, { noticeId: id, accountId }, { singletonKey: id, retryLimit: 2, retryDelay: 10, retryBackoff: true });
   }
   return due.length;
 }
@@ -43,10 +43,13 @@ export async function startNoticeWorker(
 ): Promise<NoticeWorker> {
   // "short": at most one waiting job per singleton key (the notice), however often swept.
   await createQueue(boss, NOTICE_QUEUE, { name: NOTICE_QUEUE, policy: "short", retryLimit: 2, retryDelay: 10, retryBackoff: true });
-  await boss.work<{ noticeId: string }>(
+  await boss.work<{ noticeId: string; accountId?: string }>(
     NOTICE_QUEUE,
     { pollingIntervalSeconds: options.pollingIntervalSeconds ?? 2, batchSize: options.batchSize ?? 5 },
-    jobHandler(NOTICE_QUEUE, (job) => deliverNotice(db, mailer, job.data.noticeId, delivery)),
+    // A job queued before jobs carried the notice's account is dropped: the next sweep queues it again, whole.
+    jobHandler(NOTICE_QUEUE, (job) =>
+      job.data.accountId ? deliverNotice(db, mailer, { accountId: job.data.accountId, id: job.data.noticeId }, delivery) : Promise.resolve("not_due" as const),
+    ),
   );
   const sweep = () =>
     sweepNotices(db, boss).then(

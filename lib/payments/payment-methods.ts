@@ -31,7 +31,10 @@ export async function replacePaymentMethod(
   }
   const now = new Date();
   if (current) {
-    await tx.update(paymentMethods).set({ replacedAt: now }).where(eq(paymentMethods.id, current.id));
+    await tx
+      .update(paymentMethods)
+      .set({ replacedAt: now })
+      .where(and(eq(paymentMethods.accountId, accountId), eq(paymentMethods.id, current.id)));
   }
   const values = {
     accountId,

@@ -163,7 +163,7 @@ const issueText = (error: z.ZodError) =>
 export interface IngestOptions {
   now?: Date;
   /** Called in the transaction for each automatic top-up the debits triggered. */
-  onAutoTopUp?: (tx: Transaction, attemptId: string) => Promise<void>;
+  onAutoTopUp?: (tx: Transaction, attempt: { id: string; accountId: string }) => Promise<void>;
 }
 
 /** Checks, rates and charges a batch; one result per record, in order. */
@@ -442,7 +442,7 @@ async function postCharges(
       movementIds.set(`${row.account_id}|${row.interaction_id}`, Number(row.id));
       metrics().ledgerMovements.inc({ type: row.type! });
     }
-    else if (row.kind === "attempt" && onAutoTopUp) await onAutoTopUp(tx, row.id!);
+    else if (row.kind === "attempt" && onAutoTopUp) await onAutoTopUp(tx, { id: row.id!, accountId: row.account_id });
   }
   return movementIds;
 }

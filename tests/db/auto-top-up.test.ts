@@ -57,7 +57,7 @@ async function accountWithAutoTopUp(paymentMethod: string, settings: Partial<typ
 function debitAndEnqueue(database: Database, queue: PgBoss, accountId: string, movements: MovementInput[]) {
   return database.transaction(async (tx) => {
     const result = await postMovements(tx, accountId, movements);
-    if (result.autoTopUpAttemptId) await enqueueAutoTopUp(queue, tx, result.autoTopUpAttemptId);
+    if (result.autoTopUpAttemptId) await enqueueAutoTopUp(queue, tx, { id: result.autoTopUpAttemptId, accountId });
     return result;
   });
 }
@@ -90,7 +90,7 @@ describe("enqueueing with the debit", () => {
     expect(result.autoTopUpAttemptId).not.toBeNull();
     expect(await jobState(result.autoTopUpAttemptId!)).toBe("created");
     // Sending it again (a sweep) adds no second job.
-    await enqueueAutoTopUp(boss, db, result.autoTopUpAttemptId!);
+    await enqueueAutoTopUp(boss, db, { id: result.autoTopUpAttemptId!, accountId: account.id });
     const jobs = await db.execute(sql`select count(*)::int as n from pgboss.job where data->>'attemptId' = ${result.autoTopUpAttemptId}`);
     expect((jobs as unknown as { rows: { n: number }[] }).rows[0]!.n).toBe(1);
   });
@@ -102,7 +102,7 @@ describe("enqueueing with the debit", () => {
       db.transaction(async (tx) => {
         const result = await postMovements(tx, account.id, [usage(600, "c1")]);
         attemptId = result.autoTopUpAttemptId;
-        await enqueueAutoTopUp(boss, tx, attemptId!);
+        await enqueueAutoTopUp(boss, tx, { id: attemptId!, accountId: account.id });
         throw new Error("the caller fails");
       }),
     ).rejects.toThrow("the caller fails");
@@ -139,23 +139,23 @@ describe("the auto top-up job", () => {
     const account = await accountWithAutoTopUp("pm_card_chargeDeclined");
     const { autoTopUpAttemptId } = await postMovement(db, account.id, usage(600, "c1"));
     // pg-boss runs the job up to three times (retryLimit 2); here the runs are driven directly.
-    await expect(runAutoTopUp(db, gateway, autoTopUpAttemptId!)).rejects.toThrow(RetryLater);
-    await expect(runAutoTopUp(db, gateway, autoTopUpAttemptId!)).rejects.toThrow(RetryLater);
-    const last = await runAutoTopUp(db, gateway, autoTopUpAttemptId!);
+    await expect(runAutoTopUp(db, gateway, autoTopUpAttemptId!, account.id)).rejects.toThrow(RetryLater);
+    await expect(runAutoTopUp(db, gateway, autoTopUpAttemptId!, account.id)).rejects.toThrow(RetryLater);
+    const last = await runAutoTopUp(db, gateway, autoTopUpAttemptId!, account.id);
     expect(last).toMatchObject({ status: "failed", message: "The card was declined. Contact the bank or use another payment method." });
     const attempts = await db.select().from(topUpAttempts).where(eq(topUpAttempts.accountId, account.id));
     expect(attempts.map((a) => a.status)).toEqual(["failed", "failed", "failed"]);
     expect(new Set(attempts.map((a) => a.failureMessage)).size).toBe(1);
     const [settings] = await db.select().from(autoTopUpSettings).where(eq(autoTopUpSettings.accountId, account.id));
     expect(settings).toMatchObject({ enabled: false, consecutiveFailures: 3 });
-    expect(await runAutoTopUp(db, gateway, autoTopUpAttemptId!)).toBeNull(); // switched off: nothing more
+    expect(await runAutoTopUp(db, gateway, autoTopUpAttemptId!, account.id)).toBeNull(); // switched off: nothing more
     expect(await balanceOf(account.id)).toBe(1_900);
   });
 
   it("keeps retrying the same attempt while Stripe does not answer, charging once", async () => {
     const account = await accountWithAutoTopUp("pm_card_visa");
     const { autoTopUpAttemptId } = await postMovement(db, account.id, usage(600, "c1"));
-    await runAutoTopUp(db, gateway, autoTopUpAttemptId!).catch(() => undefined); // creates the customer
+    await runAutoTopUp(db, gateway, autoTopUpAttemptId!, account.id).catch(() => undefined); // creates the customer
     const [attempt] = await db.select().from(topUpAttempts).where(eq(topUpAttempts.id, autoTopUpAttemptId!));
     expect(attempt!.status).toBe("succeeded");
     const other = await accountWithAutoTopUp("pm_card_visa");
@@ -163,8 +163,8 @@ describe("the auto top-up job", () => {
     await db.execute(sql`update subscriptions set provider_customer_id = ${customer} where account_id = ${other.id}`);
     const crossing = await postMovement(db, other.id, usage(600, "c1"));
     fake.failNext({ kind: "error500AfterCharge" }, 3);
-    await expect(runAutoTopUp(db, gateway, crossing.autoTopUpAttemptId!)).rejects.toThrow(RetryLater);
-    expect((await runAutoTopUp(db, gateway, crossing.autoTopUpAttemptId!))?.status).toBe("succeeded");
+    await expect(runAutoTopUp(db, gateway, crossing.autoTopUpAttemptId!, other.id)).rejects.toThrow(RetryLater);
+    expect((await runAutoTopUp(db, gateway, crossing.autoTopUpAttemptId!, other.id))?.status).toBe("succeeded");
     expect(fake.paymentIntents().filter((pi) => (pi.metadata as Record<string, string>).accountId === other.id)).toHaveLength(1);
     expect(await balanceOf(other.id)).toBe(1_900 + 10_000);
   });

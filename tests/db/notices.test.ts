@@ -55,7 +55,7 @@ beforeEach(() => {
 /** What the worker does: every due notice, sent one after another. */
 async function sendDue() {
   const outcomes = [];
-  for (const { id } of await dueNotices(db, 1000)) outcomes.push(await deliverNotice(db, mailer, id, delivery));
+  for (const ref of await dueNotices(db, 1000)) outcomes.push(await deliverNotice(db, mailer, ref, delivery));
   return outcomes;
 }
 
@@ -340,13 +340,13 @@ describe("delivery", () => {
     await postMovement(db, t.account.id, { type: "adjustment", amount: -600, description: "Low", actor: "test" });
     const [notice] = await noticesOf(t.account.id);
     const refusing: Mailer = { send: () => Promise.reject(new Error("421 try again later")), close() {} };
-    expect(await deliverNotice(db, refusing, notice!.id, { ...delivery, backoff: () => 3600 })).toBe("retry");
+    expect(await deliverNotice(db, refusing, notice!, { ...delivery, backoff: () => 3600 })).toBe("retry");
     let [row] = await noticesOf(t.account.id);
     expect(row).toMatchObject({ status: "pending", attempts: 1, lastError: "421 try again later" });
     expect(row!.nextAttemptAt.getTime(), "backs off").toBeGreaterThan(Date.now() + 3_000_000);
-    expect(await deliverNotice(db, mailer, notice!.id, delivery), "not due during the backoff").toBe("not_due");
+    expect(await deliverNotice(db, mailer, notice!, delivery), "not due during the backoff").toBe("not_due");
     await db.update(notices).set({ nextAttemptAt: new Date() }).where(eq(notices.id, notice!.id));
-    expect(await deliverNotice(db, mailer, notice!.id, delivery)).toBe("sent");
+    expect(await deliverNotice(db, mailer, notice!, delivery)).toBe("sent");
     [row] = await noticesOf(t.account.id);
     expect(row).toMatchObject({ status: "sent", attempts: 2, lastError: null });
     expect(catcher.messages).toHaveLength(1);
@@ -357,7 +357,7 @@ describe("delivery", () => {
     const t = await tenant(1_500);
     await postMovement(db, t.account.id, { type: "adjustment", amount: -600, description: "Low", actor: "test" });
     const [notice] = await noticesOf(t.account.id);
-    const outcomes = await Promise.all(Array.from({ length: 4 }, () => deliverNotice(db, mailer, notice!.id, delivery)));
+    const outcomes = await Promise.all(Array.from({ length: 4 }, () => deliverNotice(db, mailer, notice!, delivery)));
     expect(outcomes.sort()).toEqual(["not_due", "not_due", "not_due", "sent"]);
     expect(catcher.messages).toHaveLength(1);
   });
@@ -368,12 +368,12 @@ describe("delivery", () => {
     const [notice] = await noticesOf(t.account.id);
     // The first worker claims it and never comes back (its send hangs forever).
     const hanging: Mailer = { send: () => new Promise(() => {}), close() {} };
-    void deliverNotice(db, hanging, notice!.id, { ...delivery, leaseMs: 500 });
+    void deliverNotice(db, hanging, notice!, { ...delivery, leaseMs: 500 });
     await expect.poll(async () => (await noticesOf(t.account.id))[0]!.status).toBe("sending");
-    expect(await deliverNotice(db, mailer, notice!.id, delivery), "while the lease holds").toBe("not_due");
+    expect(await deliverNotice(db, mailer, notice!, delivery), "while the lease holds").toBe("not_due");
     await new Promise((resolve) => setTimeout(resolve, 600));
     expect((await dueNotices(db, 1000)).map((n) => n.id), "due again").toContain(notice!.id);
-    expect(await deliverNotice(db, mailer, notice!.id, delivery)).toBe("sent");
+    expect(await deliverNotice(db, mailer, notice!, delivery)).toBe("sent");
     expect(catcher.messages.map((m) => m.messageId)).toEqual([`<notice-${notice!.id}@console.test>`]);
   });
 
@@ -387,7 +387,7 @@ describe("delivery", () => {
       .set({ status: "sending", attempts: MAX_ATTEMPTS, leaseUntil: new Date(Date.now() - 1_000) })
       .where(eq(notices.id, notice!.id));
     expect((await dueNotices(db, 1000)).map((n) => n.id), "not offered again").not.toContain(notice!.id);
-    expect(await deliverNotice(db, mailer, notice!.id, delivery)).toBe("not_due");
+    expect(await deliverNotice(db, mailer, notice!, delivery)).toBe("not_due");
     expect(await giveUpAbandoned(db)).toBeGreaterThanOrEqual(1);
     const [failed] = await noticesOf(t.account.id);
     expect(failed).toMatchObject({ status: "failed", lastError: `Gave up after ${MAX_ATTEMPTS} attempts: the sender stopped while sending.` });

@@ -118,7 +118,7 @@ describe("sandbox payments outlive the process that started them", () => {
     const { account, admin, attemptId } = await crossedWithAuthenticationCard();
     const worker = createSandboxGateway(db);
     const app = createSandboxGateway(appDb);
-    const started = await runAutoTopUp(db, worker, attemptId);
+    const started = await runAutoTopUp(db, worker, attemptId, account.id);
     expect(started?.status).toBe("requires_action");
     const waiting = await attemptRow(attemptId);
     expect(waiting.status).toBe("requires_action");
@@ -179,7 +179,7 @@ describe("sandbox payments outlive the process that started them", () => {
   it("refuses to confirm another tenant's payment or an unknown one, changing nothing", async () => {
     const { account, admin, attemptId } = await crossedWithAuthenticationCard();
     const gateway = createSandboxGateway(appDb);
-    await runAutoTopUp(db, createSandboxGateway(db), attemptId);
+    await runAutoTopUp(db, createSandboxGateway(db), attemptId, account.id);
     const intruder = await createAccount(db);
     const before = await tenantState(account.id);
     for (const request of [
@@ -197,7 +197,7 @@ describe("sandbox payments outlive the process that started them", () => {
 
   it("records a cardholder who cancels as a failed payment, charging nothing", async () => {
     const { account, admin, attemptId } = await crossedWithAuthenticationCard();
-    await runAutoTopUp(db, createSandboxGateway(db), attemptId);
+    await runAutoTopUp(db, createSandboxGateway(db), attemptId, account.id);
     const answer = await completeSandboxAuthentication(appDb, createSandboxGateway(appDb), { accountId: account.id, userId: admin.id, attemptId, approve: false });
     expect(answer).toEqual({ ok: false, failure: { kind: "refused", message: "The payment was not confirmed, and nothing was charged." } });
     expect(await attemptRow(attemptId)).toMatchObject({ status: "failed", failureMessage: "The cardholder did not confirm the payment." });
@@ -209,7 +209,7 @@ describe("a payment left unconfirmed for 24 hours", () => {
   it("is canceled by the sweep, is not counted as a failure, and frees the account for the next automatic top-up", async () => {
     const { account, admin, attemptId } = await crossedWithAuthenticationCard();
     const gateway = createSandboxGateway(db);
-    await runAutoTopUp(db, gateway, attemptId);
+    await runAutoTopUp(db, gateway, attemptId, account.id);
     const paymentIntentId = (await attemptRow(attemptId)).providerPaymentIntentId!;
     // While it waits, no other automatic top-up can start.
     expect(await crossAgain(account.id, 1), "a crossing while one waits").toBeNull();
@@ -239,7 +239,7 @@ describe("a payment left unconfirmed for 24 hours", () => {
     // The next crossing starts a new automatic top-up.
     const next = await crossAgain(account.id, 2);
     expect(next, "a crossing after the expiry").not.toBeNull();
-    expect((await runAutoTopUp(db, gateway, next!))?.status).toBe("requires_action");
+    expect((await runAutoTopUp(db, gateway, next!, account.id))?.status).toBe("requires_action");
   });
 
   it("is canceled instead of charged when confirmed after its time, before any sweep ran", async () => {

@@ -284,14 +284,14 @@ describe("usage ingestion", () => {
     const enqueued: string[] = [];
     // 20 premium minutes of 99 cents each: the balance goes from 10.00 through 5.00 to below zero.
     const batch = Array.from({ length: 20 }, () => callRecord(t, "+4990012345", 60));
-    await ingestUsage(db, batch, { now: NOW, onAutoTopUp: async (_tx, id) => void enqueued.push(id) });
+    await ingestUsage(db, batch, { now: NOW, onAutoTopUp: async (_tx, attempt) => void enqueued.push(attempt.id) });
     const attempts = await db.select().from(topUpAttempts).where(eq(topUpAttempts.accountId, t.account.id));
     expect(attempts).toHaveLength(1);
     expect(attempts[0]).toMatchObject({ kind: "auto", status: "pending", amount: 2_000 });
     expect(enqueued).toEqual([attempts[0]!.id]);
     expect(await balanceOf(t.account.id)).toBe(1_000 - 20 * 99);
     // Further debits below the threshold make no second attempt while one is in flight.
-    await ingestUsage(db, [callRecord(t, "+4990012345", 60)], { now: NOW, onAutoTopUp: async (_tx, id) => void enqueued.push(id) });
+    await ingestUsage(db, [callRecord(t, "+4990012345", 60)], { now: NOW, onAutoTopUp: async (_tx, attempt) => void enqueued.push(attempt.id) });
     expect(await db.select().from(topUpAttempts).where(eq(topUpAttempts.accountId, t.account.id))).toHaveLength(1);
     expect(enqueued).toHaveLength(1);
   });

@@ -31,7 +31,7 @@ export const POST = withPlatformToken(async (request) => {
   try {
     results = await ingestUsage(db, batch.data.records, {
       // Without a queue here the worker's sweep still finds the pending attempt.
-      onAutoTopUp: queue ? (tx, attemptId) => enqueueAutoTopUp(queue, tx, attemptId) : undefined,
+      onAutoTopUp: queue ? (tx, attempt) => enqueueAutoTopUp(queue, tx, attempt) : undefined,
     });
   } catch (failure) {
     logFor("usage").error({ err: failure, records: batch.data.records.length }, "usage batch failed");
