@@ -35,6 +35,8 @@ export type RatingReason =
   | { code: "beyond_package_minutes"; params: CallChargeParams }
   | { code: "no_user_for_package"; params: CallChargeParams }
   | { code: "not_in_package"; params: CallChargeParams }
+  /** Not in a package, and paid wholly with prepaid bundle minutes. */
+  | { code: "from_bundle"; params: CallChargeParams }
   /** Records rated before reasons were kept: only their category is known. */
   | { code: "unrecorded"; params: { category: string } };
 
@@ -52,6 +54,7 @@ export const REASON_CODES = [
   "beyond_package_minutes",
   "no_user_for_package",
   "not_in_package",
+  "from_bundle",
   "unrecorded",
 ] as const satisfies readonly ReasonCode[];
 
@@ -60,6 +63,7 @@ export function callChargeReason(params: CallChargeParams): RatingReason {
   if (params.outsideRegionOf?.length) return { code: "outside_package_region", params };
   if (params.allowance) return { code: "beyond_package_minutes", params };
   if (params.noUser) return { code: "no_user_for_package", params };
+  if (params.creditSeconds === 0 && params.bundles?.length) return { code: "from_bundle", params };
   return { code: "not_in_package", params };
 }
 
@@ -113,6 +117,8 @@ export function reasonText(reason: RatingReason): string {
     case "no_user_for_package":
     case "not_in_package":
       return callChargeText(reason.params);
+    case "from_bundle":
+      return `${reason.params.destination}: not in a package, paid with prepaid minutes (${callChargeText(reason.params)})`;
     case "unrecorded":
       return `rated before reasons were kept (${String(reason.params.category ?? "usage").replace(/_/g, " ")})`;
   }

@@ -1,4 +1,4 @@
-import { eq, sql } from "drizzle-orm";
+import { and, eq, isNull, sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Database } from "@/db/client";
 import { accounts, creditMovements, phoneNumbers, subscriptions, topUpAttempts, users } from "@/db/schema";
@@ -105,7 +105,11 @@ describe("schema", () => {
     expect(await refused(() => db.insert(phoneNumbers).values({ ...base, e164: "0301234" }))).toMatch(
       /phone_numbers_e164_format/,
     );
-    const [held] = await db.select().from(phoneNumbers).where(eq(phoneNumbers.accountId, acmeId)).limit(1);
+    const [held] = await db
+      .select()
+      .from(phoneNumbers)
+      .where(and(eq(phoneNumbers.accountId, acmeId), isNull(phoneNumbers.releasedAt)))
+      .limit(1);
     expect(await refused(() => db.insert(phoneNumbers).values({ ...base, e164: held!.e164 }))).toMatch(
       /phone_numbers_e164_held_key/,
     );

@@ -127,7 +127,7 @@ describe("why each charge was made", () => {
       .where(eq(usageRecords.accountId, t.account.id));
     const byId = new Map(stored.map((s) => [s.id, s]));
     expect(records.map((r) => byId.get(r.id)?.code)).toEqual([
-      "not_in_package", // from the bundle (90 s of its 100)
+      "from_bundle", // 90 s of the bundle's 100
       "included_in_package",
       "beyond_package_minutes", // 8 of 10 fair-use minutes left
       "no_user_for_package",

@@ -25,7 +25,7 @@ describe("why a charge was made, in words", () => {
     ],
     [
       callChargeReason({ destination: "Japan fixed", bundles: [{ name: "World 100", seconds: 60 }], creditSeconds: 0 }),
-      "60 s from World 100",
+      "Japan fixed: not in a package, paid with prepaid minutes (60 s from World 100)",
     ],
     [callChargeReason({ destination: "Germany toll-free", creditSeconds: 0 }), "Germany toll-free: not in a package"],
     [callChargeReason({ destination: "Germany fixed", noUser: true, creditSeconds: 60 }), "no user on the record, so no per-user package minutes apply; 60 s charged from credit to Germany fixed"],
@@ -42,6 +42,12 @@ describe("why a charge was made, in words", () => {
     expect(callChargeReason({ ...base, allowance }).code).toBe("beyond_package_minutes");
     expect(callChargeReason({ ...base, noUser: true }).code).toBe("no_user_for_package");
     expect(callChargeReason(base).code).toBe("not_in_package");
+    // Paid wholly with bundle minutes: said so, unless a package rule kept it out first.
+    const fromBundle = { destination: "France fixed", bundles: [{ name: "World 100", seconds: 60 }], creditSeconds: 0 };
+    expect(callChargeReason(fromBundle).code).toBe("from_bundle");
+    expect(reasonText(callChargeReason(fromBundle))).toBe("France fixed: not in a package, paid with prepaid minutes (60 s from World 100)");
+    expect(callChargeReason({ ...fromBundle, noUser: true }).code).toBe("no_user_for_package");
+    expect(callChargeReason({ ...fromBundle, creditSeconds: 30 }).code).toBe("not_in_package");
   });
 
   it("says when a stored code is not one it knows, rather than guessing", () => {
