@@ -38,12 +38,13 @@ export const BENCH_SECRET = "bench-secret-0123456789abcdef0123456789abcdef";
  * The benchmark database on a local Postgres server (BENCH_DATABASE_URL, else
  * DATABASE_URL's server, else postgres://postgres@127.0.0.1:5432), named
  * BENCH_DATABASE_NAME (billing_bench): migrated, with the demo tenants and the large
- * "bench" tenant. Kept between runs; seeded once.
+ * "bench" tenant. Kept between runs; seeded once. A bench that adds data of its own (the
+ * spend breakdown's usage) names a `suffix`, so its data never weighs on the others' figures.
  */
-export async function benchDatabase(): Promise<{ url: string; handle: DatabaseHandle }> {
+export async function benchDatabase(options: { suffix?: string } = {}): Promise<{ url: string; handle: DatabaseHandle }> {
   const server = process.env.BENCH_DATABASE_URL || process.env.DATABASE_URL || "postgres://postgres@127.0.0.1:5432/postgres";
   const url = new URL(server);
-  const name = process.env.BENCH_DATABASE_NAME || "billing_bench";
+  const name = `${process.env.BENCH_DATABASE_NAME || "billing_bench"}${options.suffix ?? ""}`;
   if (!/^[a-z_][a-z0-9_]*$/.test(name)) throw new Error(`BENCH_DATABASE_NAME "${name}" is not a plain database name`);
   url.pathname = `/${name}`;
   const admin = new pg.Client({ connectionString: server });
