@@ -1,6 +1,7 @@
 "use client";
 
-import { useActionState, useEffect, useRef, useState } from "react";
+import { useActionState, useRef, useState } from "react";
+import { SignedLinkResult } from "./signed-link-result";
 import type { ActionResult } from "@/lib/auth/action";
 import { type RangeProblem, rangeProblem } from "@/lib/exports/range";
 import { createExportLink } from "../actions";
@@ -30,9 +31,6 @@ export function ExportForm({ from, to, types }: { from: string; to: string; type
     // Stops the download and the link alike: neither is made for a range that is not one.
     if (found) event.preventDefault();
   };
-  useEffect(() => {
-    if (result?.ok && result.href) void navigator.clipboard?.writeText(result.href).catch(() => undefined);
-  }, [result]);
   const input =
     "mt-1 rounded-md border border-slate-300 px-2 py-1 aria-[invalid=true]:border-red-600 aria-[invalid=true]:ring-1 aria-[invalid=true]:ring-red-600";
   return (
@@ -79,18 +77,7 @@ export function ExportForm({ from, to, types }: { from: string; to: string; type
           Copy link
         </button>
       </div>
-      {result ? (
-        result.ok ? (
-          <div role="status" className="text-xs text-slate-600">
-            <p>{result.message}</p>
-            <input readOnly aria-label="Export link" value={result.href ?? ""} className="mt-1 w-full rounded border border-slate-300 px-2 py-1 font-mono" />
-          </div>
-        ) : (
-          <p role="alert" className="text-sm text-red-700">
-            {result.error}
-          </p>
-        )
-      ) : null}
+      <SignedLinkResult result={result} label="Export link" />
     </form>
   );
 }

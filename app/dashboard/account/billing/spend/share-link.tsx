@@ -1,8 +1,9 @@
 "use client";
 
-import { useActionState, useEffect } from "react";
+import { useActionState } from "react";
 import { useFormStatus } from "react-dom";
 import type { ActionResult } from "@/lib/auth/action";
+import { SignedLinkResult } from "../_components/signed-link-result";
 import { createSpendLink } from "./actions";
 
 function CopyButton() {
@@ -17,29 +18,13 @@ function CopyButton() {
 /** Makes a signed link to the export shown, for someone without a login; copies it and shows it. */
 export function SpendLinkForm({ query }: { query: Record<string, string> }) {
   const [result, action] = useActionState<ActionResult | null, FormData>(createSpendLink, null);
-  useEffect(() => {
-    if (result?.ok && result.href) void navigator.clipboard?.writeText(result.href).catch(() => undefined);
-  }, [result]);
   return (
     <form action={action} className="contents">
       {Object.entries(query).map(([name, value]) => (
         <input key={name} type="hidden" name={name} value={value} />
       ))}
       <CopyButton />
-      {result ? (
-        <div role={result.ok ? "status" : "alert"} className={`w-full text-xs ${result.ok ? "text-slate-700" : "text-red-800"}`}>
-          {result.ok ? result.message : result.error}
-          {result.ok && result.href ? (
-            <input
-              readOnly
-              aria-label="Spend export link"
-              value={result.href}
-              onFocus={(event) => event.currentTarget.select()}
-              className="mt-1 min-h-11 w-full rounded border border-slate-300 px-2 font-mono"
-            />
-          ) : null}
-        </div>
-      ) : null}
+      <SignedLinkResult result={result} label="Spend export link" />
     </form>
   );
 }
