@@ -52,10 +52,11 @@ export async function serveWebHandler(
     out[name] = value;
   });
   out["content-length"] = String(payload.length);
-  if (hasBody && !req.complete) out.connection = "close";
+  const unread = hasBody && !req.complete;
+  if (unread) out.connection = "close";
   res.writeHead(response.status, out);
   res.end(payload);
-  if (hasBody && !req.complete) discardRest(req, res);
+  if (unread) discardRest(req, res);
 }
 
 /**
