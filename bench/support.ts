@@ -94,6 +94,8 @@ export async function startApp(
       OIDC_ISSUER: "http://localhost:1",
       OIDC_CLIENT_ID: "bench",
       OIDC_CLIENT_SECRET: "bench",
+      // No load balancer to wait for when the bench stops it.
+      SHUTDOWN_READY_DELAY_MS: "0",
       PLATFORM_API_TOKEN: "bench-platform-token-0123456789",
     },
   });

@@ -1,6 +1,7 @@
 import type { PGlite } from "@electric-sql/pglite";
 import type { PgDatabase, PgQueryResultHKT } from "drizzle-orm/pg-core";
 import { logFor } from "../lib/observability/log";
+import { trackCommits } from "./after-commit";
 import * as schema from "./schema";
 
 export type Schema = typeof schema;
@@ -50,7 +51,7 @@ export async function openDatabase(options: OpenOptions = {}): Promise<DatabaseH
     ]);
     const pool = new Pool({ connectionString: options.url, max: options.poolMax ?? 10 });
     pool.on("error", (error) => logFor("database").error({ err: error }, "postgres pool error"));
-    const db = drizzle({ client: pool, schema }) as unknown as Database;
+    const db = trackCommits(drizzle({ client: pool, schema }) as unknown as Database);
     return {
       db,
       driver: "pg",
@@ -65,7 +66,7 @@ export async function openDatabase(options: OpenOptions = {}): Promise<DatabaseH
     const { PGlite } = await import("@electric-sql/pglite");
     client = await PGlite.create(options.dataDir);
   }
-  const db = drizzle({ client, schema }) as unknown as Database;
+  const db = trackCommits(drizzle({ client, schema }) as unknown as Database);
   const owned = client;
   return { db, driver: "pglite", pglite: owned, close: () => owned.close() };
 }

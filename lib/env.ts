@@ -109,6 +109,11 @@ const operationFields = {
   METRICS_TOKEN: optionalText.pipe(z.string().min(16, "must be at least 16 characters").optional()),
   /** How long a stopping process lets requests and jobs in flight finish. */
   SHUTDOWN_GRACE_MS: z.coerce.number().int().min(0).max(600_000).default(25_000),
+  /**
+   * How long a stopping app keeps serving, with readiness already at 503, before it closes
+   * its listener: the time a load balancer takes to notice. Part of SHUTDOWN_GRACE_MS.
+   */
+  SHUTDOWN_READY_DELAY_MS: z.coerce.number().int().min(0).max(600_000).default(5_000),
   /** The worker serves its own /metrics on this port when set. */
   WORKER_METRICS_PORT: z.preprocess(
     (v) => (typeof v === "string" && v.trim() === "" ? undefined : v),

@@ -84,6 +84,8 @@ async function main() {
         PLATFORM_API_TOKEN: platformToken,
         METRICS_TOKEN: metricsToken,
         SMTP_URL: inbox.smtpUrl,
+        // No load balancer to wait for.
+        SHUTDOWN_READY_DELAY_MS: process.env.SHUTDOWN_READY_DELAY_MS ?? "0",
       },
     },
   );

@@ -1,5 +1,6 @@
 import { eq, sql } from "drizzle-orm";
 import { z } from "zod";
+import { afterCommit } from "@/db/after-commit";
 import type { Executor, Transaction } from "@/db/client";
 import { creditBalances, movementType, unitType } from "@/db/schema";
 import { queryRows, type RowOf } from "@/db/typed-sql";
@@ -147,7 +148,9 @@ export async function postMovements(
         rows = await runPosting(db, accountId, movements);
       }
       const result = toResult(rows, movements);
-      for (const movement of result.posted) metrics().ledgerMovements.inc({ type: movement.type });
+      afterCommit(db, () => {
+        for (const movement of result.posted) metrics().ledgerMovements.inc({ type: movement.type });
+      });
       return result;
     } catch (error) {
       if (attempt < MAX_ATTEMPTS && isUniqueViolation(error)) continue;

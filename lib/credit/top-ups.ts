@@ -1,4 +1,5 @@
 import { and, eq, isNull, sql } from "drizzle-orm";
+import { afterCommit } from "@/db/after-commit";
 import type { Database, Executor } from "@/db/client";
 import {
   accounts,
@@ -123,7 +124,7 @@ export async function applyChargeResult(tx: Executor, attempt: TopUpAttempt, cha
       updatedAt: now,
     })
     .where(and(eq(topUpAttempts.id, attempt.id), eq(topUpAttempts.accountId, attempt.accountId)));
-  if (status !== current.status) metrics().topUpOutcomes.inc({ kind: attempt.kind, outcome: status });
+  if (status !== current.status) afterCommit(tx, () => metrics().topUpOutcomes.inc({ kind: attempt.kind, outcome: status }));
   if (attempt.kind === "manual" && status !== current.status && status !== "pending") {
     await recordAudit(tx, {
       accountId: attempt.accountId,

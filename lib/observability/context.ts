@@ -18,16 +18,21 @@ const storage = (globalForContext.billingRequestContext ??= new AsyncLocalStorag
 
 export const REQUEST_ID_HEADER = "x-request-id";
 
-/** A caller's id is kept when it is short and plain (it lands in logs and headers); else a new one. */
-const WELL_FORMED = /^[A-Za-z0-9._:-]{8,128}$/;
-
-export function requestIdFrom(header: string | string[] | null | undefined): string {
-  const value = Array.isArray(header) ? header[0] : header;
-  return value && WELL_FORMED.test(value) ? value : randomUUID();
+/**
+ * A request's id is always made here, never taken from the caller: an id the caller
+ * chooses could repeat another request's id (and so mix their log lines and jobs) or
+ * carry text meant for whoever reads the logs. A caller that needs to match its own
+ * requests with ours reads the id from our response's `x-request-id`.
+ */
+export function newRequestId(): string {
+  return randomUUID();
 }
 
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+
+/** An id as newRequestId makes them (a job's payload is read back from the database). */
 export function isWellFormedRequestId(value: unknown): value is string {
-  return typeof value === "string" && WELL_FORMED.test(value);
+  return typeof value === "string" && UUID.test(value);
 }
 
 export function runWithContext<T>(context: RequestContext, work: () => T): T {

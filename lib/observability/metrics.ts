@@ -27,13 +27,13 @@ function createMetrics() {
     }),
     ledgerMovements: new Counter({
       name: "billing_ledger_movements_total",
-      help: "Credit movements posted by the ledger, by movement type (counted when the statement returns)",
+      help: "Credit movements posted by the ledger, by movement type (counted once their transaction commits)",
       labelNames: ["type"] as const,
       registers,
     }),
     topUpOutcomes: new Counter({
       name: "billing_top_up_outcomes_total",
-      help: "Top-up attempts moved to a new status by a provider's answer, by kind (manual, auto) and outcome",
+      help: "Top-up attempts moved to a new status by a provider's answer, by kind (manual, auto) and outcome (counted once the change commits)",
       labelNames: ["kind", "outcome"] as const,
       registers,
     }),

@@ -1,5 +1,6 @@
 import { sql } from "drizzle-orm";
 import { z } from "zod";
+import { afterCommit } from "@/db/after-commit";
 import type { Database, Executor, Transaction } from "@/db/client";
 import {
   accountPackages,
@@ -437,13 +438,17 @@ async function postCharges(
     { account_id: sql<string>`account_id`, ...postingColumns },
     sql`from ledger_post_many(${JSON.stringify(payload)}::json)`,
   );
+  const postedTypes: string[] = [];
   for (const row of posted) {
     if (row.kind === "movement") {
       movementIds.set(`${row.account_id}|${row.interaction_id}`, Number(row.id));
-      metrics().ledgerMovements.inc({ type: row.type! });
+      postedTypes.push(row.type!);
     }
     else if (row.kind === "attempt" && onAutoTopUp) await onAutoTopUp(tx, { id: row.id!, accountId: row.account_id });
   }
+  afterCommit(tx, () => {
+    for (const type of postedTypes) metrics().ledgerMovements.inc({ type });
+  });
   return movementIds;
 }
 

@@ -24,7 +24,7 @@ const APP_NAME = "billing-e2e-stopping-instance";
 const database = useAppDatabase();
 const db = () => database()!.db;
 
-async function startInstance(graceMs = 60_000): Promise<{ url: string; child: ChildProcess; exited: Promise<number | null>; output: () => string }> {
+async function startInstance(graceMs = 60_000, readyDelayMs = 1_000): Promise<{ url: string; child: ChildProcess; exited: Promise<number | null>; output: () => string }> {
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
   const server = serveCommand();
@@ -46,6 +46,9 @@ async function startInstance(graceMs = 60_000): Promise<{ url: string; child: Ch
       OIDC_CLIENT_SECRET: "e2e",
       PLATFORM_API_TOKEN: PLATFORM_TOKEN,
       SHUTDOWN_GRACE_MS: String(graceMs),
+      SHUTDOWN_READY_DELAY_MS: String(readyDelayMs),
+      // A line for every request, to check what they carry.
+      LOG_LEVEL: "debug",
       SMTP_URL: "",
     },
   });
@@ -93,6 +96,33 @@ function pausedGet(url: string, headers: Record<string, string>) {
   return { started, done, resume: () => response?.resume(), finished: () => ended };
 }
 
+/**
+ * A JSON POST whose body, sent in chunks with no Content-Length, never ends: 4 KiB every
+ * few milliseconds until the server answers. The answer, or how the connection failed.
+ */
+function endlessPost(url: string, headers: Record<string, string>) {
+  return new Promise<{ status: number; headers: http.IncomingHttpHeaders; body: string } | { error: string }>((resolve) => {
+    let timer: NodeJS.Timeout | undefined;
+    const req = http.request(url, { method: "POST", headers: { "content-type": "application/json", ...headers } }, (res) => {
+      clearInterval(timer);
+      let body = "";
+      res.on("data", (chunk: Buffer) => (body += chunk.toString()));
+      res.on("end", () => resolve({ status: res.statusCode!, headers: res.headers, body }));
+      res.on("error", (error) => resolve({ error: String(error) }));
+    });
+    req.on("error", (error: NodeJS.ErrnoException) => resolve({ error: error.code ?? String(error) }));
+    req.write('{"account": "acme", "padding": "');
+    timer = setInterval(() => {
+      if (!req.destroyed && req.writable) req.write("x".repeat(4096));
+    }, 2);
+    setTimeout(() => {
+      clearInterval(timer);
+      req.destroy();
+      resolve({ error: "no answer in 10 s" });
+    }, 10_000).unref();
+  });
+}
+
 const refusesConnections = (url: string) =>
   fetch(url).then(
     (response) => `answered ${response.status}`,
@@ -100,14 +130,34 @@ const refusesConnections = (url: string) =>
   );
 
 describe.skipIf(!!skipReason)("operations", () => {
-  it("returns a well-formed x-request-id and replaces a malformed one", async () => {
-    const kept = await fetch(appUrl("/api/health"), { headers: { "x-request-id": "caller-chosen-0001" } });
-    expect(kept.headers.get("x-request-id")).toBe("caller-chosen-0001");
-    const replaced = await fetch(appUrl("/api/health"), { headers: { "x-request-id": "bad id" } });
-    expect(replaced.headers.get("x-request-id")).toMatch(/^[0-9a-f-]{36}$/);
+  it.each([
+    ["a well-formed one", "caller-chosen-0001"],
+    ["a malformed one", "bad id"],
+    ["none", null],
+  ])("returns a request id of its own whatever the caller sent (%s)", async (_, sent) => {
+    const answer = await fetch(appUrl("/api/health"), { headers: sent ? { "x-request-id": sent } : {} });
+    const id = answer.headers.get("x-request-id");
+    expect(id).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+    expect(id).not.toBe(sent);
+  });
+
+  it("answers readiness", async () => {
     const ready = await fetch(appUrl("/api/ready"));
     expect(ready.status).toBe(200);
     expect(await ready.json()).toEqual({ status: "ready" });
+  });
+
+  it.each([
+    ["without a token, before reading the body", {}, 401],
+    ["with a wrong token, before reading the body", { authorization: "Bearer e2e-platform-token-wrong-000" }, 401],
+    ["with the token, a body sent in chunks past 16 KiB", { authorization: `Bearer ${PLATFORM_TOKEN}` }, 413],
+  ])("answers the authorization route %s in JSON with the route's headers", async (_, headers, status) => {
+    const answer = await endlessPost(appUrl("/api/calls/authorize"), headers);
+    expect(answer, "an answer, not a reset").toMatchObject({ status });
+    const { body, headers: answered } = answer as { body: string; headers: http.IncomingHttpHeaders };
+    expect(JSON.parse(body)).toMatchObject({ error: expect.any(String) });
+    expect(answered["content-security-policy"]).toMatch(/^default-src 'none';/);
+    expect(answered.connection).toBe("close");
   });
 
   it("serves Prometheus metrics only with the token, with request durations by route pattern", async () => {
@@ -156,10 +206,10 @@ describe.skipIf(!!skipReason)("operations", () => {
     await addMovements(db(), account.id, [{ type: "top_up_manual", amount: 5_000, interactionId: `pi_${account.slug}_opening` }]);
     await db().insert(autoTopUpSettings).values({ accountId: account.id, enabled: true, threshold: 2_000, amount: 10_000 });
 
-    const requestId = `usage-batch-${Date.now()}`;
+    const callersId = `usage-batch-${Date.now()}`;
     const response = await fetch(appUrl("/api/usage/events"), {
       method: "POST",
-      headers: { authorization: `Bearer ${PLATFORM_TOKEN}`, "content-type": "application/json", "x-request-id": requestId },
+      headers: { authorization: `Bearer ${PLATFORM_TOKEN}`, "content-type": "application/json", "x-request-id": callersId },
       body: JSON.stringify({
         records: [{
           id: `ops-premium-${Date.now()}`, account: account.slug, kind: "call", direction: "outbound", from: "+4930555555",
@@ -167,7 +217,8 @@ describe.skipIf(!!skipReason)("operations", () => {
         }],
       }),
     });
-    expect(response.headers.get("x-request-id")).toBe(requestId);
+    const requestId = response.headers.get("x-request-id");
+    expect(requestId, "the caller's id is not taken").not.toBe(callersId);
     const { results } = (await response.json()) as { results: { status: string; reason: string }[] };
     expect(results[0], results[0]?.reason).toMatchObject({ status: "rated" });
     const jobs = await queryRows(
@@ -190,10 +241,12 @@ describe.skipIf(!!skipReason)("operations", () => {
     expect(movements, "the bench tenant's movements").toBeGreaterThan(100_000);
     const claims = { accountId: bench!.id, creatorId: admin!.id, params: { from: "2022-01-01", to: "2026-12-31" }, expires: Math.floor(Date.now() / 1000) + 600 };
 
-    const instance = await startInstance();
+    // A ready delay long enough for the checks made within it.
+    const instance = await startInstance(60_000, 3_000);
     try {
+      const callersId = "csv-export-during-stop";
       const csv = pausedGet(`${instance.url}/api/billing/credit-movements.csv?${linkQuery(claims, signLink(claims, E2E_SECRET))}`, {
-        "x-request-id": "csv-export-during-stop",
+        "x-request-id": callersId,
       });
       await csv.started;
       const connections = async () =>
@@ -201,6 +254,9 @@ describe.skipIf(!!skipReason)("operations", () => {
       expect(await connections(), "the instance's pool is open").toBeGreaterThan(0);
 
       instance.child.kill("SIGTERM");
+      // First readiness turns 503 while new connections are still served, for the ready delay.
+      await expect.poll(() => refusesConnections(`${instance.url}/api/ready`), { timeout: 5_000, interval: 50 }).toBe("answered 503");
+      expect(await refusesConnections(`${instance.url}/api/health`), "still serving in the ready delay").toBe("answered 200");
       await expect.poll(() => refusesConnections(`${instance.url}/api/ready`), { timeout: 5_000 }).toBe("ECONNREFUSED");
       expect(csv.finished(), "the export is still in flight").toBe(false);
       expect(instance.child.exitCode, "the instance waits for it").toBeNull();
@@ -208,12 +264,14 @@ describe.skipIf(!!skipReason)("operations", () => {
 
       const answer = await csv.done;
       expect(answer.status).toBe(200);
-      expect(answer.headers["x-request-id"]).toBe("csv-export-during-stop");
+      expect(answer.headers["x-request-id"]).toMatch(/^[0-9a-f-]{36}$/);
       expect(answer.complete, "the stream ended normally, not cut").toBe(true);
       const records = parse(answer.body, { bom: true, columns: true, skip_empty_lines: true }) as unknown[];
       expect(records.length, "every row of the range").toBe(movements);
 
       expect(await instance.exited, instance.output()).toBe(0);
+      expect(instance.output(), "the log carries our id").toContain(`"requestId":"${answer.headers["x-request-id"]}"`);
+      expect(instance.output(), "and never the caller's").not.toContain(callersId);
       expect(await connections(), "no connection of the instance is left").toBe(0);
       const [left] = await queryRows(
         db(),
@@ -224,6 +282,7 @@ describe.skipIf(!!skipReason)("operations", () => {
         sql``,
       );
       expect(left).toEqual({ idleInTransaction: 0, locks: 0 });
+      expect(instance.output()).toMatch(/"msg":"stopping: readiness is 503; still serving while the load balancer notices"/);
       expect(instance.output()).toMatch(/"msg":"stopping: no new requests; finishing those in flight"/);
       expect(instance.output()).toMatch(/"resource":"database","msg":"closed"/);
     } finally {
@@ -231,24 +290,54 @@ describe.skipIf(!!skipReason)("operations", () => {
     }
   }, 120_000);
 
-  it.skipIf(!appDatabaseUrl)("cuts what is still running when the grace period is over, and still exits 0 and closes its pool", async () => {
+  it.skipIf(!appDatabaseUrl)("cuts what is still running when the grace period is over, says what it cut, closes its pool and exits 1", async () => {
     const [bench] = await db().select().from(accounts).where(eq(accounts.slug, "bench"));
     const [admin] = await db().select().from(users).where(and(eq(users.accountId, bench!.id), eq(users.role, "admin")));
     const claims = { accountId: bench!.id, creatorId: admin!.id, params: { from: "2022-01-01", to: "2026-12-31" }, expires: Math.floor(Date.now() / 1000) + 600 };
-    const instance = await startInstance(1_000);
+    const instance = await startInstance(1_500, 200);
     try {
       // A reader that stops reading: the export waits on it, past the grace period.
-      const csv = pausedGet(`${instance.url}/api/billing/credit-movements.csv?${linkQuery(claims, signLink(claims, E2E_SECRET))}`, {});
+      const query = linkQuery(claims, signLink(claims, E2E_SECRET));
+      const csv = pausedGet(`${instance.url}/api/billing/credit-movements.csv?${query}`, {});
       await csv.started;
       const stoppedAt = Date.now();
       instance.child.kill("SIGTERM");
-      expect(await instance.exited, instance.output()).toBe(0);
+      expect(await instance.exited, instance.output()).toBe(1);
       expect(Date.now() - stoppedAt, "stopped soon after the grace period").toBeLessThan(15_000);
       csv.resume();
       expect((await csv.done).complete, "the stalled export was cut").toBe(false);
-      expect(instance.output()).toMatch(/"msg":"grace period over: cutting the requests still in flight"/);
+      const cut = instance.output().split("\n").find((line) => line.includes('"msg":"grace period over: cutting the requests still in flight"'));
+      expect(cut, instance.output()).toBeDefined();
+      expect((JSON.parse(cut!) as { cut: unknown }).cut).toEqual([
+        { method: "GET", path: "/api/billing/credit-movements.csv", requestId: expect.stringMatching(/^[0-9a-f-]{36}$/), ms: expect.any(Number) },
+      ]);
+      expect(cut, "the signed link's query is not logged").not.toContain("sig=");
+      expect(instance.output()).toMatch(/"code":1,"msg":"stopped"/);
       const [{ n }] = (await queryRows(db(), { n: sql<number>`count(*)::int` }, sql`from pg_stat_activity where application_name = ${APP_NAME}`)) as [{ n: number }];
       expect(n, "no connection of the instance is left").toBe(0);
+    } finally {
+      instance.child.kill("SIGKILL");
+    }
+  }, 120_000);
+  it.skipIf(!appDatabaseUrl)("exits at once, and says so, on a second signal during the stop", async () => {
+    const [bench] = await db().select().from(accounts).where(eq(accounts.slug, "bench"));
+    const [admin] = await db().select().from(users).where(and(eq(users.accountId, bench!.id), eq(users.role, "admin")));
+    const claims = { accountId: bench!.id, creatorId: admin!.id, params: { from: "2022-01-01", to: "2026-12-31" }, expires: Math.floor(Date.now() / 1000) + 600 };
+    const instance = await startInstance(60_000, 200);
+    try {
+      const csv = pausedGet(`${instance.url}/api/billing/credit-movements.csv?${linkQuery(claims, signLink(claims, E2E_SECRET))}`, {});
+      await csv.started;
+      instance.child.kill("SIGTERM");
+      const stoppedAt = Date.now();
+      await expect.poll(() => instance.output(), { timeout: 5_000 }).toMatch(/"msg":"stopping: no new requests; finishing those in flight"/);
+      // A signal within a second of the first is taken for the same one.
+      await new Promise((resolve) => setTimeout(resolve, Math.max(0, stoppedAt + 1_500 - Date.now())));
+      const forcedAt = Date.now();
+      instance.child.kill("SIGINT");
+      expect(await instance.exited, instance.output()).toBe(130);
+      expect(Date.now() - forcedAt, "at once, not after the grace period").toBeLessThan(5_000);
+      expect(instance.output()).toMatch(/"signal":"SIGINT","inFlight":1,"code":130,"msg":"second signal: exiting at once"/);
+      csv.resume();
     } finally {
       instance.child.kill("SIGKILL");
     }

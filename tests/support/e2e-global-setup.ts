@@ -372,6 +372,8 @@ export default async function setup(project: TestProject) {
         OIDC_CLIENT_SECRET: E2E_CLIENT.clientSecret,
         PLATFORM_API_TOKEN: "e2e-platform-token-0123456789",
         METRICS_TOKEN: E2E_METRICS_TOKEN,
+        // No load balancer to wait for at teardown.
+        SHUTDOWN_READY_DELAY_MS: "0",
       },
     },
   );

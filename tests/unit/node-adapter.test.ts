@@ -7,42 +7,88 @@ import { serveWebHandler } from "@/lib/http/node-adapter";
 let server: http.Server;
 let port: number;
 const seen: string[] = [];
+const PLATFORM_TOKEN = "platform-token-0123456789";
 
 beforeAll(async () => {
+  process.env.PLATFORM_API_TOKEN = PLATFORM_TOKEN;
+  process.env.NEXTAUTH_URL ??= "http://localhost:3000";
+  process.env.NEXTAUTH_SECRET ??= "s".repeat(32);
+  process.env.OIDC_ISSUER ??= "http://localhost:3001";
+  process.env.OIDC_CLIENT_ID ??= "test";
+  process.env.OIDC_CLIENT_SECRET ??= "test";
+  // The authorization route's own handler, as the server script serves it; a refused
+  // request never reaches the database.
+  const { POST: authorize } = await import("@/app/api/calls/authorize/route");
   server = http.createServer((req, res) => {
-    void serveWebHandler(
-      req,
-      res,
-      async (request) => {
-        seen.push(request.url);
-        return Response.json({ length: (await request.text()).length });
-      },
-      { maxBodyBytes: 16, extraHeaders: { "x-fixed": "yes" } },
-    );
+    const handler =
+      req.url === "/api/calls/authorize"
+        ? authorize
+        : async (request: Request) => {
+            seen.push(request.url);
+            return Response.json({ length: (await request.text()).length });
+          };
+    void serveWebHandler(req, res, handler, { maxBodyBytes: 16, extraHeaders: { "x-fixed": "yes" } });
   });
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   port = (server.address() as AddressInfo).port;
 });
 
-afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
+afterAll(() => {
+  server.closeAllConnections();
+  return new Promise<void>((resolve) => server.close(() => resolve()));
+});
+
+interface Answer {
+  status: number;
+  headers: http.IncomingHttpHeaders;
+  body: string;
+}
 
 /** A raw request, so that the Host header can be anything a client sends. */
-function raw(host: string, body: string): Promise<{ status: number; body: string }> {
+function raw(host: string, body: string): Promise<Answer> {
   return new Promise((resolve, reject) => {
-    const req = http.request({ host: "127.0.0.1", port, method: "POST", path: "/api/calls/authorize?x=1", headers: { host, "content-type": "application/json", "content-length": Buffer.byteLength(body) } }, (res) => {
+    const req = http.request({ host: "127.0.0.1", port, method: "POST", path: "/api/probe?x=1", headers: { host, "content-type": "application/json", "content-length": Buffer.byteLength(body) } }, (res) => {
       let text = "";
       res.on("data", (chunk: Buffer) => (text += chunk.toString()));
-      res.on("end", () => resolve({ status: res.statusCode ?? 0, body: text }));
+      res.on("end", () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: text }));
     });
     req.on("error", reject);
     req.end(body);
   });
 }
 
+/**
+ * A request whose body is sent in chunks (no Content-Length), one chunk every few
+ * milliseconds, `chunks` of them (by default without end, until the server answers);
+ * the answer, or the error the connection ended with.
+ */
+function streaming(path: string, headers: Record<string, string>, chunk: string, chunks = Infinity): Promise<Answer | { error: string }> {
+  return new Promise((resolve) => {
+    let sent = 0;
+    let timer: NodeJS.Timeout | undefined;
+    const req = http.request({ host: "127.0.0.1", port, method: "POST", path, headers: { "content-type": "application/json", ...headers } }, (res) => {
+      clearInterval(timer);
+      let text = "";
+      res.on("data", (part: Buffer) => (text += part.toString()));
+      res.on("end", () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: text }));
+      res.on("error", (error) => resolve({ error: String(error) }));
+    });
+    req.on("error", (error: NodeJS.ErrnoException) => resolve({ error: error.code ?? String(error) }));
+    req.flushHeaders();
+    timer = setInterval(() => {
+      if (sent++ >= chunks) {
+        clearInterval(timer);
+        return void req.end();
+      }
+      if (!req.destroyed && req.writable) req.write(chunk);
+    }, 1);
+  });
+}
+
 describe("a route handler served without the framework", () => {
   it("answers whatever Host the client sent, on a fixed origin", async () => {
-    expect(await raw("a b", "{}")).toEqual({ status: 200, body: '{"length":2}' });
-    expect(seen.at(-1)).toBe("http://localhost/api/calls/authorize?x=1");
+    expect(await raw("a b", "{}")).toMatchObject({ status: 200, body: '{"length":2}' });
+    expect(seen.at(-1)).toBe("http://localhost/api/probe?x=1");
   });
 
   it("refuses a body over the limit in words, without reading it into the handler", async () => {
@@ -51,5 +97,30 @@ describe("a route handler served without the framework", () => {
     expect(answer.status).toBe(413);
     expect(JSON.parse(answer.body)).toMatchObject({ error: "the body may be at most 16 bytes" });
     expect(seen.length, "the handler never ran").toBe(before);
+  });
+
+  it("answers 413 in JSON with the route's headers to a body sent in chunks past the limit, and closes the connection", async () => {
+    const answer = await streaming("/api/probe", {}, "x".repeat(64 * 1024));
+    expect(answer, "an answer, not a reset connection").toMatchObject({ status: 413 });
+    const { headers, body } = answer as Answer;
+    expect(JSON.parse(body)).toEqual({ error: "the body may be at most 16 bytes" });
+    expect(headers["content-type"]).toMatch(/^application\/json/);
+    expect(headers["x-fixed"], "the route's fixed headers").toBe("yes");
+    expect(headers.connection, "the rest of the body is not read as a next request").toBe("close");
+  });
+
+  it("reads a body sent in chunks within the limit", async () => {
+    expect(await streaming("/api/probe", {}, "12345", 3)).toMatchObject({ status: 200, body: '{"length":15}' });
+  });
+
+  it.each([
+    ["no token", {}],
+    ["a wrong token", { authorization: "Bearer platform-token-9876543210" }],
+  ])("refuses the authorization route with %s before reading the body", async (_, headers) => {
+    // A body that never ends: an answer at all shows that the token came first.
+    const answer = await streaming("/api/calls/authorize", headers, " ");
+    expect(answer).toMatchObject({ status: 401 });
+    expect(JSON.parse((answer as Answer).body)).toMatchObject({ error: expect.stringMatching(/token/) });
+    expect((answer as Answer).headers["x-fixed"]).toBe("yes");
   });
 });

@@ -2,7 +2,7 @@ import type PgBoss from "pg-boss";
 import { describe, expect, it } from "vitest";
 import { checkBearer } from "@/lib/http/bearer";
 import { jobHandler, withRequestId } from "@/lib/jobs/queue";
-import { currentContext, currentRequestId, requestIdFrom, runWithContext } from "@/lib/observability/context";
+import { currentContext, currentRequestId, isWellFormedRequestId, newRequestId, runWithContext } from "@/lib/observability/context";
 import { metrics } from "@/lib/observability/metrics";
 import { routeNamer } from "@/lib/observability/route-patterns";
 
@@ -43,23 +43,20 @@ describe("route names for metrics", () => {
 });
 
 describe("request ids", () => {
-  it.each([
-    ["abcdefgh-1234", "abcdefgh-1234"],
-    ["0f8fad5b-d9cb-469f-a165-70867728950e", "0f8fad5b-d9cb-469f-a165-70867728950e"],
-  ])("keeps a well-formed id %s", (header, expected) => {
-    expect(requestIdFrom(header)).toBe(expected);
+  it("are made by the server, a new UUID for each request", () => {
+    const ids = Array.from({ length: 50 }, () => newRequestId());
+    for (const id of ids) expect(id).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+    expect(new Set(ids).size).toBe(50);
   });
 
   it.each([
-    ["missing", undefined],
-    ["too short", "abc"],
-    ["too long", "a".repeat(129)],
-    ["a newline (log injection)", "abcdefgh\nlevel=error"],
-    ["spaces and quotes", 'abc def "ghi"'],
-  ])("replaces an id that is %s with a new one", (_, header) => {
-    const id = requestIdFrom(header);
-    expect(id).not.toBe(header);
-    expect(id).toMatch(/^[0-9a-f-]{36}$/);
+    ["one of ours", "0f8fad5b-d9cb-469f-a165-70867728950e", true],
+    ["a caller's plain text", "caller-chosen-0001", false],
+    ["a UUID in capitals", "0F8FAD5B-D9CB-469F-A165-70867728950E", false],
+    ["a newline (log injection)", "0f8fad5b-d9cb-469f-a165-70867728950e\nlevel=error", false],
+    ["not a string", 42, false],
+  ])("read back from a job's payload: %s is kept: %s", (_, value, kept) => {
+    expect(isWellFormedRequestId(value)).toBe(kept);
   });
 
   it("follows async work started inside its context, and only that work", async () => {
@@ -98,9 +95,10 @@ describe("jobs", () => {
     const handler = jobHandler("probe", async () => {
       seen.push({ ...currentContext() });
     });
-    await handler([job("job-1", { requestId: "request-from-app" }), job("job-2", {}), job("job-3", { requestId: "bad id\n" })]);
+    const requestId = "0f8fad5b-d9cb-469f-a165-70867728950e";
+    await handler([job("job-1", { requestId }), job("job-2", {}), job("job-3", { requestId: "bad id\n" })]);
     expect(seen).toEqual([
-      { requestId: "request-from-app", jobId: "job-1" },
+      { requestId, jobId: "job-1" },
       { requestId: undefined, jobId: "job-2" },
       { requestId: undefined, jobId: "job-3" },
     ]);
