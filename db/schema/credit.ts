@@ -78,9 +78,8 @@ export const creditMovements = pgTable(
 export const creditMovementKeys = pgTable(
   "credit_movement_keys",
   {
-    accountId: uuid("account_id")
-      .notNull()
-      .references(() => accounts.id),
+    // No foreign key: the movement inserted with its key row checks the account.
+    accountId: uuid("account_id").notNull(),
     type: movementType("type").notNull(),
     interactionId: text("interaction_id").notNull(),
   },

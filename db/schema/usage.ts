@@ -75,7 +75,7 @@ export const usageRecords = pgTable(
   },
   (t) => [
     primaryKey({ name: "usage_records_pkey", columns: [t.accountId, t.startedAt, t.id] }),
-    index("usage_records_account_time_idx").on(t.accountId, t.startedAt),
+    // The primary key serves lookups by account and time.
     // The spend drill-down: one user's, number's or destination's records, by time.
     index("usage_records_account_user_time_idx").on(t.accountId, t.userId, t.startedAt, t.id),
     index("usage_records_account_number_time_idx").on(t.accountId, accountNumberOf(t), t.startedAt, t.id),
@@ -110,9 +110,8 @@ export type UsageRecord = typeof usageRecords.$inferSelect;
 export const usageRecordKeys = pgTable(
   "usage_record_keys",
   {
-    accountId: uuid("account_id")
-      .notNull()
-      .references(() => accounts.id),
+    // No foreign key: the record inserted with its key row checks the account.
+    accountId: uuid("account_id").notNull(),
     externalId: text("external_id").notNull(),
     /** Where the record is: its partition's key. */
     startedAt: timestamp("started_at", { withTimezone: true }).notNull(),

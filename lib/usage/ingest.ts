@@ -335,8 +335,7 @@ async function answerRefused(db: Executor, refused: Refused[], results: UsageRes
   if (refused.length === 0) return;
   const earlier = await findRated(
     db,
-    [...new Set(refused.map((r) => r.accountId))],
-    [...new Set(refused.map((r) => r.record.id))],
+    refused.map((r) => [r.accountId, r.record.id]),
   );
   for (const { index, record, accountId, reason } of refused) {
     const before = earlier.get(`${accountId}|${record.id}`);
@@ -552,8 +551,9 @@ function describe(record: UsageRecordInput, rating: Rated): string {
   }
 }
 
-/** Records of these accounts already rated, by `${accountId}|${externalId}`, as duplicate results. */
-async function findRated(db: Executor, accountIds: string[], externalIds: string[]): Promise<Map<string, UsageResult>> {
+/** Which of these (account id, platform id) pairs were rated before, by `${accountId}|${externalId}`, as duplicate results. */
+async function findRated(db: Executor, pairs: [accountId: string, externalId: string][]): Promise<Map<string, UsageResult>> {
+  const unique = [...new Map(pairs.map((pair) => [`${pair[0]}|${pair[1]}`, pair])).values()];
   const rows = await queryRows(
     db,
     {
@@ -569,14 +569,17 @@ async function findRated(db: Executor, accountIds: string[], externalIds: string
       ratingReason: usageRecords.ratingReason,
       ratingReasonParams: usageRecords.ratingReasonParams,
     },
-    // The key table says which month's partition holds each record.
+    // One key probe per pair: "account = any(...) and id = any(...)" would try every
+    // account with every id, which the planner answers by reading the whole key table.
+    // The key row says which month's partition holds the record.
     sql`
-      from ${usageRecordKeys} k
+      from unnest(${pgArray(unique.map(([accountId]) => accountId))}::uuid[],
+                  ${pgArray(unique.map(([, externalId]) => externalId))}::text[]) as wanted (account_id, external_id)
+      join ${usageRecordKeys} k on k.account_id = wanted.account_id and k.external_id = wanted.external_id
       join ${usageRecords} on ${usageRecords.accountId} = k.account_id and ${usageRecords.startedAt} = k.started_at
         and ${usageRecords.externalId} = k.external_id
       join ${accounts} on ${accounts.id} = ${usageRecords.accountId}
-      left join ${callingPackages} on ${callingPackages.id} = ${usageRecords.coveredByPackageId}
-      where k.account_id = any(${pgArray(accountIds)}::uuid[]) and k.external_id = any(${pgArray(externalIds)}::text[])`,
+      left join ${callingPackages} on ${callingPackages.id} = ${usageRecords.coveredByPackageId}`,
   );
   const found = new Map<string, UsageResult>();
   for (const row of rows) {
@@ -602,14 +605,13 @@ async function findRated(db: Executor, accountIds: string[], externalIds: string
 async function loadState(tx: Executor, accepted: Accepted[], accountIds: string[]) {
   const earliest = new Date(Math.min(...accepted.map((a) => a.startedAt.getTime()))).toISOString();
   const months = [...new Set(accepted.map((a) => a.month))];
-  const externalIds = [...new Set(accepted.map((a) => a.record.id))];
   const ids = pgArray(accountIds);
   const ap = accountPackages;
   const cp = callingPackages;
   const b = prepaidBundles;
   const u = usageUserMonthly;
 
-  const existing = await findRated(tx, accountIds, externalIds);
+  const existing = await findRated(tx, accepted.map((a) => [a.account.id, a.record.id]));
   const packageRows = await queryRows(
     tx,
     {

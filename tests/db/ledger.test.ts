@@ -127,6 +127,32 @@ describe("auto top-up crossing", () => {
     expect(attempts[0]!.triggeredByMovementId).toBe(crossing.posted[0]!.id);
   });
 
+  // Threshold 2,000, opening balance 2,500; the debit expected to be named is the one whose
+  // running balance went from at or above 2,000 to below it and stayed below.
+  it.each([
+    ["the first of three debits crosses", [debit(600, "c1"), debit(50, "c2"), debit(50, "c3")], "c1"],
+    ["a middle debit crosses", [debit(100, "c1"), debit(500, "c2"), debit(50, "c3")], "c2"],
+    [
+      "the balance dips, is topped up, and crosses again",
+      [debit(600, "c1"), credit(1_000, "pi_more"), debit(1_000, "c2"), debit(100, "c3")],
+      "c2",
+    ],
+  ])("points the top-up at the debit that crossed the threshold when %s", async (_, batch, crosser) => {
+    const account = await accountWithAutoTopUp();
+    const result = await postMovements(db, account.id, batch);
+    expect(result.autoTopUpAttemptId, "one top-up for the batch").not.toBeNull();
+    const [attempt, ...others] = await attemptsOf(account.id);
+    expect(others, "only one attempt").toEqual([]);
+    // The oracle: the movement the test's own arithmetic names, read back from the table.
+    const [named] = await db
+      .select()
+      .from(creditMovements)
+      .where(and(eq(creditMovements.accountId, account.id), eq(creditMovements.interactionId, crosser)));
+    expect(named!.balanceAfter - named!.amount, "before the crossing debit").toBeGreaterThanOrEqual(2_000);
+    expect(named!.balanceAfter, "after the crossing debit").toBeLessThan(2_000);
+    expect(attempt!.triggeredByMovementId, "the crossing debit").toBe(named!.id);
+  });
+
   it("never has two in flight, and triggers again on the next crossing once settled", async () => {
     const account = await accountWithAutoTopUp();
     await postMovement(db, account.id, debit(600, "c1")); // 1,900: attempt 1

@@ -225,6 +225,17 @@ describe("usage ingestion", () => {
     ]);
   });
 
+  it("keys a platform id per account: a batch replaying one account's record rates another account's first use of the same id", async () => {
+    const [a, b] = [await tenant(), await tenant()];
+    const first = callRecord(a, "+81312345678", 60, { id: "shared-id" });
+    await ingest([first]);
+    const aBefore = await balanceOf(a.account.id);
+    const mixed = await ingest([first, callRecord(b, "+81312345678", 60, { id: "shared-id" })]);
+    expect(mixed.map((r) => r.status)).toEqual(["duplicate", "rated"]);
+    expect(await balanceOf(a.account.id), "the replay is not charged").toBe(aBefore);
+    expect(await balanceOf(b.account.id), "the other account's call is").toBe(10_000 - 6);
+  });
+
   it("answers a record rated before as a duplicate even once it is too old to rate, or its user is gone", async () => {
     const t = await tenant();
     const record = callRecord(t, "+81312345678", 60);
