@@ -9,6 +9,8 @@ import { metrics } from "./observability/metrics";
  */
 interface ShutdownState {
   stopping: boolean;
+  /** When the stop's grace period ends (ms since the epoch), once it has begun. */
+  deadline?: number;
   hooks: { name: string; close: () => Promise<void> }[];
 }
 
@@ -20,9 +22,20 @@ export function isShuttingDown(): boolean {
   return state.stopping;
 }
 
-export function beginShutdown(): void {
+export function beginShutdown(deadline?: number): void {
   state.stopping = true;
+  state.deadline = deadline;
   metrics().shuttingDown.set(1);
+}
+
+/**
+ * How long what closes now may still wait for work in flight (jobs finishing): what is
+ * left of the grace period that began with the stop (at least a second), or `graceMs`
+ * when no stop has begun. Requests and jobs share one grace period, so the process's stop
+ * takes at most the grace period plus the few seconds that closing the pools takes.
+ */
+export function timeLeftToStop(graceMs: number): number {
+  return state.deadline === undefined ? graceMs : Math.max(1_000, state.deadline - Date.now());
 }
 
 /** Something to close when the process stops, after the requests and jobs in flight. */

@@ -1,7 +1,7 @@
 import { EnvError, getEnv } from "./env";
 import { mailStartupWarning } from "./notices/mail-warning";
 import { logFor } from "./observability/log";
-import { onShutdown } from "./shutdown";
+import { onShutdown, timeLeftToStop } from "./shutdown";
 
 const log = logFor("startup");
 
@@ -43,7 +43,7 @@ export async function startEmbeddedWorker(): Promise<void> {
   // Runs before the queue's own hook (registered earlier): the queue stops fetching and
   // lets the jobs in flight finish or go back to the queue, then the sweeps and the mailer stop.
   onShutdown("embedded worker", async () => {
-    await queue.stop({ graceful: true, wait: true, timeout: getEnv().SHUTDOWN_GRACE_MS });
+    await queue.stop({ graceful: true, wait: true, timeout: timeLeftToStop(getEnv().SHUTDOWN_GRACE_MS) });
     partitionKeeper.stop();
     for (const worker of workers) await worker?.stop();
   });

@@ -2,25 +2,13 @@
 -- distributed by account (Citus colocates rows by their key's distribution column), and
 -- every reference between tenant tables names the account too.
 
--- The composite foreign keys to users (account_id, id) and invoices (account_id, id) hang
--- on the unique constraints that the new primary keys replace: drop them first, then put
--- them back on the primary keys.
-ALTER TABLE "auto_top_up_settings" DROP CONSTRAINT "auto_top_up_settings_updated_by_same_account_fk";--> statement-breakpoint
-ALTER TABLE "top_up_attempts" DROP CONSTRAINT "top_up_attempts_initiator_same_account_fk";--> statement-breakpoint
-ALTER TABLE "billing_details" DROP CONSTRAINT "billing_details_updated_by_same_account_fk";--> statement-breakpoint
-ALTER TABLE "audit_log" DROP CONSTRAINT "audit_log_actor_same_account_fk";--> statement-breakpoint
-ALTER TABLE "subscription_changes" DROP CONSTRAINT "subscription_changes_actor_same_account_fk";--> statement-breakpoint
-ALTER TABLE "notice_preferences" DROP CONSTRAINT "notice_preferences_updated_by_same_account_fk";--> statement-breakpoint
-ALTER TABLE "credit_movements" DROP CONSTRAINT "credit_movements_actor_same_account_fk";--> statement-breakpoint
-ALTER TABLE "usage_records" DROP CONSTRAINT "usage_records_user_same_account_fk";--> statement-breakpoint
-ALTER TABLE "invoice_lines" DROP CONSTRAINT "invoice_lines_invoice_same_account_fk";--> statement-breakpoint
-ALTER TABLE "invoices" DROP CONSTRAINT "invoices_corrects_same_account_fk";--> statement-breakpoint
--- References by id alone become references within the account.
+-- References by id alone become references within the account. (The composite foreign
+-- keys to users (account_id, id) and invoices (account_id, id) keep their unique
+-- constraints as targets: the same columns as the new primary keys, kept so that this
+-- upgrade does not re-validate every credit movement and usage record against users.)
 ALTER TABLE "usage_records" DROP CONSTRAINT "usage_records_bundle_id_prepaid_bundles_id_fk";--> statement-breakpoint
 ALTER TABLE "invoices" DROP CONSTRAINT "invoices_top_up_attempt_id_top_up_attempts_id_fk";--> statement-breakpoint
 ALTER TABLE "invoices" DROP CONSTRAINT "invoices_corrects_invoice_id_invoices_id_fk";--> statement-breakpoint
-ALTER TABLE "users" DROP CONSTRAINT "users_account_id_id_key";--> statement-breakpoint
-ALTER TABLE "invoices" DROP CONSTRAINT "invoices_account_id_id_key";--> statement-breakpoint
 
 -- The primary keys: (account_id, id).
 ALTER TABLE "users" DROP CONSTRAINT "users_pkey";--> statement-breakpoint
@@ -50,26 +38,22 @@ ALTER TABLE "invoices" ADD CONSTRAINT "invoices_pkey" PRIMARY KEY ("account_id",
 ALTER TABLE "notices" DROP CONSTRAINT "notices_pkey";--> statement-breakpoint
 ALTER TABLE "notices" ADD CONSTRAINT "notices_pkey" PRIMARY KEY ("account_id", "id");--> statement-breakpoint
 
--- The foreign keys, back on the new keys.
-ALTER TABLE "auto_top_up_settings" ADD CONSTRAINT "auto_top_up_settings_updated_by_same_account_fk" FOREIGN KEY ("account_id", "updated_by_user_id") REFERENCES "users" ("account_id", "id");--> statement-breakpoint
-ALTER TABLE "top_up_attempts" ADD CONSTRAINT "top_up_attempts_initiator_same_account_fk" FOREIGN KEY ("account_id", "initiated_by_user_id") REFERENCES "users" ("account_id", "id");--> statement-breakpoint
-ALTER TABLE "billing_details" ADD CONSTRAINT "billing_details_updated_by_same_account_fk" FOREIGN KEY ("account_id", "updated_by_user_id") REFERENCES "users" ("account_id", "id");--> statement-breakpoint
-ALTER TABLE "audit_log" ADD CONSTRAINT "audit_log_actor_same_account_fk" FOREIGN KEY ("account_id", "actor_user_id") REFERENCES "users" ("account_id", "id");--> statement-breakpoint
-ALTER TABLE "subscription_changes" ADD CONSTRAINT "subscription_changes_actor_same_account_fk" FOREIGN KEY ("account_id", "actor_user_id") REFERENCES "users" ("account_id", "id");--> statement-breakpoint
-ALTER TABLE "notice_preferences" ADD CONSTRAINT "notice_preferences_updated_by_same_account_fk" FOREIGN KEY ("account_id", "updated_by_user_id") REFERENCES "users" ("account_id", "id");--> statement-breakpoint
-ALTER TABLE "credit_movements" ADD CONSTRAINT "credit_movements_actor_same_account_fk" FOREIGN KEY ("account_id", "actor_user_id") REFERENCES "users" ("account_id", "id");--> statement-breakpoint
-ALTER TABLE "usage_records" ADD CONSTRAINT "usage_records_user_same_account_fk" FOREIGN KEY ("account_id", "user_id") REFERENCES "users" ("account_id", "id");--> statement-breakpoint
+-- The references that named an id alone, now within the account. The bundle's is
+-- checked against every usage record once, here: on a large database, run this upgrade
+-- in a quiet hour (Postgres before 18 cannot add it NOT VALID to a partitioned table).
 ALTER TABLE "usage_records" ADD CONSTRAINT "usage_records_bundle_same_account_fk" FOREIGN KEY ("account_id", "bundle_id") REFERENCES "prepaid_bundles" ("account_id", "id");--> statement-breakpoint
-ALTER TABLE "invoice_lines" ADD CONSTRAINT "invoice_lines_invoice_same_account_fk" FOREIGN KEY ("account_id", "invoice_id") REFERENCES "invoices" ("account_id", "id");--> statement-breakpoint
-ALTER TABLE "invoices" ADD CONSTRAINT "invoices_corrects_same_account_fk" FOREIGN KEY ("account_id", "corrects_invoice_id") REFERENCES "invoices" ("account_id", "id");--> statement-breakpoint
 ALTER TABLE "invoices" ADD CONSTRAINT "invoices_top_up_same_account_fk" FOREIGN KEY ("account_id", "top_up_attempt_id") REFERENCES "top_up_attempts" ("account_id", "id");--> statement-breakpoint
+
+-- Indexes on account_id alone: the primary keys lead with it now.
+DROP INDEX "invoice_lines_account_idx";--> statement-breakpoint
+DROP INDEX "account_packages_account_id_idx";--> statement-breakpoint
+DROP INDEX "account_addons_account_id_idx";--> statement-breakpoint
 
 -- Unique indexes within the account. (The remaining global ones guard identities that
 -- are global by nature: a login's email, a held number, the provider's ids, an issuer's
 -- invoice numbers; see the README's distribution plan. sandbox_payment_intents keeps its
 -- global keys: it is the sandbox provider's own store, whose ids and idempotency keys are
 -- global as a real provider's are.)
-DROP INDEX "invoice_lines_account_idx";--> statement-breakpoint
 DROP INDEX "invoice_lines_position_key";--> statement-breakpoint
 CREATE UNIQUE INDEX "invoice_lines_position_key" ON "invoice_lines" USING btree ("account_id", "invoice_id", "position");--> statement-breakpoint
 DROP INDEX "invoices_top_up_key";--> statement-breakpoint

@@ -7,6 +7,7 @@ import {
   primaryKey,
   text,
   timestamp,
+  unique,
   uniqueIndex,
   uuid,
 } from "drizzle-orm/pg-core";
@@ -53,9 +54,12 @@ export const users = pgTable(
     deactivatedAt: timestamp("deactivated_at", { withTimezone: true }),
   },
   (t) => [
-    // Leads with the tenant (as every tenant table's key does), and is the target of the
-    // composite foreign keys that keep references inside one tenant.
+    // Leads with the tenant, as every tenant table's key does.
     primaryKey({ name: "users_pkey", columns: [t.accountId, t.id] }),
+    // The target of the composite foreign keys that keep references inside one tenant: the
+    // key's columns, kept from before the key had them so that no upgrade re-validates
+    // every credit movement and usage record.
+    unique("users_account_id_id_key").on(t.accountId, t.id),
     uniqueIndex("users_email_key").on(t.email),
     index("users_account_id_idx").on(t.accountId, t.active),
     check("users_email_lowercase", sql`${t.email} = lower(${t.email}) and ${t.email} like '%_@_%'`),

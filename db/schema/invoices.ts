@@ -10,6 +10,7 @@ import {
   primaryKey,
   text,
   timestamp,
+  unique,
   uniqueIndex,
   uuid,
 } from "drizzle-orm/pg-core";
@@ -109,6 +110,8 @@ export const invoices = pgTable(
   },
   (t) => [
     primaryKey({ name: "invoices_pkey", columns: [t.accountId, t.id] }),
+    // The target of the lines' and credit notes' composite foreign keys (see users).
+    unique("invoices_account_id_id_key").on(t.accountId, t.id),
     uniqueIndex("invoices_issuer_number_key").on(t.issuer, t.number),
     // One invoice per closed period: the final guard of the period close.
     uniqueIndex("invoices_account_period_key").on(t.accountId, t.periodStart).where(sql`${t.kind} = 'period'`),

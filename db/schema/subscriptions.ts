@@ -86,7 +86,6 @@ export const accountPackages = pgTable(
   },
   (t) => [
     primaryKey({ name: "account_packages_pkey", columns: [t.accountId, t.id] }),
-    index("account_packages_account_id_idx").on(t.accountId),
     check("account_packages_quantity_positive", sql`${t.quantity} > 0`),
     check("account_packages_unit_price_nonnegative", sql`${t.unitPrice} >= 0`),
     check("account_packages_period_order", sql`${t.endedAt} is null or ${t.endedAt} > ${t.startedAt}`),
@@ -138,7 +137,6 @@ export const accountAddons = pgTable(
   },
   (t) => [
     primaryKey({ name: "account_addons_pkey", columns: [t.accountId, t.id] }),
-    index("account_addons_account_id_idx").on(t.accountId),
     // An add-on is active at most once per account at a time.
     uniqueIndex("account_addons_active_key")
       .on(t.accountId, t.addonId)

@@ -134,6 +134,7 @@ export async function runAutoTopUp(db: Database, gateway: PaymentGateway, attemp
  * their account. (Every other read of an attempt names its account, the key's first column.)
  */
 async function accountOfAttempt(db: Database, attemptId: string): Promise<string | null> {
+  log.warn({ attemptId }, "a top-up job without its account: looked up by the attempt's id alone");
   const [row] = await db.select({ accountId: topUpAttempts.accountId }).from(topUpAttempts).where(eq(topUpAttempts.id, attemptId));
   return row?.accountId ?? null;
 }

@@ -73,8 +73,13 @@ function limitedBody(req: IncomingMessage, maxBytes: number) {
           controller.close();
           return resolve();
         }
+        // The client went away between two reads: the rest will never come.
+        if (req.destroyed) {
+          controller.error(new Error("the client closed the connection before the body ended"));
+          return resolve();
+        }
         const settle = (step: () => void) => {
-          req.off("data", onData).off("end", onEnd).off("error", onError);
+          req.off("data", onData).off("end", onEnd).off("error", onError).off("close", onClose);
           req.pause();
           step();
           resolve();
@@ -88,7 +93,9 @@ function limitedBody(req: IncomingMessage, maxBytes: number) {
           });
         const onEnd = () => settle(() => controller.close());
         const onError = (error: Error) => settle(() => controller.error(error));
-        req.on("data", onData).on("end", onEnd).on("error", onError);
+        const onClose = () =>
+          settle(() => (req.readableEnded ? controller.close() : controller.error(new Error("the client closed the connection before the body ended"))));
+        req.on("data", onData).on("end", onEnd).on("error", onError).on("close", onClose);
         req.resume();
       }),
   });

@@ -1,7 +1,7 @@
 import type PgBoss from "pg-boss";
 import { getDatabaseHandle } from "@/lib/db";
 import { getOperationsEnv } from "@/lib/env";
-import { onShutdown } from "@/lib/shutdown";
+import { onShutdown, timeLeftToStop } from "@/lib/shutdown";
 import { startQueue } from "./queue";
 
 const globalForQueue = globalThis as unknown as { billingQueue?: Promise<PgBoss> };
@@ -12,7 +12,7 @@ export function getQueue(): Promise<PgBoss> {
     .then(async (handle) => {
       const boss = await startQueue(handle);
       // Before the database closes: jobs this process works (the embedded worker) finish or go back to the queue.
-      onShutdown("queue", () => boss.stop({ graceful: true, wait: true, timeout: getOperationsEnv().SHUTDOWN_GRACE_MS }));
+      onShutdown("queue", () => boss.stop({ graceful: true, wait: true, timeout: timeLeftToStop(getOperationsEnv().SHUTDOWN_GRACE_MS) }));
       return boss;
     })
     .catch((error: unknown) => {

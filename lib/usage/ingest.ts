@@ -188,7 +188,7 @@ export async function ingestUsage(db: Database, records: unknown[], options: Ing
     if (charged.length === 0) return;
     const movementIds = await postCharges(tx, charged, options.onAutoTopUp);
     await storeUsageRecords(tx, charged, movementIds);
-    await useBundles(tx, charged, accountIds);
+    await useBundles(tx, charged);
   });
   return results;
 }
@@ -508,17 +508,26 @@ async function storeUsageRecords(tx: Executor, charged: Charged[], movementIds: 
 }
 
 /** Step 4c: the seconds taken from prepaid bundles. */
-async function useBundles(tx: Executor, charged: Charged[], accountIds: string[]): Promise<void> {
-  const bundleSeconds = new Map<string, number>();
-  for (const { rating } of charged) {
-    for (const use of rating.bundleUse) bundleSeconds.set(use.id, (bundleSeconds.get(use.id) ?? 0) + use.seconds);
+async function useBundles(tx: Executor, charged: Charged[]): Promise<void> {
+  // Keyed by the bundle's key, its account and its id: a bundle is only ever used by its own account.
+  const used = new Map<string, { accountId: string; id: string; seconds: number }>();
+  for (const { item, rating } of charged) {
+    for (const use of rating.bundleUse) {
+      const key = `${item.account.id}|${use.id}`;
+      const entry = used.get(key) ?? { accountId: item.account.id, id: use.id, seconds: 0 };
+      entry.seconds += use.seconds;
+      used.set(key, entry);
+    }
   }
-  if (bundleSeconds.size === 0) return;
+  if (used.size === 0) return;
+  const rows = [...used.values()];
   const b = prepaidBundles;
   await run(tx, sql`
     update ${b} set ${sql.identifier(b.secondsUsed.name)} = ${b.secondsUsed} + u.seconds
-    from (select unnest(${pgArray([...bundleSeconds.keys()])}::uuid[]) as id, unnest(${pgArray([...bundleSeconds.values()])}::int[]) as seconds) u
-    where ${b.id} = u.id and ${b.accountId} = any(${pgArray(accountIds)}::uuid[])`);
+    from (select unnest(${pgArray(rows.map((r) => r.accountId))}::uuid[]) as account_id,
+                 unnest(${pgArray(rows.map((r) => r.id))}::uuid[]) as id,
+                 unnest(${pgArray(rows.map((r) => r.seconds))}::int[]) as seconds) u
+    where ${b.accountId} = u.account_id and ${b.id} = u.id`);
 }
 
 /** Step 5: the answers. */

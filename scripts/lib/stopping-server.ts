@@ -16,7 +16,9 @@ import { ROUTE_HANDLER_HEADERS } from "../../lib/security/headers";
  * 3. `graceMs` after the signal (the overall deadline) whatever is still in flight is
  *    cut, and each cut request is logged.
  * 4. `close()` (the app, the queue, the database pool), then exit: 0 when nothing was
- *    cut, 1 when something was or when closing failed or took longer than CLOSE_MS.
+ *    cut, 1 when something was or when closing failed or overran. Closing may use what is
+ *    left of the grace period (jobs of an embedded worker finishing) plus CLOSE_MS for
+ *    the pools, so a stop takes at most `graceMs` + CLOSE_MS.
  *
  * A second signal during the stop exits at once, with 128 + the signal's number; one that
  * comes within `repeatMs` (1 s) of the first is the same stop delivered twice and is
@@ -31,14 +33,16 @@ export interface StopOptions {
   /** A second signal this soon after the first is taken for the same one (1 s). */
   repeatMs?: number;
   log: pino.Logger;
-  /** Marks the process as stopping: readiness answers 503 from then on. */
-  begin: () => void;
+  /** Marks the process as stopping: readiness answers 503 from then on; `stopAt` ends the grace period. */
+  begin: (stopAt: number) => void;
   /** Closes what the requests used, once none is left in flight. */
   close: () => Promise<void>;
+  /** How long closing may take beyond the grace period (CLOSE_MS). */
+  closeMs?: number;
   exit: (code: number) => void;
 }
 
-/** How long closing the app and its pools may take after the requests are done. */
+/** How long closing the app and its pools may take beyond the grace period. */
 export const CLOSE_MS = 10_000;
 
 interface InFlight {
@@ -94,10 +98,11 @@ export function stoppingServer(listener: http.RequestListener, options: StopOpti
     if (cut.length > 0) log.warn({ cut: cut.map(({ started: _, ...request }) => request) }, "grace period over: cutting the requests still in flight");
     server.closeAllConnections();
 
-    const closeTimer = new Promise<"late">((resolve) => setTimeout(() => resolve("late"), CLOSE_MS).unref());
+    const closeMs = Math.max(0, stopAt - Date.now()) + (options.closeMs ?? CLOSE_MS);
+    const closeTimer = new Promise<"late">((resolve) => setTimeout(() => resolve("late"), closeMs).unref());
     const closed = await Promise.race([options.close().then(() => "closed" as const), closeTimer]);
     if (closed === "late") {
-      log.error({ ms: CLOSE_MS }, "stop failed: closing took too long");
+      log.error({ ms: closeMs }, "stop failed: closing took too long");
       return 1;
     }
     return cut.length > 0 ? 1 : 0;
@@ -120,7 +125,7 @@ export function stoppingServer(listener: http.RequestListener, options: StopOpti
       signalledAt = Date.now();
       const stopAt = signalledAt + options.graceMs;
       phase = "draining";
-      options.begin();
+      options.begin(stopAt);
       drainAndClose(signal, stopAt).then(
         (code) => {
           log.info({ code }, "stopped");

@@ -7,6 +7,8 @@ import { serveWebHandler } from "@/lib/http/node-adapter";
 let server: http.Server;
 let port: number;
 const seen: string[] = [];
+/** How each read of /api/read ended. */
+const reads: string[] = [];
 const PLATFORM_TOKEN = "platform-token-0123456789";
 
 beforeAll(async () => {
@@ -23,7 +25,24 @@ beforeAll(async () => {
     const handler =
       req.url === "/api/calls/authorize"
         ? authorize
-        : async (request: Request) => {
+        : req.url === "/api/read"
+          ? async (request: Request) => {
+              // One chunk, then a pause (the client goes away meanwhile), then the rest.
+              const reader = request.body!.getReader();
+              const readAll = async () => {
+                let length = ((await reader.read()).value ?? new Uint8Array()).length;
+                await new Promise((resolve) => setTimeout(resolve, 300));
+                for (let part = await reader.read(); !part.done; part = await reader.read()) length += part.value.length;
+                return length;
+              };
+              const outcome = await readAll().then(
+                (length) => `read ${length}`,
+                (error: Error) => `failed: ${error.message}`,
+              );
+              reads.push(outcome);
+              return Response.json({ outcome });
+            }
+          : async (request: Request) => {
             seen.push(request.url);
             return Response.json({ length: (await request.text()).length });
           };
@@ -107,6 +126,18 @@ describe("a route handler served without the framework", () => {
     expect(headers["content-type"]).toMatch(/^application\/json/);
     expect(headers["x-fixed"], "the route's fixed headers").toBe("yes");
     expect(headers.connection, "the rest of the body is not read as a next request").toBe("close");
+  });
+
+  it("ends the handler's read when the client goes away half-way through the body, rather than leaving it waiting", async () => {
+    const req = http.request({ host: "127.0.0.1", port, method: "POST", path: "/api/read", headers: { "content-type": "application/json" } });
+    req.on("error", () => undefined);
+    req.flushHeaders();
+    req.write("12345");
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    req.destroy(); // while the handler pauses between two reads
+    const deadline = Date.now() + 3_000;
+    while (reads.length === 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(reads, "the handler's read ended, in failure").toEqual([expect.stringMatching(/^failed: /)]);
   });
 
   it("reads a body sent in chunks within the limit", async () => {

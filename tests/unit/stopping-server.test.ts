@@ -28,7 +28,7 @@ afterEach(async () => {
   }
 });
 
-async function start(graceMs: number, readyDelayMs: number, repeatMs = 100): Promise<Running> {
+async function start(graceMs: number, readyDelayMs: number, repeatMs = 100, closing: { takesMs?: number; closeMs?: number } = {}): Promise<Running> {
   const lines: Record<string, unknown>[] = [];
   const log = pino(
     { level: "info" },
@@ -62,8 +62,10 @@ async function start(graceMs: number, readyDelayMs: number, repeatMs = 100): Pro
       log,
       begin: () => (stopping = true),
       close: async () => {
+        await new Promise((resolve) => setTimeout(resolve, closing.takesMs ?? 0));
         closed = true;
       },
+      closeMs: closing.closeMs,
       exit,
     },
   );
@@ -107,6 +109,20 @@ async function startedGet(url: string) {
 }
 
 describe("stopping the server", () => {
+  it("lets closing use what is left of the grace period (an embedded worker's jobs finishing), and no more", async () => {
+    // Nothing in flight: the grace period is left to closing, which takes 600 ms of it.
+    const patient = await start(1_500, 0, 100, { takesMs: 600, closeMs: 100 });
+    patient.stop("SIGTERM");
+    expect(await patient.exited).toBe(0);
+    expect(patient.closed()).toBe(true);
+    // Closing that outlasts the grace period and the close allowance is cut: exit 1.
+    const stuck = await start(300, 0, 100, { takesMs: 2_000, closeMs: 100 });
+    stuck.stop("SIGTERM");
+    expect(await stuck.exited).toBe(1);
+    expect(stuck.closed()).toBe(false);
+    expect(stuck.logs().some((line) => line.msg === "stop failed: closing took too long")).toBe(true);
+  });
+
   it("turns readiness to 503 and keeps serving new connections for the ready delay, then refuses them and exits 0", async () => {
     const server = await start(10_000, 600);
     expect(await get(`${server.url}/ready`)).toBe("200 ready");
