@@ -114,7 +114,7 @@ describe("seats", () => {
 
   it("leaves the change unconfirmed when the provider does not answer, and makes it once when asked again with the same key", async () => {
     const { account, admin, sub } = await seatAccount(10, 3);
-    const request = { accountId: account.id, userId: admin.id, quantity: 15, idempotencyKey: "k1" };
+    const request = { accountId: account.id, userId: admin.id, quantity: 15, idempotencyKey: "k1", at: new Date() };
     fake.failNext({ kind: "error500" }, 3);
     expect(await changeSeats(db, gateway, request)).toEqual({ ok: true, value: { status: "unconfirmed", from: 10, requested: 15 } });
     expect(providerQuantity(sub)).toBe(10);
@@ -130,7 +130,9 @@ describe("seats", () => {
     const { account, admin, sub } = await seatAccount(10, 3);
     const updatesAtProvider = () =>
       fake.events().filter((e) => e.type === "customer.subscription.updated" && (e.data.object as { id: string }).id === sub);
-    const request = { accountId: account.id, userId: admin.id, quantity: 12, idempotencyKey: "k-unknown" };
+    // Priced at one instant, as the form sends its preview's time with its key: asked again,
+    // the provider sees the same request.
+    const request = { accountId: account.id, userId: admin.id, quantity: 12, idempotencyKey: "k-unknown", at: new Date() };
     const allowWrites = await refuseUpdates(db, "subscriptions", `new.seats_purchased <> old.seats_purchased and new.account_id = '${account.id}'`);
     try {
       expect(await changeSeats(db, gateway, request)).toEqual({ ok: true, value: { status: "unconfirmed", from: 10, requested: 12 } });
